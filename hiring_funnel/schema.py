@@ -1,0 +1,202 @@
+"""The canonical layouts every step of the data flow agrees on (DESIGN.md, "Words").
+
+Events (long layout), one row per dated thing that happened to an application:
+
+============== ======================== =========================================
+column         dtype                    meaning
+============== ======================== =========================================
+application_id ``string``               key of one candidate's application
+event          ``category`` (EVENTS)    what happened
+timestamp      ``datetime64[ns, UTC]``  when it happened
+candidate_id   ``string`` (may be <NA>) links applications of one person
+company_id     ``string`` (may be <NA>) the employer
+stage          ``string`` (may be <NA>) free label such as "onsite"
+channel        ``string`` (may be <NA>) how the application was sent
+line           ``int64``                source line (1-based, header is line 1)
+============== ======================== =========================================
+
+Attributes: one row per application, ``application_id`` plus any columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Events in the order used to break ties between events of one application
+#: recorded on the same timestamp: an invitation logically precedes the
+#: interview it invites to, which precedes the decision.
+EVENTS: tuple[str, ...] = (
+    "applied",
+    "follow_up",
+    "screen",
+    "interview",
+    "offer",
+    "rejection",
+    "withdrawn",
+    "closed",
+)
+#: Employer-initiated events (DESIGN.md: "response").
+RESPONSES: frozenset[str] = frozenset({"screen", "interview", "offer", "rejection"})
+#: Responses that count as a positive answer on the first_response clock.
+POSITIVE: frozenset[str] = frozenset({"screen", "interview", "offer"})
+#: Events that may happen at most once per application; a second copy with a
+#: different timestamp is a conflicting duplicate.
+ONCE_ONLY: frozenset[str] = frozenset({"applied", "offer", "rejection", "withdrawn", "closed"})
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("application_id", "event", "timestamp")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("candidate_id", "company_id", "stage", "channel")
+EVENT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("line",)
+
+EVENT_DTYPE = pd.CategoricalDtype(list(EVENTS), ordered=True)
+
+QUARANTINE_COLUMNS: tuple[str, ...] = ("line", "column", "reason", "values")
+
+
+class HiringFunnelError(Exception):
+    """An error the user can cause and fix: bad file, bad mapping, bad argument.
+
+    The message names the file, the line and the column where they are known,
+    and says what would fix the problem. The CLI prints ``str(error)`` on one
+    line and exits non-zero.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        col = f"column {self.column!r}: " if self.column is not None else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{col}{self.message}{hint}".replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating: where it is and what to do about it."""
+
+    line: int | None
+    column: str | None
+    reason: str
+    hint: str = ""
+    fatal: bool = False
+
+    def format(self, source: str) -> str:
+        where = f"{source}:{self.line}" if self.line is not None else source
+        col = f" column {self.column!r}:" if self.column else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}:{col} {self.reason}{hint}"
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """What :func:`hiring_funnel.read_events` returns.
+
+    Attributes
+    ----------
+    events : DataFrame
+        Canonical events (see the module docstring).
+    attributes : DataFrame
+        One row per application: ``application_id`` and attribute columns.
+    quarantine : DataFrame
+        One row per input row that could not be used: ``line``, ``column``,
+        ``reason`` and ``values`` (the original cells as a dict).
+    rows_read, rows_loaded : int
+        Input rows (records, not physical lines) read and loaded.
+        ``rows_read == rows_loaded + rows_quarantined`` always holds.
+    exact_duplicates : int
+        Input rows that repeat an earlier row exactly; they are quarantined with
+        the reason "exact duplicate of line N", so they are part of
+        ``rows_quarantined``.
+    problems : tuple of Problem
+        Every problem found, in source order.
+    source : str
+        The file name (or ``"<DataFrame>"``).
+    as_of : Timestamp or None
+        The export date when the log records it (mapping ``as_of``), else None.
+    """
+
+    events: pd.DataFrame
+    attributes: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+    rows_loaded: int
+    exact_duplicates: int = 0
+    problems: tuple[Problem, ...] = ()
+    source: str = "<DataFrame>"
+    as_of: pd.Timestamp | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantine)
+
+    def counts(self) -> dict[str, int]:
+        """Rows read, loaded, quarantined and exact duplicates, as a dict."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "exact_duplicates": self.exact_duplicates,
+        }
+
+
+def empty_events() -> pd.DataFrame:
+    """An events frame with no rows and the canonical dtypes."""
+    return pd.DataFrame(
+        {
+            "application_id": pd.Series([], dtype="string"),
+            "event": pd.Series([], dtype=EVENT_DTYPE),
+            "timestamp": pd.Series([], dtype="datetime64[ns, UTC]"),
+            "candidate_id": pd.Series([], dtype="string"),
+            "company_id": pd.Series([], dtype="string"),
+            "stage": pd.Series([], dtype="string"),
+            "channel": pd.Series([], dtype="string"),
+            "line": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def as_canonical_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce an already clean events frame to the canonical columns and dtypes.
+
+    Used by the simulator and by tests; raw user input goes through
+    :func:`hiring_funnel.read_events`, which validates first.
+    """
+    out = pd.DataFrame(index=frame.index)
+    out["application_id"] = frame["application_id"].astype("string")
+    out["event"] = frame["event"].astype(str).astype(EVENT_DTYPE)
+    ts = pd.to_datetime(frame["timestamp"])
+    out["timestamp"] = (
+        ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts.dt.tz_convert("UTC")
+    ).astype("datetime64[ns, UTC]")
+    for col in OPTIONAL_COLUMNS:
+        out[col] = (
+            frame[col].astype("string") if col in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+    out["line"] = (
+        frame["line"].astype("int64")
+        if "line" in frame
+        else pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64")
+    )
+    return out.reset_index(drop=True)
