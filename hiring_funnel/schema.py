@@ -52,7 +52,7 @@ EVENT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("line",)
 
 EVENT_DTYPE = pd.CategoricalDtype(list(EVENTS), ordered=True)
 
-QUARANTINE_COLUMNS: tuple[str, ...] = ("line", "column", "reason", "values")
+QUARANTINE_COLUMNS: tuple[str, ...] = ("file", "line", "column", "reason")
 
 
 class HiringFunnelError(Exception):
@@ -119,11 +119,12 @@ class EventLog:
     attributes : DataFrame
         One row per application: ``application_id`` and attribute columns.
     quarantine : DataFrame
-        One row per input row that could not be used: ``line``, ``column``,
-        ``reason`` and ``values`` (the original cells as a dict).
-    rows_read, rows_loaded : int
-        Input rows (records, not physical lines) read and loaded.
-        ``rows_read == rows_loaded + rows_quarantined`` always holds.
+        One row per input row that could not be used: ``file``, ``line``,
+        ``column``, ``reason``, then the row's original cells.
+    rows_read, rows_loaded, rows_quarantined : int
+        Input rows of the events file (records, not physical lines) read,
+        loaded and quarantined; ``rows_read == rows_loaded + rows_quarantined``
+        always holds. An attributes file's counts are in ``meta["attributes"]``.
     exact_duplicates : int
         Input rows that repeat an earlier row exactly; they are quarantined with
         the reason "exact duplicate of line N", so they are part of
@@ -141,15 +142,12 @@ class EventLog:
     quarantine: pd.DataFrame
     rows_read: int
     rows_loaded: int
+    rows_quarantined: int = 0
     exact_duplicates: int = 0
     problems: tuple[Problem, ...] = ()
     source: str = "<DataFrame>"
     as_of: pd.Timestamp | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return len(self.quarantine)
 
     def counts(self) -> dict[str, int]:
         """Rows read, loaded, quarantined and exact duplicates, as a dict."""
