@@ -1,0 +1,139 @@
+"""The ``hiring-funnel`` command line.
+
+Errors a user can cause print one line naming the file, line and column, with
+no traceback, and exit non-zero. Tracebacks are kept for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hiring_funnel import __version__
+from hiring_funnel.schema import EventLog, HiringFunnelError
+
+SAMPLE_SEED = 20261126
+SAMPLE_APPLICATIONS = 5000
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hiring-funnel",
+        description="How long until an employer answers, and is silence bad news?",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def log_args(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("path", metavar="PATH", help="the log: .csv, .tsv, .jsonl, .parquet or .xlsx")
+        cmd.add_argument("--mapping", metavar="F", help="a TOML mapping, or a bundled one: timhanneman")
+        cmd.add_argument("--attributes", metavar="F", help="per-application attributes file")
+        cmd.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8 (e.g. cp1252)")
+        cmd.add_argument("--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log")
+
+    v = sub.add_parser("validate", help="check a log and list every problem")
+    log_args(v)
+    v.add_argument("--quarantine", metavar="OUT", help="write quarantined rows to this CSV file")
+
+    s = sub.add_parser("simulate", help="write a simulated log (events.csv, attributes.csv, truth.json)")
+    s.add_argument("--applications", type=int, default=SAMPLE_APPLICATIONS, metavar="N")
+    s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")
+    s.add_argument("--out", required=True, metavar="DIR")
+
+    m = sub.add_parser("summary", help="naive and censoring-aware waiting times, per clock")
+    log_args(m)
+    m.add_argument("--by", metavar="COLUMN", help="break the figures down by an attribute")
+    m.add_argument("--clock", action="append", metavar="NAME",
+                   help="first_response, interview_feedback or decision (default: all three)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "simulate":
+            return _simulate(args)
+        if args.command == "summary":
+            return _summary(args)
+    except HiringFunnelError as exc:
+        print(f"hiring-funnel: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hiring-funnel: interrupted", file=sys.stderr)
+        return 130
+    raise AssertionError(args.command)
+
+
+def _read(args: argparse.Namespace) -> EventLog:
+    from hiring_funnel.load import read_events
+
+    attributes = args.attributes
+    path = Path(args.path)
+    if attributes is None and path.name == "events.csv" and (path.parent / "attributes.csv").exists():
+        attributes = path.parent / "attributes.csv"  # the simulator's layout, as in data/sample
+    return read_events(path, mapping=args.mapping, attributes=attributes, encoding=args.encoding,
+                       as_of=args.as_of)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from hiring_funnel.io import write_guarded_csv
+
+    log = _read(args)
+    print(_counts_line(log))
+    n_apps = log.events["application_id"].nunique()
+    per_event = log.events["event"].value_counts().reindex(log.events["event"].cat.categories)
+    print(f"applications: {n_apps:,}; events: " + ", ".join(f"{k} {v:,}" for k, v in per_event.items() if v))
+    if log.problems:
+        print(f"problems ({len(log.problems)}):")
+        for problem in log.problems:
+            print(f"  {problem.format(log.source)}")
+    else:
+        print("problems: none")
+    if args.quarantine:
+        write_guarded_csv(log.quarantine, args.quarantine)
+        print(f"quarantined rows written to {args.quarantine} ({len(log.quarantine)} rows)")
+    usable = log.rows_loaded > 0 and n_apps > 0
+    if not usable:
+        print(f"{log.source}: no usable rows; nothing can be analysed", file=sys.stderr)
+    return 0 if usable else 1
+
+
+def _counts_line(log: EventLog) -> str:
+    dup = f", {log.exact_duplicates:,} of them exact duplicates" if log.exact_duplicates else ""
+    return (f"{log.source}: {log.rows_read:,} rows read = {log.rows_loaded:,} loaded + "
+            f"{log.rows_quarantined:,} quarantined{dup}")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from hiring_funnel.simulate import simulate, write_simulated
+
+    if args.applications < 1:
+        raise HiringFunnelError("--applications must be at least 1")
+    log = simulate(args.applications, seed=args.seed)
+    paths = write_simulated(log, Path(args.out))
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from hiring_funnel.summary import CLOCKS, format_summary, summarise
+
+    log = _read(args)
+    clocks = args.clock or list(CLOCKS)
+    bad = [c for c in clocks if c not in CLOCKS]
+    if bad:
+        raise HiringFunnelError(f"unknown clock {bad[0]!r}", hint=f"use {', '.join(CLOCKS)}")
+    print(_counts_line(log))
+    table = summarise(log, clocks=clocks, by=args.by)
+    print(format_summary(table, as_of=table.attrs.get("as_of")))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
