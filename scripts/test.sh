@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite: ruff, mypy, then pytest.
+# Extra arguments go to pytest (e.g. scripts/test.sh -m slow).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+ensure_venv "dev,notebooks,reports"
+echo "== ruff"; .venv/bin/ruff check hiring_funnel tests benchmarks
+.venv/bin/ruff format --check hiring_funnel tests benchmarks
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; .venv/bin/python -m pytest -q "$@"
