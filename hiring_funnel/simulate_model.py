@@ -21,7 +21,9 @@ application's ``time_scale`` for its industry and company size):
    ``screen_probability``) then 1-3 interview rounds (``interview_rounds``).
    After each step the employer advances, rejects or goes silent
    (``after_screen``, ``after_interview``, ``after_final_interview``); an
-   offer comes late (``late_offer_*``) with probability ``late_offer_probability``.
+   offer comes late (``late_offer_*``, not scaled by ``time_scale``: it waits on
+   other candidates, not on the employer's pace) with probability
+   ``late_offer_probability``.
 4. Independently of all that, the candidate withdraws
    (``withdraw_probability``) and the posting is closed (``close_probability``)
    at log-normal times after the application; the first of them ends the
@@ -65,7 +67,7 @@ MODEL: tuple[str, ...] = (
     " else positive with p=expit(positive_intercept+positive_effects+positive_candidate_effect*z),"
     " else rejection",
     "times: log-normal(median*time_scale[industry]*time_scale[company_size], sigma) per cause,"
-    " days after the previous response (first_* for the first response)",
+    " days after the previous response (first_* for the first response; late offers unscaled)",
     "after positive: screen (screen_probability), 1-3 interview rounds (interview_rounds);"
     " each step advances/rejects/ghosts (after_*); offers late with late_offer_probability",
     "censoring: withdrawn and closed at independent log-normal times after applying,"
