@@ -273,7 +273,7 @@ def _histories(
     decided = rej.copy()
     stage = np.where(pos, first_stage, 0)  # label code of the last positive stage reached
 
-    alive, prev, step = np.flatnonzero(pos), t, 1
+    alive, prev, step = np.flatnonzero(pos), t.copy(), 1
     while alive.size:
         k = alive.size
         final = steps[alive] == step
@@ -312,6 +312,8 @@ def _histories(
         got = (advance | reject) & (t <= limit[alive])
         _follow_ups(rng, p, rec, alive, prev[alive], np.where(got, t, limit[alive]))
         cur = stage[alive]
+        # Codes index _STAGES: step j is round j-1 after a screen, round j without
+        # one (round r is code r+1); the last of several rounds is the onsite.
         nxt = np.where(screened[alive] == 1, step + 1, step + 2)
         nxt = np.where((steps[alive] == step + 1) & (rounds[alive] >= 2), 4, nxt)
         is_offer, is_rej, is_next = got & advance & final, got & reject, got & advance & ~final
@@ -320,7 +322,6 @@ def _histories(
         rec.add(alive[is_next], "interview", t[is_next], nxt[is_next])
         decided[alive[is_offer | is_rej]] = True
         stage[alive[is_next]] = nxt[is_next]
-        prev = prev.copy()
         prev[alive] = t
         alive, step = alive[is_next], step + 1
 
