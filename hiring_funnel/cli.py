@@ -72,11 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _read(args: argparse.Namespace) -> EventLog:
     from hiring_funnel.load import read_events
 
-    attributes = args.attributes
+    attributes, mapping = args.attributes, args.mapping
     path = Path(args.path)
-    if attributes is None and path.name == "events.csv" and (path.parent / "attributes.csv").exists():
-        attributes = path.parent / "attributes.csv"  # the simulator's layout, as in data/sample
-    return read_events(path, mapping=args.mapping, attributes=attributes, encoding=args.encoding,
+    # The simulator's layout (data/sample): events.csv with attributes.csv and
+    # mapping.toml (which holds the export date) beside it.
+    if path.name == "events.csv":
+        if attributes is None and (path.parent / "attributes.csv").exists():
+            attributes = path.parent / "attributes.csv"
+            print(f"(attributes: {attributes}, found beside the log)")
+        if mapping is None and (path.parent / "mapping.toml").exists():
+            mapping = path.parent / "mapping.toml"
+            print(f"(mapping: {mapping}, found beside the log)")
+    return read_events(path, mapping=mapping, attributes=attributes, encoding=args.encoding,
                        as_of=args.as_of)
 
 

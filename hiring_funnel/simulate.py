@@ -424,7 +424,11 @@ def simulate(n_applications: int, *, seed: int, **params: Any) -> SimulatedLog:
 
 
 def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
-    """Write ``events.csv``, ``attributes.csv`` and ``truth.json`` into ``out_dir``.
+    """Write ``events.csv``, ``attributes.csv``, ``truth.json`` and ``mapping.toml`` into ``out_dir``.
+
+    ``mapping.toml`` records the export (as-of) date, which the events alone
+    cannot tell: the last event is earlier than the moment the log was taken,
+    and every open application is censored at that moment.
 
     The bytes depend only on ``log``: UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ``,
     ``\\n`` line endings, JSON with sorted keys. ``events.csv`` has no ``line``
@@ -434,7 +438,7 @@ def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
     ----------
     log : SimulatedLog
     out_dir : str or Path
-        Created if missing; the three files in it are overwritten.
+        Created if missing; the four files in it are overwritten.
 
     Returns
     -------
@@ -446,18 +450,27 @@ def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
     >>> import tempfile
     >>> paths = write_simulated(simulate(50, seed=3), tempfile.mkdtemp())
     >>> [path.name for path in paths]
-    ['events.csv', 'attributes.csv', 'truth.json']
+    ['events.csv', 'attributes.csv', 'truth.json', 'mapping.toml']
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     events = log.events.loc[:, list(_FILE_COLUMNS)].copy()
     stamps = events["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
     events["timestamp"] = np.char.add(np.datetime_as_string(stamps, unit="s"), "Z")
-    paths = [out / "events.csv", out / "attributes.csv", out / "truth.json"]
+    paths = [out / "events.csv", out / "attributes.csv", out / "truth.json", out / "mapping.toml"]
     events.to_csv(paths[0], index=False, lineterminator="\n", encoding="utf-8")
     log.attributes.loc[:, list(_ATTRIBUTE_COLUMNS)].to_csv(
         paths[1], index=False, lineterminator="\n", encoding="utf-8"
     )
     text = json.dumps(log.truth, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
     paths[2].write_bytes(text.encode("utf-8"))
+    as_of = pd.Timestamp(log.as_of).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    mapping = (
+        "# Written by `hiring-funnel simulate`: how to read events.csv in this folder.\n"
+        f'description = "simulated log of {len(log.attributes)} applications"\n'
+        'layout = "long"\n'
+        "# The moment the log was exported: applications still waiting then are censored there.\n"
+        f'as_of = "{as_of}"\n'
+    )
+    paths[3].write_bytes(mapping.encode("utf-8"))
     return paths

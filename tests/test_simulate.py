@@ -266,7 +266,7 @@ def test_write_is_deterministic(tmp_path: Path) -> None:
     log = simulate(400, seed=21)
     first = write_simulated(log, tmp_path / "a")
     second = write_simulated(simulate(400, seed=21), tmp_path / "b")
-    assert [p.name for p in first] == ["events.csv", "attributes.csv", "truth.json"]
+    assert [p.name for p in first] == ["events.csv", "attributes.csv", "truth.json", "mapping.toml"]
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(p.name for p in first)
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes()
