@@ -28,7 +28,8 @@ _ISO = re.compile(
 )
 _ISO_TZ = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-_SLASHED = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+# 01-03-2024 is as ambiguous as 01/03/2024; ISO dates start with four digits.
+_SLASHED = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
 
@@ -97,7 +98,9 @@ def parse_timestamps(
     fmt = _normalise_format(date_format)
 
     is_dt = values.map(lambda v: isinstance(v, dt.datetime | dt.date)).to_numpy() & ~missing
-    is_num = values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy()
+    is_num = values.map(
+        lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
+    ).to_numpy()
     is_num &= ~missing
     is_str = values.map(lambda v: isinstance(v, str)).to_numpy() & ~missing
 
@@ -110,7 +113,9 @@ def parse_timestamps(
             ok = (days > 0) & (days < 2_958_466)  # Excel's range: 1900-01-01 to 9999-12-31
             stamp = _EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")
             out[is_num] = _localize(stamp, timezone)
-            why[np.flatnonzero(is_num)[~ok.to_numpy()]] = "number out of the range of Excel dates"
+            why[np.flatnonzero(is_num)[~ok.to_numpy()]] = [
+                f"number {v:g} is out of the range of Excel dates (1 to 2958465)" for v in days[~ok]
+            ]
         else:
             why[is_num] = "a number where a date is expected"
 
@@ -124,7 +129,8 @@ def parse_timestamps(
                 source=source,
                 line=int(lines[first]),
                 column=column,
-                hint='say which with date_format = "M/D/YYYY" or "D/M/YYYY" in a mapping (--mapping)',
+                hint='say which: set date_format = "M/D/YYYY" or "D/M/YYYY" in a mapping file '
+                "and pass it with --mapping",
             )
         parsed = _parse_text(text, fmt, timezone)
         out[is_str] = parsed
@@ -138,19 +144,57 @@ def parse_timestamps(
                 "excel": "an Excel serial number",
             }.get(fmt, fmt)
             idx = np.flatnonzero(is_str)[bad]
-            why[idx] = [f"cannot read {v!r} as a date (expected {expected})" for v in text[bad]]
+            why[idx] = [_explain(v, fmt, timezone, str(expected)) for v in text[bad]]
     other = ~(missing | is_dt | is_num | is_str)
     why[other] = [f"cannot read {v!r} as a date" for v in values[other]]
     return out, why
+
+
+def _explain(value: str, fmt: str | None, timezone: str, expected: str) -> str:
+    """Why a date cell that looks like ``expected`` still could not be read."""
+    ymd = _date_parts(value, fmt)
+    if ymd is None:
+        return f"cannot read {value!r} as a date (expected {expected})"
+    try:
+        dt.date(*ymd)
+    except ValueError:
+        return f"no such date: {value!r}"
+    # pandas holds nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
+    if not 1678 <= ymd[0] <= 2261:
+        return f"date {value!r} is out of range (years 1678 to 2261)"
+    if not _ISO_TZ.search(value) and _parse_text(pd.Series([value]), fmt, "UTC").notna().all():
+        return (
+            f"local time {value!r} is skipped or repeated in {timezone} by a daylight-saving change"
+        )
+    return f"cannot read {value!r} as a date (expected {expected})"
+
+
+def _date_parts(value: str, fmt: str | None) -> tuple[int, int, int] | None:
+    """Year, month and day of a cell shaped like an ISO or slashed date, else None."""
+    if _ISO.match(value):
+        return int(value[:4]), int(value[5:7]), int(value[8:10])
+    if fmt in ("M/D/YYYY", "D/M/YYYY"):
+        found = re.match(_DMY, value)
+        if found:
+            a, b, year = (int(g) for g in found.groups()[:3])
+            return (year, a, b) if fmt == "M/D/YYYY" else (year, b, a)
+    return None
 
 
 def _normalise_format(date_format: str | None) -> str | None:
     if date_format is None:
         return None
     key = date_format.strip()
-    aliases = {"iso": "ISO8601", "iso8601": "ISO8601", "iso 8601": "ISO8601", "excel": "excel",
-               "m/d/yyyy": "M/D/YYYY", "mm/dd/yyyy": "M/D/YYYY", "d/m/yyyy": "D/M/YYYY",
-               "dd/mm/yyyy": "D/M/YYYY"}
+    aliases = {
+        "iso": "ISO8601",
+        "iso8601": "ISO8601",
+        "iso 8601": "ISO8601",
+        "excel": "excel",
+        "m/d/yyyy": "M/D/YYYY",
+        "mm/dd/yyyy": "M/D/YYYY",
+        "d/m/yyyy": "D/M/YYYY",
+        "dd/mm/yyyy": "D/M/YYYY",
+    }
     if key.casefold() in aliases:
         return aliases[key.casefold()]
     if "%" in key:
@@ -162,6 +206,18 @@ def _normalise_format(date_format: str | None) -> str | None:
 
 
 def _parse_text(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
+    res = _parse_text_as(text, fmt, timezone)
+    if fmt not in (None, "ISO8601"):
+        # ISO 8601 cells cannot be misread whatever date_format says, and
+        # trackers edited by hand mix them with the declared format.
+        iso = res.isna() & text.str.match(_ISO)
+        if iso.any():
+            res = res.copy()  # a fresh frame: the result of .dt is read-only
+            res[iso] = _parse_text_as(text[iso], "ISO8601", timezone)
+    return res
+
+
+def _parse_text_as(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
     if fmt in (None, "ISO8601"):
         iso = text.str.match(_ISO)
         res = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
@@ -170,14 +226,22 @@ def _parse_text(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
         if aware.any():
             res[aware] = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
         if naive.any():
-            res[naive] = _localize(pd.to_datetime(text[naive], format="ISO8601", errors="coerce"), timezone)
+            res[naive] = _localize(
+                pd.to_datetime(text[naive], format="ISO8601", errors="coerce"), timezone
+            )
         return res
     if fmt in ("M/D/YYYY", "D/M/YYYY"):
         parts = text.str.extract(_DMY).astype(float)
         month, day = (parts[0], parts[1]) if fmt == "M/D/YYYY" else (parts[1], parts[0])
         frame = pd.DataFrame(
-            {"year": parts[2], "month": month, "day": day,
-             "hour": parts[3].fillna(0), "minute": parts[4].fillna(0), "second": parts[5].fillna(0)}
+            {
+                "year": parts[2],
+                "month": month,
+                "day": day,
+                "hour": parts[3].fillna(0),
+                "minute": parts[4].fillna(0),
+                "second": parts[5].fillna(0),
+            }
         )
         ok = frame[["year", "month", "day"]].notna().all(axis=1)
         stamp = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -222,7 +286,7 @@ def parse_days(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = values.map(lambda v: str(v).strip() if not isinstance(v, float | int) else v)
     num = pd.Series(np.nan, index=values.index)
     why = pd.Series([None] * len(values), dtype=object)
-    for i in np.flatnonzero(~missing):
+    for i in map(int, np.flatnonzero(~missing)):
         v = text.iloc[i]
         if isinstance(v, int | float):
             num.iloc[i] = float(v)

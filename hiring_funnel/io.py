@@ -112,7 +112,9 @@ def read_raw(
     except HiringFunnelError:
         raise
     except OSError as exc:
-        raise HiringFunnelError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
+        raise HiringFunnelError(
+            f"cannot read the file: {exc.strerror or exc}", source=name
+        ) from exc
     if kind == "jsonl":
         return _parse_jsonl(text, name)
     if delimiter is None and path.suffix.lower() == ".tsv":
@@ -201,12 +203,7 @@ def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise HiringFunnelError(
-                f"cannot split the file into fields: {exc}",
-                source=name,
-                line=reader.line_num,
-                hint="an unclosed quote swallows the rest of the file; close it",
-            ) from exc
+            raise _csv_error(exc, name, start, reader.line_num) from exc
         prev_end = reader.line_num
         if not record or all(not c.strip() for c in record) and header is not None:
             blank += 1
@@ -236,10 +233,37 @@ def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
         raise HiringFunnelError("the file is empty", source=name, hint="export the log again")
     if not rows and not rejected:
         raise HiringFunnelError(
-            "the file has a header but no data rows", source=name, line=1, hint="export the log again"
+            "the file has a header but no data rows",
+            source=name,
+            line=1,
+            hint="export the log again",
         )
     frame = pd.DataFrame(rows, columns=header, dtype=object)
-    return RawTable(name, "csv", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank)
+    return RawTable(
+        name, "csv", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank
+    )
+
+
+def _csv_error(exc: csv.Error, name: str, start: int, end: int) -> HiringFunnelError:
+    # The record that failed starts on line `start`; the csv module reports
+    # the line where it gave up, which for an unclosed quote is the last line
+    # of the file, far from the quote to fix.
+    if "unexpected end of data" in str(exc):
+        return HiringFunnelError(
+            f"a quoted cell opened in the row on line {start} is never closed "
+            f"(the rest of the file, to line {end}, would be one cell)",
+            source=name,
+            line=start,
+            hint='close the quote; write a quote that is part of the text as two: ""',
+        )
+    if "expected after" in str(exc):
+        return HiringFunnelError(
+            "text follows the closing quote of a quoted cell",
+            source=name,
+            line=end,
+            hint='write a quote that is part of the text as two: "", and quote the whole cell',
+        )
+    return HiringFunnelError(f"cannot split the row into fields: {exc}", source=name, line=end)
 
 
 def _parse_jsonl(text: str, name: str) -> RawTable:
@@ -247,14 +271,19 @@ def _parse_jsonl(text: str, name: str) -> RawTable:
     lines: list[int] = []
     rejected: list[tuple[int, str, dict[str, Any]]] = []
     blank = 0
-    for i, raw in enumerate(text.splitlines(), start=1):
+    # JSON Lines separates records by "\n" only; str.splitlines would also
+    # split at U+2028 and other separators that JSON strings may hold as text.
+    for i, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         if not raw.strip():
             blank += 1
             continue
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
-            rejected.append((i, f"not valid JSON: {exc.msg} at character {exc.colno}", {"text": raw}))
+            rejected.append(
+                (i, f"not valid JSON: {exc.msg} at character {exc.colno}", {"text": raw})
+            )
             continue
         if not isinstance(obj, dict):
             rejected.append((i, "a line must hold one JSON object", {"text": raw}))
@@ -264,7 +293,9 @@ def _parse_jsonl(text: str, name: str) -> RawTable:
     if not records and not rejected:
         raise HiringFunnelError("the file is empty", source=name)
     frame = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
-    return RawTable(name, "jsonl", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank)
+    return RawTable(
+        name, "jsonl", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank
+    )
 
 
 def _read_parquet(path: Path, name: str) -> RawTable:
@@ -274,7 +305,9 @@ def _read_parquet(path: Path, name: str) -> RawTable:
         raise HiringFunnelError(f"cannot read as Parquet: {exc}", source=name) from exc
     if frame.empty:
         raise HiringFunnelError("the file has no data rows", source=name)
-    return RawTable(name, "parquet", frame.astype(object), np.arange(1, len(frame) + 1, dtype=np.int64))
+    return RawTable(
+        name, "parquet", frame.astype(object), np.arange(1, len(frame) + 1, dtype=np.int64)
+    )
 
 
 def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> RawTable:
@@ -331,9 +364,12 @@ def _from_frame(frame: pd.DataFrame) -> RawTable:
         raise HiringFunnelError(f"duplicate column name {dup!r}", source="<DataFrame>")
     out = frame.copy()
     out.columns = cols
-    return RawTable("<DataFrame>", "frame", out.astype(object).reset_index(drop=True),
-                    np.arange(1, len(frame) + 1, dtype=np.int64))
-
+    return RawTable(
+        "<DataFrame>",
+        "frame",
+        out.astype(object).reset_index(drop=True),
+        np.arange(1, len(frame) + 1, dtype=np.int64),
+    )
 
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).

@@ -67,15 +67,31 @@ def read_events(
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:
-        cutoff = pd.Timestamp(as_of)
-        cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff.tz_convert("UTC")
+        cutoff = _as_of(as_of)
     log = validate(raw, mapped, layout=m.layout, as_of=cutoff)
     if attributes is None:
         return log
     return _with_attribute_file(log, attributes, encoding)
 
 
-def _with_attribute_file(log: EventLog, source: str | Path | pd.DataFrame, encoding: str | None) -> EventLog:
+def _as_of(value: str | pd.Timestamp) -> pd.Timestamp:
+    """The as-of argument in UTC; naive times are UTC (as ``--as-of`` documents)."""
+    bad = HiringFunnelError(
+        f"as_of {value!r} is not a date",
+        hint="write it as ISO 8601, e.g. 2024-03-31 or 2024-03-31T18:00:00Z",
+    )
+    try:
+        cutoff = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise bad from exc
+    if pd.isna(cutoff):
+        raise bad
+    return cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff.tz_convert("UTC")
+
+
+def _with_attribute_file(
+    log: EventLog, source: str | Path | pd.DataFrame, encoding: str | None
+) -> EventLog:
     raw = read_raw(source, encoding=encoding)
     if "application_id" not in raw.frame.columns:
         raise HiringFunnelError(
@@ -85,7 +101,9 @@ def _with_attribute_file(log: EventLog, source: str | Path | pd.DataFrame, encod
             hint=f"the file has: {', '.join(map(str, raw.frame.columns))}",
         )
     frame = raw.frame.reset_index(drop=True).copy()
-    frame["application_id"] = frame["application_id"].map(lambda v: str(v).strip() if v is not None else v)
+    frame["application_id"] = frame["application_id"].map(
+        lambda v: str(v).strip() if v is not None else v
+    )
     reasons: dict[int, str] = {int(line): reason for line, reason, _ in raw.rejected}
     missing = is_missing(frame["application_id"]).to_numpy()
     for line in raw.line[missing]:
@@ -111,15 +129,30 @@ def _with_attribute_file(log: EventLog, source: str | Path | pd.DataFrame, encod
     unknown = int((~attrs["application_id"].isin(set(log.events["application_id"]))).sum())
     problems = list(log.problems)
     pos = {int(k): i for i, k in enumerate(raw.line)}
+    rejected = {line: cells for line, _, cells in raw.rejected}
     rows = []
     for line in sorted(reasons):
-        cells = raw.frame.iloc[pos[line]].to_dict() if line in pos else {}
-        rows.append({"file": raw.source, "line": line, "column": None, "reason": reasons[line], **cells})
-        problems.append(Problem(line, None, f"{raw.source}: {reasons[line]}"))
+        cells = raw.frame.iloc[pos[line]].to_dict() if line in pos else rejected.get(line, {})
+        rows.append(
+            {"file": raw.source, "line": line, "column": None, "reason": reasons[line], **cells}
+        )
+        # Problem.line counts in the events file, so the attribute file's own
+        # line goes into the message beside its name.
+        problems.append(Problem(None, None, f"{raw.source}:{line}: {reasons[line]}"))
     if unknown:
-        problems.append(Problem(None, "application_id", f"{raw.source}: {unknown} attribute row(s) name "
-                                "applications that have no events; they are not used"))
-    quarantine = pd.concat([log.quarantine, pd.DataFrame(rows)], ignore_index=True) if rows else log.quarantine
+        problems.append(
+            Problem(
+                None,
+                "application_id",
+                f"{raw.source}: {unknown} attribute row(s) name "
+                "applications that have no events; they are not used",
+            )
+        )
+    quarantine = (
+        pd.concat([log.quarantine, pd.DataFrame(rows)], ignore_index=True)
+        if rows
+        else log.quarantine
+    )
     meta = dict(log.meta)
     meta["attributes"] = {
         "source": raw.source,

@@ -34,13 +34,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cells import is_missing, parse_days, parse_timestamps
+from hiring_funnel.cells import _normalise_format, is_missing, parse_days, parse_timestamps
 from hiring_funnel.io import RawTable
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 
 _TOP_KEYS = {
-    "layout", "date_format", "timezone", "columns", "event_values", "attributes", "events",
-    "as_of", "encoding", "delimiter", "sheet", "description",
+    "layout",
+    "date_format",
+    "timezone",
+    "columns",
+    "event_values",
+    "attributes",
+    "events",
+    "as_of",
+    "encoding",
+    "delimiter",
+    "sheet",
+    "description",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
 BUNDLED = Path(__file__).parent / "mappings"
@@ -112,39 +122,72 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
 
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise fail(f"unknown key {sorted(unknown)[0]!r}", hint=f"known keys: {', '.join(sorted(_TOP_KEYS))}")
+        raise fail(
+            f"unknown key {sorted(unknown)[0]!r}",
+            hint=f"known keys: {', '.join(sorted(_TOP_KEYS))}",
+        )
     layout = data.get("layout", "long")
     if layout not in ("long", "wide"):
         raise fail(f"layout must be 'long' or 'wide', not {layout!r}")
-    columns = dict(data.get("columns", {}))
-    for key in columns:
+    # A TOML file can hold any type anywhere; check the shape here so that a
+    # slip in the mapping is reported against the mapping, not as a traceback.
+    columns = dict(_expect(data, "columns", dict, "a table [columns]", fail, {}))
+    for key, spec in columns.items():
         if key not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            raise fail(f"[columns] has unknown canonical name {key!r}",
-                       hint=f"use {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+            raise fail(
+                f"[columns] has unknown canonical name {key!r}",
+                hint=f"use {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}",
+            )
+        if not (isinstance(spec, str) or (isinstance(spec, dict) and set(spec) == {"value"})):
+            raise fail(f"[columns] {key} must be a column name or {{ value = ... }}, not {spec!r}")
     values: dict[str, str] = {}
-    for event, sources in dict(data.get("event_values", {})).items():
+    event_values = _expect(data, "event_values", dict, "a table [event_values]", fail, {})
+    for event, sources in event_values.items():
         if event not in EVENTS:
-            raise fail(f"[event_values] has unknown event {event!r}", hint=f"use {', '.join(EVENTS)}")
+            raise fail(
+                f"[event_values] has unknown event {event!r}", hint=f"use {', '.join(EVENTS)}"
+            )
+        if not _is_names(sources):
+            raise fail(f"[event_values] {event} must be a string or a list of strings")
         for s in [sources] if isinstance(sources, str) else sources:
             values[str(s).strip().casefold()] = event
     attributes = data.get("attributes")
-    if isinstance(attributes, list):
+    if isinstance(attributes, list) and _is_names(attributes):
         attributes = {a: a for a in attributes}
-    events = tuple(_parse_event(e, i, fail) for i, e in enumerate(data.get("events", []), start=1))
+    if attributes is not None and not (
+        isinstance(attributes, dict) and all(isinstance(c, str) for c in attributes.values())
+    ):
+        raise fail("attributes must be a list of column names or a table name = column")
+    entries = _expect(data, "events", list, "a list of [[events]] tables", fail, [])
+    events = tuple(_parse_event(e, i, fail) for i, e in enumerate(entries, start=1))
+    date_format = _expect(data, "date_format", str, "a string", fail, None)
+    try:
+        _normalise_format(date_format)
+    except HiringFunnelError as exc:
+        raise fail(exc.message, hint=exc.hint) from exc
+    timezone = _expect(data, "timezone", str, "a string", fail, "UTC")
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(timezone)
+    except Exception as exc:  # pytz, zoneinfo and dateutil raise different types
+        raise fail(
+            f"unknown timezone {timezone!r}", hint="use an IANA name such as Europe/Berlin"
+        ) from exc
     if layout == "wide" and not any(e.event == "applied" for e in events):
         raise fail("a wide mapping needs an [[events]] entry for 'applied'")
     as_of = data.get("as_of")
     as_of_column = None
     if isinstance(as_of, dict):
-        as_of_column, as_of = as_of.get("column"), None
+        if set(as_of) != {"column"} or not isinstance(as_of["column"], str):
+            raise fail('as_of must be a date or { column = "..." }')
+        as_of_column, as_of = as_of["column"], None
     return Mapping(
         layout=layout,
         columns=columns,
         event_values=values,
         attributes=attributes,
         events=events,
-        date_format=data.get("date_format"),
-        timezone=data.get("timezone", "UTC"),
+        date_format=date_format,
+        timezone=timezone,
         as_of=None if as_of is None else str(as_of),
         as_of_column=as_of_column,
         encoding=data.get("encoding"),
@@ -154,7 +197,23 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     )
 
 
+def _expect(data: dict[str, Any], key: str, kind: type, what: str, fail: Any, default: Any) -> Any:
+    value = data.get(key, default)
+    if value is not default and not isinstance(value, kind):
+        raise fail(f"{key} must be {what}, not {value!r}")
+    return value
+
+
+def _is_names(value: Any) -> bool:
+    """A string, or a non-empty list of strings."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
 def _parse_event(entry: dict[str, Any], i: int, fail: Any) -> WideEvent:
+    if not isinstance(entry, dict):
+        raise fail(f"[[events]] entry {i} must be a table, not {entry!r}")
     unknown = set(entry) - _EVENT_KEYS
     if unknown:
         raise fail(f"[[events]] entry {i} has unknown key {sorted(unknown)[0]!r}")
@@ -163,16 +222,38 @@ def _parse_event(entry: dict[str, Any], i: int, fail: Any) -> WideEvent:
     if "date" not in entry:
         raise fail(f"[[events]] entry {i} ({entry['event']}) has no 'date' column")
     date = entry["date"]
+    if not _is_names(date):
+        raise fail(
+            f"[[events]] entry {i} ({entry['event']}): date must be a column or a list of columns"
+        )
+    if not isinstance(entry.get("plus_days", ""), str):
+        raise fail(f"[[events]] entry {i} ({entry['event']}): plus_days must be a column name")
     when = entry.get("when", {})
+    if not (
+        isinstance(when, dict)
+        and set(when) <= {"column", "in", "not_in"}
+        and isinstance(when.get("column", ""), str)
+        and all(_is_names(when[k]) for k in ("in", "not_in") if k in when)
+    ):
+        raise fail(
+            f"[[events]] entry {i} ({entry['event']}): when must be "
+            '{ column = "...", in = [...] } or { column = "...", not_in = [...] }'
+        )
+    if when and "column" not in when:
+        raise fail(f"[[events]] entry {i} ({entry['event']}): when needs a column")
     return WideEvent(
         event=entry["event"],
         date=(date,) if isinstance(date, str) else tuple(date),
         plus_days=entry.get("plus_days"),
         when_column=when.get("column"),
-        when_in=frozenset(when["in"]) if "in" in when else None,
-        when_not_in=frozenset(when["not_in"]) if "not_in" in when else None,
+        when_in=_names(when["in"]) if "in" in when else None,
+        when_not_in=_names(when["not_in"]) if "not_in" in when else None,
         required=bool(entry.get("required", entry["event"] == "applied")),
     )
+
+
+def _names(value: str | list[str]) -> frozenset[str]:
+    return frozenset([value] if isinstance(value, str) else value)
 
 
 @dataclass
@@ -211,15 +292,31 @@ def _referenced_columns(m: Mapping) -> list[str]:
 
 def _as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
     if m.as_of is not None:
-        ts, why = parse_timestamps(pd.Series([m.as_of]), np.array([0]), date_format=None, timezone=m.timezone,
-                                   source=m.source, column="as_of")
+        ts, why = parse_timestamps(
+            pd.Series([m.as_of]),
+            np.array([0]),
+            date_format=m.date_format,
+            timezone=m.timezone,
+            source=m.source,
+            column="as_of",
+        )
         if why.iloc[0] or pd.isna(ts.iloc[0]):
-            raise HiringFunnelError(f"as_of {m.as_of!r} is not an ISO 8601 date", source=m.source)
+            raise HiringFunnelError(
+                f"as_of {m.as_of!r} is not a date: {why.iloc[0]}",
+                source=m.source,
+                hint="write it as ISO 8601, e.g. 2024-03-31T18:00:00Z",
+            )
         return pd.Timestamp(ts.iloc[0])
     if m.as_of_column is None:
         return None
-    ts, _ = parse_timestamps(raw.frame[m.as_of_column], raw.line, date_format=m.date_format,
-                             timezone=m.timezone, source=raw.source, column=m.as_of_column)
+    ts, _ = parse_timestamps(
+        raw.frame[m.as_of_column],
+        raw.line,
+        date_format=m.date_format,
+        timezone=m.timezone,
+        source=raw.source,
+        column=m.as_of_column,
+    )
     return None if ts.isna().all() else pd.Timestamp(ts.max())
 
 
@@ -253,9 +350,11 @@ def _apply_long(raw: RawTable, m: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
     out["plus_days"] = np.nan
     out["event_source_column"] = str(source_of["event"])
     taken = {v for v in source_of.values() if isinstance(v, str)}
-    attr_map = m.attributes if m.attributes is not None else {
-        c: c for c in frame.columns if c not in taken
-    }
+    attr_map = (
+        m.attributes
+        if m.attributes is not None
+        else {c: c for c in frame.columns if c not in taken}
+    )
     attrs = pd.DataFrame({"application_id": out["application_id"], "line": raw.line})
     for name, col in attr_map.items():
         attrs[name] = frame[col].to_numpy()
@@ -329,8 +428,14 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
     app_missing = is_missing(out["application_id"]).to_numpy()
     flag(app_missing, "missing application id", m.columns.get("application_id", "application_id"))
     ts_cols = out["source_column_timestamp"]
-    ts, ts_why = parse_timestamps(out["timestamp"], out["line"].to_numpy(), date_format=m.date_format,
-                                  timezone=m.timezone, source=raw.source, column=str(ts_cols.iloc[0]))
+    ts, ts_why = parse_timestamps(
+        out["timestamp"],
+        out["line"].to_numpy(),
+        date_format=m.date_format,
+        timezone=m.timezone,
+        source=raw.source,
+        column=str(ts_cols.iloc[0]),
+    )
     flag(is_missing(out["timestamp"]), "missing timestamp", ts_cols)
     flag(ts_why.notna(), ts_why, ts_cols)
     if "plus_days_reason" in out:
@@ -343,15 +448,28 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
     ev_missing = is_missing(out["event"]).to_numpy()
     flag(ev_missing, "missing event name", out["event_source_column"])
     unknown = canon.isna().to_numpy() & ~ev_missing
-    flag(unknown, pd.Series([f"unknown event {v!r} (expected one of {', '.join(EVENTS)}; "
-                             "or map it in [event_values])" for v in names], dtype=object),
-         out["event_source_column"])
+    flag(
+        unknown,
+        pd.Series(
+            [
+                # The hint (validate._HINTS) says how to map it; not repeated here.
+                f"unknown event {v!r} (expected one of {', '.join(EVENTS)})"
+                for v in names
+            ],
+            dtype=object,
+        ),
+        out["event_source_column"],
+    )
     out["event_raw"] = out["event"]
     out["event"] = canon
-    out["application_id"] = out["application_id"].map(lambda v: str(v).strip() if v is not None else v)
+    out["application_id"] = out["application_id"].map(
+        lambda v: str(v).strip() if v is not None else v
+    )
     for col in OPTIONAL_COLUMNS:
         miss = is_missing(out[col])
-        out[col] = out[col].map(lambda v: str(v).strip() if v is not None else None).where(~miss, None)
+        out[col] = (
+            out[col].map(lambda v: str(v).strip() if v is not None else None).where(~miss, None)
+        )
     out["reason"] = reason
     out["reason_column"] = reason_col
     return out

@@ -24,7 +24,6 @@ from hiring_funnel.schema import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     EventLog,
-    HiringFunnelError,
     Problem,
 )
 
@@ -36,8 +35,20 @@ _HINTS = {
     "before its application": "check both dates; one is probably mistyped",
     "after the as-of": "check the date, or export the log again",
     "unknown event": "map the value in the mapping's [event_values]",
+    "after today": "check the date",
+    "missing event name": "fill in the event or delete the row",
     "cannot read": "fix the date",
+    "no such date": "fix the day or the month",
+    "is out of range": "fix the year",
+    "daylight-saving": "write the time with its UTC offset, e.g. 2024-03-31T02:30+01:00",
+    "range of Excel dates": "fix the date cell",
+    "where a date is expected": 'fix the cell, or set date_format = "excel" for serial numbers',
+    "negative number of days": "a day count cannot be negative; fix the number",
+    "not a number of days": "write the days as a number, e.g. 16",
     "fields but the header": "quote cells that contain the delimiter",
+    "not valid JSON": "fix the line: a missing comma, quote or brace",
+    "one JSON object": "write one {...} object per line",
+    "yields no event": "nothing to do if the row is meant to be skipped",
 }
 
 
@@ -64,21 +75,32 @@ def validate(
 
     def quarantine(lines: Any, column: Any, reasons: Any) -> None:
         lines = np.asarray(lines, dtype=np.int64)
-        cols = column if isinstance(column, list | np.ndarray | pd.Series) else [column] * len(lines)
-        rs = reasons if isinstance(reasons, list | np.ndarray | pd.Series) else [reasons] * len(lines)
+        cols = (
+            column if isinstance(column, list | np.ndarray | pd.Series) else [column] * len(lines)
+        )
+        rs = (
+            reasons
+            if isinstance(reasons, list | np.ndarray | pd.Series)
+            else [reasons] * len(lines)
+        )
         for line, col, reason in zip(lines, cols, rs, strict=True):
             bad.setdefault(int(line), []).append((None if col is None else str(col), str(reason)))
 
     # Exact copies of an earlier row: counted, dropped, and reported.
     dup_mask, first_line = _exact_duplicates(raw)
-    quarantine(raw.line[dup_mask], None, [f"exact duplicate of line {k}" for k in first_line[dup_mask]])
+    quarantine(
+        raw.line[dup_mask], None, [f"exact duplicate of line {k}" for k in first_line[dup_mask]]
+    )
     exact = int(dup_mask.sum())
     events = events[~events["line"].isin(raw.line[dup_mask])]
 
     # Cells that could not be read.
     has_reason = events["reason"].notna()
-    quarantine(events.loc[has_reason, "line"], events.loc[has_reason, "reason_column"].tolist(),
-               events.loc[has_reason, "reason"].tolist())
+    quarantine(
+        events.loc[has_reason, "line"],
+        events.loc[has_reason, "reason_column"].tolist(),
+        events.loc[has_reason, "reason"].tolist(),
+    )
     events = _drop_lines(events, bad)
 
     limit = as_of if as_of is not None else (now or pd.Timestamp.now(tz="UTC"))
@@ -87,8 +109,10 @@ def validate(
     quarantine(
         events.loc[late, "line"],
         events.loc[late, "source_column_timestamp"].tolist(),
-        [f"dated {t:%Y-%m-%d %H:%M} UTC, after {what} ({limit:%Y-%m-%d %H:%M} UTC)"
-         for t in events.loc[late, "timestamp"]],
+        [
+            f"dated {t:%Y-%m-%d %H:%M} UTC, after {what} ({limit:%Y-%m-%d %H:%M} UTC)"
+            for t in events.loc[late, "timestamp"]
+        ],
     )
     events = _drop_lines(events, bad)
 
@@ -96,6 +120,16 @@ def validate(
     events = _drop_lines(events, bad)
     _before_application(events, quarantine)
     events = _drop_lines(events, bad)
+
+    # A wide mapping's `when` may give a row no event at all (say, a draft the
+    # tracker keeps). Such a row is neither loaded nor bad, but it must still
+    # be accounted for, so it is quarantined with the reason.
+    silent = np.setdiff1d(raw.line, mapped.events["line"].to_numpy())
+    quarantine(
+        silent,
+        None,
+        "the mapping yields no event for this row (its [[events]] 'when' conditions exclude it)",
+    )
 
     for line, reason, _ in raw.rejected:
         bad.setdefault(line, []).append((None, reason))
@@ -114,7 +148,9 @@ def validate(
             f"{len(quarantine_frame)} quarantined"
         )
     canonical = _canonical(events)
-    attributes = _attributes(mapped.attributes, set(canonical["application_id"]), problems, raw.source)
+    attributes = _attributes(
+        mapped.attributes, set(canonical["application_id"]), set(canonical["line"]), problems
+    )
     return EventLog(
         events=canonical,
         attributes=attributes,
@@ -138,7 +174,9 @@ def _exact_duplicates(raw: RawTable) -> tuple[np.ndarray, np.ndarray]:
     frame = raw.frame.reset_index(drop=True)
     if frame.empty:
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-    keys = frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v))
+    keys = frame.map(
+        lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v)
+    )
     group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
     first_pos = pd.Series(np.arange(len(frame))).groupby(group).transform("min").to_numpy()
     dup = first_pos != np.arange(len(frame))
@@ -152,22 +190,34 @@ def _conflicts(events: pd.DataFrame, layout: str, quarantine: Any) -> None:
         for app, lines in per_app[per_app.map(len) > 1].items():
             for line in lines:
                 others = ", ".join(str(k) for k in lines if k != line)
-                quarantine([line], None, f"conflicting duplicates: application id {app!r} also on line {others} "
-                           "with other values")
+                quarantine(
+                    [line],
+                    None,
+                    f"conflicting duplicates: application id {app!r} also on line {others} "
+                    "with other values",
+                )
         return
     once = events[events["event"].isin(ONCE_ONLY)]
     counts = once.groupby(["application_id", "event"])["line"].transform("count")
     for (app, event), grp in once[counts > 1].groupby(["application_id", "event"]):
         lines = ", ".join(str(k) for k in grp["line"])
-        quarantine(grp["line"], grp["source_column_timestamp"].tolist(),
-                   f"conflicting duplicates: {event!r} of application {app!r} recorded more than once "
-                   f"(lines {lines})")
+        quarantine(
+            grp["line"],
+            grp["source_column_timestamp"].tolist(),
+            f"conflicting duplicates: {event!r} of application {app!r} recorded more than once "
+            f"(lines {lines})",
+        )
     outcome = once[once["event"].isin(["offer", "rejection"]) & (counts == 1)]
     both = outcome.groupby("application_id")["event"].transform("nunique") > 1
     for app, grp in outcome[both].groupby("application_id"):
-        lines = ", ".join(f"{e} on line {k}" for e, k in zip(grp["event"], grp["line"], strict=True))
-        quarantine(grp["line"], grp["event_source_column"].tolist(),
-                   f"conflicting outcomes: application {app!r} has both an offer and a rejection ({lines})")
+        lines = ", ".join(
+            f"{e} on line {k}" for e, k in zip(grp["event"], grp["line"], strict=True)
+        )
+        quarantine(
+            grp["line"],
+            grp["event_source_column"].tolist(),
+            f"conflicting outcomes: application {app!r} has both an offer and a rejection ({lines})",
+        )
 
 
 def _before_application(events: pd.DataFrame, quarantine: Any) -> None:
@@ -178,9 +228,16 @@ def _before_application(events: pd.DataFrame, quarantine: Any) -> None:
     quarantine(
         events.loc[early, "line"],
         events.loc[early, "source_column_timestamp"].tolist(),
-        [f"{e} dated {t:%Y-%m-%d}, before its application ({s:%Y-%m-%d}, line {k})"
-         for e, t, s, k in zip(events.loc[early, "event"], events.loc[early, "timestamp"],
-                               start[early], start_line[early], strict=True)],
+        [
+            f"{e} dated {t:%Y-%m-%d}, before its application ({s:%Y-%m-%d}, line {k})"
+            for e, t, s, k in zip(
+                events.loc[early, "event"],
+                events.loc[early, "timestamp"],
+                start[early],
+                start_line[early],
+                strict=True,
+            )
+        ],
     )
 
 
@@ -190,14 +247,27 @@ def _warnings(raw: RawTable, events: pd.DataFrame) -> list[Problem]:
         mask = looks_like_formula(raw.frame[col]).to_numpy()
         if mask.any():
             first = int(raw.line[np.flatnonzero(mask)[0]])
-            out.append(Problem(first, str(col),
-                               f"{int(mask.sum())} cell(s) look like spreadsheet formulas; kept as plain text",
-                               "they are never evaluated, and are guarded in CSV output"))
-    orphans = set(events["application_id"]) - set(events.loc[events["event"] == "applied", "application_id"])
+            out.append(
+                Problem(
+                    first,
+                    str(col),
+                    f"{int(mask.sum())} cell(s) look like spreadsheet formulas; kept as plain text",
+                    "they are never evaluated, and are guarded in CSV output",
+                )
+            )
+    orphans = set(events["application_id"]) - set(
+        events.loc[events["event"] == "applied", "application_id"]
+    )
     if orphans:
         first = int(events.loc[events["application_id"].isin(orphans), "line"].min())
-        out.append(Problem(first, None, f"{len(orphans)} application(s) have events but no 'applied' event; "
-                           "they give no episode on clocks that start at the application"))
+        out.append(
+            Problem(
+                first,
+                None,
+                f"{len(orphans)} application(s) have events but no 'applied' event; "
+                "they give no episode on clocks that start at the application",
+            )
+        )
     return out
 
 
@@ -238,11 +308,19 @@ def _canonical(events: pd.DataFrame) -> pd.DataFrame:
     return out[list(REQUIRED_COLUMNS + OPTIONAL_COLUMNS) + ["line"]].reset_index(drop=True)
 
 
-def _attributes(attrs: pd.DataFrame, loaded: set[str], problems: list[Problem], source: str) -> pd.DataFrame:
-    """One row per loaded application; numbers with thousands separators become numbers."""
+def _attributes(
+    attrs: pd.DataFrame, loaded: set[str], loaded_lines: set[int], problems: list[Problem]
+) -> pd.DataFrame:
+    """One row per loaded application; numbers with thousands separators become numbers.
+
+    Only loaded rows count: a quarantined row's cells are not used, attributes
+    included.
+    """
     attrs = attrs.copy()
-    attrs["application_id"] = attrs["application_id"].map(lambda v: str(v).strip() if v is not None else v)
-    attrs = attrs[attrs["application_id"].isin(loaded)]
+    attrs["application_id"] = attrs["application_id"].map(
+        lambda v: str(v).strip() if v is not None else v
+    )
+    attrs = attrs[attrs["application_id"].isin(loaded) & attrs["line"].isin(loaded_lines)]
     value_cols = [c for c in attrs.columns if c not in ("application_id", "line")]
     for col in value_cols:
         attrs[col] = attrs[col].where(~is_missing(attrs[col]).to_numpy(), None)
@@ -251,8 +329,14 @@ def _attributes(attrs: pd.DataFrame, loaded: set[str], problems: list[Problem], 
         varies = attrs.groupby("application_id")[value_cols].nunique() > 1
         for col in value_cols:
             if varies[col].any():
-                problems.append(Problem(None, str(col), f"{int(varies[col].sum())} application(s) have "
-                                        f"more than one value of {col!r}; the first one is used"))
+                problems.append(
+                    Problem(
+                        None,
+                        str(col),
+                        f"{int(varies[col].sum())} application(s) have "
+                        f"more than one value of {col!r}; the first one is used",
+                    )
+                )
     else:
         firsts = pd.DataFrame(index=pd.Index(sorted(loaded), name="application_id"))
     out = firsts.reset_index()
@@ -261,4 +345,3 @@ def _attributes(attrs: pd.DataFrame, loaded: set[str], problems: list[Problem], 
         out[col] = numbers if numbers is not None else out[col].astype("string")
     out["application_id"] = out["application_id"].astype("string")
     return out.reset_index(drop=True)
-
