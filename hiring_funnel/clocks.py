@@ -1,0 +1,621 @@
+"""Clocks: turn canonical events into episodes (DESIGN.md, "Clocks").
+
+A clock is a rule that says where the waiting starts (the origin) and which
+events end it. :func:`episodes` applies one clock to a whole events frame and
+returns the canonical episode frame, one row per spell of waiting:
+
+=============== ======================== ==========================================
+column          dtype                    meaning
+=============== ======================== ==========================================
+application_id  ``string``               the application
+candidate_id    ``string``               the person (the application itself if unknown)
+entry           ``float64``              left truncation time (0.0 here)
+duration        ``float64``              days (or business days) from origin to end
+cause           ``category``             the cause that ended the episode; NaN = censored
+origin          ``datetime64[ns, UTC]``  when the waiting started
+end             ``datetime64[ns, UTC]``  the ending event, or the censoring time
+round           ``int64``                interview_feedback only: 1, 2, ... per application
+...                                      attribute columns, merged on application_id
+=============== ======================== ==========================================
+
+Everything is vectorised: events are sorted once by (application, timestamp,
+event order, line), and the end of every episode is found with one
+``searchsorted`` over the positions of the events that can end it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError
+
+__all__ = ["CAUSES", "CLOCKS", "EPISODE_COLUMNS", "UNITS", "check_events", "episodes"]
+
+#: The clocks of DESIGN.md, in the order the docs list them.
+CLOCKS: tuple[str, ...] = ("first_response", "interview_feedback", "decision")
+#: Units a duration can be measured in.
+UNITS: tuple[str, ...] = ("days", "business_days")
+#: What ``withdrawn`` and ``closed`` events do to an episode.
+WITHDRAWN_MODES: tuple[str, ...] = ("censor", "cause")
+#: Where the ``decision`` clock starts.
+ORIGINS: tuple[str, ...] = ("applied", "first_interview")
+
+#: Named causes of each clock, in the fixed order of the ``cause`` categories.
+CAUSES: dict[str, tuple[str, ...]] = {
+    "first_response": ("positive", "rejection"),
+    "interview_feedback": ("positive", "rejection"),
+    "decision": ("offer", "rejection"),
+}
+#: Which event ends an episode of each clock, and with which cause.
+_ENDS: dict[str, dict[str, str]] = {
+    "first_response": {
+        "screen": "positive",
+        "interview": "positive",
+        "offer": "positive",
+        "rejection": "rejection",
+    },
+    "interview_feedback": {
+        "screen": "positive",
+        "interview": "positive",
+        "offer": "positive",
+        "rejection": "rejection",
+    },
+    "decision": {"offer": "offer", "rejection": "rejection"},
+}
+#: Candidate-side and posting-side endings: censoring by default, causes on request.
+_STOPS: tuple[str, ...] = ("withdrawn", "closed")
+#: Columns of every episode frame, in order (``round`` follows for interview_feedback).
+EPISODE_COLUMNS: tuple[str, ...] = (
+    "application_id",
+    "candidate_id",
+    "entry",
+    "duration",
+    "cause",
+    "origin",
+    "end",
+)
+
+_RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
+_NS_PER_DAY = 86_400 * 10**9
+_HINT = "build the frame with hiring_funnel.read_events or schema.as_canonical_events"
+
+
+def check_events(frame: pd.DataFrame) -> None:
+    """Raise :class:`HiringFunnelError` unless ``frame`` is a canonical events frame.
+
+    Checks the required columns (``application_id``, ``event``, ``timestamp``),
+    their dtypes and missing values, and the dtypes of the optional columns
+    that :func:`episodes` reads (``candidate_id``, ``line``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Events in the canonical long layout (:mod:`hiring_funnel.schema`).
+
+    Raises
+    ------
+    HiringFunnelError
+        Naming the column and, where known, the first offending line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hiring_funnel.schema import as_canonical_events
+    >>> ev = as_canonical_events(pd.DataFrame({
+    ...     "application_id": ["a"], "event": ["applied"], "timestamp": ["2024-03-01"]}))
+    >>> check_events(ev)
+    >>> check_events(ev.drop(columns="timestamp"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hiring_funnel.schema.HiringFunnelError: events are missing the required column(s) 'timestamp'...
+    """
+    _check_structure(frame)
+    _raise_if_missing(frame, "application_id", frame["application_id"].isna().to_numpy())
+
+
+def _check_structure(frame: pd.DataFrame) -> None:
+    """Everything :func:`check_events` checks except missing application ids.
+
+    Scanning a column of Python strings for missing values costs as much as
+    factorizing it, so :func:`episodes` finds missing ids in its factorize codes
+    (-1) instead of scanning twice.
+    """
+    hint = _HINT
+    if not isinstance(frame, pd.DataFrame):
+        raise HiringFunnelError(
+            f"events must be a pandas DataFrame or an EventLog, not {type(frame).__name__}",
+            hint=hint,
+        )
+    missing = [c for c in ("application_id", "event", "timestamp") if c not in frame.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise HiringFunnelError(
+            f"events are missing the required column(s) {names}; found {list(frame.columns)}",
+            hint=hint,
+        )
+
+    ids = frame["application_id"]
+    if not (isinstance(ids.dtype, pd.StringDtype) or ids.dtype == object):
+        raise HiringFunnelError(
+            f"must have dtype 'string', not {ids.dtype}", column="application_id", hint=hint
+        )
+    event = frame["event"]
+    if not isinstance(event.dtype, pd.CategoricalDtype):
+        raise HiringFunnelError(
+            f"must be categorical with categories {list(EVENTS)}, not {event.dtype}",
+            column="event",
+            hint=hint,
+        )
+    unknown = [c for c in event.cat.categories if c not in _RANK]
+    if unknown:
+        raise HiringFunnelError(
+            f"unknown event categories {unknown}; allowed: {list(EVENTS)}",
+            column="event",
+            hint=hint,
+        )
+    ts = frame["timestamp"]
+    if not isinstance(ts.dtype, pd.DatetimeTZDtype):
+        raise HiringFunnelError(
+            f"must be a timezone-aware datetime (datetime64[ns, UTC]), not {ts.dtype}",
+            column="timestamp",
+            hint="localize naive times with .dt.tz_localize('UTC') or use schema.as_canonical_events",
+        )
+    if "candidate_id" in frame.columns:
+        cand = frame["candidate_id"]
+        if not (isinstance(cand.dtype, pd.StringDtype) or cand.dtype == object):
+            raise HiringFunnelError(
+                f"must have dtype 'string', not {cand.dtype}", column="candidate_id", hint=hint
+            )
+    if "line" in frame.columns and not pd.api.types.is_integer_dtype(frame["line"].dtype):
+        raise HiringFunnelError(
+            f"must have an integer dtype, not {frame['line'].dtype}", column="line", hint=hint
+        )
+    _raise_if_missing(frame, "event", frame["event"].cat.codes.to_numpy() < 0)
+    _raise_if_missing(frame, "timestamp", frame["timestamp"].isna().to_numpy())
+
+
+def _raise_if_missing(frame: pd.DataFrame, col: str, bad: np.ndarray) -> None:
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    line = int(frame["line"].iloc[first]) if "line" in frame.columns else None
+    where = f"line {line}" if line is not None else f"row {first}"
+    raise HiringFunnelError(
+        f"{int(bad.sum())} missing value(s), first at {where}",
+        line=line,
+        column=col,
+        hint="drop or repair these rows (hiring_funnel.read_events quarantines them)",
+    )
+
+
+def episodes(
+    events: pd.DataFrame | EventLog,
+    clock: str,
+    *,
+    attributes: pd.DataFrame | None = None,
+    as_of: Any = None,
+    unit: str = "days",
+    holidays: str | Iterable[Any] | None = None,
+    withdrawn: str = "censor",
+    origin: str = "applied",
+) -> pd.DataFrame:
+    """Turn events into one episode per spell of waiting, by one clock.
+
+    Parameters
+    ----------
+    events : DataFrame or EventLog
+        Canonical events (:mod:`hiring_funnel.schema`). An ``EventLog`` also
+        supplies ``attributes`` and ``as_of`` unless they are given here.
+    clock : {"first_response", "interview_feedback", "decision"}
+        ``first_response``: from ``applied`` to the first response (``screen``,
+        ``interview``, ``offer`` → "positive"; ``rejection`` → "rejection").
+        ``interview_feedback``: one episode per ``interview``, to the next
+        response after it (``interview``, ``offer``, ``screen`` → "positive";
+        ``rejection`` → "rejection"); adds a ``round`` column.
+        ``decision``: from the origin to ``offer`` or ``rejection``.
+    attributes : DataFrame, optional
+        One row per ``application_id``; its other columns are left-joined on.
+    as_of : timestamp-like, optional
+        The export moment. Episodes still open then are censored there, later
+        events are ignored. Defaults to ``EventLog.as_of``, else the latest
+        timestamp in the log. A naive value is read as UTC; a bare date means
+        midnight UTC, so events later on that day are ignored.
+    unit : {"days", "business_days"}
+        ``days``: whole calendar days between the UTC dates of origin and end.
+        ``business_days``: ``numpy.busday_count(origin_date, end_date)``.
+    holidays : str or list of dates, optional
+        Only with ``unit="business_days"``: dates to skip, or a country code
+        for the ``holidays`` package ("US", "DE", or "DE-BY" for a subdivision).
+    withdrawn : {"censor", "cause"}
+        ``censor``: ``withdrawn`` and ``closed`` events censor the episode at
+        their time. ``cause``: they end it with causes "withdrawn" / "closed".
+    origin : {"applied", "first_interview"}
+        Where the ``decision`` clock starts. Other clocks have a fixed origin
+        and accept only the default.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``application_id, candidate_id, entry, duration, cause, origin,
+        end`` (+ ``round``) + attribute columns, sorted by application and
+        round. ``cause`` is categorical with the clock's causes in a fixed
+        order (:data:`CAUSES`, then "withdrawn", "closed" when
+        ``withdrawn="cause"``); missing means censored. ``attrs`` holds
+        ``as_of``, ``clock``, ``unit``, ``withdrawn``, ``origin``,
+        ``applications`` (distinct applications in the log) and ``skipped``
+        (applications without an episode, by reason).
+
+    Notes
+    -----
+    Durations are differences of UTC *dates*, not of times: an answer on the
+    day of the application has duration 0, and two answers on the same day tie
+    whatever their times of day. The estimators handle ties by day exactly
+    (Kaplan-Meier and Aalen-Johansen by grouped counts), while hour-level
+    times would split one day's answers into fake distinct event times set by
+    when a recruiter happened to click. Event *order* still uses the full
+    timestamp, then the schema's event order, then ``line``.
+
+    Only events at or after the origin (in that order) can end an episode; a
+    response dated before the application is ignored here (validation flags
+    it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hiring_funnel.schema import as_canonical_events
+    >>> ev = as_canonical_events(pd.DataFrame({
+    ...     "application_id": ["a", "a", "b"],
+    ...     "event": ["applied", "rejection", "applied"],
+    ...     "timestamp": ["2024-03-01 09:00", "2024-03-06 17:00", "2024-03-02 11:30"]}))
+    >>> ep = episodes(ev, "first_response")
+    >>> ep[["application_id", "duration", "cause"]]
+      application_id  duration      cause
+    0              a       5.0  rejection
+    1              b       4.0        NaN
+    """
+    if isinstance(events, EventLog):
+        frame = events.events
+        if attributes is None:
+            attributes = events.attributes
+        if as_of is None:
+            as_of = events.as_of
+    else:
+        frame = events
+    _check_options(clock, unit, withdrawn, origin, holidays)
+    _check_structure(frame)
+    attributes = _check_attributes(attributes, clock)
+
+    app, app_ids = _factorize_sorted(frame["application_id"])
+    _raise_if_missing(frame, "application_id", app < 0)
+    n_apps = len(app_ids)
+    ts = _utc_ns(frame["timestamp"])
+    rank = _event_ranks(frame["event"])
+    line = frame["line"].to_numpy(dtype=np.int64) if "line" in frame.columns else None
+    order = _event_order(app, ts, rank, line)
+    app, ts, rank = app[order], ts[order], rank[order]
+
+    as_of_ts = _resolve_as_of(as_of, ts)
+    # NaT (an empty log and no as_of) is the smallest int64: nothing passes.
+    as_of_ns = as_of_ts.value
+
+    # Origins: positions (in sorted order) where the waiting starts.
+    start_event = (
+        "applied" if clock != "interview_feedback" and origin == "applied" else "interview"
+    )
+    starts = np.flatnonzero(rank == _RANK[start_event])
+    if clock != "interview_feedback":
+        starts = starts[_first_of_run(app[starts])]
+    apps_with_start = int(_first_of_run(app[starts]).sum())
+    starts = starts[ts[starts] <= as_of_ns]
+    apps_with_episode = int(_first_of_run(app[starts]).sum())
+    skipped = {
+        f"no {start_event} event": n_apps - apps_with_start,
+        "origin after as_of": apps_with_start - apps_with_episode,
+    }
+
+    # Ends: the first ending event strictly after the origin position, same
+    # application, not after as_of. Origins and ending positions are both
+    # sorted, so one searchsorted finds every end at once.
+    causes = list(CAUSES[clock]) + (list(_STOPS) if withdrawn == "cause" else [])
+    cause_of_rank = np.full(len(EVENTS), -2, dtype=np.int64)  # -2: does not end
+    for name, cause in _ENDS[clock].items():
+        cause_of_rank[_RANK[name]] = causes.index(cause)
+    for name in _STOPS:
+        cause_of_rank[_RANK[name]] = causes.index(name) if withdrawn == "cause" else -1
+    ending = np.flatnonzero((cause_of_rank[rank] != -2) & (ts <= as_of_ns))
+    if ending.size:
+        nxt = np.searchsorted(ending, starts, side="right")
+        end_pos = ending[np.minimum(nxt, ending.size - 1)]
+        found = (nxt < ending.size) & (app[end_pos] == app[starts])
+    else:
+        end_pos, found = starts, np.zeros(starts.size, dtype=bool)
+    end_ns = np.where(found, ts[end_pos], as_of_ns)
+    cause_codes = np.where(found, cause_of_rank[rank[end_pos]], -1)
+
+    origin_ns = ts[starts]
+    duration = _durations(origin_ns, end_ns, unit, holidays)
+
+    ep_app = app[starts]
+    # Taking from the factorized uniques keeps the string dtype without
+    # re-validating a million Python strings.
+    ids = pd.Series(app_ids.take(ep_app).array, dtype="string")
+    out = pd.DataFrame(
+        {
+            "application_id": ids,
+            "candidate_id": _candidates(frame, order, app, ep_app, ids),
+            "entry": np.zeros(starts.size, dtype=np.float64),
+            "duration": duration,
+            "cause": pd.Categorical.from_codes(cause_codes, categories=pd.Index(causes)),
+            "origin": pd.to_datetime(origin_ns.view("datetime64[ns]"), utc=True),
+            "end": pd.to_datetime(end_ns.view("datetime64[ns]"), utc=True),
+        }
+    )
+    if clock == "interview_feedback":
+        out["round"] = _round_numbers(ep_app)
+    out = _join_attributes(out, attributes, app_ids, ep_app)
+    out.attrs = {
+        "as_of": as_of_ts,
+        "clock": clock,
+        "unit": unit,
+        "withdrawn": withdrawn,
+        "origin": {"interview_feedback": "interview"}.get(clock, origin),
+        "applications": n_apps,
+        "skipped": skipped,
+    }
+    return out
+
+
+# -- options -----------------------------------------------------------------
+
+
+def _check_options(clock: str, unit: str, withdrawn: str, origin: str, holidays: Any) -> None:
+    if clock not in CLOCKS:
+        raise HiringFunnelError(f"unknown clock {clock!r}; allowed: {', '.join(CLOCKS)}")
+    if unit not in UNITS:
+        raise HiringFunnelError(f"unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
+    if withdrawn not in WITHDRAWN_MODES:
+        raise HiringFunnelError(
+            f"unknown withdrawn={withdrawn!r}; allowed: {', '.join(WITHDRAWN_MODES)}"
+        )
+    if origin not in ORIGINS:
+        raise HiringFunnelError(f"unknown origin {origin!r}; allowed: {', '.join(ORIGINS)}")
+    if origin != "applied" and clock != "decision":
+        raise HiringFunnelError(
+            f"origin={origin!r} only applies to the 'decision' clock; "
+            f"the {clock!r} clock has a fixed origin"
+        )
+    if holidays is not None and unit != "business_days":
+        raise HiringFunnelError(
+            "holidays only apply with unit='business_days'", hint="pass unit='business_days'"
+        )
+
+
+def _resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
+    if as_of is None:
+        if ts.size == 0:
+            return pd.Timestamp("NaT")
+        return pd.Timestamp(int(ts.max()), tz="UTC")
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise HiringFunnelError(f"as_of={as_of!r} is not a date or timestamp") from exc
+    if stamp is pd.NaT:
+        raise HiringFunnelError("as_of is missing (NaT); pass a date or leave it None")
+    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+    return stamp.as_unit("ns")
+
+
+# -- sorting -----------------------------------------------------------------
+
+
+def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of ``ids`` numbered in sorted order of the ids.
+
+    ``pd.factorize(sort=True)`` compares Python strings one by one and costs
+    about twice the hashing itself on a million ids; numpy's StringDType sorts
+    the uniques natively, so factorize unsorted and renumber.
+    """
+    codes, uniques = pd.factorize(ids)
+    values = np.asarray(uniques.array, dtype=object)
+    string_dtype = getattr(np.dtypes, "StringDType", None)
+    if string_dtype is not None:
+        values = values.astype(string_dtype())
+    perm = np.argsort(values, kind="stable")
+    renumber = np.empty_like(perm)
+    renumber[perm] = np.arange(perm.size)
+    # Missing ids keep the code -1 so that the caller can report them.
+    return np.where(codes < 0, -1, renumber[codes]), uniques.take(perm)
+
+
+def _utc_ns(ts: pd.Series) -> np.ndarray:
+    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return naive.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _event_ranks(event: pd.Series) -> np.ndarray:
+    # The column's categories may be any subset of EVENTS in any order; the
+    # tie-breaking order is always the schema's.
+    lookup = np.array([_RANK[c] for c in event.cat.categories], dtype=np.int64)
+    return lookup[event.cat.codes.to_numpy()]
+
+
+def _event_order(
+    app: np.ndarray, ts: np.ndarray, rank: np.ndarray, line: np.ndarray | None
+) -> np.ndarray:
+    """Sort positions by (application, timestamp, schema event order, line).
+
+    The first three keys are packed into one int64 because a lexsort over two
+    keys is about four times faster than over four. Timestamps enter as
+    multiples of their greatest common step (a day for date-only logs, a second
+    for most exports), which keeps the key small without a sort; if it still
+    does not fit, their dense rank is used, and failing that a plain lexsort.
+    """
+    if app.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    n_apps = int(app.max()) + 1
+    if int(ts.max()) - int(ts.min()) >= 2**63:  # more than 292 years: offsets overflow
+        return np.lexsort((rank, ts, app) if line is None else (line, rank, ts, app))
+    offset = ts - ts.min()
+    step = int(np.gcd.reduce(offset)) or 1
+    ts_key = offset // step
+    span = int(ts_key.max()) + 1
+    if n_apps * span * len(EVENTS) >= 2**62:
+        values, ts_key = np.unique(ts, return_inverse=True)
+        span = values.size
+    if n_apps * span * len(EVENTS) >= 2**62:
+        # np.lexsort sorts by its last key first.
+        return np.lexsort((rank, ts, app) if line is None else (line, rank, ts, app))
+    key = (app.astype(np.int64) * span + ts_key) * len(EVENTS) + rank
+    if line is None:
+        return np.argsort(key, kind="stable")
+    return np.lexsort((line, key))
+
+
+def _first_of_run(codes: np.ndarray) -> np.ndarray:
+    """Mask of the first element of each run of equal codes (codes are sorted)."""
+    mask = np.ones(codes.size, dtype=bool)
+    mask[1:] = codes[1:] != codes[:-1]
+    return mask
+
+
+def _round_numbers(codes: np.ndarray) -> np.ndarray:
+    """1, 2, ... within each run of equal sorted codes (a vectorised cumcount)."""
+    idx = np.arange(codes.size)
+    run_start = np.maximum.accumulate(np.where(_first_of_run(codes), idx, 0))
+    return (idx - run_start + 1).astype(np.int64)
+
+
+# -- durations ---------------------------------------------------------------
+
+
+def _durations(origin_ns: np.ndarray, end_ns: np.ndarray, unit: str, holidays: Any) -> np.ndarray:
+    # Floor division keeps pre-1970 dates right (numpy // floors toward -inf).
+    origin_day = origin_ns // _NS_PER_DAY
+    end_day = end_ns // _NS_PER_DAY
+    if unit == "days":
+        return (end_day - origin_day).astype(np.float64)
+    begin = origin_day.astype("datetime64[D]")
+    end = end_day.astype("datetime64[D]")
+    if begin.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    years = range(begin.min().astype(object).year, end.max().astype(object).year + 1)
+    days = _holiday_dates(holidays, years)
+    # busday_count counts business days in [begin, end): same day → 0,
+    # Friday → Monday → 1, Saturday → Monday → 0.
+    return np.busday_count(begin, end, holidays=days).astype(np.float64)
+
+
+def _holiday_dates(holidays: Any, years: range) -> np.ndarray:
+    if holidays is None:
+        return np.array([], dtype="datetime64[D]")
+    if isinstance(holidays, str):
+        import holidays as holiday_calendars
+
+        country, _, subdiv = holidays.partition("-")
+        try:
+            calendar = holiday_calendars.country_holidays(
+                country.upper(), subdiv=subdiv or None, years=years
+            )
+        except NotImplementedError as exc:
+            raise HiringFunnelError(
+                f"unknown holiday calendar {holidays!r}: {exc}",
+                hint="use a country code of the holidays package such as 'US', 'DE' or "
+                "'DE-BY', or pass a list of dates",
+            ) from exc
+        return np.array(sorted(calendar.keys()), dtype="datetime64[D]")
+    try:
+        stamps = pd.to_datetime(list(holidays))
+    except (TypeError, ValueError) as exc:
+        raise HiringFunnelError(
+            "holidays must be None, a country code such as 'US', or a list of dates"
+        ) from exc
+    return np.asarray(stamps.tz_localize(None) if stamps.tz else stamps, dtype="datetime64[D]")
+
+
+# -- columns -----------------------------------------------------------------
+
+
+def _candidates(
+    frame: pd.DataFrame,
+    order: np.ndarray,
+    app: np.ndarray,
+    ep_app: np.ndarray,
+    ids: pd.Series,
+) -> pd.Series:
+    """The first candidate_id recorded for each application (in event order).
+
+    An application with no candidate link is its own cluster, so the bootstrap
+    that resamples candidates falls back to resampling the application.
+    """
+    if "candidate_id" not in frame.columns:
+        return ids.copy()
+    # For the default string dtype this is the backing object array (no copy);
+    # touching few Python strings matters more than anything else here.
+    values = np.asarray(frame["candidate_id"].array, dtype=object)
+    first_pos = np.flatnonzero(_first_of_run(app))
+    per_app = values[order[first_pos]]
+    unknown = np.flatnonzero(pd.isna(per_app))
+    if unknown.size:
+        # The first event has no link: look at the other events of those
+        # applications only, and take the first link recorded.
+        wanted = np.zeros(per_app.size, dtype=bool)
+        wanted[unknown] = True
+        pos = np.flatnonzero(wanted[app])
+        found = values[order[pos]]
+        keep = ~pd.isna(found)
+        pos, found = pos[keep], found[keep]
+        first = _first_of_run(app[pos])
+        per_app[app[pos[first]]] = found[first]
+    out = pd.Series(per_app[ep_app], dtype="string")
+    return out.fillna(ids)
+
+
+def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFrame | None:
+    """Fail before the heavy work if the attributes cannot be joined."""
+    if attributes is None or attributes.shape[1] == 0:
+        return None
+    if not isinstance(attributes, pd.DataFrame):
+        raise HiringFunnelError(f"attributes must be a DataFrame, not {type(attributes).__name__}")
+    if "application_id" not in attributes.columns:
+        raise HiringFunnelError(
+            "attributes have no 'application_id' column to join on",
+            hint="attributes need one row per application keyed by application_id",
+        )
+    taken = EPISODE_COLUMNS + (("round",) if clock == "interview_feedback" else ())
+    clash = [c for c in attributes.columns if c != "application_id" and c in taken]
+    if clash:
+        raise HiringFunnelError(
+            f"attribute column(s) {clash} clash with episode columns",
+            hint="rename them before calling episodes()",
+        )
+    return attributes
+
+
+def _join_attributes(
+    out: pd.DataFrame, attributes: pd.DataFrame | None, app_ids: pd.Index, ep_app: np.ndarray
+) -> pd.DataFrame:
+    """Left join on application_id, like ``merge(how="left")``.
+
+    Looking the sorted unique ids up once and indexing by application code
+    hashes each id once, where a merge on the episode column hashes both
+    sides again.
+    """
+    if attributes is None:
+        return out
+    key = pd.Index(attributes["application_id"].astype("string"))
+    if not key.is_unique:
+        dup = key.duplicated()
+        raise HiringFunnelError(
+            f"attributes have {int(dup.sum())} repeated application_id(s), first {key[dup][0]!r}",
+            column="application_id",
+            hint="attributes need one row per application",
+        )
+    rows = key.get_indexer(app_ids)[ep_app]
+    # Reindexing positions by a RangeIndex turns the -1 of unmatched
+    # applications into missing values with the same upcasting as a merge.
+    extra = attributes.drop(columns="application_id").reset_index(drop=True).reindex(rows)
+    return pd.concat([out, extra.reset_index(drop=True)], axis=1)
