@@ -273,7 +273,10 @@ def _parse_jsonl(text: str, name: str) -> RawTable:
     blank = 0
     # JSON Lines separates records by "\n" only; str.splitlines would also
     # split at U+2028 and other separators that JSON strings may hold as text.
-    for i, raw in enumerate(text.split("\n"), start=1):
+    pieces = text.split("\n")
+    if pieces[-1] == "":
+        pieces.pop()  # the newline that ends the last line starts no new one
+    for i, raw in enumerate(pieces, start=1):
         raw = raw.removesuffix("\r")
         if not raw.strip():
             blank += 1
