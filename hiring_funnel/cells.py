@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,8 +104,7 @@ def parse_timestamps(
     is_str = values.map(lambda v: isinstance(v, str)).to_numpy() & ~missing
 
     if is_dt.any():
-        ts = pd.to_datetime(values[is_dt].map(pd.Timestamp), errors="coerce")
-        out[is_dt] = _to_utc_mixed(ts, timezone)
+        out[is_dt] = _datetimes_to_utc(values[is_dt], timezone)
     if is_num.any():
         if fmt == "excel" or fmt is None:
             days = values[is_num].astype(float)
@@ -147,6 +145,15 @@ def parse_timestamps(
             why[idx] = [_explain(v, fmt, timezone, str(expected)) for v in text[bad]]
     other = ~(missing | is_dt | is_num | is_str)
     why[other] = [f"cannot read {v!r} as a date" for v in values[other]]
+    # A present cell must never become NaT without a reason: validation would
+    # then load an event with no date.
+    lost = out.isna().to_numpy() & ~missing & why.isna().to_numpy()
+    why[lost] = [
+        f"date {v} is out of range (years 1678 to 2261)"
+        if isinstance(v, dt.date)
+        else f"cannot read {v!r} as a date"
+        for v in values[lost]
+    ]
     return out, why
 
 
@@ -262,11 +269,20 @@ def _localize(stamp: pd.Series, timezone: str) -> pd.Series:
     return stamp.dt.tz_localize(timezone, nonexistent="NaT", ambiguous="NaT").dt.tz_convert("UTC")
 
 
-def _to_utc_mixed(ts: Any, timezone: str) -> pd.Series:
-    ts = pd.Series(ts)
-    if getattr(ts.dt, "tz", None) is not None:
-        return ts.dt.tz_convert("UTC")
-    return _localize(ts, timezone)
+def _datetimes_to_utc(values: pd.Series, timezone: str) -> pd.Series:
+    """Datetime objects (Excel, Parquet, DataFrames) in UTC; naive ones are in ``timezone``.
+
+    Aware and naive objects, or objects in several time zones, may share a
+    column; converting them in one call would turn all but one kind into NaT.
+    """
+    aware = values.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy()
+    res = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    if aware.any():
+        res[aware] = pd.to_datetime(list(values[aware]), utc=True, errors="coerce")
+    if (~aware).any():
+        naive = pd.to_datetime(values[~aware].map(pd.Timestamp), errors="coerce")
+        res[~aware] = _localize(naive, timezone)
+    return res
 
 
 def parse_days(values: pd.Series) -> tuple[pd.Series, pd.Series]:
