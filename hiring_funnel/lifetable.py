@@ -1,0 +1,334 @@
+"""Life tables: per group and time, the number at risk, events by cause, censorings.
+
+DESIGN.md: "All non-parametric estimators read a life table, never the raw
+rows." This is the only step after the clocks that touches every episode, so it
+is kept to plain aggregation, counts by (group, time), that an engine such as
+DuckDB or Spark can compute as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.schema import HiringFunnelError
+
+__all__ = ["TABLE_COLUMNS", "check_episodes", "life_table"]
+
+#: Fixed columns of a life table, after the group columns; one ``events_<cause>``
+#: column per cause sits between ``events`` and ``censored``.
+TABLE_COLUMNS: tuple[str, ...] = ("time", "at_risk", "events", "censored", "entered")
+
+_HINT = "build episodes with hiring_funnel.clocks.episodes"
+
+
+def check_episodes(
+    episodes: pd.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    weights: str | None = None,
+) -> None:
+    """Raise :class:`HiringFunnelError` unless ``episodes`` is a canonical episode frame.
+
+    Checks that ``entry``, ``duration`` and ``cause`` are present; that
+    ``entry`` and ``duration`` are finite non-negative numbers with
+    ``entry <= duration``; that ``cause`` is categorical (missing = censored);
+    and, when given, that the ``by`` columns exist and the ``weights`` column
+    holds finite non-negative numbers.
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        Episodes, as returned by :func:`hiring_funnel.clocks.episodes`.
+    by : sequence of str
+        Group columns that must be present.
+    weights : str, optional
+        Name of a weight column that must be present and valid.
+
+    Raises
+    ------
+    HiringFunnelError
+        Naming the column, the number of bad rows and the first one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"entry": [0.0], "duration": [-1.0],
+    ...                    "cause": pd.Categorical(["offer"])})
+    >>> check_episodes(ep)
+    Traceback (most recent call last):
+    ...
+    hiring_funnel.schema.HiringFunnelError: column 'duration': 1 negative value(s), first in row 0 (durations count from the origin; check the clock)
+    """
+    if not isinstance(episodes, pd.DataFrame):
+        raise HiringFunnelError(
+            f"episodes must be a pandas DataFrame, not {type(episodes).__name__}", hint=_HINT
+        )
+    missing = [c for c in ("entry", "duration", "cause") if c not in episodes.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise HiringFunnelError(
+            f"episodes are missing the required column(s) {names}; found {list(episodes.columns)}",
+            hint=_HINT,
+        )
+    if not isinstance(episodes["cause"].dtype, pd.CategoricalDtype):
+        raise HiringFunnelError(
+            f"must be categorical (causes as categories, missing = censored), "
+            f"not {episodes['cause'].dtype}",
+            column="cause",
+            hint="convert with .astype('category'); censored rows must be missing, not 0",
+        )
+    values = {col: _numbers(episodes, col) for col in ("entry", "duration")}
+    for col, v in values.items():
+        _raise_rows(episodes, col, ~np.isfinite(v), "missing or infinite value(s)", _HINT)
+        _raise_rows(
+            episodes,
+            col,
+            v < 0,
+            "negative value(s)",
+            "durations count from the origin; check the clock",
+        )
+    _raise_rows(
+        episodes,
+        "entry",
+        values["entry"] > values["duration"],
+        "value(s) greater than the duration",
+        "an episode cannot end before it enters the study",
+    )
+    absent = [c for c in by if c not in episodes.columns]
+    if absent:
+        raise HiringFunnelError(
+            f"group column(s) {absent} not in the episodes; found {list(episodes.columns)}"
+        )
+    clash = [c for c in by if c in TABLE_COLUMNS or str(c).startswith("events_")]
+    if clash:
+        raise HiringFunnelError(
+            f"group column(s) {clash} clash with life table columns",
+            hint="rename them before grouping",
+        )
+    if len(set(by)) != len(by):
+        raise HiringFunnelError(f"group columns repeat: {list(by)}")
+    if weights is not None:
+        if weights not in episodes.columns:
+            raise HiringFunnelError(
+                f"weight column {weights!r} not in the episodes; found {list(episodes.columns)}"
+            )
+        w = _numbers(episodes, weights)
+        _raise_rows(episodes, weights, ~np.isfinite(w), "missing or infinite weight(s)", "")
+        _raise_rows(episodes, weights, w < 0, "negative weight(s)", "")
+
+
+def life_table(
+    episodes: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    *,
+    weights: str | None = None,
+) -> pd.DataFrame:
+    """Count, per group and time, who is at risk, who has an event and who is censored.
+
+    With event and censoring times t_1 < t_2 < ... in a group, one row per
+    distinct time at which something happens (an event, a censoring, or an
+    entry after 0):
+
+    - ``at_risk``: episodes with ``entry <= t`` and ``duration >= t``, so an
+      episode that ends at t is still at risk at t (the n_j of Kaplan-Meier),
+      and a zero-length episode is at risk at t = 0;
+    - ``events``: episodes ending at t with any cause, and ``events_<cause>``
+      one column per cause, in the order of the ``cause`` categories;
+    - ``censored``: episodes ending at t with a missing cause;
+    - ``entered``: episodes with ``entry == t > 0`` (late entry; all zero
+      without left truncation).
+
+    This is the boundary of the data flow that is later pushed down to an
+    engine (DuckDB for files on disk, Spark for a cluster): everything before
+    it is per row, everything after it reads this small table. Keep it plain
+    aggregation, counts by (group, time) followed by a cumulative sum within
+    each group, so the engines compute the same table, e.g. in SQL::
+
+        SELECT g, duration AS time, count(*) FILTER (WHERE cause IS NULL) AS censored, ...
+        FROM episodes GROUP BY g, duration
+        -- at_risk = sum(removed) OVER (PARTITION BY g ORDER BY time DESC) - later entries
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        Canonical episodes (``entry``, ``duration``, categorical ``cause``),
+        checked by :func:`check_episodes`.
+    by : str or sequence of str, optional
+        Group columns. Missing group values form a group of their own, so no
+        episode is dropped.
+    weights : str, optional
+        Column of non-negative case weights; every count becomes the sum of the
+        weights (float). Integer weights give the table of the repeated rows,
+        which is how a bootstrap replicate is tabulated.
+
+    Returns
+    -------
+    DataFrame
+        The group columns (in the order of ``by``, same dtypes), then ``time,
+        at_risk, events, events_<cause>..., censored, entered``; sorted by
+        group then time. Counts are int64 without weights, float64 with.
+        ``attrs`` holds ``by``, ``causes`` and ``weights``, plus ``clock``,
+        ``unit`` and ``as_of`` when the episodes carry them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({
+    ...     "entry": 0.0, "duration": [0.0, 2.0, 2.0, 5.0],
+    ...     "cause": pd.Categorical(["offer", "rejection", None, "offer"],
+    ...                             categories=["offer", "rejection"])})
+    >>> life_table(ep)
+       time  at_risk  events  events_offer  events_rejection  censored  entered
+    0   0.0        4       1             1                 0         0        0
+    1   2.0        3       1             0                 1         1        0
+    2   5.0        1       1             1                 0         0        0
+    """
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    check_episodes(episodes, by=by_cols, weights=weights)
+    causes = [str(c) for c in episodes["cause"].cat.categories]
+    n_causes = len(causes)
+
+    duration = episodes["duration"].to_numpy(dtype=np.float64)
+    entry = episodes["entry"].to_numpy(dtype=np.float64)
+    cause = episodes["cause"].cat.codes.to_numpy()  # -1 = censored
+    w = None if weights is None else episodes[weights].to_numpy(dtype=np.float64)
+    late = np.flatnonzero(entry > 0)
+    n_rows = len(duration)
+
+    # Cells are (group, time) pairs, numbered in sorted order without sorting
+    # the rows: day durations index a bincount directly, other values are
+    # hashed and only the distinct ones sorted.
+    groups, n_groups = _group_codes(episodes, by_cols) if by_cols else (np.zeros(0, np.int64), 1)
+    t_code, times = _time_codes(np.concatenate([duration, entry[late]]) if late.size else duration)
+    n_times = max(len(times), 1)
+    if by_cols:
+        cell, keys = _dense_codes(
+            np.concatenate([groups, groups[late]]) * n_times + t_code, n_groups * n_times
+        )
+    else:  # one group: the time codes already are the cells
+        cell, keys = t_code, np.arange(len(times), dtype=np.int64)
+    del t_code
+    n_cells = len(keys)
+    end_cell, entry_cell = cell[:n_rows], cell[n_rows:]
+
+    # One bincount fills censored (slot 0) and every cause (slot k + 1) at once.
+    slot = end_cell.astype(np.int64) * (n_causes + 1) + (cause + 1)
+    counts = np.bincount(slot, weights=w, minlength=n_cells * (n_causes + 1))
+    counts = counts.reshape(n_cells, n_causes + 1)
+    entered = np.bincount(entry_cell, weights=None if w is None else w[late], minlength=n_cells)
+    removed = counts.sum(axis=1)
+    cell_group = keys // n_times
+
+    # Anyone with duration >= t is still here at t unless they enter after t
+    # (entry > t implies duration > t), hence
+    #   at_risk(t) = #(duration >= t) - #(entry > t),
+    # both reverse cumulative sums within the group. Summing within groups,
+    # not a global cumsum minus offsets, keeps float weights of one group from
+    # cancelling against the totals of the others.
+    at_risk = _reverse_cumsum(removed, cell_group) - (
+        _reverse_cumsum(entered, cell_group) - entered
+    )
+
+    dtype = np.int64 if w is None else np.float64
+    columns: dict[str, np.ndarray] = {
+        "time": np.asarray(times, dtype=np.float64)[keys % n_times],
+        "at_risk": at_risk.astype(dtype, copy=False),
+        "events": counts[:, 1:].sum(axis=1).astype(dtype, copy=False),
+    }
+    for k, name in enumerate(causes):
+        columns[f"events_{name}"] = counts[:, k + 1].astype(dtype, copy=False)
+    columns["censored"] = counts[:, 0].astype(dtype, copy=False)
+    columns["entered"] = entered.astype(dtype, copy=False)
+    table = pd.DataFrame(columns)
+    if by_cols:
+        # Any row of a group carries its values; this keeps each column's dtype
+        # (a categorical group stays categorical with all its categories).
+        representative = np.zeros(n_groups, dtype=np.int64)
+        representative[groups] = np.arange(len(groups))
+        labels = episodes[by_cols].iloc[representative[cell_group]].reset_index(drop=True)
+        table = pd.concat([labels, table], axis=1)
+    table.attrs = {"by": by_cols, "causes": causes, "weights": weights}
+    for key in ("clock", "unit", "as_of"):
+        if key in episodes.attrs:
+            table.attrs[key] = episodes.attrs[key]
+    return table
+
+
+def _group_codes(episodes: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, int]:
+    """Group number of every row, numbered in sorted order of the group values.
+
+    Each column is factorized with its own sort order (category order for a
+    categorical, missing last), and the codes are combined in mixed radix,
+    which sorts lexicographically like ``groupby(sort=True)``.
+    """
+    codes = np.zeros(len(episodes), dtype=np.int64)
+    size = 1
+    for col in by:
+        col_codes, uniques = pd.factorize(episodes[col], sort=True, use_na_sentinel=False)
+        codes = codes * len(uniques) + col_codes
+        size *= len(uniques)
+        if size > 2**31:
+            # Renumber densely (keeping the order) before the product overflows.
+            codes, dense = pd.factorize(codes, sort=True)
+            size = len(dense)
+    return codes.astype(np.int64), size
+
+
+def _time_codes(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``times`` numbered in ascending order of the distinct times."""
+    if times.size and times.max() < max(4 * times.size, 1 << 20):
+        whole = times.astype(np.int64)
+        if np.array_equal(whole, times):  # whole days: the clocks' output
+            codes, present = _dense_codes(whole, int(whole.max()) + 1)
+            return codes, present.astype(np.float64)
+    # The hash table treats -0.0 and 0.0 as one value; "+ 0.0" prints it as 0.0.
+    codes, uniques = pd.factorize(times)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[codes], np.asarray(uniques, dtype=np.float64)[order] + 0.0
+
+
+def _dense_codes(key: np.ndarray, n_possible: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes of the non-negative integer ``key`` in ascending order, and the keys.
+
+    When the range of keys is small (the usual case: days x groups), mark the
+    occupied ones with a bincount, which needs neither hashing nor sorting;
+    otherwise hash, and sort only the distinct keys.
+    """
+    if n_possible <= max(4 * key.size, 1 << 20):
+        occupied = np.bincount(key, minlength=n_possible) > 0
+        number = np.cumsum(occupied) - 1
+        return number[key], np.flatnonzero(occupied)
+    codes, uniques = pd.factorize(key, sort=True)
+    return codes, np.asarray(uniques, dtype=np.int64)
+
+
+def _reverse_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` from each position to the end of its group (group is sorted)."""
+    if group.size == 0 or group[0] == group[-1]:
+        return np.cumsum(values[::-1])[::-1]
+    flipped = pd.Series(values[::-1]).groupby(group[::-1], sort=False).cumsum()
+    return flipped.to_numpy()[::-1]
+
+
+def _numbers(episodes: pd.DataFrame, col: str) -> np.ndarray:
+    series = episodes[col]
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
+        raise HiringFunnelError(f"must be numeric, not {series.dtype}", column=col, hint=_HINT)
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _raise_rows(episodes: pd.DataFrame, col: str, bad: np.ndarray, what: str, hint: str) -> None:
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    where = f"row {first}"
+    if "application_id" in episodes.columns:
+        where += f" (application {episodes['application_id'].iloc[first]!r})"
+    raise HiringFunnelError(
+        f"{int(bad.sum())} {what}, first in {where}", column=col, hint=hint or None
+    )
