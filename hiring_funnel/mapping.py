@@ -152,7 +152,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         for s in [sources] if isinstance(sources, str) else sources:
             values[str(s).strip().casefold()] = event
     attributes = data.get("attributes")
-    if isinstance(attributes, list) and _is_names(attributes):
+    if isinstance(attributes, list) and all(isinstance(a, str) for a in attributes):
         attributes = {a: a for a in attributes}
     if attributes is not None and not (
         isinstance(attributes, dict) and all(isinstance(c, str) for c in attributes.values())

@@ -381,3 +381,11 @@ def test_wide_mapping_with_id_column() -> None:
     frame = TRACKER.assign(Id=["t1", "t2", "t3", "t4"])
     ev = apply(frame, {**TRACKER_MAPPING, "columns": {"application_id": "Id"}}).events
     assert sorted(set(ev["application_id"])) == ["t1", "t2", "t3", "t4"]
+
+
+def test_empty_attribute_list_means_no_attributes() -> None:
+    frame = pd.DataFrame(
+        {"application_id": ["a"], "event": ["applied"], "timestamp": ["2024-03-01"], "x": ["1"]}
+    )
+    mapped = apply(frame, {"attributes": []})
+    assert mapped.attributes.columns.tolist() == ["application_id", "line"]
