@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping as AnyMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +267,16 @@ class Mapped:
 
 def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
     """Give the cells of ``raw`` their meaning as events and attributes."""
+    if raw.kind == "jsonl" and len(raw.frame) == 0:
+        # Every line was invalid JSON, so the file shows no columns at all;
+        # give it the ones the mapping reads, so that its rows are quarantined
+        # for what they are rather than the file refused for a missing column.
+        needed = _referenced_columns(mapping) + [
+            mapping.columns.get(c, c)
+            for c in REQUIRED_COLUMNS
+            if isinstance(mapping.columns.get(c, c), str)
+        ]
+        raw = replace(raw, frame=pd.DataFrame(columns=list(dict.fromkeys(needed)), dtype=object))
     used = [c for c in _referenced_columns(mapping) if c not in raw.frame.columns]
     if used:
         raise HiringFunnelError(
@@ -434,7 +444,7 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
         date_format=m.date_format,
         timezone=m.timezone,
         source=raw.source,
-        column=str(ts_cols.iloc[0]),
+        column=str(ts_cols.iloc[0]) if len(ts_cols) else "timestamp",
     )
     flag(is_missing(out["timestamp"]), "missing timestamp", ts_cols)
     flag(ts_why.notna(), ts_why, ts_cols)

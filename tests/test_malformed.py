@@ -124,6 +124,23 @@ CASES: list[Case] = [
         reasons={2: "not valid JSON", 5: "a line must hold one JSON object"},
     ),
     Case("line_separator.jsonl", read=2, loaded=2),
+    # Every row is bad: all quarantined, and the exit code says nothing is usable.
+    Case(
+        "all_ragged.csv",
+        exit=1,
+        read=2,
+        reasons={2: "row has 2 fields but the header has 3", 3: "row has 4 fields"},
+    ),
+    # No valid line means no columns seen; the rows are still quarantined one by one.
+    Case(
+        "all_invalid.jsonl",
+        exit=1,
+        read=2,
+        reasons={
+            1: "not valid JSON: Expecting ',' delimiter",
+            2: "not valid JSON: Expecting property name",
+        },
+    ),
     # Row 5 (a2 screen) holds -5, which is no Excel date.
     Case(
         "excel_serial.xlsx",
@@ -322,11 +339,11 @@ def _in_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_validate_outcome(case: Case, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     quarantine_csv = tmp_path / "quarantine.csv"
-    extra = () if case.exit else ("--quarantine", str(quarantine_csv))
+    extra = () if case.error else ("--quarantine", str(quarantine_csv))
     code, out, err = run(case, capsys, *extra)
     assert "Traceback" not in out + err
     assert code == case.exit, out + err
-    if case.exit:
+    if case.error:
         # One line on stderr, naming the file and (where known) the line.
         assert out == ""
         assert err.endswith("\n") and err.count("\n") == 1, err
@@ -347,7 +364,10 @@ def test_validate_outcome(case: Case, capsys: pytest.CaptureFixture[str], tmp_pa
         assert case.reasons[line] in reason
     for fragment in case.problems:
         assert fragment in out, out
-    assert err == ""
+    if case.exit:  # read, but nothing usable: said on stderr, besides the counts
+        assert err == f"{case.file}: no usable rows; nothing can be analysed\n"
+    else:
+        assert err == ""
 
 
 def test_every_corpus_file_has_a_case() -> None:
