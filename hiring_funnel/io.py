@@ -221,8 +221,7 @@ def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
             rejected.append(
                 (
                     start,
-                    f"row has {len(record)} fields but the header has {n} "
-                    "(a missing or extra delimiter, or an unquoted comma)",
+                    f"row has {len(record)} fields but the header has {n}",
                     cells,
                 )
             )

@@ -45,7 +45,8 @@ _HINTS = {
     "where a date is expected": 'fix the cell, or set date_format = "excel" for serial numbers',
     "negative number of days": "a day count cannot be negative; fix the number",
     "not a number of days": "write the days as a number, e.g. 16",
-    "fields but the header": "quote cells that contain the delimiter",
+    "fields but the header": "a delimiter missing or too many, or one inside a cell that "
+    "is not quoted; quote such cells",
     "not valid JSON": "fix the line: a missing comma, quote or brace",
     "one JSON object": "write one {...} object per line",
     "yields no event": "nothing to do if the row is meant to be skipped",
