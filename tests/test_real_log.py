@@ -38,16 +38,8 @@ import pytest
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import EventLog
 
-MERGED = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "real-logs"
-    / "timhanneman"
-    / "Merged.csv"
-)
-if not MERGED.exists():  # the checkout may sit elsewhere; /work/shared is where it lives here
-    MERGED = Path("/work/shared/data/real-logs/timhanneman/Merged.csv")
+# The real logs live beside the project checkout (../shared/data/real-logs).
+MERGED = Path(__file__).resolve().parents[2] / "shared/data/real-logs/timhanneman/Merged.csv"
 
 pytestmark = pytest.mark.skipif(not MERGED.exists(), reason="real-logs data not available")
 
