@@ -27,17 +27,27 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def log_args(cmd: argparse.ArgumentParser) -> None:
-        cmd.add_argument("path", metavar="PATH", help="the log: .csv, .tsv, .jsonl, .parquet or .xlsx")
-        cmd.add_argument("--mapping", metavar="F", help="a TOML mapping, or a bundled one: timhanneman")
+        cmd.add_argument(
+            "path", metavar="PATH", help="the log: .csv, .tsv, .jsonl, .parquet or .xlsx"
+        )
+        cmd.add_argument(
+            "--mapping", metavar="F", help="a TOML mapping, or a bundled one: timhanneman"
+        )
         cmd.add_argument("--attributes", metavar="F", help="per-application attributes file")
-        cmd.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8 (e.g. cp1252)")
-        cmd.add_argument("--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log")
+        cmd.add_argument(
+            "--encoding", metavar="NAME", help="text encoding when not UTF-8 (e.g. cp1252)"
+        )
+        cmd.add_argument(
+            "--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log"
+        )
 
     v = sub.add_parser("validate", help="check a log and list every problem")
     log_args(v)
     v.add_argument("--quarantine", metavar="OUT", help="write quarantined rows to this CSV file")
 
-    s = sub.add_parser("simulate", help="write a simulated log (events.csv, attributes.csv, truth.json)")
+    s = sub.add_parser(
+        "simulate", help="write a simulated log (events.csv, attributes.csv, truth.json)"
+    )
     s.add_argument("--applications", type=int, default=SAMPLE_APPLICATIONS, metavar="N")
     s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")
     s.add_argument("--out", required=True, metavar="DIR")
@@ -45,8 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("summary", help="naive and censoring-aware waiting times, per clock")
     log_args(m)
     m.add_argument("--by", metavar="COLUMN", help="break the figures down by an attribute")
-    m.add_argument("--clock", action="append", metavar="NAME",
-                   help="first_response, interview_feedback or decision (default: all three)")
+    m.add_argument(
+        "--clock",
+        action="append",
+        metavar="NAME",
+        help="first_response, interview_feedback or decision (default: all three)",
+    )
     return p
 
 
@@ -83,8 +97,9 @@ def _read(args: argparse.Namespace) -> EventLog:
         if mapping is None and (path.parent / "mapping.toml").exists():
             mapping = path.parent / "mapping.toml"
             print(f"(mapping: {mapping}, found beside the log)")
-    return read_events(path, mapping=mapping, attributes=attributes, encoding=args.encoding,
-                       as_of=args.as_of)
+    return read_events(
+        path, mapping=mapping, attributes=attributes, encoding=args.encoding, as_of=args.as_of
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -94,7 +109,8 @@ def _validate(args: argparse.Namespace) -> int:
     print(_counts_line(log))
     n_apps = log.events["application_id"].nunique()
     per_event = log.events["event"].value_counts().reindex(log.events["event"].cat.categories)
-    print(f"applications: {n_apps:,}; events: " + ", ".join(f"{k} {v:,}" for k, v in per_event.items() if v))
+    listed = ", ".join(f"{k} {v:,}" for k, v in per_event.items() if v) or "none"
+    print(f"applications: {n_apps:,}; events: {listed}")
     if log.problems:
         print(f"problems ({len(log.problems)}):")
         for problem in log.problems:
@@ -112,8 +128,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _counts_line(log: EventLog) -> str:
     dup = f", {log.exact_duplicates:,} of them exact duplicates" if log.exact_duplicates else ""
-    return (f"{log.source}: {log.rows_read:,} rows read = {log.rows_loaded:,} loaded + "
-            f"{log.rows_quarantined:,} quarantined{dup}")
+    text = (
+        f"{log.source}: {log.rows_read:,} rows read = {log.rows_loaded:,} loaded + "
+        f"{log.rows_quarantined:,} quarantined{dup}"
+    )
+    attrs = log.meta.get("attributes")
+    if attrs:
+        unmatched = attrs.get("rows_unmatched", 0)
+        text += (
+            f"\n{attrs['source']}: {attrs['rows_read']:,} rows read = {attrs['rows_loaded']:,} "
+            f"loaded + {attrs['rows_quarantined']:,} quarantined"
+            + (f" ({unmatched:,} loaded rows name no application in the log)" if unmatched else "")
+        )
+    return text
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -136,16 +136,15 @@ def _with_attribute_file(
         rows.append(
             {"file": raw.source, "line": line, "column": None, "reason": reasons[line], **cells}
         )
-        # Problem.line counts in the events file, so the attribute file's own
-        # line goes into the message beside its name.
-        problems.append(Problem(None, None, f"{raw.source}:{line}: {reasons[line]}"))
+        problems.append(Problem(line, None, reasons[line], source=raw.source))
     if unknown:
         problems.append(
             Problem(
                 None,
                 "application_id",
-                f"{raw.source}: {unknown} attribute row(s) name "
-                "applications that have no events; they are not used",
+                f"{unknown} attribute row(s) name applications that have no events; "
+                "they are not used",
+                source=raw.source,
             )
         )
     quarantine = (

@@ -100,8 +100,11 @@ class Problem:
     reason: str
     hint: str = ""
     fatal: bool = False
+    #: The file the line belongs to when it is not the events file (an attributes file).
+    source: str | None = None
 
     def format(self, source: str) -> str:
+        source = self.source or source
         where = f"{source}:{self.line}" if self.line is not None else source
         col = f" column {self.column!r}:" if self.column else ""
         hint = f" ({self.hint})" if self.hint else ""
@@ -190,7 +193,9 @@ def as_canonical_events(frame: pd.DataFrame) -> pd.DataFrame:
     ).astype("datetime64[ns, UTC]")
     for col in OPTIONAL_COLUMNS:
         out[col] = (
-            frame[col].astype("string") if col in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+            frame[col].astype("string")
+            if col in frame
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
         )
     out["line"] = (
         frame["line"].astype("int64")

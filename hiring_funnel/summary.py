@@ -19,8 +19,15 @@ from hiring_funnel.schema import EventLog, HiringFunnelError
 
 CLOCKS: tuple[str, ...] = ("first_response", "interview_feedback", "decision")
 SUMMARY_COLUMNS = (
-    "clock", "group", "episodes", "answered", "censored",
-    "naive_mean_wait", "naive_median_wait", "median_wait", "median_reached",
+    "clock",
+    "group",
+    "episodes",
+    "answered",
+    "censored",
+    "naive_mean_wait",
+    "naive_median_wait",
+    "median_wait",
+    "median_reached",
 )
 
 
@@ -52,7 +59,9 @@ def km_median(table: pd.DataFrame) -> tuple[float, bool]:
     return float(times[hit[0]]), True
 
 
-def summarise(log: EventLog, *, clocks: Sequence[str] = CLOCKS, by: str | None = None) -> pd.DataFrame:
+def summarise(
+    log: EventLog, *, clocks: Sequence[str] = CLOCKS, by: str | None = None
+) -> pd.DataFrame:
     """Per clock (and group): episodes, answered, censored, naive and censoring-aware waits.
 
     Examples
@@ -70,26 +79,34 @@ def summarise(log: EventLog, *, clocks: Sequence[str] = CLOCKS, by: str | None =
         if by is not None and by not in ep.columns:
             raise HiringFunnelError(
                 f"no attribute {by!r} to break down by",
-                hint="attributes: " + ", ".join(c for c in log.attributes.columns if c != "application_id"),
+                hint="attributes: "
+                + ", ".join(c for c in log.attributes.columns if c != "application_id"),
             )
-        groups = [("all", ep)] if by is None else [
-            (str(k), g) for k, g in ep.groupby(ep[by].astype("string").fillna("(missing)"), sort=True)
-        ]
+        groups = (
+            [("all", ep)]
+            if by is None
+            else [
+                (str(k), g)
+                for k, g in ep.groupby(ep[by].astype("string").fillna("(missing)"), sort=True)
+            ]
+        )
         for label, g in groups:
             answered = g["cause"].notna()
             waits = g.loc[answered, "duration"]
             median, reached = km_median(life_table(g)) if len(g) else (float("nan"), False)
-            rows.append({
-                "clock": clock,
-                "group": label,
-                "episodes": len(g),
-                "answered": int(answered.sum()),
-                "censored": int((~answered).sum()),
-                "naive_mean_wait": float(waits.mean()) if len(waits) else float("nan"),
-                "naive_median_wait": float(waits.median()) if len(waits) else float("nan"),
-                "median_wait": median,
-                "median_reached": reached,
-            })
+            rows.append(
+                {
+                    "clock": clock,
+                    "group": label,
+                    "episodes": len(g),
+                    "answered": int(answered.sum()),
+                    "censored": int((~answered).sum()),
+                    "naive_mean_wait": float(waits.mean()) if len(waits) else float("nan"),
+                    "naive_median_wait": float(waits.median()) if len(waits) else float("nan"),
+                    "median_wait": median,
+                    "median_reached": reached,
+                }
+            )
         as_of = ep.attrs.get("as_of")
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     out.attrs["as_of"] = as_of if clocks else None
@@ -101,8 +118,10 @@ def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
     lines = []
     if as_of is not None:
         lines.append(f"as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC; waits in days")
-    header = (f"{'clock':<20} {'group':<18} {'episodes':>8} {'answered':>8} {'open':>6}  "
-              f"{'naive mean':>10} {'naive median':>12}  {'KM median':>12}")
+    header = (
+        f"{'clock':<20} {'group':<18} {'episodes':>8} {'answered':>8} {'open':>6}  "
+        f"{'naive mean':>10} {'naive median':>12}  {'KM median':>12}"
+    )
     lines += [header, "-" * len(header)]
     for r in table.itertuples(index=False):
         if r.episodes == 0:
@@ -113,8 +132,12 @@ def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
             km = f"> {r.median_wait:.0f}"
         mean = "-" if np.isnan(r.naive_mean_wait) else f"{r.naive_mean_wait:.1f}"
         med = "-" if np.isnan(r.naive_median_wait) else f"{r.naive_median_wait:.0f}"
-        lines.append(f"{r.clock:<20} {str(r.group)[:18]:<18} {r.episodes:>8,} {r.answered:>8,} "
-                     f"{r.censored:>6,}  {mean:>10} {med:>12}  {km:>12}")
-    lines.append("naive: answered applications only (what dashboards show); KM median: counts the "
-                 "open ones as still waiting; '> x': more than half still waiting at the last day seen")
+        lines.append(
+            f"{r.clock:<20} {str(r.group)[:18]:<18} {r.episodes:>8,} {r.answered:>8,} "
+            f"{r.censored:>6,}  {mean:>10} {med:>12}  {km:>12}"
+        )
+    lines.append(
+        "naive: answered applications only (what dashboards show); KM median: counts the "
+        "open ones as still waiting; '> x': more than half still waiting at the last day seen"
+    )
     return "\n".join(lines)

@@ -180,9 +180,10 @@ def test_attribute_file(tmp_path: Path) -> None:
     }
     # The events file's own counts are unchanged.
     assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (5, 5, 0)
-    messages = [p.reason for p in log.problems]
+    messages = [p.format(log.source) for p in log.problems]
     assert f"{path}:7: missing application id" in messages
-    assert all(p.line is None for p in log.problems)  # lines of attrs.csv are not lines of the log
+    # Lines of attrs.csv are printed with attrs.csv's name, not the log's.
+    assert all(p.source == str(path) for p in log.problems if p.line is not None)
 
 
 def test_attribute_dataframe_and_missing_id_column() -> None:
