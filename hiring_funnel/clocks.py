@@ -4,19 +4,10 @@ A clock is a rule that says where the waiting starts (the origin) and which
 events end it. :func:`episodes` applies one clock to a whole events frame and
 returns the canonical episode frame, one row per spell of waiting:
 
-=============== ======================== ==========================================
-column          dtype                    meaning
-=============== ======================== ==========================================
-application_id  ``string``               the application
-candidate_id    ``string``               the person (the application itself if unknown)
-entry           ``float64``              left truncation time (0.0 here)
-duration        ``float64``              days (or business days) from origin to end
-cause           ``category``             the cause that ended the episode; NaN = censored
-origin          ``datetime64[ns, UTC]``  when the waiting started
-end             ``datetime64[ns, UTC]``  the ending event, or the censoring time
-round           ``int64``                interview_feedback only: 1, 2, ... per application
-...                                      attribute columns, merged on application_id
-=============== ======================== ==========================================
+``application_id``, ``candidate_id`` (the application itself when unknown),
+``entry`` (left truncation, 0.0 here), ``duration`` (days or business days),
+``cause`` (categorical; missing = censored), ``origin`` and ``end`` (UTC),
+``round`` (interview_feedback only), then the attribute columns.
 
 Everything is vectorised: events are sorted once by (application, timestamp,
 event order, line), and the end of every episode is found with one
@@ -51,32 +42,22 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "decision": ("offer", "rejection"),
 }
 #: Which event ends an episode of each clock, and with which cause.
+_ANSWERS = {
+    "screen": "positive",
+    "interview": "positive",
+    "offer": "positive",
+    "rejection": "rejection",
+}
 _ENDS: dict[str, dict[str, str]] = {
-    "first_response": {
-        "screen": "positive",
-        "interview": "positive",
-        "offer": "positive",
-        "rejection": "rejection",
-    },
-    "interview_feedback": {
-        "screen": "positive",
-        "interview": "positive",
-        "offer": "positive",
-        "rejection": "rejection",
-    },
+    "first_response": _ANSWERS,
+    "interview_feedback": _ANSWERS,
     "decision": {"offer": "offer", "rejection": "rejection"},
 }
 #: Candidate-side and posting-side endings: censoring by default, causes on request.
 _STOPS: tuple[str, ...] = ("withdrawn", "closed")
 #: Columns of every episode frame, in order (``round`` follows for interview_feedback).
-EPISODE_COLUMNS: tuple[str, ...] = (
-    "application_id",
-    "candidate_id",
-    "entry",
-    "duration",
-    "cause",
-    "origin",
-    "end",
+EPISODE_COLUMNS: tuple[str, ...] = tuple(
+    "application_id candidate_id entry duration cause origin end".split()
 )
 
 _RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
@@ -124,58 +105,52 @@ def _check_structure(frame: pd.DataFrame) -> None:
     factorizing it, so :func:`episodes` finds missing ids in its factorize codes
     (-1) instead of scanning twice.
     """
-    hint = _HINT
     if not isinstance(frame, pd.DataFrame):
         raise HiringFunnelError(
             f"events must be a pandas DataFrame or an EventLog, not {type(frame).__name__}",
-            hint=hint,
+            hint=_HINT,
         )
     missing = [c for c in ("application_id", "event", "timestamp") if c not in frame.columns]
     if missing:
         names = ", ".join(repr(c) for c in missing)
         raise HiringFunnelError(
             f"events are missing the required column(s) {names}; found {list(frame.columns)}",
-            hint=hint,
+            hint=_HINT,
         )
-
-    ids = frame["application_id"]
-    if not (isinstance(ids.dtype, pd.StringDtype) or ids.dtype == object):
-        raise HiringFunnelError(
-            f"must have dtype 'string', not {ids.dtype}", column="application_id", hint=hint
-        )
-    event = frame["event"]
-    if not isinstance(event.dtype, pd.CategoricalDtype):
-        raise HiringFunnelError(
-            f"must be categorical with categories {list(EVENTS)}, not {event.dtype}",
-            column="event",
-            hint=hint,
-        )
-    unknown = [c for c in event.cat.categories if c not in _RANK]
+    for col, (ok, expected, hint) in _DTYPES.items():
+        if col in frame.columns and not ok(frame[col].dtype):
+            raise HiringFunnelError(
+                f"must be {expected}, not {frame[col].dtype}", column=col, hint=hint or _HINT
+            )
+    unknown = [c for c in frame["event"].cat.categories if c not in _RANK]
     if unknown:
         raise HiringFunnelError(
-            f"unknown event categories {unknown}; allowed: {list(EVENTS)}",
-            column="event",
-            hint=hint,
-        )
-    ts = frame["timestamp"]
-    if not isinstance(ts.dtype, pd.DatetimeTZDtype):
-        raise HiringFunnelError(
-            f"must be a timezone-aware datetime (datetime64[ns, UTC]), not {ts.dtype}",
-            column="timestamp",
-            hint="localize naive times with .dt.tz_localize('UTC') or use schema.as_canonical_events",
-        )
-    if "candidate_id" in frame.columns:
-        cand = frame["candidate_id"]
-        if not (isinstance(cand.dtype, pd.StringDtype) or cand.dtype == object):
-            raise HiringFunnelError(
-                f"must have dtype 'string', not {cand.dtype}", column="candidate_id", hint=hint
-            )
-    if "line" in frame.columns and not pd.api.types.is_integer_dtype(frame["line"].dtype):
-        raise HiringFunnelError(
-            f"must have an integer dtype, not {frame['line'].dtype}", column="line", hint=hint
+            f"unknown event categories {unknown}; allowed: {list(EVENTS)}", column="event"
         )
     _raise_if_missing(frame, "event", frame["event"].cat.codes.to_numpy() < 0)
     _raise_if_missing(frame, "timestamp", frame["timestamp"].isna().to_numpy())
+
+
+def _is_text(dtype: Any) -> bool:
+    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
+
+
+#: Column -> (dtype test, what it must be, hint); optional columns only if present.
+_DTYPES: dict[str, tuple[Any, str, str]] = {
+    "application_id": (_is_text, "of dtype 'string'", ""),
+    "event": (
+        lambda d: isinstance(d, pd.CategoricalDtype),
+        f"categorical with categories {list(EVENTS)}",
+        "",
+    ),
+    "timestamp": (
+        lambda d: isinstance(d, pd.DatetimeTZDtype),
+        "a timezone-aware datetime (datetime64[ns, UTC])",
+        "localize naive times with .dt.tz_localize('UTC') or use schema.as_canonical_events",
+    ),
+    "candidate_id": (_is_text, "of dtype 'string'", ""),
+    "line": (pd.api.types.is_integer_dtype, "of an integer dtype", ""),
+}
 
 
 def _raise_if_missing(frame: pd.DataFrame, col: str, bad: np.ndarray) -> None:
@@ -576,10 +551,10 @@ def _candidates(
 
 def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFrame | None:
     """Fail before the heavy work if the attributes cannot be joined."""
+    if attributes is not None and not isinstance(attributes, pd.DataFrame):
+        raise HiringFunnelError(f"attributes must be a DataFrame, not {type(attributes).__name__}")
     if attributes is None or attributes.shape[1] == 0:
         return None
-    if not isinstance(attributes, pd.DataFrame):
-        raise HiringFunnelError(f"attributes must be a DataFrame, not {type(attributes).__name__}")
     if "application_id" not in attributes.columns:
         raise HiringFunnelError(
             "attributes have no 'application_id' column to join on",

@@ -394,7 +394,7 @@ def test_check_events_names_the_problem():
         check_events(log.assign(event=log["event"].astype(str)))
     with pytest.raises(HiringFunnelError, match="column 'timestamp': must be a timezone-aware"):
         check_events(log.assign(timestamp=log["timestamp"].dt.tz_localize(None)))
-    with pytest.raises(HiringFunnelError, match="column 'line': must have an integer dtype"):
+    with pytest.raises(HiringFunnelError, match="column 'line': must be of an integer dtype"):
         check_events(log.assign(line=log["line"].astype(float)))
     with pytest.raises(HiringFunnelError, match="must be a pandas DataFrame or an EventLog"):
         check_events([1, 2])  # type: ignore[arg-type]
