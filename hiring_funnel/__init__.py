@@ -3,16 +3,40 @@
 The data flows one way (DESIGN.md)::
 
     read (io) -> validate -> episodes (clocks) -> life table -> estimators -> plots / report
+
+Examples
+--------
+>>> import hiring_funnel as hf
+>>> sim = hf.simulate(200, seed=1)
+>>> first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
+>>> table = hf.life_table(first)
+>>> int(table["at_risk"].iloc[0]) == len(first)
+True
 """
 
+from hiring_funnel.clocks import CLOCKS, episodes
+from hiring_funnel.lifetable import life_table
+from hiring_funnel.load import read_events
+from hiring_funnel.mapping import load_mapping
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
+from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
+from hiring_funnel.summary import summarise
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLOCKS",
     "EVENTS",
     "EventLog",
     "HiringFunnelError",
     "Problem",
+    "SimulatedLog",
     "__version__",
+    "episodes",
+    "life_table",
+    "load_mapping",
+    "read_events",
+    "simulate",
+    "summarise",
+    "write_simulated",
 ]

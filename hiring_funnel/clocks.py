@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError
+from hiring_funnel.schema import (
+    EVENTS,
+    EventLog,
+    HiringFunnelError,
+    check_events,
+    check_events_structure,
+    raise_if_missing,
+)
 
 __all__ = ["CAUSES", "CLOCKS", "EPISODE_COLUMNS", "UNITS", "check_events", "episodes"]
 
@@ -62,109 +69,6 @@ EPISODE_COLUMNS: tuple[str, ...] = tuple(
 
 _RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
 _NS_PER_DAY = 86_400 * 10**9
-_HINT = "build the frame with hiring_funnel.read_events or schema.as_canonical_events"
-
-
-def check_events(frame: pd.DataFrame) -> None:
-    """Raise :class:`HiringFunnelError` unless ``frame`` is a canonical events frame.
-
-    Checks the required columns (``application_id``, ``event``, ``timestamp``),
-    their dtypes and missing values, and the dtypes of the optional columns
-    that :func:`episodes` reads (``candidate_id``, ``line``).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Events in the canonical long layout (:mod:`hiring_funnel.schema`).
-
-    Raises
-    ------
-    HiringFunnelError
-        Naming the column and, where known, the first offending line.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from hiring_funnel.schema import as_canonical_events
-    >>> ev = as_canonical_events(pd.DataFrame({
-    ...     "application_id": ["a"], "event": ["applied"], "timestamp": ["2024-03-01"]}))
-    >>> check_events(ev)
-    >>> check_events(ev.drop(columns="timestamp"))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    hiring_funnel.schema.HiringFunnelError: events are missing the required column(s) 'timestamp'...
-    """
-    _check_structure(frame)
-    _raise_if_missing(frame, "application_id", frame["application_id"].isna().to_numpy())
-
-
-def _check_structure(frame: pd.DataFrame) -> None:
-    """Everything :func:`check_events` checks except missing application ids.
-
-    Scanning a column of Python strings for missing values costs as much as
-    factorizing it, so :func:`episodes` finds missing ids in its factorize codes
-    (-1) instead of scanning twice.
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise HiringFunnelError(
-            f"events must be a pandas DataFrame or an EventLog, not {type(frame).__name__}",
-            hint=_HINT,
-        )
-    missing = [c for c in ("application_id", "event", "timestamp") if c not in frame.columns]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise HiringFunnelError(
-            f"events are missing the required column(s) {names}; found {list(frame.columns)}",
-            hint=_HINT,
-        )
-    for col, (ok, expected, hint) in _DTYPES.items():
-        if col in frame.columns and not ok(frame[col].dtype):
-            raise HiringFunnelError(
-                f"must be {expected}, not {frame[col].dtype}", column=col, hint=hint or _HINT
-            )
-    unknown = [c for c in frame["event"].cat.categories if c not in _RANK]
-    if unknown:
-        raise HiringFunnelError(
-            f"unknown event categories {unknown}; allowed: {list(EVENTS)}", column="event"
-        )
-    _raise_if_missing(frame, "event", frame["event"].cat.codes.to_numpy() < 0)
-    _raise_if_missing(frame, "timestamp", frame["timestamp"].isna().to_numpy())
-
-
-def _is_text(dtype: Any) -> bool:
-    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
-
-
-#: Column -> (dtype test, what it must be, hint); optional columns only if present.
-_DTYPES: dict[str, tuple[Any, str, str]] = {
-    "application_id": (_is_text, "of dtype 'string'", ""),
-    "event": (
-        lambda d: isinstance(d, pd.CategoricalDtype),
-        f"categorical with categories {list(EVENTS)}",
-        "",
-    ),
-    "timestamp": (
-        lambda d: isinstance(d, pd.DatetimeTZDtype),
-        "a timezone-aware datetime (datetime64[ns, UTC])",
-        "localize naive times with .dt.tz_localize('UTC') or use schema.as_canonical_events",
-    ),
-    "candidate_id": (_is_text, "of dtype 'string'", ""),
-    "line": (pd.api.types.is_integer_dtype, "of an integer dtype", ""),
-}
-
-
-def _raise_if_missing(frame: pd.DataFrame, col: str, bad: np.ndarray) -> None:
-    if not bad.any():
-        return
-    first = int(np.flatnonzero(bad)[0])
-    line = int(frame["line"].iloc[first]) if "line" in frame.columns else None
-    where = f"line {line}" if line is not None else f"row {first}"
-    raise HiringFunnelError(
-        f"{int(bad.sum())} missing value(s), first at {where}",
-        line=line,
-        column=col,
-        hint="drop or repair these rows (hiring_funnel.read_events quarantines them)",
-    )
 
 
 def episodes(
@@ -261,11 +165,11 @@ def episodes(
     else:
         frame = events
     _check_options(clock, unit, withdrawn, origin, holidays)
-    _check_structure(frame)
+    check_events_structure(frame)
     attributes = _check_attributes(attributes, clock)
 
     app, app_ids = _factorize_sorted(frame["application_id"])
-    _raise_if_missing(frame, "application_id", app < 0)
+    raise_if_missing(frame, "application_id", app < 0)
     n_apps = len(app_ids)
     ts = _utc_ns(frame["timestamp"])
     rank = _event_ranks(frame["event"])

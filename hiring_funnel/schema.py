@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: Events in the order used to break ties between events of one application
@@ -51,6 +52,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = ("candidate_id", "company_id", "stage", "cha
 EVENT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("line",)
 
 EVENT_DTYPE = pd.CategoricalDtype(list(EVENTS), ordered=True)
+_EVENT_RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("file", "line", "column", "reason")
 
@@ -187,10 +189,15 @@ def as_canonical_events(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     out["application_id"] = frame["application_id"].astype("string")
     out["event"] = frame["event"].astype(str).astype(EVENT_DTYPE)
-    ts = pd.to_datetime(frame["timestamp"])
-    out["timestamp"] = (
-        ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts.dt.tz_convert("UTC")
-    ).astype("datetime64[ns, UTC]")
+    # utc=True reads naive times as UTC and converts those with an offset.
+    ts = frame["timestamp"]
+    if not isinstance(ts.dtype, pd.DatetimeTZDtype):
+        ts = (
+            pd.to_datetime(ts, format="ISO8601", utc=True)
+            if ts.dtype == object
+            else pd.to_datetime(ts, utc=True)
+        )
+    out["timestamp"] = ts.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
     for col in OPTIONAL_COLUMNS:
         out[col] = (
             frame[col].astype("string")
@@ -203,3 +210,107 @@ def as_canonical_events(frame: pd.DataFrame) -> pd.DataFrame:
         else pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64")
     )
     return out.reset_index(drop=True)
+
+
+_HINT = "build the frame with hiring_funnel.read_events or schema.as_canonical_events"
+
+
+def check_events(frame: pd.DataFrame) -> None:
+    """Raise :class:`HiringFunnelError` unless ``frame`` is a canonical events frame.
+
+    Checks the required columns (``application_id``, ``event``, ``timestamp``),
+    their dtypes and missing values, and the dtypes of the optional columns
+    that :func:`episodes` reads (``candidate_id``, ``line``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Events in the canonical long layout (:mod:`hiring_funnel.schema`).
+
+    Raises
+    ------
+    HiringFunnelError
+        Naming the column and, where known, the first offending line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = as_canonical_events(pd.DataFrame({
+    ...     "application_id": ["a"], "event": ["applied"], "timestamp": ["2024-03-01"]}))
+    >>> check_events(ev)
+    >>> check_events(ev.drop(columns="timestamp"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hiring_funnel.schema.HiringFunnelError: events are missing the required column(s) 'timestamp'...
+    """
+    check_events_structure(frame)
+    raise_if_missing(frame, "application_id", frame["application_id"].isna().to_numpy())
+
+
+def check_events_structure(frame: pd.DataFrame) -> None:
+    """Everything :func:`check_events` checks except missing application ids.
+
+    Scanning a column of Python strings for missing values costs as much as
+    factorizing it, so :func:`hiring_funnel.clocks.episodes` finds missing ids
+    in its factorize codes (-1) instead of scanning twice.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise HiringFunnelError(
+            f"events must be a pandas DataFrame or an EventLog, not {type(frame).__name__}",
+            hint=_HINT,
+        )
+    missing = [c for c in ("application_id", "event", "timestamp") if c not in frame.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise HiringFunnelError(
+            f"events are missing the required column(s) {names}; found {list(frame.columns)}",
+            hint=_HINT,
+        )
+    for col, (ok, expected, hint) in _DTYPES.items():
+        if col in frame.columns and not ok(frame[col].dtype):
+            raise HiringFunnelError(
+                f"must be {expected}, not {frame[col].dtype}", column=col, hint=hint or _HINT
+            )
+    unknown = [c for c in frame["event"].cat.categories if c not in _EVENT_RANK]
+    if unknown:
+        raise HiringFunnelError(
+            f"unknown event categories {unknown}; allowed: {list(EVENTS)}", column="event"
+        )
+    raise_if_missing(frame, "event", frame["event"].cat.codes.to_numpy() < 0)
+    raise_if_missing(frame, "timestamp", frame["timestamp"].isna().to_numpy())
+
+
+def _is_text(dtype: Any) -> bool:
+    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
+
+
+#: Column -> (dtype test, what it must be, hint); optional columns only if present.
+_DTYPES: dict[str, tuple[Any, str, str]] = {
+    "application_id": (_is_text, "of dtype 'string'", ""),
+    "event": (
+        lambda d: isinstance(d, pd.CategoricalDtype),
+        f"categorical with categories {list(EVENTS)}",
+        "",
+    ),
+    "timestamp": (
+        lambda d: isinstance(d, pd.DatetimeTZDtype),
+        "a timezone-aware datetime (datetime64[ns, UTC])",
+        "localize naive times with .dt.tz_localize('UTC') or use schema.as_canonical_events",
+    ),
+    "candidate_id": (_is_text, "of dtype 'string'", ""),
+    "line": (pd.api.types.is_integer_dtype, "of an integer dtype", ""),
+}
+
+
+def raise_if_missing(frame: pd.DataFrame, col: str, bad: np.ndarray) -> None:
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    line = int(frame["line"].iloc[first]) if "line" in frame.columns else None
+    where = f"line {line}" if line is not None else f"row {first}"
+    raise HiringFunnelError(
+        f"{int(bad.sum())} missing value(s), first at {where}",
+        line=line,
+        column=col,
+        hint="drop or repair these rows (hiring_funnel.read_events quarantines them)",
+    )

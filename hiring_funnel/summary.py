@@ -70,8 +70,9 @@ def summarise(
     >>> log = read_events(pd.DataFrame({
     ...     "application_id": ["a", "a", "b"], "event": ["applied", "rejection", "applied"],
     ...     "timestamp": ["2024-03-01", "2024-03-05", "2024-03-01"]}), as_of="2024-03-20")
-    >>> summarise(log, clocks=["first_response"])[["answered", "naive_mean_wait", "median_wait"]].values.tolist()
-    [[1, 4.0, 19.0]]
+    >>> row = summarise(log, clocks=["first_response"]).iloc[0]
+    >>> int(row.answered), float(row.naive_mean_wait), float(row.median_wait)  # S(4) = 1 - 1/2
+    (1, 4.0, 4.0)
     """
     rows = []
     for clock in clocks:

@@ -42,10 +42,10 @@ from hiring_funnel.schema import EventLog
 MERGED = Path(__file__).resolve().parents[2] / "shared/data/real-logs/timhanneman/Merged.csv"
 
 
-
 def test_the_real_log_is_beside_the_checkout() -> None:
     # Not a skip: CI lays ../shared beside the clone, so a missing file is a failure.
     assert MERGED.exists(), f"{MERGED} is missing; the tests read the real logs from ../shared"
+
 
 POSITIVE_LABELS = {"Interview", "Inter + Rejec", "Offer"}
 
