@@ -131,12 +131,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
         except LookupError as exc:
             raise HiringFunnelError(f"unknown encoding {encoding!r}", source=name) from exc
         except UnicodeDecodeError as exc:
-            line, col = _position(data, exc.start)
-            raise HiringFunnelError(
-                f"cannot decode byte 0x{data[exc.start]:02x} (character {col}) as {encoding}",
-                source=name,
-                line=line,
-            ) from exc
+            raise _undecodable(data, exc, name, f"cannot be decoded as {encoding}", None) from exc
     for bom, enc in _BOMS_OTHER.items():
         if data.startswith(bom):
             raise HiringFunnelError(
@@ -148,13 +143,20 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     try:
         return data.removeprefix(_UTF8_BOM).decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position(data, exc.start)
-        raise HiringFunnelError(
-            f"byte 0x{data[exc.start]:02x} at character {col} is not valid UTF-8",
-            source=name,
-            line=line,
-            hint="save the file as UTF-8, or name its encoding, e.g. --encoding cp1252",
-        ) from exc
+        hint = "save the file as UTF-8, or name its encoding, e.g. --encoding cp1252"
+        raise _undecodable(data, exc, name, "is not valid UTF-8", hint) from exc
+
+
+def _undecodable(
+    data: bytes, exc: UnicodeDecodeError, name: str, problem: str, hint: str | None
+) -> HiringFunnelError:
+    line, col = _position(data, exc.start)
+    return HiringFunnelError(
+        f"byte 0x{data[exc.start]:02x} at character {col} {problem}",
+        source=name,
+        line=line,
+        hint=hint,
+    )
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.schema import HiringFunnelError
+from hiring_funnel.schema import HiringFunnelError, require_columns
 
 __all__ = ["TABLE_COLUMNS", "check_episodes", "life_table"]
 
@@ -62,17 +62,7 @@ def check_episodes(
     ...
     hiring_funnel.schema.HiringFunnelError: column 'duration': 1 negative value(s), first in row 0 (durations count from the origin; check the clock)
     """
-    if not isinstance(episodes, pd.DataFrame):
-        raise HiringFunnelError(
-            f"episodes must be a pandas DataFrame, not {type(episodes).__name__}", hint=_HINT
-        )
-    missing = [c for c in ("entry", "duration", "cause") if c not in episodes.columns]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise HiringFunnelError(
-            f"episodes are missing the required column(s) {names}; found {list(episodes.columns)}",
-            hint=_HINT,
-        )
+    require_columns(episodes, "episodes", ("entry", "duration", "cause"), _HINT)
     if not isinstance(episodes["cause"].dtype, pd.CategoricalDtype):
         raise HiringFunnelError(
             f"must be categorical (causes as categories, missing = censored), "

@@ -254,18 +254,7 @@ def check_events_structure(frame: pd.DataFrame) -> None:
     factorizing it, so :func:`hiring_funnel.clocks.episodes` finds missing ids
     in its factorize codes (-1) instead of scanning twice.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise HiringFunnelError(
-            f"events must be a pandas DataFrame or an EventLog, not {type(frame).__name__}",
-            hint=_HINT,
-        )
-    missing = [c for c in ("application_id", "event", "timestamp") if c not in frame.columns]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise HiringFunnelError(
-            f"events are missing the required column(s) {names}; found {list(frame.columns)}",
-            hint=_HINT,
-        )
+    require_columns(frame, "events", REQUIRED_COLUMNS, _HINT, also="or an EventLog")
     for col, (ok, expected, hint) in _DTYPES.items():
         if col in frame.columns and not ok(frame[col].dtype):
             raise HiringFunnelError(
@@ -314,3 +303,23 @@ def raise_if_missing(frame: pd.DataFrame, col: str, bad: np.ndarray) -> None:
         column=col,
         hint="drop or repair these rows (hiring_funnel.read_events quarantines them)",
     )
+
+
+def require_columns(
+    frame: Any, what: str, required: tuple[str, ...], hint: str, *, also: str = ""
+) -> None:
+    """Raise unless ``frame`` is a DataFrame holding every column in ``required``.
+
+    The one check at the entry of every public function that takes a
+    canonical frame (CONVENTIONS.md, item 2).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        kinds = f"a pandas DataFrame {also}".strip()
+        raise HiringFunnelError(f"{what} must be {kinds}, not {type(frame).__name__}", hint=hint)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise HiringFunnelError(
+            f"{what} are missing the required column(s) {names}; found {list(frame.columns)}",
+            hint=hint,
+        )

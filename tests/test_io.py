@@ -60,7 +60,9 @@ def test_named_encoding_decodes(tmp_path: Path) -> None:
 def test_named_encoding_that_does_not_fit_names_the_line(tmp_path: Path) -> None:
     content = (HEADER + "a1,Caf\u00e9,2024-03-02\n").encode("cp1252")
     path = write(tmp_path, "x.csv", content)
-    with pytest.raises(HiringFunnelError, match=r"x\.csv:2: cannot decode byte 0xe9 .* as ascii"):
+    with pytest.raises(
+        HiringFunnelError, match=r"x\.csv:2: byte 0xe9 at character .* cannot be decoded as ascii"
+    ):
         read_raw(path, encoding="ascii")
 
 
