@@ -1,0 +1,98 @@
+"""Kaplan-Meier: the chance of still waiting for any answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.estimators import _kernels as k
+from hiring_funnel.estimators._prepare import (
+    base_meta,
+    check_conf_level,
+    note_not_estimable,
+    prepare,
+)
+from hiring_funnel.estimators._result import ESTIMATE_COLUMNS, EstimateResult
+
+
+def kaplan_meier(
+    episodes: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    conf_level: float = 0.95,
+    weights: str | None = None,
+) -> EstimateResult:
+    """Kaplan-Meier estimate of the chance that no answer (of any cause) has come by day t.
+
+    S(t) = prod over t_j <= t of (1 - d_j / n_j), with Greenwood's variance and
+    an interval on the log(-log) scale, as R's
+    ``survfit(Surv(time, status) ~ 1, conf.type = "log-log")``. Censored
+    episodes (still open, withdrawn) count as at risk up to their last day.
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        Episodes from :func:`hiring_funnel.episodes`, or their life table.
+    by : str or sequence of str, optional
+        Group columns; one curve per group.
+    conf_level : float
+        Level of the pointwise intervals.
+    weights : str, optional
+        Column of case weights.
+
+    Returns
+    -------
+    EstimateResult
+        ``table`` with one row per group and life-table time: ``estimate`` is
+        S(t), ``cause`` is "any", ``events`` all answers at t, ``std_error``
+        Greenwood's standard error of S(t).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 2.0, 4.0],
+    ...                    "cause": pd.Categorical(["rejection", None, "offer", None],
+    ...                                            categories=["offer", "rejection"])})
+    >>> kaplan_meier(ep).table[["time", "estimate"]].to_numpy().tolist()
+    [[1.0, 0.75], [2.0, 0.5], [4.0, 0.5]]
+    """
+    check_conf_level(conf_level)
+    prep = prepare(episodes, by, weights=weights)
+    meta = base_meta(prep, "kaplan_meier", conf_level, variance="Greenwood", interval="log(-log)")
+    z = k.z_value(conf_level)
+    frames = []
+    for g in prep.groups:
+        if g.d.sum() == 0:
+            note_not_estimable(meta, g.label, f"no answers among {g.size:,.0f} episodes")
+            continue
+        surv, greenwood = k.kaplan_meier(g.n, g.d)
+        lower, upper = k.loglog_interval(surv, greenwood, z)
+        with np.errstate(invalid="ignore"):
+            se = surv * np.sqrt(greenwood)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": g.label,
+                    "time": g.time,
+                    "cause": "any",
+                    "estimate": surv,
+                    "ci_lower": lower,
+                    "ci_upper": upper,
+                    "at_risk": g.n,
+                    "events": g.d,
+                    "std_error": np.where(surv > 0, se, np.nan),
+                }
+            )
+        )
+    return EstimateResult("kaplan_meier", _concat(frames), meta)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    columns = [*ESTIMATE_COLUMNS, "std_error"]
+    if not frames:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float if c not in ("group", "cause") else object) for c in columns}
+        )
+    return pd.concat(frames, ignore_index=True)[columns]
