@@ -166,16 +166,23 @@ reference_for <- function(name, settings) {
                       overall = cif_timepoints(ci1, "1", causes, settings$times))
   )
   ref$cuminc$timepoints$overall$curves <- ref$cuminc$timepoints$overall$curves[["1"]]
-  tests <- ci$Tests
-  ref$gray <- list()
+  ref$gray <- gray_tests(ci$Tests, causes)
+  # Gray's test with weight (1 - F(t-))^rho, rho = 1: cuminc(..., rho = 1)$Tests.
+  ref$gray_rho1 <- gray_tests(cuminc(d$time, d$status, d$group, rho = 1, cencode = 0)$Tests,
+                              causes)
+  ref
+}
+
+gray_tests <- function(tests, causes) {
+  out <- list()
   for (k in seq_along(causes)) {
     # cuminc labels the rows of Tests by status code; a stat of -1 means
     # cmprsk found the variance matrix singular.
     row <- tests[as.character(k), ]
-    ref$gray[[causes[k]]] <- list(stat = unname(row["stat"]), pv = unname(row["pv"]),
-                                  df = unname(row["df"]))
+    out[[causes[k]]] <- list(stat = unname(row["stat"]), pv = unname(row["pv"]),
+                             df = unname(row["df"]))
   }
-  ref
+  out
 }
 
 reference <- list(
