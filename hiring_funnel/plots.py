@@ -790,6 +790,8 @@ def _legend(
     ax: Axes, result: EstimateResult, show: bool, loc: str, *, outside: bool = False
 ) -> None:
     extra = _not_estimable_handles(result)
+    # Once a group is missing, the ones drawn need their names even if one is left.
+    show = show or bool(extra and result.meta.get("by"))
     if not show and not extra:
         return
     handles, labels = ax.get_legend_handles_labels()
