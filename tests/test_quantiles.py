@@ -119,7 +119,7 @@ def test_toy_corner_cases_by_hand():
     assert not table.loc[("y", 0.75), "reached"]
     note = result.not_estimable["y / p=0.75"]
     assert "not reached" in note and "0.5 on the last day seen (4)" in note
-    assert "y / p=0.5 upper limit" in result.not_estimable
+    assert "upper band of S" in result.not_estimable["y / p=0.5 upper limit"]
 
 
 # -- other sources and identities ----------------------------------------------------

@@ -109,7 +109,7 @@ def waiting_quantiles(
         for name, limit in (("lower", ci_lower), ("upper", ci_upper)):
             for i in np.flatnonzero(~np.isnan(estimate) & np.isnan(limit)):
                 meta["not_estimable"][f"{g.label} / p={p[i]:g} {name} limit"] = (
-                    f"the {'upper' if name == 'lower' else 'lower'} band of S never "
+                    f"the {name} band of S (the chance of still waiting) never "
                     f"falls to {1 - p[i]:.3g} within follow-up"
                 )
         frames.append(
