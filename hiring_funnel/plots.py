@@ -56,7 +56,7 @@ PALETTE: tuple[str, ...] = (
     "#000000",
     "#F0E442",
 )
-_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
+_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (3, 1, 1, 1, 1, 1)), (0, (8, 3)))
 _REMAINDER_COLOUR = "#DDDDDD"
 #: Legends that would hide data (many groups, stacked areas) go right of the axes.
 _OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "frameon": False}
@@ -293,7 +293,7 @@ def plot_cumulative_incidence(
         sub = table[table["group"] == names[0]]
         _stacked_areas(ax, sub, chosen, colour_of, complete=set(chosen) == set(known), **style)
         if by:
-            default_title += f": {by} {names[0]}"
+            default_title += f": {by} {plain_text(names[0])}"
         ax.legend(fontsize="small", **_OUTSIDE)
         rows = [(names[0], "black", sub)]
     else:
@@ -688,7 +688,8 @@ def _percent_axis(ax: Axes, top: float | None) -> None:
 def _percent(y: float, _pos: int | None = None) -> str:
     # "20%", not PercentFormatter's "20.0%" on axes under 50%; a decimal only where needed.
     v = round(100 * y, 6)
-    return f"{v:.0f}%" if float(v).is_integer() else f"{v:.1f}%"
+    decimals = next((d for d in (0, 1, 2) if round(v, d) == v), 3)
+    return f"{v:.{decimals}f}%"
 
 
 def _count(n: float) -> str:
@@ -714,9 +715,14 @@ def _finish_time_axis(
     """Pin the x range and ticks, label the axis, and draw the at-risk table under it.
 
     The ticks are fixed (not left to the locator) so that the table's columns
-    stay under them.
+    stay under them, and there are only as many as the widest count fits
+    side by side in the axes' width.
     """
-    locator = MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10], integer=True)
+    size = _tick_font_points()
+    widest = max([len(f"{tmax:g}")] + [len(_count(sub["at_risk"].max())) for *_, sub in rows or []])
+    width = ax.bbox.width / ax.figure.dpi * 72
+    nbins = int(np.clip(width // (0.65 * size * widest + 12.0), 2, 7))
+    locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=True)
     ticks = np.asarray(locator.tick_values(0.0, tmax), dtype=float)
     ticks = ticks[(ticks >= 0) & (ticks <= tmax + 1e-9)]
     ax.set_xlim(0.0, tmax)
@@ -726,11 +732,15 @@ def _finish_time_axis(
         _at_risk_table(ax, rows, ticks, heading)
 
 
+def _tick_font_points() -> float:
+    return float(FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points())
+
+
 def _at_risk_table(
     ax: Axes, rows: list[tuple[str, str, pd.DataFrame]], ticks: np.ndarray, heading: str
 ) -> None:
     rc = mpl.rcParams
-    size = FontProperties(size=rc["xtick.labelsize"]).get_size_in_points()
+    size = _tick_font_points()
     line = 1.5 * size
     # Below the tick labels and the x label: their heights follow from rcParams.
     top = (

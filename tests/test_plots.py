@@ -35,6 +35,7 @@ from hiring_funnel.estimators import (
     still_hope,
 )
 from hiring_funnel.plots import (
+    _percent,
     plain_text,
     plot_cumulative_incidence,
     plot_outcome_mix,
@@ -359,6 +360,20 @@ def test_data_labels_are_drawn_literally(odd, plot, estimate):
         assert shown(label.get_text()) in ODD_LABELS
     # Unescaped, "Ba$$in" is an empty formula and "$5 to $10" turns to italics.
     ax.figure.savefig(io.BytesIO(), format="png")
+
+
+def test_stacked_title_keeps_the_group_name_literal(odd):
+    cif = cumulative_incidence(odd, by="team")
+    ax = plot_cumulative_incidence(cif, ax=fresh_axes(), stacked=True, groups=["Ba$$in"])
+    assert shown(ax.get_title()) == "How applications end: team Ba$$in"
+    ax.figure.savefig(io.BytesIO(), format="png")
+
+
+@pytest.mark.parametrize(
+    ("value", "label"), [(0.2, "20%"), (0.05, "5%"), (0.015, "1.5%"), (0.0025, "0.25%")]
+)
+def test_percent_ticks_carry_only_the_decimals_they_need(value, label):
+    assert _percent(value) == label
 
 
 @pytest.mark.parametrize(("plot", "estimate"), PLOTTERS)
