@@ -163,23 +163,8 @@ def plot_survival(
     for i, name in enumerate(names):
         sub = table[table["group"] == name].sort_values("time")
         colour = palette[i % len(palette)]
-        t = np.r_[0.0, sub["time"].to_numpy(dtype=float)]
-        ax.step(
-            t,
-            np.r_[1.0, sub["estimate"].to_numpy(dtype=float)],
-            where="post",
-            **{"color": colour, "label": plain_text(name), "linewidth": 1.8, **style},
-        )
-        if ci:
-            ax.fill_between(
-                t,
-                np.r_[1.0, sub["ci_lower"].to_numpy(dtype=float)],
-                np.r_[1.0, sub["ci_upper"].to_numpy(dtype=float)],
-                step="post",
-                color=colour,
-                alpha=0.18,
-                linewidth=0,
-            )
+        band = 0.18 if ci else None
+        _step_curve(ax, sub, 1.0, band, **{"color": colour, "label": plain_text(name), **style})
         rows.append((name, colour, sub))
     _percent_axis(ax, top=1.0)
     ax.set_ylabel("Still waiting for any answer")
@@ -305,29 +290,10 @@ def plot_cumulative_incidence(
                 one = sub[sub["cause"] == cause].sort_values("time")
                 if one.empty:
                     continue
-                t = np.r_[0.0, one["time"].to_numpy(dtype=float)]
-                ax.step(
-                    t,
-                    np.r_[0.0, one["estimate"].to_numpy(dtype=float)],
-                    where="post",
-                    **{
-                        "color": colour_of[cause],
-                        "linestyle": dash,
-                        "linewidth": 1.8,
-                        "label": plain_text(cause if len(names) == 1 else f"{cause}, {name}"),
-                        **style,
-                    },
-                )
-                if ci:
-                    ax.fill_between(
-                        t,
-                        np.r_[0.0, one["ci_lower"].to_numpy(dtype=float)],
-                        np.r_[0.0, one["ci_upper"].to_numpy(dtype=float)],
-                        step="post",
-                        color=colour_of[cause],
-                        alpha=0.15 if len(names) == 1 else 0.08,
-                        linewidth=0,
-                    )
+                band = (0.15 if len(names) == 1 else 0.08) if ci else None
+                label = plain_text(cause if len(names) == 1 else f"{cause}, {name}")
+                look = {"color": colour_of[cause], "linestyle": dash, "label": label, **style}
+                _step_curve(ax, one, 0.0, band, **look)
             rows.append((name, "black", sub))
         _cause_group_legend(ax, result, chosen, colour_of, names)
     _percent_axis(ax, top=1.0 if stacked else None)
@@ -437,7 +403,7 @@ def plot_still_hope(
         rows.append((name, colour, sub))
     _percent_axis(ax, top=None)
     ax.set_ylabel(plain_text(f"Chance of {_CAUSE_PHRASE.get(cause, repr(cause))} still coming"))
-    tmax = float(table["time"].max()) if not table.empty else 1.0
+    tmax = _time_max(table, None)
     _finish_time_axis(
         ax,
         meta,
@@ -849,6 +815,25 @@ def _cause_group_legend(
         title_fontsize="small",
         **_OUTSIDE,
     )
+
+
+def _step_curve(
+    ax: Axes, sub: pd.DataFrame, start: float, band: float | None, **style: Any
+) -> None:
+    """A step curve from (0, start) through the table's rows, with its interval in steps."""
+    t = np.r_[0.0, sub["time"].to_numpy(dtype=float)]
+    y = np.r_[start, sub["estimate"].to_numpy(dtype=float)]
+    ax.step(t, y, where="post", **{"linewidth": 1.8, **style})
+    if band is not None:
+        ax.fill_between(
+            t,
+            np.r_[start, sub["ci_lower"].to_numpy(dtype=float)],
+            np.r_[start, sub["ci_upper"].to_numpy(dtype=float)],
+            step="post",
+            color=style.get("color"),
+            alpha=band,
+            linewidth=0,
+        )
 
 
 def _stacked_areas(
