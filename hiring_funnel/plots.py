@@ -642,6 +642,8 @@ def _time_max(table: pd.DataFrame, max_time: float | None) -> float:
 
 
 def _percent_axis(ax: Axes, top: float | None) -> None:
+    # Round steps (5%, 10%, 20%), never matplotlib's 2.5 (12.5%, 17.5%).
+    ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(_percent))
     if top is not None:
         ax.set_ylim(0.0, top)
