@@ -2,15 +2,22 @@
 
 from hiring_funnel.estimators._result import ESTIMATE_COLUMNS, EstimateResult
 from hiring_funnel.estimators.bootstrap import bootstrap
+from hiring_funnel.estimators.compare import ComparisonResult, gray_test, logrank_test
 from hiring_funnel.estimators.incidence import cumulative_incidence, outcome_mix, still_hope
+from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.estimators.survival import kaplan_meier
 
 __all__ = [
     "ESTIMATE_COLUMNS",
+    "ComparisonResult",
     "EstimateResult",
     "bootstrap",
     "cumulative_incidence",
+    "gray_test",
     "kaplan_meier",
+    "logrank_test",
     "outcome_mix",
+    "restricted_mean_wait",
     "still_hope",
+    "waiting_quantiles",
 ]

@@ -36,7 +36,7 @@ class Prepared:
     groups: list[GroupCounts]
     causes: list[str]
     by: list[str]
-    labels: pd.DataFrame  # group label -> the by values
+    labels: pd.DataFrame  # index: group label; columns: the by values
     attrs: dict[str, Any]
 
 
@@ -98,12 +98,11 @@ def prepare(
         GroupCounts(str(label[a]), time[a:b], n[a:b], d[a:b], dk[:, a:b], cens[a:b])
         for a, b in zip(starts, ends, strict=True)
     ]
+    # Indexed by the label, so a group column may itself be called "group".
     labels = (
-        pd.DataFrame({"group": label[starts]}).join(
-            table[by_cols].iloc[starts].reset_index(drop=True)
-        )
+        table[by_cols].iloc[starts].set_axis(pd.Index(label[starts], name="group"))
         if by_cols
-        else pd.DataFrame({"group": ["all"]})
+        else pd.DataFrame(index=pd.Index(["all"], name="group"))
     )
     attrs = {k: table.attrs.get(k) for k in ("clock", "unit", "as_of")}
     return Prepared(groups, causes, by_cols, labels, attrs)
@@ -125,6 +124,7 @@ def base_meta(prep: Prepared, kind: str, conf_level: float, **extra: Any) -> dic
         "clock": prep.attrs.get("clock"),
         "unit": prep.attrs.get("unit"),
         "not_estimable": {},
+        "notes": [],
         **extra,
     }
 

@@ -26,6 +26,8 @@ _TITLES = {
     "cumulative_incidence": "Aalen-Johansen cumulative incidence, by cause",
     "still_hope": "Still hope: chance the cause still happens after waiting",
     "outcome_mix": "Outcome mix: share of answers in each band of days that are this cause",
+    "waiting_quantiles": "Quantiles of the wait for any answer (Kaplan-Meier)",
+    "restricted_mean_wait": "Restricted mean wait for any answer, up to a horizon",
 }
 
 
@@ -38,13 +40,18 @@ class EstimateResult:
     kind : str
         Which estimator made it (``"kaplan_meier"``, ``"cumulative_incidence"``, ...).
     table : DataFrame
-        Columns :data:`ESTIMATE_COLUMNS` plus ``std_error`` (on the estimate's
-        own scale), one row per group, time and cause.
+        For curves (Kaplan-Meier, cumulative incidence, still hope, outcome
+        mix): the columns :data:`ESTIMATE_COLUMNS` plus ``std_error`` (on the
+        estimate's own scale), one row per group, time and cause. Summaries
+        of a curve have their own fixed columns, named in their docstrings
+        (``waiting_quantiles``: one row per group and probability).
     meta : dict
         ``n`` (episodes per group), ``events`` (per group and cause),
         ``conf_level``, ``variance`` (the variance method), ``interval`` (the
-        scale of the interval), ``by``, ``as_of``, and ``not_estimable``
-        (group or curve -> reason) for curves left out of the table.
+        scale of the interval), ``by``, ``groups`` (the ``by`` values of each
+        group label), ``as_of``, ``not_estimable`` (group or curve -> reason)
+        for curves left out of the table, and ``notes``: caveats a reader
+        should see (e.g. a curve carried past its last day).
     """
 
     kind: str
@@ -70,6 +77,8 @@ class EstimateResult:
             for k, v in self.not_estimable.items()
         )
         notes_html = f"<p>Not estimable:</p><ul>{notes}</ul>" if notes else ""
+        caveats = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.meta.get("notes", []))
+        notes_html += f"<p>Notes:</p><ul>{caveats}</ul>" if caveats else ""
         shown = (
             self.table
             if len(self.table) <= 20

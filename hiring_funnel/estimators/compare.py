@@ -183,7 +183,7 @@ def logrank_test(
         log_hr = (observed - expected) / diag
         half = z / np.sqrt(diag)
     bad = diag <= 0
-    table = al.groups.assign(
+    table = pd.DataFrame({"group": al.labels}).assign(
         n=al.size,
         observed=observed,
         expected=expected,
@@ -296,7 +296,7 @@ def gray_test(
     score, expected, variance = _gray_score(al.n, d1, al.d - d1, rho)
     statistic = _quadratic_form(score[:-1], variance[:-1, :-1], "Gray's test")
     df = len(al.labels) - 1
-    table = al.groups.assign(
+    table = pd.DataFrame({"group": al.labels}).assign(
         n=al.size,
         observed=d1.sum(axis=1),
         expected=expected,
@@ -467,7 +467,7 @@ def _late_entry_note(al: _Aligned) -> list[str]:
 
 def _meta(al: _Aligned, variance: np.ndarray, notes: list[str]) -> dict[str, Any]:
     return {
-        "by": list(al.groups.columns[1:]),
+        "by": list(al.groups.columns),
         "groups": al.groups,
         "variance_matrix": pd.DataFrame(variance, index=al.labels, columns=al.labels),
         "event_times": len(al.time),

@@ -143,8 +143,8 @@ def restricted_mean_wait(
     under S from t_j to tau (a term with n_j = d_j counts as 0), with a
     normal interval. As R's ``summary(survfit(...), rmean = tau)$table``
     ("rmean", "se(rmean)"), including its convention that past the last day
-    seen the curve stays at its last value (noted in ``meta["not_estimable"]``
-    as an extrapolation when it happens before tau).
+    seen the curve stays at its last value (said in ``meta["notes"]`` when
+    that happens before tau).
 
     Parameters
     ----------
@@ -193,8 +193,8 @@ def restricted_mean_wait(
         mean, se = _restricted_mean(g.time, g.n, g.d, tau)
         if g.time[-1] < tau:
             surv, _ = k.kaplan_meier(g.n, g.d)
-            meta["not_estimable"][f"{g.label} / extrapolated"] = (
-                f"follow-up ends on day {g.time[-1]:g}, before the horizon {tau:g}; "
+            meta["notes"].append(
+                f"{g.label}: follow-up ends on day {g.time[-1]:g}, before the horizon {tau:g}; "
                 f"the curve is carried on at {surv[-1]:.3g} (R's convention)"
             )
         rows.append(
