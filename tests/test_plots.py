@@ -35,13 +35,13 @@ from hiring_funnel.estimators import (
     still_hope,
 )
 from hiring_funnel.plots import (
-    _percent,
     plain_text,
     plot_cumulative_incidence,
     plot_outcome_mix,
     plot_still_hope,
     plot_survival,
 )
+from hiring_funnel.plots._common import _percent
 from hiring_funnel.schema import HiringFunnelError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
