@@ -156,7 +156,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from hiring_funnel.summary import CLOCKS, format_summary, summarise
+    from hiring_funnel.summary import CLOCKS, format_summary, headline, summarise
 
     log = _read(args)
     clocks = args.clock or list(CLOCKS)
@@ -166,6 +166,10 @@ def _summary(args: argparse.Namespace) -> int:
     print(_counts_line(log))
     table = summarise(log, clocks=clocks, by=args.by)
     print(format_summary(table, as_of=table.attrs.get("as_of")))
+    if "decision" in clocks:
+        print("\nIs silence bad news? (decision clock: from applying to an offer or a rejection)")
+        for sentence in headline(log):
+            print(f"  {sentence}")
     return 0
 
 

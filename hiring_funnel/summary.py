@@ -8,13 +8,14 @@ the still-open applications as "at least this long" (censored) instead.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from hiring_funnel.clocks import episodes
-from hiring_funnel.lifetable import life_table
+from hiring_funnel.estimators import still_hope, waiting_quantiles
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 CLOCKS: tuple[str, ...] = ("first_response", "interview_feedback", "decision")
@@ -27,42 +28,23 @@ SUMMARY_COLUMNS = (
     "naive_mean_wait",
     "naive_median_wait",
     "median_wait",
+    "median_ci_lower",
+    "median_ci_upper",
     "median_reached",
 )
-
-
-def km_median(table: pd.DataFrame) -> tuple[float, bool]:
-    """Kaplan-Meier median from one group's life table: (median, reached).
-
-    S(t) = prod over t_j <= t of (1 - d_j / n_j); the median is the first t
-    with S(t) <= 0.5. When S never falls that low (more than half still
-    waiting), the last observed time is returned with ``reached=False``.
-
-    Examples
-    --------
-    >>> lt = pd.DataFrame({"time": [1.0, 2.0, 3.0], "at_risk": [4, 3, 2], "events": [1, 1, 0]})
-    >>> km_median(lt)
-    (2.0, True)
-    """
-    if table.empty:
-        return float("nan"), False
-    at_risk = table["at_risk"].to_numpy(dtype=float)
-    events = table["events"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
-    surv = np.cumprod(factor)
-    # A tolerance keeps S = 0.5 exactly (e.g. 2 of 4) from missing by rounding.
-    hit = np.flatnonzero(surv <= 0.5 + 1e-12)
-    times = table["time"].to_numpy(dtype=float)
-    if hit.size == 0:
-        return float(times[-1]), False
-    return float(times[hit[0]]), True
+#: Days of silence for the headline of the summary.
+HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
 
 
 def summarise(
     log: EventLog, *, clocks: Sequence[str] = CLOCKS, by: str | None = None
 ) -> pd.DataFrame:
     """Per clock (and group): episodes, answered, censored, naive and censoring-aware waits.
+
+    The censoring-aware median and its interval are
+    :func:`hiring_funnel.estimators.waiting_quantiles` (R's quantile.survfit);
+    when more than half are still waiting at the last day seen, the median is
+    not reached and ``median_wait`` holds that last day.
 
     Examples
     --------
@@ -71,47 +53,109 @@ def summarise(
     ...     "application_id": ["a", "a", "b"], "event": ["applied", "rejection", "applied"],
     ...     "timestamp": ["2024-03-01", "2024-03-05", "2024-03-01"]}), as_of="2024-03-20")
     >>> row = summarise(log, clocks=["first_response"]).iloc[0]
-    >>> int(row.answered), float(row.naive_mean_wait), float(row.median_wait)  # S(4) = 1 - 1/2
-    (1, 4.0, 4.0)
+    >>> int(row.answered), float(row.naive_mean_wait), float(row.median_wait)
+    (1, 4.0, 11.5)
+
+    Here S = 1/2 from day 4 to the last day seen, 19, so the median is their
+    midpoint, as in R; the naive mean of the one answered wait is 4.
     """
     rows = []
+    as_of = None
     for clock in clocks:
         ep = episodes(log, clock)
+        as_of = ep.attrs.get("as_of")
         if by is not None and by not in ep.columns:
             raise HiringFunnelError(
                 f"no attribute {by!r} to break down by",
                 hint="attributes: "
                 + ", ".join(c for c in log.attributes.columns if c != "application_id"),
             )
-        groups = (
-            [("all", ep)]
+        key = (
+            pd.Series("all", index=ep.index)
             if by is None
-            else [
-                (str(k), g)
-                for k, g in ep.groupby(ep[by].astype("string").fillna("(missing)"), sort=True)
-            ]
+            else ep[by].astype("string").fillna("(missing)").rename("group")
         )
-        for label, g in groups:
+        for label, g in ep.groupby(key, sort=True):
             answered = g["cause"].notna()
             waits = g.loc[answered, "duration"]
-            median, reached = km_median(life_table(g)) if len(g) else (float("nan"), False)
+            median = _median(g)
             rows.append(
                 {
                     "clock": clock,
-                    "group": label,
+                    "group": str(label),
                     "episodes": len(g),
                     "answered": int(answered.sum()),
                     "censored": int((~answered).sum()),
-                    "naive_mean_wait": float(waits.mean()) if len(waits) else float("nan"),
-                    "naive_median_wait": float(waits.median()) if len(waits) else float("nan"),
-                    "median_wait": median,
-                    "median_reached": reached,
+                    "naive_mean_wait": float(waits.mean()) if len(waits) else np.nan,
+                    "naive_median_wait": float(waits.median()) if len(waits) else np.nan,
+                    **median,
                 }
             )
-        as_of = ep.attrs.get("as_of")
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    out.attrs["as_of"] = as_of if clocks else None
+    out.attrs["as_of"] = as_of
     return out
+
+
+def _median(ep: pd.DataFrame) -> dict[str, float | bool]:
+    empty = {
+        "median_wait": np.nan,
+        "median_ci_lower": np.nan,
+        "median_ci_upper": np.nan,
+        "median_reached": False,
+    }
+    if ep["cause"].notna().sum() == 0:
+        return empty
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # a median not reached is shown as "> last day"
+        row = waiting_quantiles(ep, probs=[0.5]).table.iloc[0]
+    if not row["reached"]:
+        return {**empty, "median_wait": float(ep["duration"].max())}
+    return {
+        "median_wait": float(row["estimate"]),
+        "median_ci_lower": float(row["ci_lower"]),
+        "median_ci_upper": float(row["ci_upper"]),
+        "median_reached": True,
+    }
+
+
+def headline(
+    log: EventLog, *, cause: str = "offer", waited: Sequence[int] = HEADLINE_WAITED
+) -> list[str]:
+    """Sentences answering "is silence bad news?" on the decision clock.
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> sim = hf.simulate(2000, seed=3)
+    >>> log = hf.read_events(sim.events, as_of=sim.as_of)
+    >>> headline(log, waited=[14])[0].startswith("After 14 days with no decision")
+    True
+    """
+    ep = episodes(log, "decision")
+    if ep.empty or not (ep["cause"] == cause).any():
+        return [f"No {cause} in the log yet: the chance of one after a wait cannot be estimated."]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = still_hope(ep, cause, waited=list(waited))
+    tau = result.meta["horizon"]["all"]
+    lines = []
+    for row in result.table.itertuples(index=False):
+        if np.isnan(row.estimate):
+            continue
+        if row.events == 0:
+            lines.append(
+                f"After {row.time:.0f} days with no decision, none of the {row.at_risk:,.0f} applications "
+                f"still waiting has ended in an {cause} (by day {tau:.0f}): too few to estimate the chance."
+            )
+            continue
+        lines.append(
+            f"After {row.time:.0f} days with no decision, the chance of an {cause} by day {tau:.0f} "
+            f"is {100 * row.estimate:.1f}% (95% CI {100 * row.ci_lower:.1f}-{100 * row.ci_upper:.1f}%; "
+            f"{row.at_risk:,.0f} applications still waiting)."
+        )
+    return lines
 
 
 def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) -> str:
@@ -121,24 +165,29 @@ def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
         lines.append(f"as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC; waits in days")
     header = (
         f"{'clock':<20} {'group':<18} {'episodes':>8} {'answered':>8} {'open':>6}  "
-        f"{'naive mean':>10} {'naive median':>12}  {'KM median':>12}"
+        f"{'naive mean':>10} {'naive median':>12}  {'KM median (95% CI)':>20}"
     )
     lines += [header, "-" * len(header)]
     for r in table.itertuples(index=False):
-        if r.episodes == 0:
-            km = "no episodes"
+        if r.episodes == 0 or r.answered == 0:
+            km = "no answers"
         elif r.median_reached:
-            km = f"{r.median_wait:.0f}"
+            km = f"{r.median_wait:.0f} ({_limit(r.median_ci_lower)}-{_limit(r.median_ci_upper)})"
         else:
             km = f"> {r.median_wait:.0f}"
         mean = "-" if np.isnan(r.naive_mean_wait) else f"{r.naive_mean_wait:.1f}"
         med = "-" if np.isnan(r.naive_median_wait) else f"{r.naive_median_wait:.0f}"
         lines.append(
             f"{r.clock:<20} {str(r.group)[:18]:<18} {r.episodes:>8,} {r.answered:>8,} "
-            f"{r.censored:>6,}  {mean:>10} {med:>12}  {km:>12}"
+            f"{r.censored:>6,}  {mean:>10} {med:>12}  {km:>20}"
         )
     lines.append(
         "naive: answered applications only (what dashboards show); KM median: counts the "
-        "open ones as still waiting; '> x': more than half still waiting at the last day seen"
+        "open ones as still waiting; '> x': more than half still waiting at the last day seen; "
+        "'?': the interval does not close within the days seen"
     )
     return "\n".join(lines)
+
+
+def _limit(value: float) -> str:
+    return "?" if np.isnan(value) else f"{value:.0f}"

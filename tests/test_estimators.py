@@ -169,3 +169,16 @@ def test_tables_have_the_fixed_columns_and_level_in_meta() -> None:
     assert (narrow <= wide["ci_upper"] - wide["ci_lower"] + 1e-15).all()
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.kind = "x"  # type: ignore[misc]
+
+
+def test_still_hope_with_no_later_offers_says_so_instead_of_a_zero_interval() -> None:
+    # Offers on days 1 and 2 only; after day 2 nobody gets one.
+    ep = make_episodes([1, 2, 3, 4, 6, 8], [1, 1, 2, 0, 2, 0])
+    table = still_hope(ep, "offer", waited=[0, 2, 5]).table.set_index("time")
+    assert table.loc[0, "estimate"] > 0 and np.isfinite(table.loc[0, "ci_upper"])
+    assert table.loc[5, "estimate"] == 0 and table.loc[5, "events"] == 0
+    assert np.isnan(table.loc[5, "ci_upper"])
+    notes = still_hope(ep, "offer", waited=[0, 2, 5]).meta["notes"]
+    assert notes == [
+        "all: no offer after day 2 of silence; from there the estimate is 0 and its upper limit is not estimable"
+    ]

@@ -2,52 +2,64 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from hiring_funnel.lifetable import life_table
 from hiring_funnel.load import read_events
-from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.summary import format_summary, km_median, summarise
+from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.summary import format_summary, headline, summarise
 
 
-def _episodes(durations: list[float], answered: list[bool]) -> pd.DataFrame:
-    n = len(durations)
-    return pd.DataFrame(
-        {
-            "application_id": [f"a{i}" for i in range(n)],
-            "candidate_id": [f"a{i}" for i in range(n)],
-            "entry": np.zeros(n),
-            "duration": np.asarray(durations, dtype=float),
-            "cause": pd.Categorical(
-                ["rejection" if a else None for a in answered], categories=["positive", "rejection"]
-            ),
-        }
-    )
+def _tied_log(durations: list[int], answered: list[int]) -> EventLog:
+    # One application per duration: answered ones get a rejection that many
+    # days later, the others stay open until the as-of date (day 40).
+    rows = []
+    for i, (days, done) in enumerate(zip(durations, answered, strict=True)):
+        rows.append((f"a{i}", "applied", pd.Timestamp("2024-01-01")))
+        if done:
+            rows.append(
+                (f"a{i}", "rejection", pd.Timestamp("2024-01-01") + pd.Timedelta(days=days))
+            )
+    frame = pd.DataFrame(rows, columns=["application_id", "event", "timestamp"])
+    frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d")
+    return read_events(frame, as_of="2024-02-10")
 
 
 @pytest.mark.parametrize(
     ("durations", "answered"),
     [
-        # ties on days, censoring tied with events, a same-day answer
-        ([0, 2, 2, 3, 3, 3, 5, 8, 8, 13], [1, 1, 0, 1, 1, 0, 1, 0, 1, 0]),
-        ([1, 1, 2, 4, 4, 6, 9, 9, 9, 10, 12, 30], [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 0, 1]),
+        # ties on days, a same-day answer; the open ones are censored at day 40.
+        # S crosses 1/2 without resting on it (0.61 -> 0.49; 0.67 -> 0.48), so
+        # lifelines and R's quantile rule agree.
+        ([0, 2, 2, 3, 3, 3, 5, 8, 8, 13, 14], [1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1]),
+        ([1, 1, 2, 4, 4, 6, 9, 9, 9, 10, 12, 30, 31], [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1]),
     ],
 )
-def test_km_median_matches_lifelines(durations: list[float], answered: list[int]) -> None:
-    # Reference: lifelines KaplanMeierFitter.median_survival_time_ on the same rows.
-    kmf = KaplanMeierFitter().fit(durations, event_observed=answered)
-    median, reached = km_median(life_table(_episodes(durations, [bool(a) for a in answered])))
-    assert reached
-    assert median == pytest.approx(kmf.median_survival_time_)
+def test_median_matches_lifelines(durations: list[int], answered: list[int]) -> None:
+    log = _tied_log(durations, answered)
+    row = summarise(log, clocks=["first_response"]).iloc[0]
+    times = [d if a else 40 for d, a in zip(durations, answered, strict=True)]
+    # Reference: lifelines KaplanMeierFitter.median_survival_time_ on the same waits.
+    kmf = KaplanMeierFitter().fit(times, event_observed=answered)
+    assert row.median_reached
+    assert row.median_wait == pytest.approx(kmf.median_survival_time_)
+    assert row.median_ci_lower <= row.median_wait  # the upper limit may not close in 11 rows
 
 
-def test_km_median_not_reached_when_most_are_still_waiting() -> None:
-    median, reached = km_median(life_table(_episodes([1, 5, 9, 9], [True, False, False, False])))
-    assert not reached
-    assert median == 9.0
+def test_median_on_a_flat_half_follows_r() -> None:
+    # Waits 2, 5 and 9 answered, one open: S(2) = 3/4, S(5) = 1/2, S(9) = 0.
+    # S rests on 1/2 from day 5 to the next answer on day 9: R's
+    # quantile.survfit takes the midpoint, 7, where lifelines takes day 5.
+    row = summarise(_tied_log([2, 5, 9, 12], [1, 1, 1, 0]), clocks=["first_response"]).iloc[0]
+    assert row.median_wait == 7.0
+
+
+def test_median_not_reached_when_most_are_still_waiting() -> None:
+    row = summarise(_tied_log([1, 5, 9, 9], [1, 0, 0, 0]), clocks=["first_response"]).iloc[0]
+    assert not row.median_reached
+    assert row.median_wait == 40.0  # the last day seen, printed as "> 40"
+    assert "> 40" in format_summary(summarise(_tied_log([1, 5, 9, 9], [1, 0, 0, 0])))
 
 
 def _log() -> pd.DataFrame:
@@ -91,3 +103,18 @@ def test_summarise_by_attribute_and_unknown_attribute() -> None:
     assert table.set_index("group")["episodes"].to_dict() == {"large": 1, "small": 2}
     with pytest.raises(HiringFunnelError, match="no attribute 'industry'"):
         summarise(log, clocks=["first_response"], by="industry")
+
+
+def test_headline_says_the_chance_of_an_offer_after_silence() -> None:
+    log = read_events(_log(), as_of="2024-03-20")
+    lines = headline(log, waited=[2])
+    # Decision clock: a rejected on day 4, b offered on day 13, c open (19 days).
+    # After 2 silent days all three still wait; one of three gets an offer: 1/3.
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "After 2 days with no decision, the chance of an offer by day 19 is 33.3% (95% CI "
+    )
+    assert lines[0].endswith("; 3 applications still waiting).")
+    assert headline(read_events(_log().iloc[:2], as_of="2024-03-20"))[0].startswith(
+        "No offer in the log yet"
+    )

@@ -147,6 +147,9 @@ def still_hope(
         ``table`` with one row per group and s (``time`` = s): ``at_risk`` is
         the number still waiting after s, ``events`` the answers of this cause
         after s up to the horizon. ``meta["horizon"]`` gives tau per group.
+        Where no answer of this cause came after s, the estimate is 0 and the
+        upper limit NaN (not estimable from zero events), named in
+        ``meta["notes"]``.
 
     Examples
     --------
@@ -185,6 +188,18 @@ def still_hope(
         still = np.append(g.n, 0.0)[after]
         cum_k = np.concatenate([[0.0], np.cumsum(g.dk[ci])])
         meta["horizon"][g.label] = tau
+        later = cum_k[j + 1] - cum_k[start + 1]
+        # No answers of this cause after s: the estimate 0 is an observation,
+        # and a delta-method interval around it would be [0, 0]; say so instead.
+        none_later = later == 0
+        if none_later.any():
+            first = float(s[none_later].min())
+            meta["notes"].append(
+                f"{g.label}: no {cause} after day {first:g} of silence; from there the estimate is 0 "
+                "and its upper limit is not estimable"
+            )
+            upper = np.where(none_later, np.nan, upper)
+            var = np.where(none_later, np.nan, var)
         frames.append(
             pd.DataFrame(
                 {
@@ -195,7 +210,7 @@ def still_hope(
                     "ci_lower": np.where(np.isnan(est), np.nan, lower),
                     "ci_upper": np.where(np.isnan(est), np.nan, upper),
                     "at_risk": still,
-                    "events": cum_k[j + 1] - cum_k[start + 1],
+                    "events": later,
                     "std_error": np.sqrt(var),
                 }
             )
