@@ -22,5 +22,5 @@ def test_readme_python_blocks_run(monkeypatch) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for block in blocks:
-            exec(compile(block, "README.md", "exec"), {"__name__": "readme"})  # noqa: S102
+            exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
     assert os.getcwd() == str(ROOT)
