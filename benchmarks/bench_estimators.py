@@ -19,8 +19,8 @@ On episode frames with day-resolution ties (whole days 0..120; causes
 Every size checks that ours equals the floor (estimates, standard errors and
 interval bounds) and scikit-survival (KM and F_k; still-hope points derived
 from its curves) to 1e-12, and stops with an error if not. Peak memory is
-measured at the largest size, each step in a fresh subprocess
-(``ru_maxrss`` and the ``tracemalloc`` peak of the step itself). Timings
+measured at the largest size, each step in a fresh subprocess (peak RSS
+from /proc/self/status, and the ``tracemalloc`` peak of the step). Timings
 are repeated in interleaved order and reported as medians; ratios are of
 medians from the same run.
 
@@ -45,7 +45,6 @@ import os
 import platform
 import pstats
 import re
-import resource
 import shlex
 import subprocess
 import sys
@@ -407,8 +406,22 @@ def bench_bootstrap(n: int, reps: int, seed: int) -> dict[str, Any]:
 MEMORY_STEPS = ("frame", "ours", "floor", "sksurv_ci", "bootstrap")
 
 
+def _status_mb(key: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of this process from /proc/self/status, in MB."""
+    found = re.search(rf"^{key}:\s*(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    if not found:
+        raise RuntimeError(f"no {key} in /proc/self/status")
+    return int(found.group(1)) / 1024
+
+
 def child(step: str, folder: Path) -> None:
-    """Run one step on the saved frame; print RSS peaks (MB) as JSON."""
+    """Run one step on the saved frame; print RSS figures (MB) as JSON.
+
+    The peak is VmHWM, reset just before the step (``/proc/self/clear_refs``),
+    so it covers the step with the frame already loaded. ``ru_maxrss`` would
+    not do here: Linux keeps it across fork and exec, so a child started by
+    a parent holding a 1e7 frame reports the parent's peak.
+    """
     ep = load_frame(folder)
     if step == "bootstrap":  # as bench_bootstrap: string ids
         ep["candidate_id"] = pd.array(
@@ -416,8 +429,6 @@ def child(step: str, folder: Path) -> None:
         )
     if step == "sksurv_ci":
         import sksurv.nonparametric  # noqa: F401  (its import is not the step's memory)
-    gc.collect()
-    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     steps: dict[str, Callable[[], Any]] = {
         "frame": lambda: None,
         "ours": lambda: ours_full(ep),
@@ -425,11 +436,17 @@ def child(step: str, folder: Path) -> None:
         "sksurv_ci": lambda: sksurv_cif(ep, intervals=True),
         "bootstrap": lambda: bootstrap(still_hope, ep, seed=1, cause=HOPE_CAUSE),
     }
+    gc.collect()
+    loaded = _status_mb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    steps[step]()
+    peak = _status_mb("VmHWM")
+    # A second run under tracemalloc: what the step itself allocates at most.
+    gc.collect()
     tracemalloc.start()
     steps[step]()
     traced = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"loaded_mb": loaded, "peak_mb": peak, "traced_mb": traced}))
 
 
@@ -567,10 +584,12 @@ def report(
     if memory:
         lines += [
             "",
-            "Peak memory, each step in a fresh interpreter (`ru_maxrss`; *step's own peak* is",
-            "the `tracemalloc` peak of the step alone). *frame* only loads the episodes: its",
-            "peak is the baseline of the interpreter, imports and frame. *bootstrap* is",
-            "`bootstrap(still_hope, ...)`, 200 resamples, string candidate ids.",
+            "Memory, each step in a fresh interpreter that loads the frame and runs the step:",
+            "*RSS before* is the interpreter, imports and frame (VmRSS); *peak RSS* is VmHWM",
+            "reset just before the step, so it is the peak with the frame loaded; *step's own",
+            "peak* is the `tracemalloc` peak of a second run of the step. *frame* runs",
+            "nothing: the baseline. *bootstrap* is `bootstrap(still_hope, ...)`, 200",
+            "resamples, string candidate ids.",
             "",
             "| step | episodes | RSS before the step (interpreter + imports + frame) "
             "| peak RSS | step's own peak |",
