@@ -1,0 +1,280 @@
+"""The funnel at a glance: how far applications got, how they ended, and what was quarantined.
+
+Two descriptive tables for the first look at a log, before any survival
+analysis:
+
+- :func:`stage_counts`: how many applications reached each stage (applied,
+  any answer, screen, interview, offer), how the ones that ended did end
+  (offer, rejection, withdrawn, closed) and how many are still open at the
+  as-of date, each with its share of the applications sent.
+- :func:`quarantine_reasons`: the rows validation set aside, grouped by a
+  short reason category, with a count, an example line and what would fix it.
+
+Both are counts only: they make no claim about how long anything takes. The
+still-open row is what the rest of the package is about: those applications
+have no outcome *yet*, and every waiting time or share computed later counts
+them as censored rather than dropping them or calling them failures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.clocks import _resolve_as_of, _utc_ns
+from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, check_events
+
+__all__ = ["FUNNEL_COLUMNS", "QUARANTINE_REASON_COLUMNS", "quarantine_reasons", "stage_counts"]
+
+#: Columns of :func:`stage_counts`.
+FUNNEL_COLUMNS: tuple[str, ...] = ("step", "kind", "applications", "share_of_applied")
+#: Columns of :func:`quarantine_reasons`.
+QUARANTINE_REASON_COLUMNS: tuple[str, ...] = (
+    "file",
+    "reason",
+    "rows",
+    "share_of_read",
+    "example_line",
+    "example",
+    "hint",
+)
+
+#: Stage reached -> the events that show it was reached. A later stage implies
+#: the earlier ones: an application invited straight to an interview has passed
+#: the screen even when no screen was logged, so the funnel never widens.
+_REACHED: dict[str, tuple[str, ...]] = {
+    "applied": ("applied",),
+    "answered": ("screen", "interview", "offer", "rejection"),
+    "screen": ("screen", "interview", "offer"),
+    "interview": ("interview", "offer"),
+    "offer": ("offer",),
+}
+#: Events that end an application, in the schema's tie-breaking order: the
+#: first one (in time) is how it ended, exactly as the ``decision`` clock
+#: ends (offer, rejection) or censors (withdrawn, closed) its episode.
+_ENDINGS: tuple[str, ...] = ("offer", "rejection", "withdrawn", "closed")
+_OPEN = "still open"
+
+
+def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
+    """Applications reaching each stage, how they ended, and how many are still open.
+
+    Only applications with an ``applied`` event at or before the as-of date
+    count (the same applications the clocks make episodes of), and only their
+    events from the application up to the as-of date.
+
+    Rows with ``kind == "reached"``, one per stage, count the applications
+    with the stage's event *or a later stage's*: ``applied``; ``answered``
+    (any response: screen, interview, offer or rejection); ``screen``
+    (screen, interview or offer); ``interview`` (interview or offer);
+    ``offer``. A later stage implies the earlier ones, so the counts never
+    grow down the funnel even when a log skips the screen.
+
+    Rows with ``kind == "ended"`` split the applications by their first
+    ending event (ties on one timestamp broken in the order offer, rejection,
+    withdrawn, closed): ``offer``, ``rejection``, ``withdrawn``, ``closed``,
+    and ``still open`` for none yet. They add up to the applications sent,
+    and the offer and rejection rows equal the ``decision`` clock's causes
+    (an offer after a withdrawal is on the "reached offer" row, not here).
+
+    Parameters
+    ----------
+    log_or_events : EventLog or DataFrame
+        From :func:`hiring_funnel.read_events`, or canonical events.
+    as_of : timestamp-like, optional
+        The export moment; defaults to ``EventLog.as_of``, else the latest
+        timestamp in the log (as :func:`hiring_funnel.episodes`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``step, kind, applications, share_of_applied``; ten rows in a
+        fixed order. ``attrs`` holds ``as_of`` and ``applications_without_applied``
+        (applications left out because they have no ``applied`` event by then).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hiring_funnel.schema import as_canonical_events
+    >>> ev = as_canonical_events(pd.DataFrame({
+    ...     "application_id": ["a", "a", "a", "b", "b", "c"],
+    ...     "event": ["applied", "interview", "rejection", "applied", "screen", "applied"],
+    ...     "timestamp": ["2024-03-01", "2024-03-05", "2024-03-09", "2024-03-02",
+    ...                   "2024-03-04", "2024-03-03"]}))
+    >>> t = stage_counts(ev)
+    >>> t[t["kind"] == "reached"][["step", "applications"]].to_numpy().tolist()
+    [['applied', 3], ['answered', 2], ['screen', 2], ['interview', 1], ['offer', 0]]
+    >>> t[t["kind"] == "ended"][["step", "applications"]].to_numpy().tolist()
+    [['offer', 0], ['rejection', 1], ['withdrawn', 0], ['closed', 0], ['still open', 2]]
+    """
+    if isinstance(log_or_events, EventLog):
+        events = log_or_events.events
+        if as_of is None:
+            as_of = log_or_events.as_of
+    else:
+        events = log_or_events
+    check_events(events)
+    ts = _utc_ns(events["timestamp"])
+    cutoff = _resolve_as_of(as_of, ts)
+    frame = pd.DataFrame(
+        {
+            "application_id": events["application_id"].to_numpy(),
+            "event": events["event"].astype(str).to_numpy(),
+            "ts": ts,
+        }
+    )
+    frame = frame[frame["ts"] <= cutoff.value] if cutoff is not pd.NaT else frame.iloc[:0]
+    # First time of each event per application; int64 nanoseconds with a
+    # sentinel for "never", so no float rounding can reorder close events.
+    never = np.iinfo(np.int64).max
+    first = (
+        frame.groupby(["application_id", "event"], sort=False)["ts"]
+        .min()
+        .unstack(fill_value=never)
+        .reindex(columns=list(EVENTS), fill_value=never)
+    )
+    n_all = len(first)
+    first = first[first["applied"] != never]
+    applied = first["applied"].to_numpy()
+    # Events before the application do not count (validation quarantines
+    # them; the clocks ignore them): "never" for those.
+    times = first.to_numpy()
+    times = np.where(times >= applied[:, None], times, never)
+    seen = pd.DataFrame(times != never, columns=first.columns)
+    n = len(first)
+
+    rows: list[tuple[str, str, int]] = []
+    for step, evs in _REACHED.items():
+        rows.append((step, "reached", int(seen[list(evs)].any(axis=1).sum())))
+    ending = times[:, [EVENTS.index(e) for e in _ENDINGS]]
+    # argmin takes the first column among equal times: the schema's order.
+    which = np.argmin(ending, axis=1)
+    ended = ending.min(axis=1) != never if n else np.zeros(0, dtype=bool)
+    counts = np.bincount(which[ended], minlength=len(_ENDINGS))
+    rows += [(e, "ended", int(c)) for e, c in zip(_ENDINGS, counts, strict=True)]
+    rows.append((_OPEN, "ended", int(n - ended.sum())))
+
+    out = pd.DataFrame(rows, columns=["step", "kind", "applications"])
+    out["applications"] = out["applications"].astype("int64")
+    out["share_of_applied"] = out["applications"] / n if n else np.nan
+    out.attrs = {"as_of": cutoff, "applications_without_applied": n_all - n}
+    return out
+
+
+#: Reason category -> words that identify it in validation's reasons, checked
+#: in this order (the first match wins). The words come from
+#: :mod:`hiring_funnel.validate`, :mod:`hiring_funnel.mapping`,
+#: :mod:`hiring_funnel.cells`, :mod:`hiring_funnel.io` and :mod:`hiring_funnel.load`.
+_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("exact duplicate", ("exact duplicate",)),
+    ("conflicting duplicate", ("conflicting duplicates",)),
+    ("offer and rejection both recorded", ("conflicting outcomes",)),
+    ("missing application id", ("missing application id",)),
+    ("missing date", ("missing timestamp",)),
+    ("missing event", ("missing event name",)),
+    ("unknown event", ("unknown event",)),
+    ("dated before its application", ("before its application",)),
+    ("dated after the export", ("after the as-of date", "after today")),
+    (
+        "unreadable date",
+        (
+            "as a date",
+            "no such date",
+            "is out of range",
+            "daylight-saving",
+            "range of Excel dates",
+            "where a date is expected",
+            "could be",
+        ),
+    ),
+    ("unreadable number of days", ("number of days",)),
+    ("malformed line", ("fields but the header", "JSON")),
+    ("no event from the mapping", ("yields no event",)),
+)
+
+
+def _category(reason: str) -> str:
+    # A line with several problems lists them joined by "; ": the first decides.
+    first = reason.split("; ")[0]
+    for name, words in _CATEGORIES:
+        if any(w in first for w in words):
+            return name
+    return "other"
+
+
+def quarantine_reasons(log: EventLog) -> pd.DataFrame:
+    """Quarantined rows grouped by the kind of problem, with an example and a fix.
+
+    Parameters
+    ----------
+    log : EventLog
+        From :func:`hiring_funnel.read_events`.
+
+    Returns
+    -------
+    DataFrame
+        One row per file and reason category, most rows first: ``file``,
+        ``reason`` (a short category such as "exact duplicate", "unreadable
+        date", "unknown event", "dated before its application"; "other" for
+        anything unrecognised), ``rows`` (quarantined rows), ``share_of_read``
+        (of the rows read from that file), ``example_line`` (the first such
+        line) and ``example`` (its full reason), ``hint`` (what would fix it).
+        No rows when nothing was quarantined.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hiring_funnel.load import read_events
+    >>> log = read_events(pd.DataFrame({
+    ...     "application_id": ["a", "a", "a", "b"],
+    ...     "event": ["applied", "applied", "ghosted", "applied"],
+    ...     "timestamp": ["2024-03-01", "2024-03-01", "2024-03-09", "2024-03-02"]}),
+    ...     as_of="2024-03-31")
+    >>> quarantine_reasons(log)[["reason", "rows", "example_line"]].to_numpy().tolist()
+    [['exact duplicate', 1, 2], ['unknown event', 1, 3]]
+    """
+    if not isinstance(log, EventLog):
+        raise HiringFunnelError(
+            f"quarantine_reasons needs an EventLog, not {type(log).__name__}",
+            hint="read the log with hiring_funnel.read_events",
+        )
+    q = log.quarantine
+    if q.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in QUARANTINE_REASON_COLUMNS})
+    hints = {(p.source or log.source, p.line): p.hint for p in log.problems}
+    attrs_meta = log.meta.get("attributes", {})
+    read = {log.source: log.rows_read}
+    if attrs_meta:
+        read[attrs_meta["source"]] = attrs_meta["rows_read"]
+    frame = pd.DataFrame(
+        {
+            "file": q["file"].astype(str),
+            "line": q["line"].astype("int64"),
+            "full": q["reason"].astype(str),
+        }
+    )
+    frame["reason"] = frame["full"].map(_category)
+    frame["hint"] = [
+        hints.get((f, int(k)), "") for f, k in zip(frame["file"], frame["line"], strict=True)
+    ]
+    frame = frame.sort_values(["file", "line"], kind="stable")
+    grouped = frame.groupby(["file", "reason"], sort=False)
+    out = grouped.agg(
+        rows=("line", "size"),
+        example_line=("line", "first"),
+        example=("full", "first"),
+        hint=("hint", lambda h: next((x for x in h if x), "")),
+    ).reset_index()
+    out["share_of_read"] = out["rows"] / out["file"].map(read).astype(float)
+    out = out.sort_values(["rows", "file", "example_line"], ascending=[False, True, True])
+    out["rows"] = out["rows"].astype("int64")
+    out["example_line"] = out["example_line"].astype("int64")
+    return out[list(QUARANTINE_REASON_COLUMNS)].reset_index(drop=True)
+
+
+def _dtype(column: str) -> str:
+    return {"rows": "int64", "example_line": "int64", "share_of_read": "float64"}.get(
+        column, "object"
+    )
