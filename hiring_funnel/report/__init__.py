@@ -1,0 +1,280 @@
+"""HTML and PDF reports for people who do not open notebooks: :func:`report`.
+
+One call (or ``hiring-funnel report PATH``) reads a log, works out every figure
+with the censoring-aware estimators, suppresses what could identify a
+candidate (:mod:`hiring_funnel.anonymize`), and writes
+``reports/hiring_funnel_report.html`` and ``.pdf`` from one Jinja2 template.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hiring_funnel.anonymize import DEFAULT_MIN_GROUP, check_breakdown_column, check_min_group
+from hiring_funnel.clocks import CLOCKS
+from hiring_funnel.schema import EventLog, HiringFunnelError
+
+__all__ = ["DEFAULT_NAME", "FORMATS", "ReportWarning", "report"]
+
+#: Output formats, in the order they are written.
+FORMATS: tuple[str, ...] = ("html", "pdf")
+#: File name of the report without its suffix.
+DEFAULT_NAME = "hiring_funnel_report"
+
+
+class ReportWarning(UserWarning):
+    """Something the reader of a finished report should know (e.g. every figure was suppressed)."""
+
+
+def report(
+    source: str | Path | pd.DataFrame | EventLog,
+    *,
+    mapping: Any = None,
+    attributes: str | Path | pd.DataFrame | None = None,
+    encoding: str | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    by: str | Sequence[str] = (),
+    clocks: str | Sequence[str] | None = None,
+    out: str | Path = "reports",
+    formats: str | Sequence[str] = FORMATS,
+    min_group: int = DEFAULT_MIN_GROUP,
+    command: str | None = None,
+    progress: bool | None = None,
+) -> dict[str, Path]:
+    """Write the HTML and PDF report of a log; return the paths written, by format.
+
+    Parameters
+    ----------
+    source : path, DataFrame or EventLog
+        The log, as for :func:`hiring_funnel.read_events`, or a log already read.
+        For a file named ``events.csv`` with ``attributes.csv`` and
+        ``mapping.toml`` beside it (the simulator's layout, ``data/sample``),
+        those are used unless ``attributes`` or ``mapping`` are given.
+    mapping, attributes, encoding, as_of
+        As in :func:`hiring_funnel.read_events` (not with an EventLog).
+    by : str or sequence of str
+        Attribute columns to break the figures down by, one section each.
+    clocks : str or sequence of str, optional
+        Clocks to report on; all three by default.
+    out : path
+        The folder to write to (made if missing).
+    formats : str or sequence of str
+        ``"html"``, ``"pdf"`` or both; a comma-separated string is accepted.
+    min_group : int
+        Segments with fewer distinct candidates than this are suppressed
+        (with complementary suppression), and curves stop where fewer are
+        still waiting. 1 publishes everything: only for a report on your own
+        applications that stays with you.
+    command : str, optional
+        The command shown in the report; by default the Python call.
+    progress : bool, optional
+        Show a progress bar on stderr; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    dict
+        ``{"html": Path, "pdf": Path}`` for the formats written.
+
+    Raises
+    ------
+    HiringFunnelError
+        For a log, option or system library the user can fix; the message
+        says what to do.
+
+    Examples
+    --------
+    >>> import tempfile, hiring_funnel as hf
+    >>> from hiring_funnel.report import report
+    >>> sim = hf.simulate(300, seed=2)
+    >>> log = hf.read_events(sim.events, attributes=sim.attributes, as_of=sim.as_of)
+    >>> paths = report(log, out=tempfile.mkdtemp(), formats="html")
+    >>> paths["html"].name
+    'hiring_funnel_report.html'
+    """
+    chosen_formats = _formats(formats)
+    chosen_clocks = _clocks(clocks)
+    by_columns = [by] if isinstance(by, str) else list(by)
+    k = check_min_group(min_group)
+    if command is None:
+        command = _python_call(source, mapping, attributes, by_columns, clocks, out, formats, k)
+    # reading, episodes, headline, clocks, outcome mix, breakdowns, HTML, PDF
+    total = 5 + len(chosen_clocks) + len(by_columns) + int("pdf" in chosen_formats)
+    with _progress(total, progress) as step:
+        step("reading the log")
+        log, found = _read(source, mapping, attributes, encoding, as_of)
+        available = [str(c) for c in log.attributes.columns if c != "application_id"]
+        for column in by_columns:
+            check_breakdown_column(column, available)
+        if log.events.empty:
+            raise HiringFunnelError(
+                "no usable rows: nothing to report", source=log.source, hint="run validate"
+            )
+        from hiring_funnel import __version__  # here: the top-level package imports this one
+        from hiring_funnel.report.build import build_context
+        from hiring_funnel.report.quality import source_name
+        from hiring_funnel.report.render import render_html, write_pdf
+
+        context = build_context(log, clocks=chosen_clocks, by=by_columns, min_group=k, step=step)
+        if context["privacy"]["nothing_published"]:
+            warnings.warn(
+                f"the log holds the applications of fewer than {k} candidates, so every figure "
+                "is suppressed; for a report on your own applications that stays with you, "
+                "use --min-group 1",
+                ReportWarning,
+                stacklevel=2,
+            )
+        context.update(
+            source=source_name(log.source),
+            found_beside=found,
+            version=__version__,
+            command=command,
+            min_group=k,
+            by=by_columns,
+        )
+        step("writing the HTML")
+        html = render_html(context)
+        folder = Path(out)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HiringFunnelError(
+                f"cannot make the folder: {exc.strerror or exc}", source=str(folder)
+            ) from exc
+        written: dict[str, Path] = {}
+        if "html" in chosen_formats:
+            path = folder / f"{DEFAULT_NAME}.html"
+            try:
+                path.write_text(html, encoding="utf-8")
+            except OSError as exc:
+                raise HiringFunnelError(
+                    f"cannot write: {exc.strerror or exc}", source=str(path)
+                ) from exc
+            written["html"] = path
+        if "pdf" in chosen_formats:
+            step("writing the PDF")
+            written["pdf"] = write_pdf(html, folder / f"{DEFAULT_NAME}.pdf")
+    return written
+
+
+def _formats(formats: str | Sequence[str]) -> list[str]:
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen = [str(x).strip().lower() for x in items if str(x).strip()]
+    bad = [x for x in chosen if x not in FORMATS]
+    if bad or not chosen:
+        raise HiringFunnelError(
+            f"unknown report format {bad[0]!r}" if bad else "no report format given",
+            hint="use html, pdf or html,pdf",
+        )
+    return [x for x in FORMATS if x in chosen]
+
+
+def _clocks(clocks: str | Sequence[str] | None) -> list[str]:
+    chosen = (
+        list(CLOCKS) if clocks is None else [clocks] if isinstance(clocks, str) else list(clocks)
+    )
+    bad = [c for c in chosen if c not in CLOCKS]
+    if bad or not chosen:
+        raise HiringFunnelError(
+            f"unknown clock {bad[0]!r}" if bad else "no clock given",
+            hint=f"use {', '.join(CLOCKS)}",
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def _read(
+    source: Any, mapping: Any, attributes: Any, encoding: str | None, as_of: Any
+) -> tuple[EventLog, list[str]]:
+    if isinstance(source, EventLog):
+        if mapping is not None or attributes is not None or encoding is not None:
+            raise HiringFunnelError(
+                "mapping, attributes and encoding apply when reading a file, not to an EventLog"
+            )
+        if as_of is not None:
+            raise HiringFunnelError(
+                "as_of applies when reading a file", hint="pass it to read_events"
+            )
+        return source, []
+    from hiring_funnel.load import read_events
+
+    found: list[str] = []
+    # The simulator's layout (data/sample), as the command line reads it.
+    if isinstance(source, str | Path) and Path(source).name == "events.csv":
+        folder = Path(source).parent
+        if attributes is None and (folder / "attributes.csv").exists():
+            attributes = folder / "attributes.csv"
+            found.append("attributes.csv")
+        if mapping is None and (folder / "mapping.toml").exists():
+            mapping = folder / "mapping.toml"
+            found.append("mapping.toml")
+    log = read_events(
+        source, mapping=mapping, attributes=attributes, encoding=encoding, as_of=as_of
+    )
+    return log, found
+
+
+def _python_call(
+    source: Any,
+    mapping: Any,
+    attributes: Any,
+    by: list[str],
+    clocks: Any,
+    out: Any,
+    formats: Any,
+    min_group: int,
+) -> str:
+    first = repr(str(source)) if isinstance(source, str | Path) else f"<{type(source).__name__}>"
+    args = [first]
+    for name, value, default in (
+        ("mapping", mapping, None),
+        ("attributes", attributes, None),
+        ("by", by, []),
+        ("clocks", clocks, None),
+        ("out", out, "reports"),
+        ("formats", formats, FORMATS),
+        ("min_group", min_group, DEFAULT_MIN_GROUP),
+    ):
+        if isinstance(value, Path):
+            value = str(value)
+        if isinstance(value, pd.DataFrame):
+            value = "<DataFrame>"
+        if value != default:
+            args.append(f"{name}={value!r}")
+    return f"hiring_funnel.report.report({', '.join(args)})"
+
+
+@contextmanager
+def _progress(total: int, enabled: bool | None) -> Iterator[Any]:
+    """A tqdm bar on stderr, advanced by ``step(description)``; quiet unless stderr is a terminal."""
+    show = sys.stderr.isatty() if enabled is None else enabled
+    if not show:
+        yield lambda _name: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total,
+        file=sys.stderr,
+        unit="step",
+        bar_format="{desc:<32.32}|{bar:24}| {n_fmt}/{total_fmt} [{elapsed}]",
+    )
+    started = [False]
+
+    def step(name: str) -> None:
+        if started[0]:
+            bar.update(1)
+        started[0] = True
+        bar.set_description_str(name)
+
+    try:
+        yield step
+        bar.update(bar.total - bar.n)
+        bar.set_description_str("done")
+    finally:
+        bar.close()
