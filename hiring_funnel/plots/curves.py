@@ -83,7 +83,9 @@ def plot_survival(
     >>> from hiring_funnel.estimators import kaplan_meier
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 2.0, 4.0],
     ...                    "cause": pd.Categorical(["rejection", None, "offer", None])})
-    >>> ax = plot_survival(kaplan_meier(ep))
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots()  # a fresh figure: gca() may hold an earlier plot
+    >>> ax = plot_survival(kaplan_meier(ep), ax=ax)
     >>> ax.get_ylabel()
     'Still waiting for any answer'
     """
@@ -182,7 +184,9 @@ def plot_cumulative_incidence(
     >>> from hiring_funnel.estimators import cumulative_incidence
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 2.0, 4.0],
     ...                    "cause": pd.Categorical(["rejection", None, "offer", None])})
-    >>> ax = plot_cumulative_incidence(cumulative_incidence(ep), stacked=True)
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots()  # a fresh figure: gca() may hold an earlier plot
+    >>> ax = plot_cumulative_incidence(cumulative_incidence(ep), stacked=True, ax=ax)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['offer', 'rejection', 'still waiting']
     """

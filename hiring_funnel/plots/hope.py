@@ -186,7 +186,9 @@ def plot_outcome_mix(
     >>> from hiring_funnel.estimators import outcome_mix
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [0.0, 2.0, 2.0, 9.0],
     ...                    "cause": pd.Categorical(["offer", "rejection", "offer", "rejection"])})
-    >>> ax = plot_outcome_mix(outcome_mix(ep, "offer", bins=[0, 7, 30]))
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots()  # a fresh figure: gca() may hold an earlier plot
+    >>> ax = plot_outcome_mix(outcome_mix(ep, "offer", bins=[0, 7, 30]), ax=ax)
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['0-6 days', '7-29 days']
     """
