@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from hiring_funnel.anonymize import DEFAULT_MIN_GROUP, check_breakdown_column, c
 from hiring_funnel.clocks import CLOCKS
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
-__all__ = ["DEFAULT_NAME", "FORMATS", "ReportWarning", "report"]
+__all__ = ["DEFAULT_NAME", "FORMATS", "ReportWarning", "render_report", "report"]
 
 #: Output formats, in the order they are written.
 FORMATS: tuple[str, ...] = ("html", "pdf")
@@ -109,37 +109,17 @@ def report(
     with _progress(total, progress) as step:
         step("reading the log")
         log, found = _read(source, mapping, attributes, encoding, as_of)
-        available = [str(c) for c in log.attributes.columns if c != "application_id"]
-        for column in by_columns:
-            check_breakdown_column(column, available)
-        if log.events.empty:
-            raise HiringFunnelError(
-                "no usable rows: nothing to report", source=log.source, hint="run validate"
-            )
-        from hiring_funnel import __version__  # here: the top-level package imports this one
-        from hiring_funnel.report.build import build_context
-        from hiring_funnel.report.quality import source_name
-        from hiring_funnel.report.render import render_html, write_pdf
-
-        context = build_context(log, clocks=chosen_clocks, by=by_columns, min_group=k, step=step)
-        if context["privacy"]["nothing_published"]:
-            warnings.warn(
-                f"the log holds the applications of fewer than {k} candidates, so every figure "
-                "is suppressed; for a report on your own applications that stays with you, "
-                "use --min-group 1",
-                ReportWarning,
-                stacklevel=2,
-            )
-        context.update(
-            source=source_name(log.source),
-            found_beside=found,
-            version=__version__,
-            command=command,
-            min_group=k,
+        html, _context = render_report(
+            log,
+            clocks=chosen_clocks,
             by=by_columns,
+            min_group=k,
+            command=command,
+            found=found,
+            step=step,
         )
-        step("writing the HTML")
-        html = render_html(context)
+        from hiring_funnel.report.render import write_pdf
+
         folder = Path(out)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -161,6 +141,55 @@ def report(
             step("writing the PDF")
             written["pdf"] = write_pdf(html, folder / f"{DEFAULT_NAME}.pdf")
     return written
+
+
+def render_report(
+    log: EventLog,
+    *,
+    clocks: Sequence[str] = CLOCKS,
+    by: Sequence[str] = (),
+    min_group: int = DEFAULT_MIN_GROUP,
+    command: str = "",
+    found: Sequence[str] = (),
+    step: Callable[[str], None] = lambda _name: None,
+) -> tuple[str, dict[str, Any]]:
+    """The report of a log as HTML, and the context the template was filled with; writes nothing.
+
+    :func:`report` is this plus reading the log and writing the files.
+    ``step(name)`` is called before each slow step.
+    """
+    from hiring_funnel import __version__  # here: the top-level package imports this one
+    from hiring_funnel.report.build import build_context
+    from hiring_funnel.report.quality import source_name
+    from hiring_funnel.report.render import render_html
+
+    k = check_min_group(min_group)
+    available = [str(c) for c in log.attributes.columns if c != "application_id"]
+    for column in by:
+        check_breakdown_column(column, available)
+    if log.events.empty:
+        raise HiringFunnelError(
+            "no usable rows: nothing to report", source=log.source, hint="run validate"
+        )
+    context = build_context(log, clocks=_clocks(list(clocks)), by=list(by), min_group=k, step=step)
+    if context["privacy"]["nothing_published"]:
+        warnings.warn(
+            f"the log holds the applications of fewer than {k} candidates, so every figure "
+            "is suppressed; for a report on your own applications that stays with you, "
+            "use --min-group 1",
+            ReportWarning,
+            stacklevel=3,
+        )
+    context.update(
+        source=source_name(log.source),
+        found_beside=list(found),
+        version=__version__,
+        command=command,
+        min_group=k,
+        by=list(by),
+    )
+    step("writing the HTML")
+    return render_html(context), context
 
 
 def _formats(formats: str | Sequence[str]) -> list[str]:

@@ -57,7 +57,7 @@ def svg_data_url(draw: Callable[[Axes], object], *, height: float = 3.4) -> str:
     True
     """
     with _style():
-        fig = Figure(figsize=(WIDTH, height), layout="constrained")
+        fig = Figure(figsize=(WIDTH, height))
         ax = fig.add_subplot()
         draw(ax)
         buffer = io.BytesIO()
