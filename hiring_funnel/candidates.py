@@ -60,8 +60,10 @@ from hiring_funnel.schema import EventLog, HiringFunnelError
 __all__ = [
     "AFTER",
     "AFTER_REJECTION_COLUMNS",
+    "HISTORY",
     "NO_EARLIER",
     "REJECTIONS_COLUMNS",
+    "UNTIL_OFFER_COLUMNS",
     "AfterRejectionResult",
     "ApplicationsUntilOfferResult",
     "after_rejection",
@@ -76,46 +78,16 @@ NO_EARLIER = "no earlier rejection"
 HISTORY = "history"
 
 #: Columns of :attr:`AfterRejectionResult.table`.
-AFTER_REJECTION_COLUMNS: tuple[str, ...] = (
-    "group",
-    "applications",
-    "candidates",
-    "offers",
-    "rejections",
-    "no_decision",
-    "naive_share",
-    "time",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "cluster_ci_lower",
-    "cluster_ci_upper",
-    "at_risk",
-    "events",
+AFTER_REJECTION_COLUMNS: tuple[str, ...] = tuple(
+    "group applications candidates offers rejections no_decision naive_share time estimate ci_lower ci_upper cluster_ci_lower cluster_ci_upper at_risk events".split()
 )
 #: Columns of :attr:`AfterRejectionResult.rejections`.
-REJECTIONS_COLUMNS: tuple[str, ...] = (
-    "rejections",
-    "applied_again",
-    "naive_share",
-    "time",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "median_days",
-    "median_ci_lower",
-    "median_ci_upper",
+REJECTIONS_COLUMNS: tuple[str, ...] = tuple(
+    "rejections applied_again naive_share time estimate ci_lower ci_upper median_days median_ci_lower median_ci_upper".split()
 )
 #: Columns of :attr:`ApplicationsUntilOfferResult.table`.
-UNTIL_OFFER_COLUMNS: tuple[str, ...] = (
-    "group",
-    "time",
-    "cause",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "at_risk",
-    "events",
+UNTIL_OFFER_COLUMNS: tuple[str, ...] = tuple(
+    "group time cause estimate ci_lower ci_upper at_risk events".split()
 )
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -257,7 +229,7 @@ def after_rejection(
 
     Each application counts once however many rejections came before it
     (``earlier_rejections`` in :attr:`~AfterRejectionResult.episodes` says how
-    many). Decisions made by careful analysts, and tested:
+    many). Choices, each covered by a test:
 
     - A rejection on the same timestamp as the application (the same day in
       a log with dates only) is a tie of unknown order: the application is
@@ -528,17 +500,13 @@ def _events_and_episodes(
     log: EventLog | pd.DataFrame, as_of: Any, withdrawn: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events and their decision episodes (which also fix the as-of date)."""
-    if isinstance(log, EventLog):
-        events = log.events
-        ep = make_episodes(log, "decision", as_of=as_of, withdrawn=withdrawn)
-    elif isinstance(log, pd.DataFrame):
-        events = log
-        ep = make_episodes(log, "decision", as_of=as_of, withdrawn=withdrawn)
-    else:
+    if not isinstance(log, EventLog | pd.DataFrame):
         raise HiringFunnelError(
             f"expected an EventLog or canonical events, not {type(log).__name__}",
             hint="read the log with hiring_funnel.read_events",
         )
+    events = log.events if isinstance(log, EventLog) else log
+    ep = make_episodes(log, "decision", as_of=as_of, withdrawn=withdrawn)
     if "candidate_id" not in events.columns:
         raise HiringFunnelError(
             "the events have no 'candidate_id' column: applications cannot be linked to people",
