@@ -137,6 +137,7 @@ def _headline(clock: Clock) -> dict[str, Any]:
         "note": None,
         "cause": f.CAUSE_WORDS.get(clock.cause, clock.cause),
         "horizon": None,
+        "verdict": None,
     }
     cause_words = f.CAUSE_WORDS.get(clock.cause, clock.cause)
     if not clock.published:
@@ -176,10 +177,35 @@ def _headline(clock: Clock) -> dict[str, Any]:
             f"{f.days(tau)} of applying is {f.pct(r.estimate)} "
             f"(95% confidence interval {f.interval(r.ci_lower, r.ci_upper)}; {still})."
         )
+    out["verdict"] = _verdict(base, rows, waited, silence, cause_words)
     curve = still_hope(ep, clock.cause, horizon=tau)
     out["figure"] = svg_data_url(lambda ax: plot_still_hope(curve, ax=ax), height=3.6)
     out["horizon"] = f.days(tau)
     return out
+
+
+def _verdict(
+    base: Any, rows: dict[float, Any], waited: list[int], silence: str, cause_words: str
+) -> str | None:
+    """One sentence comparing the chance after the longest silence with the chance at the start."""
+    if base is None or not waited or np.isnan(base.estimate) or base.estimate <= 0:
+        return None
+    last = rows.get(float(waited[-1]))
+    if last is None or np.isnan(last.estimate):
+        return None
+    ratio = last.estimate / base.estimate
+    after = f"after {f.days(waited[-1])} with {silence}"
+    if ratio < 0.8:
+        return (
+            f"So silence is bad news here: {after}, the chance of {cause_words} is about "
+            f"{f.pct(ratio, 0)} of what it was on the day of applying."
+        )
+    if ratio > 1.25:
+        return (
+            f"So silence is not bad news here: {after}, the chance of {cause_words} is higher "
+            "than on the day of applying."
+        )
+    return f"So silence changes little here: {after}, the chance of {cause_words} is about the same as on the day of applying."
 
 
 def _clock_section(clock: Clock) -> dict[str, Any]:
