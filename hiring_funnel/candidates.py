@@ -5,10 +5,10 @@ with the censoring-aware estimators of :mod:`hiring_funnel.estimators`:
 
 - :func:`after_rejection`: do applications sent *after* a rejection (by any
   company, or by the same company) end in an offer as often as the others?
-  Many of them are still open at the export date (they are recent by
-  construction), so the plain share offers / applications counts them as
-  failures; the Aalen-Johansen cumulative incidence of an offer on the
-  ``decision`` clock counts them as still waiting instead. Both are reported
+  Some of them are still open at the export date, and the plain share
+  offers / applications counts those as failures; the Aalen-Johansen
+  cumulative incidence of an offer on the ``decision`` clock counts them as
+  still waiting instead. Both are reported
   side by side.
 - :func:`applications_until_offer`: how many applications had a candidate
   sent when the first offer came? Candidates with no offer yet are censored,
