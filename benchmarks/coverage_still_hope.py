@@ -51,6 +51,12 @@ Designs
   first ``--bootstrap-reps`` replicates also get the candidate-cluster
   bootstrap interval (``bootstrap(still_hope, ..., cluster="candidate_id")``,
   200 resamples, percentile).
+- ``end_of_day``: as ``independent`` but every censoring at the end of its
+  day (no withdrawals or closings, as-of time 23:59:59 instead of 17:00). With
+  whole days, an application censored during day C counts as having waited
+  all of day C without an answer, although answers later that day were not
+  observable; this biases the estimates down a little. Comparing this design
+  with ``independent`` measures that bias.
 
 Usage (from the repository root)::
 
@@ -106,6 +112,18 @@ DESIGNS = {
     "candidate": Design(
         "candidate",
         "simulator defaults: a candidate's applications share a quality effect",
+    ),
+    "end_of_day": Design(
+        "end_of_day",
+        "as independent, but no withdrawals or closings and the as-of time at 23:59:59, "
+        "so every censoring falls at the end of its day",
+        {
+            "ghost_candidate_effect": 0.0,
+            "positive_candidate_effect": 0.0,
+            "withdraw_probability": 0.0,
+            "close_probability": 0.0,
+            "as_of": "2026-11-20T23:59:59Z",
+        },
     ),
 }
 
@@ -343,6 +361,7 @@ def report(
         f"`still_hope(cause, waited={list(WAITED)}, horizon={HORIZON:g})`, 95 % intervals",
         "- truth: day convention P(D <= t) = mean of F over [t, t+1], averaged over each "
         "sample's applications (coverage of the population-mix truth beside it)",
+        "- designs: " + "; ".join(f"*{d.name}*: {d.description}" for d in DESIGNS.values()),
         "- runtime: "
         + "; ".join(
             f"{s['design'].iloc[0]} {info['seconds']:.0f} s"
@@ -421,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         default=400,
         help="replicates of the candidate design that also get the cluster bootstrap",
     )
-    parser.add_argument("--designs", default="independent,candidate")
+    parser.add_argument("--designs", default="independent,candidate,end_of_day")
     parser.add_argument("--no-convention-check", action="store_true")
     parser.add_argument("--write", action="store_true", help=f"rewrite our section of {RESULTS}")
     args = parser.parse_args(argv)
