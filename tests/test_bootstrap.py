@@ -108,3 +108,16 @@ def test_bad_arguments() -> None:
         bootstrap(kaplan_meier, ep, seed=1, cluster="person")
     with pytest.raises(HiringFunnelError, match="n_resamples must be at least 2"):
         bootstrap(kaplan_meier, ep, seed=1, n_resamples=1)
+
+
+def test_one_candidate_cannot_be_resampled_and_few_are_flagged() -> None:
+    ep = episodes(60, seed=6)
+    with pytest.raises(HiringFunnelError, match="resampling needs at least 2"):
+        bootstrap(kaplan_meier, ep.assign(candidate_id="me"), seed=1)
+    few = bootstrap(
+        kaplan_meier,
+        ep.assign(candidate_id=[f"c{i % 5}" for i in range(60)]),
+        seed=1,
+        n_resamples=20,
+    )
+    assert any("only 5 candidate_id values" in note for note in few.meta["notes"])

@@ -25,6 +25,8 @@ from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
 
 _KEYS = ["group", "time", "cause"]
+#: Below this many clusters the percentile bootstrap is said to be unreliable.
+MIN_CLUSTERS = 20
 
 
 def bootstrap(
@@ -84,6 +86,12 @@ def bootstrap(
             f"no cluster column {cluster!r} in the episodes",
             hint=f"columns: {list(episodes.columns)}",
         )
+    n_clusters = episodes[cluster].nunique(dropna=False)
+    if n_clusters < 2:
+        raise HiringFunnelError(
+            f"the episodes have {n_clusters} {cluster} value(s); resampling needs at least 2",
+            hint="a single job seeker's log has one candidate: use the estimator's own intervals",
+        )
     by_cols = [by] if isinstance(by, str) else list(by or [])
     base = estimator(episodes, by=by_cols or None, conf_level=conf_level, **kwargs)
     rng = np.random.default_rng(seed)
@@ -112,8 +120,13 @@ def bootstrap(
         spread = np.nanstd(draws, axis=0, ddof=1)
     table = base.table.copy()
     table["ci_lower"], table["ci_upper"], table["std_error"] = lower, upper, spread
-    n_clusters = episodes[cluster].nunique(dropna=False)
     meta = dict(base.meta)
+    if n_clusters < MIN_CLUSTERS:
+        meta["notes"] = [
+            *meta.get("notes", []),
+            f"only {n_clusters} {cluster} values: a bootstrap over so few is unreliable "
+            "(its intervals are too narrow)",
+        ]
     meta.update(
         variance=f"cluster bootstrap: {n_clusters:,} {cluster} values resampled with replacement, "
         f"{n_resamples} replicates",
