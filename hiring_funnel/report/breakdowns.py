@@ -141,7 +141,7 @@ def _curves(
     top = max(cutoffs[s] for s in drawn)
     title = f"{f.CLOCK_TITLES[clock.name]}: still waiting, by {column}"
     url = svg_data_url(
-        lambda ax: plot_survival(km, ax=ax, groups=drawn, max_time=top, title=title), height=3.6
+        lambda ax: plot_survival(km, ax=ax, groups=drawn, max_time=top, title=title), height=3.0
     )
     which = (
         f"the {len(drawn)} largest segments with answers"

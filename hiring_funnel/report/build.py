@@ -179,7 +179,7 @@ def _headline(clock: Clock) -> dict[str, Any]:
         )
     out["verdict"] = _verdict(base, rows, waited, silence, cause_words)
     curve = still_hope(ep, clock.cause, horizon=tau)
-    out["figure"] = svg_data_url(lambda ax: plot_still_hope(curve, ax=ax), height=3.6)
+    out["figure"] = svg_data_url(lambda ax: plot_still_hope(curve, ax=ax), height=2.9)
     out["horizon"] = f.days(tau)
     return out
 
@@ -254,14 +254,14 @@ def _clock_section(clock: Clock) -> dict[str, Any]:
         lambda ax: plot_survival(
             km, ax=ax, max_time=clock.cutoff, title=f"{out['title']}: still waiting"
         ),
-        height=3.4,
+        height=2.6,
     )
     cif = cut_tail(cumulative_incidence(ep), clock.cutoff)
     out["cif_figure"] = svg_data_url(
         lambda ax: plot_cumulative_incidence(
             cif, ax=ax, stacked=True, max_time=clock.cutoff, title=f"{out['title']}: how waits end"
         ),
-        height=3.4,
+        height=2.6,
     )
     out["cif_text"] = _cif_sentence(cif, clock)
     out["cif_final"] = _cif_final(cif)
@@ -297,7 +297,7 @@ def _mix_section(clock: Clock) -> dict[str, Any]:
     edges = [e for e in DEFAULT_BINS if e <= clock.cutoff] + [clock.cutoff + 1]
     edges = sorted(set(edges))
     mix = outcome_mix(ep[ep["duration"] <= clock.cutoff], clock.cause, bins=edges)
-    figure = svg_data_url(lambda ax: plot_outcome_mix(mix, ax=ax), height=3.3)
+    figure = svg_data_url(lambda ax: plot_outcome_mix(mix, ax=ax), height=3.0)
     table = mix.table
     labels = mix.meta["labels"]
     rows = [
