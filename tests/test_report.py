@@ -439,6 +439,38 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
     assert "/6" in err and "done" in err
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """Run the command with stderr on a pseudo-terminal of 100 columns, as in a shell."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    sim = hf.simulate(200, seed=4)
+    hf.write_simulated(sim, tmp_path)
+    argv = [sys.executable, "-m", "hiring_funnel.report", str(tmp_path / "events.csv")]
+    argv += ["--clock", "first_response", "--format", "html", "--out", str(tmp_path / "out")]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal with a width, as tqdm needs to draw its bar
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        os.execv(sys.executable, argv)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "writing the HTML" in text and "█" in text and "6/6" in text
+
+
 def test_the_report_writes_no_csv(sample: dict[str, Any]) -> None:
     # Any CSV the tool writes goes through io.write_guarded_csv; the report writes none.
     assert sorted(p.suffix for p in sample["pdf"].parent.iterdir()) == [".html", ".pdf"]

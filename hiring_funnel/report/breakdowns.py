@@ -132,25 +132,33 @@ def _curves(
 ) -> dict[str, str] | None:
     """Still-waiting curves of the largest segments that have answers, each cut at its own tail."""
     answered = published.groupby(column)["cause"].agg(lambda c: c.notna().any())
-    drawn = [s for s in kept if answered.get(s, False)][:MAX_DRAWN]
+    with_answers = [s for s in kept if answered.get(s, False)]
+    if not with_answers:
+        return None
+    # Segments followed for a much shorter time would cut every curve short (they stop together).
+    longest = cutoffs[with_answers[0]]
+    drawn = [s for s in with_answers if cutoffs[s] >= 0.5 * longest][:MAX_DRAWN]
+    km = kaplan_meier(published[published[column].isin(drawn)], by=column)
+    # Every curve stops on the same day, the earliest of their cutoffs: a curve that stopped
+    # sooner would show "0" at risk under the later days, where the truth is "not shown".
+    top = min(cutoffs[s] for s in drawn)
+    km = dataclasses.replace(km, table=km.table[km.table["time"] <= top].reset_index(drop=True))
+    drawn = [s for s in drawn if s in set(km.table["group"])]  # a segment may have no row so early
     if not drawn:
         return None
-    km = kaplan_meier(published[published[column].isin(drawn)], by=column)
-    table = km.table[km.table["time"] <= km.table["group"].map(cutoffs)].reset_index(drop=True)
-    km = dataclasses.replace(km, table=table)
-    top = max(cutoffs[s] for s in drawn)
     title = f"{f.CLOCK_TITLES[clock.name]}: still waiting, by {column}"
     url = svg_data_url(
         lambda ax: plot_survival(km, ax=ax, groups=drawn, max_time=top, title=title), height=3.0
     )
     which = (
-        f"the {len(drawn)} largest segments with answers"
-        if len(drawn) < len(kept)
-        else "every published segment"
+        "every published segment"
+        if len(drawn) == len(kept)
+        else f"{len(drawn)} of the {len(kept)} published segments (the largest ones with "
+        "answers that were followed for long enough to compare)"
     )
     caption = (
-        f"Drawn: {which}. Each curve stops on the last day on which at least the minimum "
-        "number of candidates in its segment were still waiting."
+        f"Drawn: {which}. The curves stop after {f.days(top)}: beyond it, fewer than the "
+        "minimum number of candidates of some segment were still waiting."
     )
     return {"url": url, "caption": caption}
 
