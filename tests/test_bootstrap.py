@@ -121,3 +121,20 @@ def test_one_candidate_cannot_be_resampled_and_few_are_flagged() -> None:
         n_resamples=20,
     )
     assert any("only 5 candidate_id values" in note for note in few.meta["notes"])
+
+
+def test_a_curve_missing_from_a_replicate_counts_as_zero_not_as_missing() -> None:
+    # One offer in a group of 10 candidates: many replicates draw no offer for
+    # that group. Those replicates have incidence 0, which must pull the lower
+    # limit to 0 instead of being dropped (which would bias the interval up).
+    ep = episodes(300, seed=7, per_candidate=1)
+    tiny = ep.index[:10]
+    ep.loc[tiny, "size"] = "tiny"
+    ep.loc[tiny, "cause"] = pd.Categorical(
+        ["offer"] + ["rejection"] * 9, categories=["offer", "rejection"]
+    )
+    res = bootstrap(cumulative_incidence, ep, seed=3, n_resamples=100, by="size")
+    rows = res.table[(res.table["group"] == "tiny") & (res.table["cause"] == "offer")]
+    used = res.meta["replicates_used"][rows.index]
+    assert (used == 100).all()
+    assert (rows["ci_lower"] == 0).all()

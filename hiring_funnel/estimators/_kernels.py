@@ -92,7 +92,8 @@ def _variance_terms(
     """
     surv, _ = kaplan_meier(n, d)
     prev = np.concatenate([np.ones(surv.shape[:-1] + (1,)), surv[..., :-1]], axis=-1)
-    cif = np.cumsum(prev * _ratio(dk, n), axis=-1)
+    # Rounding in the running sum can overshoot 1 by an ulp when everyone ends.
+    cif = np.clip(np.cumsum(prev * _ratio(dk, n), axis=-1), 0.0, 1.0)
     other = d - dk
     n2 = np.where(n > 0, n * n, 1.0)
     alive = surv > 0
@@ -147,7 +148,9 @@ def still_hope(
         est = (f_tau - pad_f[..., idx]) / s_at
         var = (cum_g[..., horizon + 1 : horizon + 2] - cum_g[..., idx]) / s_at**2
     bad = s_at <= 0
-    return np.where(bad, np.nan, est), np.where(bad, np.nan, np.maximum(var, 0.0))
+    return np.where(bad, np.nan, np.clip(est, 0.0, 1.0)), np.where(
+        bad, np.nan, np.maximum(var, 0.0)
+    )
 
 
 def wilson_interval(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -78,12 +78,7 @@ def prepare(
             "the life table has no events_<cause> columns", hint="build it with life_table"
         )
     cause_cols = [f"events_{c}" for c in causes]
-    if by_cols:
-        keys = table[by_cols].astype("string").fillna("(missing)")
-        label = keys.agg(" / ".join, axis=1) if len(by_cols) > 1 else keys[by_cols[0]]
-    else:
-        label = pd.Series("all", index=table.index)
-    label = label.to_numpy(dtype=object)
+    label = group_labels(table, by_cols)
     # Group rows are contiguous and sorted by time (life_table's contract).
     starts = (
         np.flatnonzero(np.r_[True, label[1:] != label[:-1]]) if len(label) else np.zeros(0, int)
@@ -106,6 +101,15 @@ def prepare(
     )
     attrs = {k: table.attrs.get(k) for k in ("clock", "unit", "as_of")}
     return Prepared(groups, causes, by_cols, labels, attrs)
+
+
+def group_labels(table: pd.DataFrame, by_cols: list[str]) -> np.ndarray:
+    """The label of each row's group: its ``by`` values joined by " / ", or "all"."""
+    if not by_cols:
+        return np.full(len(table), "all", dtype=object)
+    keys = table[by_cols].astype("string").fillna("(missing)")
+    label = keys.agg(" / ".join, axis=1) if len(by_cols) > 1 else keys[by_cols[0]]
+    return label.to_numpy(dtype=object)
 
 
 def base_meta(prep: Prepared, kind: str, conf_level: float, **extra: Any) -> dict[str, Any]:

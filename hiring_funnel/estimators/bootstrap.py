@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from hiring_funnel.estimators._prepare import check_conf_level
+from hiring_funnel.estimators._prepare import check_conf_level, group_labels
 from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
@@ -27,6 +27,9 @@ from hiring_funnel.schema import HiringFunnelError
 _KEYS = ["group", "time", "cause"]
 #: Below this many clusters the percentile bootstrap is said to be unreliable.
 MIN_CLUSTERS = 20
+#: The value of a curve that a replicate lacks because it drew no event for it
+#: (the estimator leaves such curves out): no incidence, no drop in survival.
+_EMPTY_VALUE = {"cumulative_incidence": 0.0, "still_hope": 0.0, "kaplan_meier": 1.0}
 
 
 def bootstrap(
@@ -100,6 +103,16 @@ def bootstrap(
 
     keys = pd.MultiIndex.from_frame(base.table[_KEYS])
     draws = np.full((n_resamples, len(keys)), np.nan)
+    # A curve can vanish from a replicate (no offer drawn in a small group):
+    # the estimator then leaves it out as not estimable, but the replicate's
+    # true value is known (incidence 0, survival 1). Counting those replicates
+    # as missing would push the interval of a rare cause up.
+    empty_value = _EMPTY_VALUE.get(base.kind)
+    episodes_in_group = (
+        pd.DataFrame(counts.sum(axis=2).T).groupby(group_labels(table0, by_cols)).sum()
+    )  # (groups, replicates): episodes each replicate drew in each group
+    present = episodes_in_group.reindex(keys.get_level_values("group")).to_numpy().T > 0
+    curve_of_row, curves = pd.factorize(pd.MultiIndex.from_frame(base.table[["group", "cause"]]))
     frame = table0.copy()
     cause_cols = [c for c in table0.columns if c.startswith("events_")]
     with warnings.catch_warnings():
@@ -111,6 +124,12 @@ def bootstrap(
             frame["censored"] = counts[b, :, -1]
             rep = estimator(frame, by=by_cols or None, conf_level=conf_level, **kwargs).table
             draws[b] = rep.set_index(_KEYS)["estimate"].reindex(keys).to_numpy()
+            if empty_value is not None:
+                drawn = curves.get_indexer(
+                    pd.MultiIndex.from_frame(rep[["group", "cause"]]).unique()
+                )
+                missing = ~np.isin(curve_of_row, drawn) & present[b]
+                draws[b][missing] = empty_value
     alpha = 1.0 - conf_level
     used = np.isfinite(draws).sum(axis=0)
     with warnings.catch_warnings():
