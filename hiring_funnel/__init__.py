@@ -14,7 +14,9 @@ Examples
 True
 """
 
+from hiring_funnel.candidates import after_rejection, applications_until_offer
 from hiring_funnel.clocks import CLOCKS, episodes
+from hiring_funnel.funnel import quarantine_reasons, stage_counts
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
@@ -32,11 +34,15 @@ __all__ = [
     "Problem",
     "SimulatedLog",
     "__version__",
+    "after_rejection",
+    "applications_until_offer",
     "episodes",
     "life_table",
     "load_mapping",
+    "quarantine_reasons",
     "read_events",
     "simulate",
+    "stage_counts",
     "summarise",
     "write_simulated",
 ]

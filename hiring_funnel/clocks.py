@@ -171,13 +171,13 @@ def episodes(
     app, app_ids = _factorize_sorted(frame["application_id"])
     raise_if_missing(frame, "application_id", app < 0)
     n_apps = len(app_ids)
-    ts = _utc_ns(frame["timestamp"])
+    ts = utc_ns(frame["timestamp"])
     rank = _event_ranks(frame["event"])
     line = frame["line"].to_numpy(dtype=np.int64) if "line" in frame.columns else None
     order = _event_order(app, ts, rank, line)
     app, ts, rank = app[order], ts[order], rank[order]
 
-    as_of_ts = _resolve_as_of(as_of, ts)
+    as_of_ts = resolve_as_of(as_of, ts)
     # NaT (an empty log and no as_of) is the smallest int64: nothing passes.
     as_of_ns = as_of_ts.value
 
@@ -273,7 +273,7 @@ def _check_options(clock: str, unit: str, withdrawn: str, origin: str, holidays:
         )
 
 
-def _resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
+def resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
     if as_of is None:
         if ts.size == 0:
             return pd.Timestamp("NaT")
@@ -310,7 +310,7 @@ def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.where(codes < 0, -1, renumber[codes]), uniques.take(perm)
 
 
-def _utc_ns(ts: pd.Series) -> np.ndarray:
+def utc_ns(ts: pd.Series) -> np.ndarray:
     naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     return naive.to_numpy(dtype="datetime64[ns]").view(np.int64)
 

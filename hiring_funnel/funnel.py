@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.clocks import _resolve_as_of, _utc_ns
+from hiring_funnel.clocks import resolve_as_of, utc_ns
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, check_events
 
 __all__ = ["FUNNEL_COLUMNS", "QUARANTINE_REASON_COLUMNS", "quarantine_reasons", "stage_counts"]
@@ -116,8 +116,8 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     else:
         events = log_or_events
     check_events(events)
-    ts = _utc_ns(events["timestamp"])
-    cutoff = _resolve_as_of(as_of, ts)
+    ts = utc_ns(events["timestamp"])
+    cutoff = resolve_as_of(as_of, ts)
     frame = pd.DataFrame(
         {
             "application_id": events["application_id"].to_numpy(),

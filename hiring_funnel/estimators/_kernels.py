@@ -63,7 +63,7 @@ def cif_interval(est: np.ndarray, var: np.ndarray, z: float) -> tuple[np.ndarray
     Risks, section 4.3; Choudhury 2002). At F = 0 the interval is [0, 0]; at
     F = 1 it is [1, 1].
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         shift = z * np.sqrt(np.maximum(var, 0.0)) / (est * np.log(est))
         a = est ** np.exp(shift)
         b = est ** np.exp(-shift)
