@@ -17,6 +17,10 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 BUDGET_SECONDS = 60
 
 
+def test_the_six_notebooks_are_there() -> None:
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_is_committed_without_outputs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
