@@ -52,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")
     s.add_argument("--out", required=True, metavar="DIR")
 
+    from hiring_funnel.report.command import add_report_arguments
+
+    r = sub.add_parser(
+        "report", help="write the HTML and PDF report (reports/hiring_funnel_report.html, .pdf)"
+    )
+    log_args(r)
+    add_report_arguments(
+        r
+    )  # --by COLUMN..., --clock NAME..., --out DIR, --format LIST, --min-group K
+
     m = sub.add_parser("summary", help="naive and censoring-aware waiting times, per clock")
     log_args(m)
     m.add_argument("--by", metavar="COLUMN", help="break the figures down by an attribute")
@@ -74,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "summary":
             return _summary(args)
+        if args.command == "report":
+            from hiring_funnel.report.command import run_report
+
+            return run_report(args, argv)
     except HiringFunnelError as exc:
         print(f"hiring-funnel: error: {exc}", file=sys.stderr)
         return 1

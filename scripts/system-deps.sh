@@ -2,12 +2,17 @@
 # Install the Debian packages the HTML/PDF report and its tests need:
 #   WeasyPrint (PDF):        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
 #   report tests:            chromium (headless browser), poppler-utils (pdftotext, pdftoppm)
+# Usage: scripts/system-deps.sh [report|test]
 # Idempotent: when every package is installed already it only says so (no apt-get update).
 # Needs root for apt-get; otherwise it prints the command to run and exits 0, so
 # that scripts which call it still work on machines set up by an administrator.
 set -euo pipefail
 
-PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core chromium poppler-utils)
+# "report" (the main job) needs only what WeasyPrint loads; "test" (default) adds the test tools.
+PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core)
+if [ "${1:-test}" != "report" ]; then
+  PACKAGES+=(chromium poppler-utils)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -3,6 +3,7 @@
 # Extra arguments go to pytest (e.g. scripts/test.sh -m slow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh test   # WeasyPrint's libraries, chromium and pdftotext for the report tests
 source scripts/_venv.sh
 ensure_venv "dev,notebooks,reports"
 echo "== ruff"; .venv/bin/ruff check hiring_funnel tests benchmarks
