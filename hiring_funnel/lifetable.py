@@ -72,6 +72,11 @@ def check_episodes(
         )
     values = {col: _numbers(episodes, col) for col in ("entry", "duration")}
     for col, v in values.items():
+        # Two reductions decide the common case (NaN propagates through
+        # min/max); the row masks are built only to name a bad row.
+        low, high = (v.min(), v.max()) if v.size else (0.0, 0.0)
+        if np.isfinite(low) and np.isfinite(high) and low >= 0:
+            continue
         _raise_rows(episodes, col, ~np.isfinite(v), "missing or infinite value(s)", _HINT)
         _raise_rows(
             episodes,
@@ -80,13 +85,14 @@ def check_episodes(
             "negative value(s)",
             "durations count from the origin; check the clock",
         )
-    _raise_rows(
-        episodes,
-        "entry",
-        values["entry"] > values["duration"],
-        "value(s) greater than the duration",
-        "an episode cannot end before it enters the study",
-    )
+    if values["entry"].size and values["entry"].max() > 0:
+        _raise_rows(
+            episodes,
+            "entry",
+            values["entry"] > values["duration"],
+            "value(s) greater than the duration",
+            "an episode cannot end before it enters the study",
+        )
     absent = [c for c in by if c not in episodes.columns]
     if absent:
         raise HiringFunnelError(
@@ -192,23 +198,34 @@ def life_table(
     # the rows: day durations index a bincount directly, other values are
     # hashed and only the distinct ones sorted.
     groups, n_groups = _group_codes(episodes, by_cols) if by_cols else (np.zeros(0, np.int64), 1)
-    t_code, times = _time_codes(np.concatenate([duration, entry[late]]) if late.size else duration)
-    n_times = max(len(times), 1)
-    if by_cols:
-        cell, keys = _dense_codes(
-            np.concatenate([groups, groups[late]]) * n_times + t_code, n_groups * n_times
+    fast = None if (by_cols or late.size) else _one_group_whole_days(duration, cause, n_causes, w)
+    if fast is not None:
+        # The clocks' usual output (whole days, one group, no late entry): the
+        # day itself indexes the bincount, with no codes to compute per row.
+        counts, times = fast
+        n_times = n_cells = len(times)
+        keys = np.arange(n_cells, dtype=np.int64)
+        entered: np.ndarray = np.zeros(n_cells)
+    else:
+        t_code, times = _time_codes(
+            np.concatenate([duration, entry[late]]) if late.size else duration
         )
-    else:  # one group: the time codes already are the cells
-        cell, keys = t_code, np.arange(len(times), dtype=np.int64)
-    del t_code
-    n_cells = len(keys)
-    end_cell, entry_cell = cell[:n_rows], cell[n_rows:]
+        n_times = max(len(times), 1)
+        if by_cols:
+            cell, keys = _dense_codes(
+                np.concatenate([groups, groups[late]]) * n_times + t_code, n_groups * n_times
+            )
+        else:  # one group: the time codes already are the cells
+            cell, keys = t_code, np.arange(len(times), dtype=np.int64)
+        del t_code
+        n_cells = len(keys)
+        end_cell, entry_cell = cell[:n_rows], cell[n_rows:]
 
-    # One bincount fills censored (slot 0) and every cause (slot k + 1) at once.
-    slot = end_cell.astype(np.int64) * (n_causes + 1) + (cause + 1)
-    counts = np.bincount(slot, weights=w, minlength=n_cells * (n_causes + 1))
-    counts = counts.reshape(n_cells, n_causes + 1)
-    entered = np.bincount(entry_cell, weights=None if w is None else w[late], minlength=n_cells)
+        # One bincount fills censored (slot 0) and every cause (slot k + 1) at once.
+        slot = end_cell.astype(np.int64) * (n_causes + 1) + (cause + 1)
+        counts = np.bincount(slot, weights=w, minlength=n_cells * (n_causes + 1))
+        counts = counts.reshape(n_cells, n_causes + 1)
+        entered = np.bincount(entry_cell, weights=None if w is None else w[late], minlength=n_cells)
     removed = counts.sum(axis=1)
     cell_group = keys // n_times
 
@@ -265,6 +282,32 @@ def _group_codes(episodes: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, int
             codes, dense = pd.factorize(codes, sort=True)
             size = len(dense)
     return codes.astype(np.int64), size
+
+
+def _one_group_whole_days(
+    duration: np.ndarray, cause: np.ndarray, n_causes: int, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Counts per day and slot (censored, then each cause) when every duration is a whole day.
+
+    Returns None when the durations are not whole days in a small range.
+    """
+    # check_episodes has made sure durations are finite and >= 0.
+    if not duration.size or duration.max() >= max(4 * duration.size, 1 << 20):
+        return None
+    whole = duration.astype(np.int64)
+    if not np.array_equal(whole, duration):
+        return None
+    width = n_causes + 1
+    n_days = int(whole.max()) + 1
+    slot = whole * width
+    slot += cause  # cause codes are -1 (censored) to K-1, so slot + 1 is 0 to K
+    slot += 1
+    counts = np.bincount(slot, weights=w, minlength=n_days * width)
+    counts = counts.reshape(n_days, width)
+    # A day is a time point when some episode ends on it, whatever its weight.
+    occupied = counts.sum(axis=1) > 0 if w is None else np.bincount(whole, minlength=n_days) > 0
+    days = np.flatnonzero(occupied)
+    return counts[days], days.astype(np.float64)
 
 
 def _time_codes(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -87,7 +87,7 @@ def prepare(
     time = table["time"].to_numpy(dtype=float)
     n = table["at_risk"].to_numpy(dtype=float)
     d = table["events"].to_numpy(dtype=float)
-    dk = table[cause_cols].to_numpy(dtype=float).T
+    dk = np.stack([table[c].to_numpy(dtype=float) for c in cause_cols])
     cens = table["censored"].to_numpy(dtype=float)
     groups = [
         GroupCounts(str(label[a]), time[a:b], n[a:b], d[a:b], dk[:, a:b], cens[a:b])

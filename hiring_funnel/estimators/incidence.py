@@ -75,36 +75,36 @@ def cumulative_incidence(
     z = k.z_value(conf_level)
     frames = []
     for g in prep.groups:
+        kept = []
         for i, cause in enumerate(prep.causes):
             if g.dk[i].sum() == 0:
                 note_not_estimable(
                     meta, f"{g.label} / {cause}", f"no {cause} answers among {g.size:,.0f} episodes"
                 )
-                continue
-            cif, var = k.cumulative_incidence(g.n, g.d, g.dk[i])
-            lower, upper = k.cif_interval(cif, var, z)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "group": g.label,
-                        "time": g.time,
-                        "cause": cause,
-                        "estimate": cif,
-                        "ci_lower": lower,
-                        "ci_upper": upper,
-                        "at_risk": g.n,
-                        "events": g.dk[i],
-                        "std_error": np.sqrt(var),
-                    }
-                )
-            )
-    table = _concat(frames)
-    if len(table):
-        order = {c: i for i, c in enumerate(prep.causes)}
-        table = table.sort_values(
-            ["group", "time", "cause"], key=lambda s: s.map(order) if s.name == "cause" else s
+            else:
+                kept.append(i)
+        if not kept:
+            continue
+        # All causes of a group at once, laid out time-major (each time's causes
+        # together), so the table needs no sort.
+        cif, var = k.cumulative_incidence(g.n, g.d, g.dk[kept])
+        lower, upper = k.cif_interval(cif, var, z)
+        frames.append(
+            {
+                "group": g.label,
+                "time": np.repeat(g.time, len(kept)),
+                "cause": np.tile(
+                    np.array([prep.causes[i] for i in kept], dtype=object), len(g.time)
+                ),
+                "estimate": cif.T.ravel(),
+                "ci_lower": lower.T.ravel(),
+                "ci_upper": upper.T.ravel(),
+                "at_risk": np.repeat(g.n, len(kept)),
+                "events": g.dk[kept].T.ravel(),
+                "std_error": np.sqrt(var).T.ravel(),
+            }
         )
-        table = table.reset_index(drop=True)
+    table = _concat(frames)
     return EstimateResult("cumulative_incidence", table, meta)
 
 
@@ -201,19 +201,17 @@ def still_hope(
             upper = np.where(none_later, np.nan, upper)
             var = np.where(none_later, np.nan, var)
         frames.append(
-            pd.DataFrame(
-                {
-                    "group": g.label,
-                    "time": s,
-                    "cause": cause,
-                    "estimate": est,
-                    "ci_lower": np.where(np.isnan(est), np.nan, lower),
-                    "ci_upper": np.where(np.isnan(est), np.nan, upper),
-                    "at_risk": still,
-                    "events": later,
-                    "std_error": np.sqrt(var),
-                }
-            )
+            {
+                "group": g.label,
+                "time": s,
+                "cause": cause,
+                "estimate": est,
+                "ci_lower": np.where(np.isnan(est), np.nan, lower),
+                "ci_upper": np.where(np.isnan(est), np.nan, upper),
+                "at_risk": still,
+                "events": later,
+                "std_error": np.sqrt(var),
+            }
         )
     return EstimateResult("still_hope", _concat(frames), meta)
 
@@ -289,19 +287,17 @@ def outcome_mix(
             share = hits / answers
         keep = ~empty
         frames.append(
-            pd.DataFrame(
-                {
-                    "group": g.label,
-                    "time": edges[:-1][keep],
-                    "cause": cause,
-                    "estimate": share[keep],
-                    "ci_lower": lower[keep],
-                    "ci_upper": upper[keep],
-                    "at_risk": waiting[keep],
-                    "events": answers[keep],
-                    "std_error": np.sqrt(share[keep] * (1 - share[keep]) / answers[keep]),
-                }
-            )
+            {
+                "group": g.label,
+                "time": edges[:-1][keep],
+                "cause": cause,
+                "estimate": share[keep],
+                "ci_lower": lower[keep],
+                "ci_upper": upper[keep],
+                "at_risk": waiting[keep],
+                "events": answers[keep],
+                "std_error": np.sqrt(share[keep] * (1 - share[keep]) / answers[keep]),
+            }
         )
     return EstimateResult("outcome_mix", _concat(frames), meta)
 

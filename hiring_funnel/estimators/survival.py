@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,27 +73,39 @@ def kaplan_meier(
         with np.errstate(invalid="ignore"):
             se = surv * np.sqrt(greenwood)
         frames.append(
-            pd.DataFrame(
-                {
-                    "group": g.label,
-                    "time": g.time,
-                    "cause": "any",
-                    "estimate": surv,
-                    "ci_lower": lower,
-                    "ci_upper": upper,
-                    "at_risk": g.n,
-                    "events": g.d,
-                    "std_error": np.where(surv > 0, se, np.nan),
-                }
-            )
+            {
+                "group": g.label,
+                "time": g.time,
+                "cause": "any",
+                "estimate": surv,
+                "ci_lower": lower,
+                "ci_upper": upper,
+                "at_risk": g.n,
+                "events": g.d,
+                "std_error": np.where(surv > 0, se, np.nan),
+            }
         )
     return EstimateResult("kaplan_meier", _concat(frames), meta)
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _concat(parts: list[dict[str, Any]]) -> pd.DataFrame:
+    """One table from per-curve column arrays (scalars repeat): a single DataFrame, no concat.
+
+    Building one frame from stacked arrays keeps the estimators' fixed cost
+    near the arithmetic's (benchmarks/results.md): pandas concat and sort of
+    per-curve frames cost more than the estimates at 1e5 episodes.
+    """
     columns = [*ESTIMATE_COLUMNS, "std_error"]
-    if not frames:
+    if not parts:
         return pd.DataFrame(
             {c: pd.Series(dtype=float if c not in ("group", "cause") else object) for c in columns}
         )
-    return pd.concat(frames, ignore_index=True)[columns]
+    lengths = [len(part["time"]) for part in parts]
+    data: dict[str, Any] = {}
+    for c in columns:
+        pieces = [
+            np.asarray(part[c]) if np.ndim(part[c]) else np.full(n, part[c], dtype=object)
+            for part, n in zip(parts, lengths, strict=True)
+        ]
+        data[c] = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    return pd.DataFrame(data)
