@@ -1,0 +1,385 @@
+"""Ghosting as a mixture-cure model, with covariates on both parts.
+
+An application is answered with probability p(x) = expit(x'gamma) and then
+waits a parametric accelerated-failure-time answer time (log-normal or
+Weibull, log-scale location x'beta, one spread sigma); with probability
+1 - p(x) it is never answered: the ghosting share (the "cure fraction").
+lifelines' ``MixtureCureFitter`` takes no covariates, so the likelihood is
+written out in :mod:`hiring_funnel.regression._cure_likelihood` (including the
+day convention for whole-day durations) and maximised with scipy. Standard
+errors come from the inverse of a central-difference Hessian of the analytic
+gradient; intervals for shares use the delta method on the logit scale.
+
+The cure fraction is identified only by follow-up long past the last answers
+(the Kaplan-Meier curve must flatten); otherwise it rests on the parametric
+tail, and the result says so in ``meta["notes"]``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.regression._cure_likelihood import CureData, fit
+from hiring_funnel.regression._cure_tables import (
+    SHARE_COLUMNS,
+    TABLE_COLUMNS,
+    by_level_table,
+    coef_table,
+    column_of,
+    levels_of,
+    logit_interval,
+    pattern_shares,
+)
+from hiring_funnel.schema import HiringFunnelError
+
+__all__ = ["SHARE_COLUMNS", "TABLE_COLUMNS", "TIMINGS", "GhostingResult", "ghosting_model"]
+
+#: Parametric answer-time distributions among the answered.
+TIMINGS: tuple[str, ...] = ("lognormal", "weibull")
+
+
+@dataclass(frozen=True)
+class GhostingResult:
+    """A fitted mixture-cure ghosting model.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per coefficient, columns :data:`TABLE_COLUMNS`. ``part`` is
+        ``"ghosting"`` (``coef`` on the log-odds of never being answered;
+        ``estimate`` the odds ratio of being ghosted, the intercept row the
+        ghosting odds at the reference levels) or ``"timing"`` (``coef`` on
+        log time; ``estimate`` the time ratio, the intercept row the scale in
+        days at the reference levels, the ``sigma`` row the log-scale spread).
+    patterns : DataFrame
+        One row per covariate pattern seen: the covariates, ``n``,
+        ``answers`` and the predicted ghosting share with ``se`` and interval.
+    by_level : DataFrame
+        ``covariate, level`` then :data:`SHARE_COLUMNS`: the predicted
+        ghosting share averaged over the episodes at that level (their other
+        covariates as observed), with a delta-method interval; the row
+        ``covariate="(all)"`` is the overall share.
+    params, cov : Series and DataFrame
+        The parameter vector (``ghosting:``/``timing:`` prefixed names, on the
+        answered-probability and log-time scales; ``log_sigma`` last) and its
+        covariance.
+    meta : dict
+        ``timing``, ``conf_level``, ``n``, ``answers``, ``covariates``,
+        ``reference`` (level per categorical covariate), ``loglik``, ``aic``,
+        ``iterations``, ``gradient_max``, ``rows`` (aggregated rows fitted),
+        ``day_convention`` and ``notes``.
+    """
+
+    table: pd.DataFrame
+    patterns: pd.DataFrame
+    by_level: pd.DataFrame
+    params: pd.Series
+    cov: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ghosting_share(self) -> float:
+        """The predicted ghosting share averaged over all episodes."""
+        row = self.by_level[self.by_level["covariate"] == "(all)"]
+        return float(row["estimate"].iloc[0])
+
+    def _repr_html_(self) -> str:
+        m = self.meta
+        facts = (
+            f"{m['timing']} timing; {int(round(100 * m['conf_level']))}% intervals; "
+            f"{m['n']:,} episodes, {m['answers']:,} answered; log-likelihood {m['loglik']:.2f}"
+        )
+        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
+        notes_html = f"<p>Notes:</p><ul>{notes}</ul>" if notes else ""
+
+        def frame(df: pd.DataFrame) -> str:
+            return df.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+
+        return (
+            "<div><strong>Ghosting: mixture-cure model (share never answered)</strong>"
+            f"<p>{html.escape(facts)}</p>{notes_html}{frame(self.table)}"
+            f"<p>Predicted ghosting share by level</p>{frame(self.by_level)}</div>"
+        )
+
+
+def ghosting_model(
+    episodes: pd.DataFrame,
+    covariates: Sequence[str] = (),
+    *,
+    timing: str = "lognormal",
+    conf_level: float = 0.95,
+) -> GhostingResult:
+    """Fit the share of applications never answered, and the answer time, on covariates.
+
+    P(answered | x) = expit(x'gamma); among the answered, log T = x'beta +
+    sigma * W (W normal for ``"lognormal"``, minimum extreme value for
+    ``"weibull"``). Every episode's ``cause`` (any named cause) counts as an
+    answer; a missing cause is censored at ``duration``. Categorical
+    covariates are treatment-coded against their first level (categorical
+    order, else sorted; ``False`` for booleans); numeric ones enter linearly.
+
+    Parameters
+    ----------
+    episodes : DataFrame
+        The canonical episode frame of :func:`hiring_funnel.clocks.episodes`
+        (``duration`` in whole days, ``cause``, ``entry`` all 0) with the
+        covariate columns, typically of the ``first_response`` clock.
+    covariates : sequence of str
+        Columns used on both the ghosting share and the timing.
+    timing : {"lognormal", "weibull"}
+        The answer-time distribution among the answered.
+    conf_level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    GhostingResult
+
+    Raises
+    ------
+    HiringFunnelError
+        Bad input, a constant covariate, a level with no answers or with no
+        unanswered episode (separation), follow-up too short to identify the
+        ghosting share, or a fit that does not converge.
+
+    Examples
+    --------
+    >>> from hiring_funnel.simulate import simulate
+    >>> from hiring_funnel.clocks import episodes
+    >>> log = simulate(3000, seed=1, office_hours=False)
+    >>> ep = episodes(log.events, "first_response", attributes=log.attributes)
+    >>> res = ghosting_model(ep, ["source"])
+    >>> 0.2 < res.ghosting_share < 0.5
+    True
+    """
+    if timing not in TIMINGS:
+        raise HiringFunnelError(
+            f"unknown timing {timing!r}", hint=f"use one of {', '.join(TIMINGS)}"
+        )
+    if not 0.0 < conf_level < 1.0:
+        raise HiringFunnelError(f"conf_level must be in (0, 1), got {conf_level!r}")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    frame = _check_episodes(episodes, covariates)
+    answered = frame["cause"].notna().to_numpy()
+    duration = frame["duration"].to_numpy(dtype=float)
+    notes = _follow_up_notes(duration, answered)
+    terms, reference, pattern_codes, patterns = _design(frame, covariates, answered)
+
+    # Aggregate to (duration, answered, pattern) with counts as weights.
+    key = pd.DataFrame({"d": duration, "a": answered, "p": pattern_codes})
+    agg = key.groupby(["d", "a", "p"], sort=True).size().reset_index(name="w")
+    design = patterns[terms].to_numpy(dtype=float)
+    data = CureData(
+        design=design,
+        pattern=agg["p"].to_numpy(dtype=np.intp),
+        duration=agg["d"].to_numpy(dtype=float),
+        answered=agg["a"].to_numpy(dtype=bool),
+        weight=agg["w"].to_numpy(dtype=float),
+        timing=timing,
+    )
+    result = fit(data)
+    names = [f"ghosting:{t}" for t in terms] + [f"timing:{t}" for t in terms] + ["log_sigma"]
+    if not result.converged:
+        worst = names[int(np.argmax(np.abs(result.gradient)))]
+        raise HiringFunnelError(
+            f"the ghosting model did not converge ({result.message}); largest gradient on {worst}",
+            column=column_of(worst, covariates),
+            hint="drop or merge rare levels of that covariate, or try the other timing",
+        )
+    cov = _covariance(result.hessian, names, covariates)
+    z = NormalDist().inv_cdf(0.5 + conf_level / 2)
+    k = len(terms)
+    table = coef_table(result.theta, cov, terms, covariates, reference, z, timing)
+    share_pat, share_se, share_grad = pattern_shares(result.theta[:k], cov[:k, :k], design)
+    pat_out = patterns[covariates].copy()
+    counts = pd.DataFrame({"p": pattern_codes, "a": answered}).groupby("p")["a"]
+    pat_out["n"] = counts.size().to_numpy()
+    pat_out["answers"] = counts.sum().to_numpy().astype(np.int64)
+    pat_out["estimate"] = share_pat
+    pat_out["se"] = share_se
+    lo, hi = logit_interval(share_pat, share_se, z)
+    pat_out["ci_lower"], pat_out["ci_upper"] = lo, hi
+    by_level = by_level_table(pat_out, share_grad, cov[:k, :k], covariates, z)
+    meta: dict[str, Any] = {
+        "timing": timing,
+        "conf_level": conf_level,
+        "n": int(len(frame)),
+        "answers": int(answered.sum()),
+        "covariates": covariates,
+        "reference": reference,
+        "loglik": result.loglik,
+        "aic": 2 * len(names) - 2 * result.loglik,
+        "iterations": result.iterations,
+        "gradient_max": float(np.max(np.abs(result.gradient))),
+        "rows": int(len(agg)),
+        "day_convention": "answer on day d in (d-1/2, d+1/2]; censored on day c survives to c",
+        "notes": notes,
+    }
+    return GhostingResult(
+        table=table,
+        patterns=pat_out.reset_index(drop=True),
+        by_level=by_level,
+        params=pd.Series(result.theta, index=names, name="coef"),
+        cov=pd.DataFrame(cov, index=names, columns=names),
+        meta=meta,
+    )
+
+
+def _check_episodes(episodes: Any, covariates: list[str]) -> pd.DataFrame:
+    if not isinstance(episodes, pd.DataFrame):
+        raise HiringFunnelError("episodes must be a DataFrame (see hiring_funnel.clocks.episodes)")
+    missing = [c for c in ("duration", "cause", *covariates) if c not in episodes.columns]
+    if missing:
+        raise HiringFunnelError(
+            f"episodes lack column(s) {', '.join(missing)}",
+            column=missing[0],
+            hint="pass attributes= to clocks.episodes, or name existing columns",
+        )
+    if len(set(covariates)) != len(covariates):
+        raise HiringFunnelError("a covariate is named twice", hint=f"got {covariates!r}")
+    if len(episodes) == 0:
+        raise HiringFunnelError("episodes are empty")
+    d = pd.to_numeric(episodes["duration"], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(d).all() or (d < 0).any():
+        raise HiringFunnelError("duration must be finite and non-negative", column="duration")
+    if "entry" in episodes.columns and (episodes["entry"].to_numpy(dtype=float) > 0).any():
+        raise HiringFunnelError(
+            "the ghosting model does not support left truncation (entry > 0)",
+            column="entry",
+            hint="drop the episodes that entered late",
+        )
+    for c in covariates:
+        if episodes[c].isna().any():
+            raise HiringFunnelError(
+                f"covariate {c!r} has {int(episodes[c].isna().sum())} missing value(s)",
+                column=c,
+                hint="fill them with a level such as 'unknown', or drop those episodes",
+            )
+    if not episodes["cause"].notna().any():
+        raise HiringFunnelError("no episode was answered: nothing to fit", column="cause")
+    return episodes
+
+
+def _follow_up_notes(duration: np.ndarray, answered: np.ndarray) -> list[str]:
+    """Refuse when nobody is followed past the last answer; note a KM still falling."""
+    last_answer = float(duration[answered].max())
+    beyond = int(np.sum(~answered & (duration > last_answer)))
+    if beyond == 0:
+        raise HiringFunnelError(
+            f"no unanswered episode is followed past the last answer (day {last_answer:g}):"
+            " the ghosting share is not identified",
+            column="duration",
+            hint="use a later as-of date or longer follow-up",
+        )
+    # Kaplan-Meier of any answer (censored at c still at risk on day c).
+    days, inv = np.unique(duration, return_inverse=True)
+    events = np.bincount(inv, weights=answered.astype(float))
+    leaving = np.bincount(inv).astype(float)
+    at_risk = leaving[::-1].cumsum()[::-1]
+    surv = np.cumprod(1.0 - events / at_risk)
+    end = days[-1]
+    cut = end - 0.2 * end
+    before = surv[days <= cut][-1] if (days <= cut).any() else 1.0
+    drop = float(before - surv[-1])
+    notes = []
+    if drop > 0.01 or last_answer > 0.9 * end:
+        notes.append(
+            f"the Kaplan-Meier curve has not reached its plateau: it fell {drop:.3f} over the "
+            f"last 20% of follow-up (last answer on day {last_answer:g} of {end:g}); the "
+            "ghosting share leans on the parametric tail"
+        )
+    return notes
+
+
+def _design(
+    frame: pd.DataFrame, covariates: list[str], answered: np.ndarray
+) -> tuple[list[str], dict[str, str], np.ndarray, pd.DataFrame]:
+    """Terms, reference levels, a pattern code per episode and one row per pattern."""
+    if not covariates:
+        patterns = pd.DataFrame({"(Intercept)": [1.0]})
+        return ["(Intercept)"], {}, np.zeros(len(frame), dtype=np.intp), patterns
+    cols = frame[covariates].copy()
+    codes, uniques = pd.MultiIndex.from_frame(cols).factorize()
+    patterns = uniques.to_frame(index=False)
+    patterns.columns = covariates
+    terms = ["(Intercept)"]
+    patterns["(Intercept)"] = 1.0
+    reference: dict[str, str] = {}
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            if float(np.nanstd(s.to_numpy(dtype=float))) == 0.0:
+                raise HiringFunnelError(f"covariate {c!r} is constant", column=c)
+            patterns[c + "_"] = patterns[c].to_numpy(dtype=float)
+            terms.append(c)
+            patterns[c] = patterns[c + "_"]
+            patterns = patterns.drop(columns=c + "_")
+            continue
+        levels = levels_of(s)
+        if len(levels) < 2:
+            raise HiringFunnelError(
+                f"covariate {c!r} is constant (only level {levels[0]!r})",
+                column=c,
+                hint="drop it from covariates",
+            )
+        labels = s.astype(str).to_numpy()
+        for lev in levels:
+            at = labels == lev
+            if not answered[at].any():
+                raise HiringFunnelError(
+                    f"level {lev!r} of covariate {c!r} has no answers: its ghosting share "
+                    "would be 1 (separation)",
+                    column=c,
+                    hint="merge it with another level or drop those episodes",
+                )
+            if answered[at].all():
+                raise HiringFunnelError(
+                    f"level {lev!r} of covariate {c!r} has no unanswered episode: its "
+                    "ghosting share would be 0 (separation)",
+                    column=c,
+                    hint="merge it with another level or drop those episodes",
+                )
+        reference[c] = levels[0]
+        pat_labels = patterns[c].astype(str).to_numpy()
+        for lev in levels[1:]:
+            name = f"{c}[{lev}]"
+            patterns[name] = (pat_labels == lev).astype(float)
+            terms.append(name)
+    x = patterns[terms].to_numpy(dtype=float)
+    _check_rank(x, terms, covariates)
+    return terms, reference, codes.astype(np.intp), patterns
+
+
+def _check_rank(x: np.ndarray, terms: list[str], covariates: list[str]) -> None:
+    rank = 0
+    for j in range(x.shape[1]):
+        new = int(np.linalg.matrix_rank(x[:, : j + 1]))
+        if new == rank:
+            raise HiringFunnelError(
+                f"term {terms[j]} is a combination of earlier terms (collinear covariates)",
+                column=column_of(terms[j], covariates),
+                hint="drop one of the covariates that carry the same information",
+            )
+        rank = new
+
+
+def _covariance(h: np.ndarray, names: list[str], covariates: list[str]) -> np.ndarray:
+    info = -h
+    eig, vec = np.linalg.eigh(info)
+    if not np.isfinite(eig).all() or eig.min() <= 1e-10 * max(1.0, float(eig.max())):
+        worst = names[int(np.argmax(np.abs(vec[:, int(np.argmin(eig))])))]
+        raise HiringFunnelError(
+            f"the ghosting model is not identified: the information matrix is singular "
+            f"along {worst}",
+            column=column_of(worst, covariates),
+            hint="merge rare levels, drop that covariate, or extend follow-up",
+        )
+    cov: np.ndarray = (vec / eig) @ vec.T
+    return cov

@@ -1,0 +1,216 @@
+"""Tests of the mixture-cure ghosting model (hiring_funnel.regression.cure).
+
+No outside package fits a mixture-cure model with covariates on both parts
+(lifelines' MixtureCureFitter has none), so the references are the
+simulator's own truth, the Kaplan-Meier plateau, an independent row-level
+likelihood written here with scipy.stats, and the fit on unaggregated rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from hiring_funnel.clocks import episodes
+from hiring_funnel.regression._cure_likelihood import CureData, fit
+from hiring_funnel.regression.cure import ghosting_model
+from hiring_funnel.schema import HiringFunnelError
+from hiring_funnel.simulate import simulate
+from hiring_funnel.simulate_model import ghost_probability_by_level
+
+FACTORS = ["company_size", "industry", "role_level", "source", "remote"]
+
+
+@pytest.fixture(scope="module")
+def long_log():
+    # Searches start up to 1500 days before the as-of date and nobody
+    # withdraws or sees the posting closed, so most applications are followed
+    # far past the slowest answers (government at a 5000+ company: median
+    # 7 * 2.5 * 1.3 = 23 days, sigma 1) and the Kaplan-Meier curve flattens.
+    log = simulate(
+        20_000,
+        seed=11,
+        office_hours=False,
+        horizon_days=1500.0,
+        withdraw_probability=0.0,
+        close_probability=0.0,
+    )
+    ep = episodes(log.events, "first_response", attributes=log.attributes, as_of=log.as_of)
+    return log, ep
+
+
+@pytest.fixture(scope="module")
+def default_log():
+    # The simulator's default follow-up (searches over 300 days, withdrawals and
+    # closings): the realistic case, with many episodes censored early.
+    log = simulate(20_000, seed=3, office_hours=False)
+    ep = episodes(log.events, "first_response", attributes=log.attributes, as_of=log.as_of)
+    return log, ep
+
+
+@pytest.mark.parametrize("timing", ["lognormal", "weibull"])
+def test_ghosting_share_by_level_recovers_truth(default_log, timing):
+    log, ep = default_log
+    res = ghosting_model(ep, FACTORS, timing=timing)
+    truth = ghost_probability_by_level(log.truth, log.attributes)
+    rows = res.by_level[res.by_level["covariate"] != "(all)"]
+    assert len(rows) == sum(len(truth[f]) for f in FACTORS)
+    for row in rows.itertuples():
+        true = truth[row.covariate][row.level]
+        # 3 se of sampling error plus 0.01 for misspecification: the true
+        # answer time is a mixture of two log-normals (positive median 3 days,
+        # rejection 7) whose mix depends on role, source and remote, not one
+        # AFT distribution; and the true ghosting logit has a candidate-quality
+        # term (N(0, 1), coefficient -0.4) the model cannot see, so the
+        # marginal share is only close to logistic in the factors.
+        tol = 3 * row.se + 0.01
+        assert abs(row.estimate - true) < tol, (row.covariate, row.level, row.estimate, true)
+        # The tolerance is tight enough to tell levels apart (referral 0.13
+        # vs job board 0.40): a test that can fail.
+        assert tol < 0.05
+    overall = res.ghosting_share
+    assert abs(overall - log.truth["expected"]["ghosted"]) < 3 * res.by_level["se"].iloc[0] + 0.01
+
+
+def test_no_covariates_matches_km_plateau_and_truth(long_log):
+    log, ep = long_log
+    res = ghosting_model(ep)
+    assert res.meta["notes"] == []
+    # Kaplan-Meier of any answer at the last day (lifelines as the reference).
+    from lifelines import KaplanMeierFitter
+
+    km = KaplanMeierFitter().fit(ep["duration"], ep["cause"].notna())
+    plateau = float(km.survival_function_.iloc[-1, 0])
+    se = float(res.by_level["se"].iloc[0])
+    assert abs(res.ghosting_share - plateau) < max(3 * se, 0.005)
+    # And the truth for this sample (ghosting does not depend on follow-up).
+    assert abs(res.ghosting_share - log.truth["expected"]["ghosted"]) < 3 * se + 0.01
+
+
+def _row_loglik(theta: np.ndarray, x: np.ndarray, d: np.ndarray, answered: np.ndarray) -> float:
+    """The likelihood of the module docstring, row by row with scipy.stats (log-normal)."""
+    k = x.shape[1]
+    p = 1 / (1 + np.exp(-(x @ theta[:k])))
+    mu, sigma = x @ theta[k : 2 * k], np.exp(theta[2 * k])
+    dist = stats.lognorm(s=sigma, scale=np.exp(mu))
+    lo = np.maximum(d - 0.5, 0.0)
+    ans = p * (dist.cdf(d + 0.5) - dist.cdf(lo))
+    cens = 1 - p + p * dist.sf(d)
+    return float(np.sum(np.log(np.where(answered, ans, cens))))
+
+
+def test_gradient_zero_at_optimum_and_loglik_matches(default_log):
+    _, ep = default_log
+    sub = ep.iloc[:4000]
+    res = ghosting_model(sub, ["source", "remote"])
+    terms = [n.split(":", 1)[1] for n in res.params.index if n.startswith("ghosting:")]
+    src = sub["source"].astype(str).to_numpy()
+    rem = sub["remote"].astype(str).to_numpy()
+    cols = [np.ones(len(sub))]
+    for t in terms[1:]:
+        name, level = t[:-1].split("[")
+        cols.append(((src if name == "source" else rem) == level).astype(float))
+    x = np.column_stack(cols)
+    d = sub["duration"].to_numpy(float)
+    a = sub["cause"].notna().to_numpy()
+    theta = res.params.to_numpy()
+    ll = _row_loglik(theta, x, d, a)
+    assert ll == pytest.approx(res.meta["loglik"], rel=1e-9)
+    h = 1e-5
+    grad = np.array(
+        [
+            (_row_loglik(theta + h * e, x, d, a) - _row_loglik(theta - h * e, x, d, a)) / (2 * h)
+            for e in np.eye(theta.size)
+        ]
+    )
+    # Per-episode score is O(1); at the optimum the sum is zero up to
+    # finite-difference error.
+    assert np.max(np.abs(grad)) < 1e-3
+    # A step away from the optimum is detected (the check can fail).
+    assert _row_loglik(theta + 0.05, x, d, a) < ll
+
+
+def test_aggregated_fit_equals_row_level_fit(default_log):
+    _, ep = default_log
+    sub = ep.iloc[:3000]
+    res = ghosting_model(sub, ["industry"], timing="weibull")
+    levels = sorted(sub["industry"].astype(str).unique())
+    x_pat = np.column_stack(
+        [np.ones(len(levels))] + [(np.array(levels) == lev).astype(float) for lev in levels[1:]]
+    )
+    codes = pd.Categorical(sub["industry"].astype(str), categories=levels).codes
+    rows = CureData(
+        design=x_pat,
+        pattern=codes.astype(np.intp),
+        duration=sub["duration"].to_numpy(float),
+        answered=sub["cause"].notna().to_numpy(),
+        weight=np.ones(len(sub)),
+        timing="weibull",
+    )
+    row_fit = fit(rows)
+    assert res.meta["rows"] < len(sub)
+    np.testing.assert_allclose(row_fit.theta, res.params.to_numpy(), atol=1e-6)
+    assert row_fit.loglik == pytest.approx(res.meta["loglik"], abs=1e-6)
+
+
+def test_result_table_and_html(default_log):
+    _, ep = default_log
+    res = ghosting_model(ep.iloc[:5000], ["source"], conf_level=0.9)
+    t = res.table
+    assert set(t["part"]) == {"ghosting", "timing"}
+    assert list(t.columns[:8]) == [
+        "part",
+        "term",
+        "level",
+        "coef",
+        "se",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+    ]
+    ghost = t[(t["part"] == "ghosting") & (t["level"] == "referral")].iloc[0]
+    # Referrals are ghosted less (simulator: -1.2 on the ghosting logit).
+    assert ghost["estimate"] < 1 and ghost["ci_upper"] < 1
+    assert (t["ci_lower"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_upper"]).all()
+    p = res.patterns
+    assert ((p["ci_lower"] < p["estimate"]) & (p["estimate"] < p["ci_upper"])).all()
+    assert "Ghosting" in res._repr_html_()
+    with pytest.raises(AttributeError):
+        res.meta = {}  # type: ignore[misc]
+
+
+def test_errors_name_the_covariate(default_log):
+    _, ep = default_log
+    sub = ep.iloc[:2000].copy()
+    sub["one"] = "x"
+    with pytest.raises(HiringFunnelError, match="'one' is constant"):
+        ghosting_model(sub, ["one"])
+    sub["flag"] = np.where(np.arange(len(sub)) < 50, "rare", "common")
+    sub.loc[sub["flag"] == "rare", "cause"] = np.nan
+    with pytest.raises(HiringFunnelError, match="level 'rare' of covariate 'flag' has no answers"):
+        ghosting_model(sub, ["flag"])
+    with pytest.raises(HiringFunnelError, match="lack column"):
+        ghosting_model(sub, ["nope"])
+    with pytest.raises(HiringFunnelError, match="unknown timing"):
+        ghosting_model(sub, timing="gamma")
+    short = sub[sub["cause"].notna() | (sub["duration"] <= 3)].copy()
+    short.loc[short["cause"].notna(), "duration"] = short["duration"].max()
+    with pytest.raises(HiringFunnelError, match="not identified"):
+        ghosting_model(short)
+
+
+def test_short_follow_up_gets_a_note(default_log):
+    _, ep = default_log
+    # Cut follow-up at 20 days: answers are still coming in at the end.
+    cut = ep.copy()
+    late = cut["duration"] > 20
+    cut.loc[late, "cause"] = np.nan
+    cut.loc[late, "duration"] = 20.0
+    extra = cut.iloc[:5].copy()
+    extra["duration"] = 21.0
+    extra.loc[:, "cause"] = np.nan
+    cut = pd.concat([cut, extra])
+    res = ghosting_model(cut)
+    assert any("plateau" in n for n in res.meta["notes"])
