@@ -1,5 +1,14 @@
 """Regression models of the waiting time: cause-specific Cox, Fine-Gray, cure models."""
 
+from hiring_funnel.regression.cox import COX_COLUMNS, CoxResult, cause_specific_cox
 from hiring_funnel.regression.cure import GhostingResult, ghosting_model
+from hiring_funnel.regression.forest import plot_forest
 
-__all__ = ["GhostingResult", "ghosting_model"]
+__all__ = [
+    "COX_COLUMNS",
+    "CoxResult",
+    "GhostingResult",
+    "cause_specific_cox",
+    "ghosting_model",
+    "plot_forest",
+]

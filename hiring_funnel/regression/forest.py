@@ -1,0 +1,75 @@
+"""Forest plot of the hazard ratios of a cause-specific Cox model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from hiring_funnel.plots._common import PALETTE, _target, plain_text
+from hiring_funnel.regression.cox import CoxResult
+from hiring_funnel.schema import HiringFunnelError
+
+__all__ = ["plot_forest"]
+
+
+def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> Axes:
+    """Draw each hazard ratio with its interval on a log axis, 1 marked.
+
+    Parameters
+    ----------
+    result : CoxResult
+        From :func:`hiring_funnel.regression.cause_specific_cox`.
+    ax : Axes, optional
+        Where to draw; the current Axes when not given.
+    **style
+        Passed to the markers (``color``, ``marker``, ...).
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from hiring_funnel.regression import cause_specific_cox
+    >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2, 3, 4, 5, 6, 2, 3, 9, 4],
+    ...                    "cause": pd.Categorical(["offer"] * 10),
+    ...                    "size": ["big"] * 6 + ["small"] * 4})
+    >>> ax = plot_forest(cause_specific_cox(ep, "offer", "size"))
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['size: small vs big']
+    """
+    if not isinstance(result, CoxResult):
+        raise HiringFunnelError(
+            f"plot_forest draws a CoxResult, not a {type(result).__name__}",
+            hint="make one with hiring_funnel.regression.cause_specific_cox",
+        )
+    ax = _target(ax)
+    table = result.table
+    ref = result.meta.get("reference", {})
+    labels = [
+        plain_text(f"{term}: {level} vs {ref.get(term, '?')}" if level is not None else str(term))
+        for term, level in zip(table["term"], table["level"], strict=True)
+    ]
+    y = np.arange(len(table))[::-1].astype(float)
+    colour = style.pop("color", PALETTE[0])
+    hr = table["hazard_ratio"].to_numpy(dtype=float)
+    lo = table["ci_lower"].to_numpy(dtype=float)
+    hi = table["ci_upper"].to_numpy(dtype=float)
+    ax.hlines(y, lo, hi, color=colour, linewidth=1.6)
+    ax.plot(hr, y, linestyle="none", **{"marker": "s", "color": colour, "markersize": 6, **style})
+    ax.axvline(1.0, color="#555555", linewidth=0.9, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    level = int(round(100 * float(result.meta.get("conf_level", 0.95))))
+    ax.set_xlabel(f"Hazard ratio (log scale) with {level}% interval")
+    ax.set_title(plain_text(f"Hazard of {result.meta.get('cause', '?')} (cause-specific Cox)"))
+    ax.grid(True, axis="x", color="#E5E5E5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    return ax
