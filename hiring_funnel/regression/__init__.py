@@ -2,13 +2,17 @@
 
 from hiring_funnel.regression.cox import COX_COLUMNS, CoxResult, cause_specific_cox
 from hiring_funnel.regression.cure import GhostingResult, ghosting_model
+from hiring_funnel.regression.fine_gray import FINE_GRAY_COLUMNS, FineGrayResult, fine_gray
 from hiring_funnel.regression.forest import plot_forest
 
 __all__ = [
     "COX_COLUMNS",
     "CoxResult",
+    "FINE_GRAY_COLUMNS",
+    "FineGrayResult",
     "GhostingResult",
     "cause_specific_cox",
+    "fine_gray",
     "ghosting_model",
     "plot_forest",
 ]

@@ -130,6 +130,7 @@ class _Likelihood:
             counts = np.rint(self.deaths).astype(np.int64)
             self.which = np.repeat(np.arange(counts.size), counts)
             starts = np.cumsum(counts) - counts
+            self.starts = starts
             self.f = (np.arange(counts.sum()) - np.repeat(starts, counts)) / np.repeat(
                 self.deaths, counts
             )
@@ -173,16 +174,16 @@ class _Likelihood:
         deaths = self.deaths
         if self.efron:
             a0, a1, a2 = self._suffix_tied(r)
-            which, f = self.which, self.f
+            # The tied events of one time are contiguous: segment sums by reduceat.
+            which, f, starts = self.which, self.f, self.starts
             den = s0[which] - f * a0[which]
             inv_den = 1.0 / den
-            m = ev.size
-            c0 = np.bincount(which, weights=inv_den, minlength=m)
-            c1 = np.bincount(which, weights=f * inv_den, minlength=m)
-            inv2 = inv_den * inv_den
-            q0 = np.bincount(which, weights=inv2, minlength=m)
-            q1 = np.bincount(which, weights=f * inv2, minlength=m)
-            q2 = np.bincount(which, weights=f * f * inv2, minlength=m)
+            f_inv = f * inv_den
+            c0 = np.add.reduceat(inv_den, starts)
+            c1 = np.add.reduceat(f_inv, starts)
+            q0 = np.add.reduceat(inv_den * inv_den, starts)
+            q1 = np.add.reduceat(f_inv * inv_den, starts)
+            q2 = np.add.reduceat(f_inv * f_inv, starts)
             log_den = float(np.log(den).sum())
         else:
             a0 = np.zeros_like(s0)

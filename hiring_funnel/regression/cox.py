@@ -312,9 +312,13 @@ def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
             )
         return _Covariate(name, True, values, [])
     if isinstance(col.dtype, pd.CategoricalDtype):
-        cat = col.cat.remove_unused_categories()
-        codes = cat.cat.codes.to_numpy()
-        levels = [str(v) for v in cat.cat.categories]
+        # Drop unused categories with one bincount (remove_unused_categories sorts).
+        raw = col.cat.codes.to_numpy().astype(np.int64)
+        used = np.flatnonzero(np.bincount(raw, minlength=len(col.cat.categories)))
+        remap = np.zeros(len(col.cat.categories), dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        codes = remap[raw]
+        levels = [str(col.cat.categories[i]) for i in used]
     else:
         codes, uniques = pd.factorize(col, sort=True)
         levels = [str(v) for v in uniques]
@@ -352,7 +356,10 @@ def _check_duplicates(parsed: list[_Covariate]) -> None:
             if a.numeric:
                 same = abs(np.corrcoef(a.codes, b.codes)[0, 1]) > 1 - 1e-12
             else:
-                pairs = np.unique(a.codes * len(b.levels) + b.codes).size
+                cells = len(a.levels) * len(b.levels)
+                pairs = np.count_nonzero(
+                    np.bincount(a.codes * len(b.levels) + b.codes, minlength=cells)
+                )
                 same = pairs == len(a.levels) == len(b.levels)
             if same:
                 raise HiringFunnelError(
