@@ -249,7 +249,8 @@ def test_jsonl_keeps_types(tmp_path: Path) -> None:
 
 
 def make_xlsx(path: Path, rows: list[list[object]], title: str = "Sheet") -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl  # a core dependency (.xlsx input): never skipped
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = title
@@ -278,7 +279,8 @@ def test_xlsx_lines_are_excel_row_numbers(tmp_path: Path) -> None:
 
 
 def test_xlsx_sheet_choice(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl  # a core dependency (.xlsx input): never skipped
+
     book = openpyxl.Workbook()
     book.active.append(["x"])
     book.active.append([1])

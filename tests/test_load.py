@@ -70,7 +70,6 @@ def test_every_format_gives_the_same_events(tmp_path: Path, suffix: str) -> None
     elif suffix == ".parquet":
         LOG.to_parquet(path)
     else:
-        pytest.importorskip("openpyxl")
         LOG.to_excel(path, index=False)
     log = read_events(path)
     assert canonical(log.events) == EXPECTED
