@@ -214,3 +214,38 @@ def test_short_follow_up_gets_a_note(default_log):
     cut = pd.concat([cut, extra])
     res = ghosting_model(cut)
     assert any("plateau" in n for n in res.meta["notes"])
+
+
+def test_hessian_equals_central_differences_of_the_gradient(default_log):
+    from hiring_funnel.regression import _cure_likelihood as lik
+
+    _, ep = default_log
+    sub = ep.iloc[:3000]
+    levels = sorted(sub["remote"].astype(str).unique())
+    codes = pd.Categorical(sub["remote"].astype(str), categories=levels).codes
+    data = CureData(
+        design=np.array([[1.0, 0.0], [1.0, 1.0]]),
+        pattern=codes.astype(np.intp),
+        duration=sub["duration"].to_numpy(float),
+        answered=sub["cause"].notna().to_numpy(),
+        weight=np.ones(len(sub)),
+        timing="lognormal",
+    )
+    theta = np.array([0.4, -0.2, 2.0, 0.1, 0.0])
+    full = np.empty((5, 5))
+    for j in range(5):
+        e = np.zeros(5)
+        e[j] = 1e-5
+        up, down = lik.loglik_and_grad(theta + e, data)[1], lik.loglik_and_grad(theta - e, data)[1]
+        full[:, j] = (up - down) / 2e-5
+    np.testing.assert_allclose(lik.hessian(theta, data), full, rtol=1e-6, atol=1e-4)
+
+
+def test_level_never_ghosted_is_separation(default_log):
+    _, ep = default_log
+    sub = ep.iloc[:2000].copy()
+    sub["flag"] = np.where(sub["cause"].notna() & (np.arange(len(sub)) % 7 == 0), "sure", "other")
+    with pytest.raises(
+        HiringFunnelError, match="level 'sure' of covariate 'flag' has no unanswered"
+    ):
+        ghosting_model(sub, ["flag"])

@@ -199,9 +199,8 @@ def ghosting_model(
     table = coef_table(result.theta, cov, terms, covariates, reference, z, timing)
     share_pat, share_se, share_grad = pattern_shares(result.theta[:k], cov[:k, :k], design)
     pat_out = patterns[covariates].copy()
-    counts = pd.DataFrame({"p": pattern_codes, "a": answered}).groupby("p")["a"]
-    pat_out["n"] = counts.size().to_numpy()
-    pat_out["answers"] = counts.sum().to_numpy().astype(np.int64)
+    pat_out["n"] = np.bincount(pattern_codes, minlength=len(design))
+    pat_out["answers"] = np.bincount(pattern_codes[answered], minlength=len(design))
     pat_out["estimate"] = share_pat
     pat_out["se"] = share_se
     lo, hi = logit_interval(share_pat, share_se, z)
@@ -289,7 +288,8 @@ def _follow_up_notes(duration: np.ndarray, answered: np.ndarray) -> list[str]:
     before = surv[days <= cut][-1] if (days <= cut).any() else 1.0
     drop = float(before - surv[-1])
     notes = []
-    if drop > 0.01 or last_answer > 0.9 * end:
+    # Half a percentage point over the last fifth of follow-up: still falling.
+    if drop > 0.005:
         notes.append(
             f"the Kaplan-Meier curve has not reached its plateau: it fell {drop:.3f} over the "
             f"last 20% of follow-up (last answer on day {last_answer:g} of {end:g}); the "
@@ -305,56 +305,68 @@ def _design(
     if not covariates:
         patterns = pd.DataFrame({"(Intercept)": [1.0]})
         return ["(Intercept)"], {}, np.zeros(len(frame), dtype=np.intp), patterns
-    cols = frame[covariates].copy()
-    codes, uniques = pd.MultiIndex.from_frame(cols).factorize()
-    patterns = uniques.to_frame(index=False)
-    patterns.columns = covariates
+    # One factorize per column; the pattern code is their mixed-radix
+    # combination, re-factorized after each column so it never overflows.
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for c in covariates:
+        codes, uniques = pd.factorize(frame[c])
+        _check_levels(frame[c], codes, uniques, answered, c)
+        combined = pd.factorize(combined * len(uniques) + codes)[0].astype(np.int64)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    patterns = frame[covariates].iloc[first].reset_index(drop=True)
     terms = ["(Intercept)"]
     patterns["(Intercept)"] = 1.0
     reference: dict[str, str] = {}
     for c in covariates:
-        s = frame[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            if float(np.nanstd(s.to_numpy(dtype=float))) == 0.0:
-                raise HiringFunnelError(f"covariate {c!r} is constant", column=c)
-            patterns[c + "_"] = patterns[c].to_numpy(dtype=float)
+        s = patterns[c]
+        if _is_numeric(s):
             terms.append(c)
-            patterns[c] = patterns[c + "_"]
-            patterns = patterns.drop(columns=c + "_")
             continue
         levels = levels_of(s)
-        if len(levels) < 2:
-            raise HiringFunnelError(
-                f"covariate {c!r} is constant (only level {levels[0]!r})",
-                column=c,
-                hint="drop it from covariates",
-            )
-        labels = s.astype(str).to_numpy()
-        for lev in levels:
-            at = labels == lev
-            if not answered[at].any():
-                raise HiringFunnelError(
-                    f"level {lev!r} of covariate {c!r} has no answers: its ghosting share "
-                    "would be 1 (separation)",
-                    column=c,
-                    hint="merge it with another level or drop those episodes",
-                )
-            if answered[at].all():
-                raise HiringFunnelError(
-                    f"level {lev!r} of covariate {c!r} has no unanswered episode: its "
-                    "ghosting share would be 0 (separation)",
-                    column=c,
-                    hint="merge it with another level or drop those episodes",
-                )
         reference[c] = levels[0]
-        pat_labels = patterns[c].astype(str).to_numpy()
+        pat_labels = s.astype(str).to_numpy()
         for lev in levels[1:]:
             name = f"{c}[{lev}]"
             patterns[name] = (pat_labels == lev).astype(float)
             terms.append(name)
     x = patterns[terms].to_numpy(dtype=float)
     _check_rank(x, terms, covariates)
-    return terms, reference, codes.astype(np.intp), patterns
+    return terms, reference, inverse.astype(np.intp).reshape(-1), patterns
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
+
+
+def _check_levels(
+    s: pd.Series, codes: np.ndarray, uniques: Any, answered: np.ndarray, c: str
+) -> None:
+    """A constant column, or a level all answered or never answered (separation), is refused."""
+    if len(uniques) < 2:
+        raise HiringFunnelError(
+            f"covariate {c!r} is constant (only value {str(uniques[0])!r})",
+            column=c,
+            hint="drop it from covariates",
+        )
+    if _is_numeric(s):
+        return
+    total = np.bincount(codes, minlength=len(uniques))
+    answers = np.bincount(codes, weights=answered.astype(float), minlength=len(uniques))
+    for j, lev in enumerate(str(u) for u in uniques):
+        if answers[j] == 0:
+            raise HiringFunnelError(
+                f"level {lev!r} of covariate {c!r} has no answers: its ghosting share "
+                "would be 1 (separation)",
+                column=c,
+                hint="merge it with another level or drop those episodes",
+            )
+        if answers[j] == total[j]:
+            raise HiringFunnelError(
+                f"level {lev!r} of covariate {c!r} has no unanswered episode: its "
+                "ghosting share would be 0 (separation)",
+                column=c,
+                hint="merge it with another level or drop those episodes",
+            )
 
 
 def _check_rank(x: np.ndarray, terms: list[str], covariates: list[str]) -> None:
