@@ -220,6 +220,12 @@ def _tiny() -> pd.DataFrame:
         ({}, "offer", ["salary"], "column 'salary': covariate not in the episodes"),
         ({}, "offer", [], "no covariates"),
         ({}, "offer", ["channel"], "column 'channel': separation: no event of cause 'offer' at level 'c'"),
+        (
+            {"channel": ["b", "a", "b", "a", "b", "a", "a", "b", "a", "c"]},
+            "offer",
+            ["channel"],
+            "column 'channel': separation: no event of cause 'offer' at the reference level 'a'",
+        ),
         ({"entry": 0.5}, "offer", ["referral"], "column 'entry': .*left truncation"),
     ],
 )  # fmt: skip

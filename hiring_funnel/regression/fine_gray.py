@@ -208,7 +208,7 @@ def fine_gray(
             f"no events of cause {cause!r}: the model cannot be fitted",
             column="cause",
         )
-    _check_separation_by_level(x, status, terms, levels, cause)
+    _check_separation_by_level(x, status, terms, levels, references, cause)
 
     time = episodes["duration"].to_numpy(dtype=np.float64)
     order = np.argsort(time, kind="stable")
@@ -347,10 +347,25 @@ def _design(
 
 
 def _check_separation_by_level(
-    x: np.ndarray, status: np.ndarray, terms: list[str], levels: list[Any], cause: str
+    x: np.ndarray,
+    status: np.ndarray,
+    terms: list[str],
+    levels: list[Any],
+    references: dict[str, Any],
+    cause: str,
 ) -> None:
-    """A level with no event of the cause, or holding all of them, sends its coefficient to infinity."""
+    """A level with no event of the cause sends a coefficient to infinity (or minus infinity)."""
     events = status == 1
+    owner = np.array(terms, dtype=object)
+    for name, reference in references.items():
+        in_reference = ~x[:, owner == name].any(axis=1)
+        if not events[in_reference].any():
+            raise HiringFunnelError(
+                f"separation: no event of cause {cause!r} at the reference level "
+                f"{reference!r}, so every other level's subdistribution hazard ratio is infinite",
+                column=name,
+                hint="merge the level with another one or drop those rows",
+            )
     for j, level in enumerate(levels):
         if level is None:
             continue
