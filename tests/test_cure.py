@@ -249,3 +249,12 @@ def test_level_never_ghosted_is_separation(default_log):
         HiringFunnelError, match="level 'sure' of covariate 'flag' has no unanswered"
     ):
         ghosting_model(sub, ["flag"])
+
+
+def test_numeric_covariate_enters_linearly_and_has_no_level_rows(default_log):
+    _, ep = default_log
+    sub = ep.iloc[:3000].copy()
+    sub["x"] = np.random.default_rng(0).normal(size=len(sub))
+    res = ghosting_model(sub, ["x", "remote"])
+    assert ((res.table["term"] == "x") & (res.table["level"] == "")).sum() == 2
+    assert set(res.by_level["covariate"]) == {"(all)", "remote"}

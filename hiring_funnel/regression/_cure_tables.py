@@ -131,6 +131,8 @@ def by_level_table(
 ) -> pd.DataFrame:
     groups: list[tuple[str, str, np.ndarray]] = [("(all)", "", np.ones(len(pat), dtype=bool))]
     for c in covariates:
+        if pd.api.types.is_numeric_dtype(pat[c]) and not pd.api.types.is_bool_dtype(pat[c]):
+            continue  # a numeric covariate has no levels to average over
         labels = pat[c].astype(str).to_numpy()
         for lev in levels_of(pat[c]):
             groups.append((c, lev, labels == lev))

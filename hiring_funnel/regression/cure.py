@@ -65,7 +65,9 @@ class GhostingResult:
         ``covariate, level`` then :data:`SHARE_COLUMNS`: the predicted
         ghosting share averaged over the episodes at that level (their other
         covariates as observed), with a delta-method interval; the row
-        ``covariate="(all)"`` is the overall share.
+        ``covariate="(all)"`` is the overall share. Numeric covariates have
+        no rows here. Standard errors treat episodes as independent: several
+        applications of one candidate are not, so they are too small then.
     params, cov : Series and DataFrame
         The parameter vector (``ghosting:``/``timing:`` prefixed names, on the
         answered-probability and log-time scales; ``log_sigma`` last) and its
