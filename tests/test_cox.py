@@ -115,11 +115,15 @@ def test_aggregated_fit_equals_statsmodels_on_rows(ties: str) -> None:
     assert fit.meta["loglik"] == pytest.approx(ref.llf, abs=1e-8)
 
 
-def test_late_entry_equals_statsmodels_on_rows() -> None:
-    # Entry times are never equal to a whole-day exit time here, so the
-    # at-risk convention at ties of entry and exit does not matter.
+@pytest.mark.parametrize("whole_days", [False, True])
+def test_late_entry_equals_statsmodels_on_rows(whole_days: bool) -> None:
+    # Fractional entries never tie with a whole-day exit; whole-day entries do,
+    # and statsmodels, like life_table, counts an episode at risk on its entry
+    # day (entry <= t <= duration).
     phreg = pytest.importorskip("statsmodels.duration.hazard_regression")
     ep = make_episodes(seed=3, entry=True)
+    if whole_days:
+        ep["entry"] = np.floor(ep["entry"])
     assert (ep["entry"] > 0).sum() > 500
     fit = cause_specific_cox(ep, "rejection", ["size", "source"])
     ref = phreg.PHReg(
@@ -154,6 +158,8 @@ def _result_like(fit: CoxResult, table: pd.DataFrame) -> CoxResult:
 def test_aggregated_equals_row_level_path() -> None:
     # The same model through both code paths: a 0/1 numeric column runs on rows.
     ep = make_episodes(seed=9, entry=True)
+    # Whole-day entries tie with exit days: at risk when entry <= t <= duration.
+    ep["entry"] = np.floor(ep["entry"])
     agg = cause_specific_cox(ep, "positive", ["source", "remote"])
     ep["remote_num"] = ep["remote"].astype(float)
     rows = cause_specific_cox(ep, "positive", ["source", "remote_num"])
