@@ -292,6 +292,7 @@ def test_forest_plot_labels_are_plain_text() -> None:
     assert labels[0] == "size: mid vs small"
     assert r"source: agency\$ vs board" in labels
     assert ax.get_xscale() == "log"
+    assert "1" in [t.get_text() for t in ax.get_xticklabels()]  # plain ratios, no 10^x
     with pytest.raises(HiringFunnelError, match="draws a CoxResult"):
         plot_forest(fit.table)  # type: ignore[arg-type]
     plt.close(fig)

@@ -6,12 +6,33 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from hiring_funnel.plots._common import PALETTE, _target, plain_text
 from hiring_funnel.regression.cox import CoxResult
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["plot_forest"]
+
+_TICKS = (
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    0.7,
+    1.0,
+    1.5,
+    2.0,
+    3.0,
+    5.0,
+    10.0,
+    20.0,
+    50.0,
+    100.0,
+)
 
 
 def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> Axes:
@@ -64,6 +85,13 @@ def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> A
     ax.plot(hr, y, linestyle="none", **{"marker": "s", "color": colour, "markersize": 6, **style})
     ax.axvline(1.0, color="#555555", linewidth=0.9, linestyle="--")
     ax.set_xscale("log")
+    # Plain ratios ("0.5", "2"), not matplotlib's "5x10^-1" on a log axis.
+    finite = np.r_[lo, hi, 1.0][np.isfinite(np.r_[lo, hi, 1.0])]
+    low, high = float(finite.min()), float(finite.max())
+    ticks = [t for t in _TICKS if low / 1.2 <= t <= high * 1.2]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
