@@ -451,16 +451,17 @@ def _information(data: _Data, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     s0, s1, risk = _risk_sums(data, beta)
     xbar = s1 / s0[:, None]
     score = data.x[data.status == 1].sum(axis=0) - (data.d[:, None] * xbar).sum(axis=0)
-    p = data.x.shape[1]
-    outer = data.x[:, :, None] * data.x[:, None, :]
-    comp = (data.status == 2) * risk / data.g
-    tail2 = np.cumsum((risk[:, None, None] * outer)[::-1], axis=0)[::-1]
-    head2 = np.concatenate([np.zeros((1, p, p)), np.cumsum(comp[:, None, None] * outer, axis=0)])
-    k = data.first_at
-    s2 = tail2[k] + data.g_event[:, None, None] * head2[k]
-    info = (
-        data.d[:, None, None] * (s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :])
-    ).sum(axis=0)
+    # sum_s d(s) S2(s)/S0(s) = sum_i c_i x_i x_i^T, where c_i adds up the
+    # d(s)/S0(s) of the event times at which row i is in the risk set, times its
+    # weight there: 1 while s <= X_i, G(s-)/G(X_i-) after X_i for a competing
+    # event. This keeps memory at n x p instead of n x p x p.
+    dl = data.d / s0
+    upto = np.searchsorted(data.event_times, data.time, side="right")
+    a = np.concatenate([[0.0], np.cumsum(dl)])
+    ga = np.concatenate([[0.0], np.cumsum(data.g_event * dl)])
+    comp = data.status == 2
+    c = risk * (a[upto] + np.where(comp, (ga[-1] - ga[upto]) / data.g, 0.0))
+    info = (data.x * c[:, None]).T @ data.x - (data.d[:, None] * xbar).T @ xbar
     return info, score
 
 
