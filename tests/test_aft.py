@@ -199,3 +199,11 @@ def test_bad_arguments(weibull_fit: AFTComparison) -> None:
         weibull_fit.survival([1], {"team": "a"})
     with pytest.raises(HiringFunnelError, match="was not fitted"):
         parametric_models(ep, distributions=["weibull"]).survival([1], distribution="lognormal")
+
+
+def test_reference_is_the_most_frequent_level() -> None:
+    ep = simulate("weibull", n=400)
+    ep["team"] = np.where(np.arange(400) % 5 == 0, "a", "z")  # "z" is the most frequent
+    fit = parametric_models(ep, "team", distributions=["weibull"])
+    assert fit.meta["reference"] == {"team": "z"}
+    assert fit.coefficients["level"].tolist() == ["a"]
