@@ -39,7 +39,6 @@ import argparse
 import datetime as dt
 import gc
 import platform
-import re
 import shlex
 import sys
 import time
@@ -56,6 +55,9 @@ import pandas as pd
 from hiring_funnel.regression import cause_specific_cox
 from hiring_funnel.regression import cox as cox_module
 from hiring_funnel.regression._efron import fit as efron_fit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by a test
+from _results import write_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -228,18 +230,6 @@ def run(sizes: list[int], reps: int, slow: bool) -> str:
     out += ["| ---: | --- | ---: | ---: |"]
     out += ["| " + " | ".join(c) + " |" for c in checks]
     return "\n".join(lines + [""] + out)
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) the section between this script's markers in results.md."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    text = path.read_text() if path.exists() else ""
-    block = f"{start}\n{body}\n{end}"
-    if start in text and end in text:
-        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
 
 
 def main() -> None:

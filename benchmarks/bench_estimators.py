@@ -68,6 +68,9 @@ from hiring_funnel.estimators import (
 )
 from hiring_funnel.lifetable import life_table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by a test
+from _results import write_section
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 SECTION = "bench_estimators"
@@ -650,19 +653,6 @@ def targets(
             f"{'met' if worst < 5 else 'MISSED'}"
         )
     return out
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) the section between this script's markers in results.md."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    block = f"{start}\n{body}{end}"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:

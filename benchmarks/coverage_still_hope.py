@@ -83,6 +83,9 @@ from hiring_funnel import episodes, simulate
 from hiring_funnel.estimators import bootstrap, still_hope
 from hiring_funnel.simulate import true_first_response_cif
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by a test
+from _results import write_section
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 SECTION = "coverage_still_hope"
@@ -415,19 +418,6 @@ def report(
                 f"| {cause} | {s:g} | " + " | ".join(f"{row[c]:+.1f}" for c in CONVENTIONS) + " |"
             )
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) the section between this script's markers in results.md."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    block = f"{start}\n{body}{end}"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
