@@ -178,6 +178,10 @@ def _summary(args: argparse.Namespace) -> int:
     if bad:
         raise HiringFunnelError(f"unknown clock {bad[0]!r}", hint=f"use {', '.join(CLOCKS)}")
     print(_counts_line(log))
+    if log.events.empty:
+        raise HiringFunnelError(
+            "no usable rows: nothing to summarise (run validate)", source=log.source
+        )
     table = summarise(log, clocks=clocks, by=args.by)
     print(format_summary(table, as_of=table.attrs.get("as_of")))
     if "decision" in clocks:

@@ -60,6 +60,10 @@ def test_simulate_regenerates_the_sample_byte_for_byte(
             "mapping file not found",
         ),
         (["simulate", "--applications", "0", "--out", "x"], "--applications must be at least 1"),
+        (
+            ["summary", str(SAMPLE / "events.csv"), "--as-of", "2020-01-01"],
+            "no usable rows: nothing to summarise",
+        ),
     ],
 )
 def test_user_errors_print_one_line_and_exit_1(
