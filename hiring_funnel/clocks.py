@@ -124,7 +124,8 @@ def episodes(
         round. ``cause`` is categorical with the clock's causes in a fixed
         order (:data:`CAUSES`, then "withdrawn", "closed" when
         ``withdrawn="cause"``); missing means censored. ``attrs`` holds
-        ``as_of``, ``clock``, ``unit``, ``withdrawn``, ``origin``,
+        ``as_of``, ``clock``, ``unit``, ``holidays`` (as given; a list
+        becomes a tuple), ``withdrawn``, ``origin``,
         ``applications`` (distinct applications in the log) and ``skipped``
         (applications without an episode, by reason).
 
@@ -165,6 +166,10 @@ def episodes(
     else:
         frame = events
     _check_options(clock, unit, withdrawn, origin, holidays)
+    if holidays is not None and not isinstance(holidays, str):
+        # A one-shot iterable is read here once: attrs records it for steps
+        # that count days in the same unit (regression.follow_ups).
+        holidays = tuple(holidays)
     check_events_structure(frame)
     attributes = _check_attributes(attributes, clock)
 
@@ -240,6 +245,7 @@ def episodes(
         "as_of": as_of_ts,
         "clock": clock,
         "unit": unit,
+        "holidays": holidays,
         "withdrawn": withdrawn,
         "origin": {"interview_feedback": "interview"}.get(clock, origin),
         "applications": n_apps,
