@@ -1,9 +1,16 @@
-"""Regression models of the waiting time: cause-specific Cox, Fine-Gray, cure, AFT models."""
+"""Regression models of the waiting time: cause-specific Cox, Fine-Gray, cure, AFT models,
+and the effect of a follow-up as a time-varying covariate."""
 
 from hiring_funnel.regression.aft import AFT_COEFFICIENT_COLUMNS, AFTComparison, parametric_models
 from hiring_funnel.regression.cox import COX_COLUMNS, CoxResult, cause_specific_cox
 from hiring_funnel.regression.cure import GhostingResult, ghosting_model
 from hiring_funnel.regression.fine_gray import FINE_GRAY_COLUMNS, FineGrayResult, fine_gray
+from hiring_funnel.regression.follow_ups import (
+    FOLLOW_UP_COLUMNS,
+    FollowUpResult,
+    follow_up_effect,
+    split_at_follow_ups,
+)
 from hiring_funnel.regression.forest import plot_forest
 
 __all__ = [
@@ -12,11 +19,15 @@ __all__ = [
     "COX_COLUMNS",
     "CoxResult",
     "FINE_GRAY_COLUMNS",
+    "FOLLOW_UP_COLUMNS",
     "FineGrayResult",
+    "FollowUpResult",
     "GhostingResult",
     "cause_specific_cox",
     "fine_gray",
+    "follow_up_effect",
     "ghosting_model",
     "parametric_models",
     "plot_forest",
+    "split_at_follow_ups",
 ]
