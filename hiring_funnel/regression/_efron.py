@@ -41,6 +41,10 @@ class EfronFit:
     loglik_null: float
     iterations: int
     converged: bool
+    #: Event times and baseline hazard increments at x = 0 (R's survfit.coxph:
+    #: Efron-adjusted increments for ties="efron", d / S0 for "breslow").
+    hazard_times: np.ndarray
+    hazard: np.ndarray
 
 
 def fit(
@@ -88,7 +92,10 @@ def fit(
         covariance = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         covariance = np.full((p, p), np.nan)
-    return EfronFit(beta, covariance, float(ll), float(ll_null), iterations, converged)
+    times, hazard = like.hazard(beta)
+    return EfronFit(
+        beta, covariance, float(ll), float(ll_null), iterations, converged, times, hazard
+    )
 
 
 class _Likelihood:
@@ -126,6 +133,7 @@ class _Likelihood:
             # entry times after position searchsorted(..., "right").
             self.eidx = np.searchsorted(self.etimes, self.times[self.event_t], side="right")
         self.efron = ties == "efron"
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
         if self.efron:
             counts = np.rint(self.deaths).astype(np.int64)
             self.which = np.repeat(np.arange(counts.size), counts)
@@ -193,6 +201,9 @@ class _Likelihood:
             c1 = q1 = q2 = np.zeros_like(s0)
             q0 = deaths / (s0 * s0)
             log_den = float((deaths * np.log(s0)).sum())
+        # Baseline hazard increments at x = 0: c0 is sum_l 1 / den_l (Efron) or
+        # D / S0 (Breslow) on the shifted scale, exp(-shift) undoes the shift.
+        self._last = (beta.copy(), c0 * np.exp(-shift))
         loglik = float(self.d @ eta) - log_den - float(deaths.sum()) * shift
         score = self.dx - (s1 * c0[:, None] - a1 * c1[:, None]).sum(axis=0)
         outer_ss = np.einsum("ti,tj->tij", s1, s1)
@@ -206,6 +217,13 @@ class _Likelihood:
             - outer_aa * q2[:, None, None]
         ).sum(axis=0)
         return loglik, score, info
+
+    def hazard(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Event times and baseline hazard increments at x = 0, for coefficients ``beta``."""
+        if self._last is None or not np.array_equal(self._last[0], beta):
+            self(beta)
+        assert self._last is not None
+        return self.times[self.event_t], self._last[1]
 
     def _suffix_tied(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sums of d r x^k over the rows tied at each event time."""

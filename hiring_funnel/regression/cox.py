@@ -65,11 +65,18 @@ class CoxResult:
         ``loglik``, ``loglik_null``, ``iterations``, ``method``
         ("aggregated" or "rows"), ``fit_rows`` (rows the likelihood read) and
         ``notes``.
+    baseline : DataFrame
+        ``time``, ``hazard`` (increment) and ``cumulative_hazard`` of the cause
+        at every event time, for an episode at the reference levels with
+        numeric covariates at 0; multiply the increments by the hazard ratio
+        exp(x'b) for another pattern. Efron-adjusted for ties, as R's
+        ``survfit.coxph`` (Breslow's d / S0 with ``ties="breslow"``).
     """
 
     table: pd.DataFrame
     covariance: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    baseline: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _repr_html_(self) -> str:
         m = self.meta
@@ -260,7 +267,12 @@ def cause_specific_cox(
         "fit_rows": len(time) + (0 if et is None else len(et)),
         "notes": notes,
     }
-    return CoxResult(table=table, covariance=covariance, meta=meta)
+    # The likelihood saw x - centre; the hazard at x = 0 is exp(-centre'b) times its.
+    hazard = result.hazard * np.exp(-float(centre @ result.coef))
+    baseline = pd.DataFrame(
+        {"time": result.hazard_times, "hazard": hazard, "cumulative_hazard": np.cumsum(hazard)}
+    )
+    return CoxResult(table=table, covariance=covariance, meta=meta, baseline=baseline)
 
 
 def _check_arguments(
