@@ -62,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
         r
     )  # --by COLUMN..., --clock NAME..., --out DIR, --format LIST, --min-group K
 
+    from hiring_funnel.predict_command import add_predict_arguments
+
+    pr = sub.add_parser(
+        "predict",
+        help="for applications still waiting: chance of an offer, of an answer soon, and when",
+    )
+    log_args(pr)
+    add_predict_arguments(pr)  # --pending FILE, --by COLUMN..., --within, --boot, --seed, --out
+
     m = sub.add_parser("summary", help="naive and censoring-aware waiting times, per clock")
     log_args(m)
     m.add_argument("--by", metavar="COLUMN", help="break the figures down by an attribute")
@@ -84,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "summary":
             return _summary(args)
+        if args.command == "predict":
+            from hiring_funnel.predict_command import run_predict
+
+            return run_predict(args, _read(args))
         if args.command == "report":
             from hiring_funnel.report.command import run_report
 

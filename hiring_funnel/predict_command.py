@@ -1,0 +1,183 @@
+"""The ``predict`` subcommand: predictions for pending applications (wired into :mod:`hiring_funnel.cli`).
+
+The pending file has one row per application still waiting: either
+``waited`` (days of silence so far) or ``applied`` (the date applied; the
+days are counted to the log's as-of date), and the attribute columns the
+model uses. Other columns (an id, a note) are read but never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.schema import EventLog, HiringFunnelError
+
+#: Columns of the pending file that are never covariates.
+_NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
+_ROW = re.compile(r"^row (\d+): ")
+
+
+def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The options of ``predict`` beyond the log's (PATH, --mapping, --attributes, ...)."""
+    cmd.add_argument(
+        "--pending",
+        required=True,
+        metavar="FILE",
+        help="applications still waiting: 'waited' (days) or 'applied' (date), and attributes",
+    )
+    cmd.add_argument(
+        "--by",
+        action="extend",
+        nargs="+",
+        metavar="COLUMN",
+        help="attributes the predictions depend on (default: the pending file's attribute "
+        "columns that the log also has)",
+    )
+    cmd.add_argument(
+        "--within",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="window of 'answer within' (default: 7)",
+    )
+    cmd.add_argument(
+        "--boot",
+        type=int,
+        default=200,
+        metavar="B",
+        help="bootstrap resamples of candidates for the intervals (default: 200; 0: none)",
+    )
+    cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    cmd.add_argument("--out", metavar="CSV", help="also write the predictions (long table) here")
+
+
+def run_predict(args: argparse.Namespace, log: EventLog) -> int:
+    """Fit the model on the log, predict for the pending file, print (and write) the results."""
+    from hiring_funnel.io import read_raw, write_guarded_csv
+    from hiring_funnel.regression.pending import _check_waiting, pending_model, predict_pending
+
+    if log.events.empty:
+        raise HiringFunnelError("no usable rows: nothing to fit (run validate)", source=log.source)
+    raw = read_raw(args.pending)
+    if raw.rejected:
+        line, reason, _ = raw.rejected[0]
+        raise HiringFunnelError(reason, source=raw.source, line=line)
+    waiting = raw.frame.reset_index(drop=True)
+    known = set(log.attributes.columns) - {"application_id"}
+    if args.by:
+        covs = list(args.by)
+    else:
+        covs = [c for c in waiting.columns if c not in _NOT_COVARIATES and c in known]
+    for c in covs:
+        if c not in known:
+            raise HiringFunnelError(
+                f"{c!r} is not an attribute of the log",
+                source=log.source,
+                column=c,
+                hint=f"the attributes are {sorted(known)}",
+            )
+    waiting = _days_waited(waiting, raw.source, raw.line, log)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            print(f"  bootstrap {done}/{total}", file=sys.stderr, flush=True)
+
+    print(f"fitting on {log.source} with covariates: {', '.join(covs) or 'none'}")
+    model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
+    try:
+        _check_waiting(model, waiting, "waited")
+    except HiringFunnelError as exc:
+        raise _at_line(exc, raw.source, raw.line) from None
+    pred = predict_pending(model, waiting, within=args.within)
+    table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
+    table = table[["line", *[c for c in table.columns if c != "line"]]]
+    print(_format(pred.wide(), raw.line, covs, args.within, model.meta))
+    for note in [*model.meta["notes"], *pred.meta["notes"]]:
+        print(f"note: {note}")
+    if args.out:
+        path = write_guarded_csv(table, Path(args.out))
+        print(f"wrote {path}")
+    return 0
+
+
+def _days_waited(
+    waiting: pd.DataFrame, source: str, lines: np.ndarray, log: EventLog
+) -> pd.DataFrame:
+    if "waited" in waiting.columns:
+        return waiting
+    if "applied" not in waiting.columns:
+        raise HiringFunnelError(
+            "needs a column 'waited' (days of silence so far) or 'applied' (the date applied)",
+            source=source,
+        )
+    as_of = log.as_of if log.as_of is not None else log.events["timestamp"].max()
+    applied = pd.to_datetime(waiting["applied"], errors="coerce", utc=True, format="ISO8601")
+    bad = np.flatnonzero(applied.isna().to_numpy() | (applied > as_of).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise HiringFunnelError(
+            f"{str(waiting['applied'].iloc[i])!r} is not an ISO date on or before the log's "
+            f"as-of date {as_of:%Y-%m-%d}",
+            source=source,
+            line=int(lines[i]),
+            column="applied",
+        )
+    # Whole calendar days between the UTC dates, as the clocks count them.
+    days = (as_of.normalize() - applied.dt.normalize()).dt.days
+    return waiting.assign(waited=days.to_numpy(dtype=np.float64))
+
+
+def _at_line(exc: HiringFunnelError, source: str, lines: np.ndarray) -> HiringFunnelError:
+    """Turn "row N: ..." of predict_pending into file:line."""
+    m = _ROW.match(exc.message)
+    if m is None:
+        return HiringFunnelError(exc.message, source=source, column=exc.column, hint=exc.hint)
+    return HiringFunnelError(
+        exc.message[m.end() :],
+        source=source,
+        line=int(lines[int(m.group(1))]),
+        column=exc.column,
+        hint=exc.hint,
+    )
+
+
+def _format(
+    wide: pd.DataFrame, lines: np.ndarray, covs: list[str], within: float, meta: dict
+) -> str:
+    def pct(row: pd.Series, q: str) -> str:
+        est, lo, hi = row[q], row[f"{q}_ci_lower"], row[f"{q}_ci_upper"]
+        if pd.isna(est):
+            return "n/a"
+        ci = f" ({100 * lo:.1f}-{100 * hi:.1f})" if pd.notna(lo) else ""
+        return f"{100 * est:.1f}%{ci}"
+
+    def days(row: pd.Series) -> str:
+        q = "expected_wait_if_answered"
+        est, lo, hi = row[q], row[f"{q}_ci_lower"], row[f"{q}_ci_upper"]
+        if pd.isna(est):
+            return "n/a"
+        ci = f" ({lo:.0f}-{hi:.0f})" if pd.notna(lo) else ""
+        return f"{est:.0f} more days on average{ci}"
+
+    level = int(round(100 * meta["conf_level"]))
+    out = [
+        f"\nPending applications ({level}% bootstrap intervals over {meta['n_boot']} "
+        f"resamples of candidates):"
+    ]
+    for _, row in wide.iterrows():
+        attrs = ", ".join(f"{c}={row[c]}" for c in covs)
+        out.append(
+            f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days"
+            + (f" ({attrs})" if attrs else "")
+        )
+        out.append(f"    chance of an offer in the end:   {pct(row, 'offer_eventually')}")
+        out.append(f"    chance of any answer in the end: {pct(row, 'answer_eventually')}")
+        out.append(f"    chance of an answer within {within:g} days: {pct(row, 'answer_within')}")
+        out.append(f"    if an answer comes, it takes:     {days(row)}")
+    return "\n".join(out)

@@ -1,0 +1,101 @@
+"""Tests of ``hiring-funnel predict`` (hiring_funnel.predict_command) on the bundled sample."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hiring_funnel as hf
+from hiring_funnel.cli import main
+from hiring_funnel.regression.pending import QUANTITIES, pending_model, predict_pending
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+EVENTS = str(SAMPLE / "events.csv")
+
+
+def _write(path: Path, rows: list[list[str]]) -> str:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return str(path)
+
+
+def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_csv = tmp_path / "pred.csv"
+    argv = ["predict", EVENTS, "--pending", str(SAMPLE / "pending.csv"), "--boot", "10"]
+    assert main([*argv, "--out", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "covariates: industry, company_size" in out  # taken from the pending file's columns
+    assert "line 2: waited 0 days (industry=software, company_size=1-50)" in out
+    assert "chance of an offer in the end:" in out and "10 resamples" in out
+    written = pd.read_csv(out_csv)
+    assert list(written.columns[:4]) == ["line", "waited", "industry", "company_size"]
+    assert sorted(written["line"].unique()) == [2, 3, 4, 5, 6]
+    assert set(written["quantity"]) == set(QUANTITIES)
+    # The same numbers as the library's, on the same log and seed.
+    log = hf.read_events(
+        SAMPLE / "events.csv",
+        attributes=SAMPLE / "attributes.csv",
+        mapping=SAMPLE / "mapping.toml",
+    )
+    model = pending_model(log, ["industry", "company_size"], n_boot=10, seed=0)
+    expected = predict_pending(model, pd.read_csv(SAMPLE / "pending.csv")).table
+    np.testing.assert_allclose(written["estimate"], expected["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(written["ci_upper"], expected["ci_upper"], rtol=1e-12)
+
+
+def test_applied_dates_count_days_to_the_as_of_date_and_ids_stay_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The sample's as-of date is 2026-11-20 (mapping.toml).
+    pending = _write(
+        tmp_path / "p.csv",
+        [["application_id", "applied", "industry"], ["my-secret-id", "2026-11-08", "retail"]],
+    )
+    out_csv = tmp_path / "out.csv"
+    argv = ["predict", EVENTS, "--pending", pending, "--boot", "0", "--out", str(out_csv)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "line 2: waited 12 days (industry=retail)" in out
+    assert "my-secret-id" not in out and "my-secret-id" not in out_csv.read_text()
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragment"),
+    [
+        (
+            [["waited", "industry"], ["3", "software"], ["4", "mining"]],
+            "p.csv:3: column 'industry': level 'mining' was not seen in the log",
+        ),
+        (
+            [["waited", "industry"], ["-2", "software"]],
+            "p.csv:2: column 'waited': '-2' is not a number of days waited",
+        ),
+        (
+            [["applied", "industry"], ["last week", "software"]],
+            "p.csv:2: column 'applied': 'last week' is not an ISO date",
+        ),
+        ([["industry"], ["software"]], "p.csv: needs a column 'waited'"),
+    ],
+)
+def test_bad_pending_rows_are_one_line_with_file_and_line(
+    tmp_path: Path, rows: list[list[str]], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending = _write(tmp_path / "p.csv", rows)
+    assert main(["predict", EVENTS, "--pending", pending, "--boot", "0"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert fragment in err
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_an_unknown_covariate_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pending = _write(tmp_path / "p.csv", [["waited"], ["3"]])
+    argv = ["predict", EVENTS, "--pending", pending, "--by", "shoe_size", "--boot", "0"]
+    assert main(argv) == 1
+    assert "column 'shoe_size': 'shoe_size' is not an attribute" in capsys.readouterr().err
