@@ -313,12 +313,12 @@ def _split(
         # Running count per episode; of several follow-ups on one day the last
         # carries that day's total.
         idx = np.arange(row.size)
-        new_row = np.r_[True, row[1:] != row[:-1]]
-        k = idx - np.maximum.accumulate(np.where(new_row, idx, 0)) + 1
-        last_of_day = np.r_[(row[1:] != row[:-1]) | (change[1:] != change[:-1]), True]
+        k = idx - np.maximum.accumulate(np.where(_first_of_run(row), idx, 0)) + 1
+        last_of_day = np.ones(row.size, dtype=bool)
+        last_of_day[:-1] = (row[1:] != row[:-1]) | (change[1:] != change[:-1])
         row, change, k = row[last_of_day], change[last_of_day], k[last_of_day]
     else:
-        first = np.r_[True, row[1:] != row[:-1]]
+        first = _first_of_run(row)
         row, change, k = row[first], change[first], np.ones(int(first.sum()), dtype=np.int64)
     # Changes on or before the entry set the value of the first piece.
     before = change <= entry[row]
@@ -332,8 +332,9 @@ def _split(
     value = np.concatenate([k0, k])
     order = np.lexsort((start, piece_row))
     piece_row, start, value = piece_row[order], start[order], value[order]
-    last = np.r_[piece_row[1:] != piece_row[:-1], True]
-    stop = np.where(last, duration[piece_row], np.r_[start[1:], 0.0] - 1)
+    last = np.ones(piece_row.size, dtype=bool)
+    last[:-1] = piece_row[1:] != piece_row[:-1]
+    stop = np.where(last, duration[piece_row], np.append(start[1:], 0.0) - 1)
 
     pieces = episodes.iloc[piece_row].copy()
     cause = episodes["cause"]
@@ -407,6 +408,13 @@ def _follow_up_days(
         )
     row, ts = row[inside], ts[inside]
     return row, _durations(origin[row], ts, unit, holidays), unit
+
+
+def _first_of_run(codes: np.ndarray) -> np.ndarray:
+    """Mask of the first element of each run of equal values."""
+    mask = np.ones(codes.size, dtype=bool)
+    mask[1:] = codes[1:] != codes[:-1]
+    return mask
 
 
 def _utc(episodes: pd.DataFrame, col: str) -> np.ndarray:

@@ -22,6 +22,10 @@
 # likelihood, not the stopping rule:
 #   tdc:    coxph(Surv(tstart, tstop, event) ~ followed_up + x, ties = "efron")
 #   cumtdc: coxph(Surv(tstart, tstop, event) ~ follow_ups + x, ties = "efron")
+#   naive:  coxph(Surv(start, stop, status) ~ ever_followed_up + x, ties = "efron")
+#           on the unsplit episodes, ever_followed_up = any follow-up on a day
+#           <= duration (the test's follow-ups are sent at 11:00 and answers
+#           come at 15:00, so one on the last day is still inside the wait).
 # Recorded: coef, se = sqrt(diag(var)), loglik (null, fitted), the number of
 # rows tmerge made (after tdc alone, and after tdc and cumtdc: tmerge splits
 # at every follow-up day inside (tstart, tstop) even for tdc, where the value
@@ -51,9 +55,12 @@ split <- tmerge(base, fu, id = application_id, followed_up = tdc(time))
 rows_tdc <- nrow(split)
 split <- tmerge(split, fu, id = application_id, follow_ups = cumtdc(time))
 
+ep$ever_followed_up <- as.integer(ep$application_id %in%
+  fu$application_id[fu$day <= ep$duration[match(fu$application_id, ep$application_id)]])
+
 control <- coxph.control(eps = 1e-14, toler.chol = 1e-15, iter.max = 100)
-fit_one <- function(formula) {
-  fit <- coxph(formula, data = split, ties = "efron", control = control)
+fit_one <- function(formula, data = split) {
+  fit <- coxph(formula, data = data, ties = "efron", control = control)
   list(formula = deparse(formula), terms = I(names(coef(fit))),
        coef = I(unname(coef(fit))), se = I(unname(sqrt(diag(vcov(fit))))),
        loglik = I(unname(fit$loglik)), iterations = fit$iter, n_events = fit$nevent)
@@ -65,6 +72,7 @@ out <- list(
   events = sum(split$event),
   tdc = fit_one(Surv(tstart, tstop, event) ~ followed_up + x),
   cumtdc = fit_one(Surv(tstart, tstop, event) ~ follow_ups + x),
+  naive = fit_one(Surv(start, stop, status) ~ ever_followed_up + x, data = ep),
   versions = list(R = R.version.string,
                   survival = as.character(packageVersion("survival")),
                   jsonlite = as.character(packageVersion("jsonlite")))
