@@ -228,3 +228,33 @@ def test_a_covariate_that_cannot_be_fitted_names_the_model() -> None:
         pending_model(sim.events, "nope", attributes=attrs, as_of=sim.as_of, n_boot=0)
     with pytest.raises(HiringFunnelError, match="n_boot"):
         pending_model(sim.events, attributes=attrs, as_of=sim.as_of, n_boot=-1)
+
+
+def test_answer_within_is_calibrated_against_what_happened_next() -> None:
+    # Known truth from the simulator: cut the log 30 days before its export,
+    # predict for every application still waiting at the cut, and compare the
+    # mean predicted chance of an answer within 7 days with the share that
+    # did get one in the full log (applications withdrawn or closed within
+    # the week are left out, as the model censors them).
+    sim = hf.simulate(20_000, seed=3)
+    cut = sim.as_of - pd.Timedelta(days=30)
+    model = pending_model(
+        sim.events, ["company_size", "industry"], attributes=sim.attributes, as_of=cut, n_boot=0
+    )
+    at_cut = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=cut)
+    waiting = at_cut[at_cut["cause"].isna() & (at_cut["end"] == cut)]
+    later = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
+    later = later.set_index("application_id").loc[waiting["application_id"]]
+    pred = predict_pending(model, waiting.rename(columns={"duration": "waited"})).wide()
+    answered = later["cause"].notna().to_numpy() & (
+        later["duration"].to_numpy() <= waiting["duration"].to_numpy() + 7
+    )
+    dropped = later["cause"].isna().to_numpy() & (
+        later["end"].to_numpy() < cut + pd.Timedelta(days=7)
+    )
+    # Those that waited the longest wait seen have no prediction (NaN).
+    known = ~dropped & np.isfinite(pred["answer_within"].to_numpy())
+    assert known.sum() > 3000 and (~dropped & ~known).sum() < 10
+    p = pred["answer_within"].to_numpy()[known]
+    se = np.sqrt((p * (1 - p)).sum()) / len(p)
+    assert abs(p.mean() - answered[known].mean()) < 3 * se
