@@ -104,8 +104,9 @@ def report(
     k = check_min_group(min_group)
     if command is None:
         command = _python_call(source, mapping, attributes, by_columns, clocks, out, formats, k)
-    # reading, episodes, headline, clocks, outcome mix, breakdowns, HTML, PDF
-    total = 5 + len(chosen_clocks) + len(by_columns) + int("pdf" in chosen_formats)
+    # reading, episodes, headline, clocks, outcome mix, breakdowns, regression, HTML, PDF
+    total = 5 + len(chosen_clocks) + len(by_columns) + int(bool(by_columns))
+    total += int("pdf" in chosen_formats)
     with _progress(total, progress) as step:
         step("reading the log")
         log, found = _read(source, mapping, attributes, encoding, as_of)

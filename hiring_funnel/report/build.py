@@ -40,6 +40,7 @@ from hiring_funnel.report import _format as f
 from hiring_funnel.report.breakdowns import breakdown_section
 from hiring_funnel.report.figures import svg_data_url
 from hiring_funnel.report.quality import privacy_section, quality_section
+from hiring_funnel.report.regression import regression_section
 from hiring_funnel.schema import EventLog
 
 #: Days of silence the headline speaks about.
@@ -112,6 +113,15 @@ def build_context(
             context["breakdowns"].append(
                 breakdown_section(log, column, list(made.values()), min_group=min_group)
             )
+        if by:
+            step("regression models")
+        context["regression"] = regression_section(
+            made.get("first_response"),
+            list(by),
+            context["breakdowns"],
+            min_group=min_group,
+            attributes=[str(c) for c in log.attributes.columns if c != "application_id"],
+        )
         context["quality"] = quality_section(log, {n: c.episodes for n, c in made.items()})
         context["privacy"] = privacy_section(
             min_group,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,9 +60,40 @@ def svg_data_url(draw: Callable[[Axes], object], *, height: float = 3.4) -> str:
         fig = Figure(figsize=(WIDTH, height))
         ax = fig.add_subplot()
         draw(ax)
-        buffer = io.BytesIO()
-        # bbox_inches="tight" keeps the number-at-risk rows and outside legends in the picture.
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return _url(fig)
+
+
+def svg_panels_url(
+    draws: Sequence[Callable[[Axes], object]], *, height: float = 3.4, width: float = WIDTH
+) -> str:
+    """Panels side by side sharing the vertical axis (tick labels on the first only), as a URL.
+
+    ``width`` is the width of the panels; labels drawn left of the first one
+    widen the picture (``bbox_inches="tight"``), so pass less than
+    :data:`WIDTH` when they are long.
+
+    Examples
+    --------
+    >>> url = svg_panels_url([lambda ax: ax.plot([0, 1]), lambda ax: ax.plot([1, 0])])
+    >>> url.startswith("data:image/svg+xml;base64,")
+    True
+    """
+    with _style():
+        fig = Figure(figsize=(width, height))
+        axes = fig.subplots(
+            1, len(draws), sharey=True, squeeze=False, gridspec_kw={"wspace": 0.15}
+        )[0]
+        for ax, draw in zip(axes, draws, strict=True):
+            draw(ax)
+        for ax in axes[1:]:
+            ax.tick_params(axis="y", labelleft=False)
+        return _url(fig)
+
+
+def _url(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    # bbox_inches="tight" keeps the number-at-risk rows and outside legends in the picture.
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"data:image/svg+xml;base64,{encoded}"
 
