@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.clocks import _durations, utc_ns
+from hiring_funnel.clocks import UNITS, _durations, _first_of_run, utc_ns
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression.cox import CoxResult, cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, require_columns
@@ -29,15 +29,8 @@ from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, requ
 __all__ = ["FOLLOW_UP_COLUMNS", "FollowUpResult", "follow_up_effect", "split_at_follow_ups"]
 
 #: Fixed columns of :attr:`FollowUpResult.table`, one row per model.
-FOLLOW_UP_COLUMNS: tuple[str, ...] = (
-    "model",
-    "hazard_ratio",
-    "ci_lower",
-    "ci_upper",
-    "coef",
-    "se",
-    "z",
-    "p_value",
+FOLLOW_UP_COLUMNS: tuple[str, ...] = tuple(
+    "model hazard_ratio ci_lower ci_upper coef se z p_value".split()
 )
 CONVENTION = (
     "a follow-up sent on day f of a wait counts from day f + 1 on (R's (start, stop] "
@@ -211,7 +204,10 @@ def follow_up_effect(
     The naive hazard ratio is biased downwards: a candidate can only follow
     up while still waiting, so the "ever followed up" group has necessarily
     waited at least until the nudge. The time-varying fit uses the
-    convention of :func:`split_at_follow_ups`.
+    convention of :func:`split_at_follow_ups`. A nudge that acts at once
+    (not from the next day) is thereby attenuated a little: by about 0.02 on
+    a log hazard ratio of 0.47 with waits of 20 days on average (the
+    simulation in ``tests/test_follow_ups.py``).
 
     Examples
     --------
@@ -264,14 +260,10 @@ def follow_up_effect(
         ["ever_followed_up", *covs],
         conf_level=conf_level,
     )
-    rows = []
-    for model, fit, term in (
-        ("time-varying", tv, "followed_up"),
-        ("naive (ever followed up)", naive, "ever_followed_up"),
-    ):
-        row = fit.table.loc[fit.table["term"] == term].iloc[0]
-        rows.append([model, *(float(row[c]) for c in FOLLOW_UP_COLUMNS[1:])])
-    table = pd.DataFrame(rows, columns=list(FOLLOW_UP_COLUMNS))
+    # Each fit's first row is the follow-up term: it is the first covariate.
+    table = pd.concat([tv.table.iloc[:1], naive.table.iloc[:1]], ignore_index=True)
+    table.insert(0, "model", ["time-varying", "naive (ever followed up)"])
+    table = table[list(FOLLOW_UP_COLUMNS)]
     if not np.isfinite(table.iloc[:, 1:].to_numpy(dtype=float)).all():
         raise HiringFunnelError(
             f"the follow-up hazard ratio of {cause!r} is not finite", hint="check the data"
@@ -357,15 +349,12 @@ def _follow_up_days(
     check_events(frame)
     require_columns(episodes, "episodes", _EPISODE_COLUMNS, _HINT)
     check_episodes(episodes)
-    for name in ("followed_up", "follow_ups"):
-        if name in episodes.columns:
-            raise HiringFunnelError(
-                "clashes with the column split_at_follow_ups adds",
-                column=name,
-                hint="rename or drop it",
-            )
-    unit = episodes.attrs.get("unit", "days")
-    holidays = episodes.attrs.get("holidays")
+    clash = [c for c in ("followed_up", "follow_ups") if c in episodes.columns]
+    if clash:
+        raise HiringFunnelError("clashes with a column split_at_follow_ups adds", column=clash[0])
+    unit, holidays = episodes.attrs.get("unit", "days"), episodes.attrs.get("holidays")
+    if unit not in UNITS:
+        raise HiringFunnelError(f"episodes in {unit!r}: follow-up days need one of {UNITS}")
     origin, end = (_utc(episodes, col) for col in ("origin", "end"))
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     counted = _durations(origin, end, unit, holidays)
@@ -410,24 +399,13 @@ def _follow_up_days(
     return row, _durations(origin[row], ts, unit, holidays), unit
 
 
-def _first_of_run(codes: np.ndarray) -> np.ndarray:
-    """Mask of the first element of each run of equal values."""
-    mask = np.ones(codes.size, dtype=bool)
-    mask[1:] = codes[1:] != codes[:-1]
-    return mask
-
-
 def _utc(episodes: pd.DataFrame, col: str) -> np.ndarray:
     values = episodes[col]
     if not isinstance(values.dtype, pd.DatetimeTZDtype):
         raise HiringFunnelError(
             f"must be a timezone-aware datetime, not {values.dtype}", column=col, hint=_HINT
         )
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise HiringFunnelError(
-            f"{int(missing.sum())} missing value(s), first in row {int(np.flatnonzero(missing)[0])}",
-            column=col,
-            hint=_HINT,
-        )
+    missing = np.flatnonzero(values.isna().to_numpy())
+    if missing.size:
+        raise HiringFunnelError(f"missing value in row {int(missing[0])}", column=col, hint=_HINT)
     return utc_ns(values)
