@@ -20,6 +20,16 @@ from hiring_funnel.funnel import quarantine_reasons, stage_counts
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
+from hiring_funnel.regression import (
+    cause_specific_cox,
+    fine_gray,
+    follow_up_effect,
+    ghosting_model,
+    parametric_models,
+    pending_model,
+    plot_forest,
+    predict_pending,
+)
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
 from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
 from hiring_funnel.summary import summarise
@@ -36,9 +46,17 @@ __all__ = [
     "__version__",
     "after_rejection",
     "applications_until_offer",
+    "cause_specific_cox",
     "episodes",
+    "fine_gray",
+    "follow_up_effect",
+    "ghosting_model",
     "life_table",
     "load_mapping",
+    "parametric_models",
+    "pending_model",
+    "plot_forest",
+    "predict_pending",
     "quarantine_reasons",
     "read_events",
     "simulate",

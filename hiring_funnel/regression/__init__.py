@@ -1,5 +1,5 @@
 """Regression models of the waiting time: cause-specific Cox, Fine-Gray, cure, AFT models,
-and the effect of a follow-up as a time-varying covariate."""
+the effect of a follow-up as a time-varying covariate, and predictions for pending applications."""
 
 from hiring_funnel.regression.aft import AFT_COEFFICIENT_COLUMNS, AFTComparison, parametric_models
 from hiring_funnel.regression.cox import COX_COLUMNS, CoxResult, cause_specific_cox
@@ -12,6 +12,14 @@ from hiring_funnel.regression.follow_ups import (
     split_at_follow_ups,
 )
 from hiring_funnel.regression.forest import plot_forest
+from hiring_funnel.regression.pending import (
+    PREDICTION_COLUMNS,
+    QUANTITIES,
+    PendingModel,
+    PendingPrediction,
+    pending_model,
+    predict_pending,
+)
 
 __all__ = [
     "AFT_COEFFICIENT_COLUMNS",
@@ -23,11 +31,17 @@ __all__ = [
     "FineGrayResult",
     "FollowUpResult",
     "GhostingResult",
+    "PREDICTION_COLUMNS",
+    "PendingModel",
+    "PendingPrediction",
+    "QUANTITIES",
     "cause_specific_cox",
     "fine_gray",
     "follow_up_effect",
     "ghosting_model",
     "parametric_models",
+    "pending_model",
     "plot_forest",
+    "predict_pending",
     "split_at_follow_ups",
 ]
