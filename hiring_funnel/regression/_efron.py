@@ -160,7 +160,8 @@ class _Likelihood:
         s2 = np.concatenate([np.cumsum(g2[rev], axis=0)[rev], np.zeros((1, p, p))])
         return s0, s1, s2
 
-    def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def _sums(self, beta: np.ndarray) -> tuple:
+        """eta, the shift, risks of rows and entries, and risk-set sums S0, S1, S2 at event times."""
         eta = self.x @ beta
         shift = float(eta.max()) if eta.size else 0.0
         if self.has_entry:
@@ -173,12 +174,17 @@ class _Likelihood:
         s0, s1, s2 = self._suffix(self.inv, n_t, self.w * r, self.x)
         ev = self.event_t
         s0, s1, s2 = s0[ev], s1[ev], s2[ev]
+        er = None
         if self.has_entry:
             er = np.exp(eeta - shift)
             e0, e1, e2 = self._suffix(self.einv, self.etimes.size, self.ew * er, self.ex)
             s0 = s0 - e0[self.eidx]
             s1 = s1 - e1[self.eidx]
             s2 = s2 - e2[self.eidx]
+        return eta, shift, r, er, s0, s1, s2
+
+    def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        eta, shift, r, _, s0, s1, s2 = self._sums(beta)
         deaths = self.deaths
         if self.efron:
             a0, a1, a2 = self._suffix_tied(r)
@@ -218,6 +224,55 @@ class _Likelihood:
         ).sum(axis=0)
         return loglik, score, info
 
+    def residuals(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Score residuals of one member of each row: if it had the event, if censored; entries.
+
+        Therneau & Grambsch (2000, section 3.7.2) with Efron's weights: at an
+        event time with D tied events, step l has denominator den_l = S0 -
+        f_l A0 (f_l = l / D), mean xbar_l = (S1 - f_l A1) / den_l and hazard
+        h_l = 1 / den_l; a member at risk there takes r (x - xbar_l) h_l at
+        weight 1, or 1 - f_l if it is one of the tied events, which also adds
+        x - mean_l xbar_l. A late entry gives back the terms of the event
+        times before it. Breslow is the case f_l = 0. These sum to the score
+        (0 at the estimate); summed within clusters they give the robust
+        variance of Lin & Wei (1989), R's ``coxph(..., cluster = )``.
+        """
+        _, _, r, er, s0, s1, _ = self._sums(beta)
+        p = self.x.shape[1]
+        counts = np.rint(self.deaths).astype(np.int64)
+        which = np.repeat(np.arange(counts.size), counts)
+        starts = np.cumsum(counts) - counts
+        if self.efron:
+            a0, a1, _ = self._suffix_tied(r)
+            f = self.f
+        else:
+            a0, a1, f = np.zeros_like(s0), np.zeros_like(s1), np.zeros(which.size)
+        den = s0[which] - f * a0[which]
+        h = 1.0 / den
+        xbar = (s1[which] - f[:, None] * a1[which]) / den[:, None]
+        step_h = np.add.reduceat(h, starts)
+        step_g = np.add.reduceat(h[:, None] * xbar, starts, axis=0)
+        tied_h = np.add.reduceat(f * h, starts)
+        tied_g = np.add.reduceat((f * h)[:, None] * xbar, starts, axis=0)
+        mean_xbar = np.add.reduceat(xbar, starts, axis=0) / counts[:, None]
+        cum_h = np.concatenate([[0.0], np.cumsum(step_h)])
+        cum_g = np.vstack([np.zeros((1, p)), np.cumsum(step_g, axis=0)])
+        event_times = self.times[self.event_t]
+        seen = np.searchsorted(event_times, self.times[self.inv], side="right")
+        censored = -r[:, None] * (self.x * cum_h[seen][:, None] - cum_g[seen])
+        event = censored.copy()
+        own = np.flatnonzero(self.d > 0)
+        j = seen[own] - 1  # the row's own event time
+        event[own] += (self.x[own] - mean_xbar[j]) + r[own, None] * (
+            self.x[own] * tied_h[j][:, None] - tied_g[j]
+        )
+        if not self.has_entry:
+            return event, censored, None
+        assert er is not None
+        before = np.searchsorted(event_times, self.etimes[self.einv], side="left")
+        entry = er[:, None] * (self.ex * cum_h[before][:, None] - cum_g[before])
+        return event, censored, entry
+
     def hazard(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Event times and baseline hazard increments at x = 0, for coefficients ``beta``."""
         if self._last is None or not np.array_equal(self._last[0], beta):
@@ -242,3 +297,40 @@ class _Likelihood:
                 )
         ev = self.event_t
         return a0[ev], a1[ev], a2[ev]
+
+
+def cluster_meat(
+    x: np.ndarray,
+    time: np.ndarray,
+    w: np.ndarray,
+    d: np.ndarray,
+    beta: np.ndarray,
+    *,
+    row_of: np.ndarray,
+    is_event: np.ndarray,
+    cluster: np.ndarray,
+    n_clusters: int,
+    entry_x: np.ndarray | None = None,
+    entry_time: np.ndarray | None = None,
+    entry_w: np.ndarray | None = None,
+    entry_of: np.ndarray | None = None,
+    late: np.ndarray | None = None,
+    ties: str = "efron",
+) -> np.ndarray:
+    """Sum over clusters of U_c U_c', U_c the summed score residuals of the cluster's episodes.
+
+    ``row_of[i]`` is the row (aggregated cell) episode i exits in; ``late``
+    lists the episodes that enter late and ``entry_of`` their entry rows.
+    The robust covariance is I^-1 (this) I^-1.
+    """
+    like = _Likelihood(x, time, w, d, entry_x, entry_time, entry_w, ties)
+    event, censored, entry = like.residuals(beta)
+    p = x.shape[1]
+    u = np.empty((n_clusters, p))
+    for j in range(p):
+        # One column at a time keeps memory at one float per episode.
+        values = np.where(is_event, event[row_of, j], censored[row_of, j])
+        if entry is not None and late is not None and entry_of is not None:
+            values[late] += entry[entry_of, j]
+        u[:, j] = np.bincount(cluster, weights=values, minlength=n_clusters)
+    return u.T @ u

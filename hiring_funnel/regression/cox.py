@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression import _efron
+from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["COX_COLUMNS", "CoxResult", "cause_specific_cox"]
@@ -40,7 +41,6 @@ COX_COLUMNS: tuple[str, ...] = (
 #: Fewer events per parameter than this gets a note (Peduzzi et al. 1995).
 EVENTS_PER_PARAMETER = 10
 _RESERVED = {"duration", "entry", "cause"}
-_MAX_CELLS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,6 @@ class CoxResult:
         )
 
 
-@dataclass
-class _Covariate:
-    name: str
-    numeric: bool
-    codes: np.ndarray  # level codes, or the values of a numeric covariate
-    levels: list[str]
-    reference: int = 0
-
-
 def cause_specific_cox(
     episodes: pd.DataFrame,
     cause: str,
@@ -116,6 +107,7 @@ def cause_specific_cox(
     *,
     ties: str = "efron",
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> CoxResult:
     """Fit a Cox model of the hazard of one cause; other causes are censored.
 
@@ -135,6 +127,12 @@ def cause_specific_cox(
         How tied event times are handled.
     conf_level : float
         Level of the Wald intervals of the hazard ratios.
+    cluster : str, optional
+        A column grouping correlated episodes, typically ``"candidate_id"``
+        (one person's applications share that person's strength as a
+        candidate). The standard errors are then the robust sandwich ones of
+        Lin & Wei (1989), as R's ``coxph(..., cluster = )``; without it they
+        assume independent episodes.
 
     Returns
     -------
@@ -184,6 +182,7 @@ def cause_specific_cox(
             column="cause",
             hint="pick a cause with events, or check the clock",
         )
+    clusters = _clusters(episodes, cluster)
     parsed = [_covariate(episodes, name) for name in covs]
     _check_events_per_level(parsed, is_event, cause)
     _check_duplicates(parsed)
@@ -205,12 +204,12 @@ def cause_specific_cox(
     entry = episodes["entry"].to_numpy(dtype=np.float64)
     names = _parameter_names(parsed)
     if all(not c.numeric for c in parsed):
-        data = _aggregate(parsed, duration, entry, is_event)
+        data = _aggregate(parsed, duration, entry, is_event, clusters is not None)
         method = "aggregated"
     else:
         data = _rows(parsed, duration, entry, is_event)
         method = "rows"
-    x, time, w, d, ex, et, ew = data
+    x, time, w, d, ex, et, ew, row_of, entry_of = data
     _check_rank(parsed, names, x, w)
     # Centring changes neither coefficients nor their covariance; it keeps
     # exp(x'b) well scaled for numeric covariates far from zero.
@@ -226,7 +225,28 @@ def cause_specific_cox(
         ties=ties,
     )
     _check_fit(result, names, cause)
-    se = np.sqrt(np.diag(result.covariance))
+    cov = result.covariance
+    if clusters is not None:
+        codes, n_clusters = clusters
+        meat = _efron.cluster_meat(
+            x - centre,
+            time,
+            w,
+            d,
+            result.coef,
+            row_of=row_of,
+            is_event=is_event,
+            cluster=codes,
+            n_clusters=n_clusters,
+            entry_x=None if ex is None else ex - centre,
+            entry_time=et,
+            entry_w=ew,
+            entry_of=entry_of,
+            late=np.flatnonzero(entry > 0),
+            ties=ties,
+        )
+        cov = cov @ meat @ cov
+    se = np.sqrt(np.diag(cov))
     z_crit = NormalDist().inv_cdf(0.5 + conf_level / 2)
     z = result.coef / se
     # ndtr keeps p-values below 1e-16 that 1 - cdf(|z|) would round to 0.
@@ -246,7 +266,7 @@ def cause_specific_cox(
         columns=list(COX_COLUMNS),
     )
     labels = [t if lev is None else f"{t}={lev}" for t, lev in names]
-    covariance = pd.DataFrame(result.covariance, index=labels, columns=labels)
+    covariance = pd.DataFrame(cov, index=labels, columns=labels)
     other = [str(c) for c in episodes["cause"].cat.categories if c != cause]
     meta: dict[str, Any] = {
         "cause": cause,
@@ -255,6 +275,9 @@ def cause_specific_cox(
         "coding": "treatment, against the most frequent level",
         "ties": ties,
         "conf_level": conf_level,
+        "variance": "model-based (independent episodes)"
+        if clusters is None
+        else f"robust, clustered on {cluster!r} ({clusters[1]:,} clusters; Lin & Wei 1989)",
         "n": len(episodes),
         "events": n_events,
         "censored_causes": other,
@@ -298,6 +321,24 @@ def _check_arguments(
         raise HiringFunnelError(f"unknown ties {ties!r}", hint="use 'efron' or 'breslow'")
     if not 0 < conf_level < 1:
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level!r}")
+
+
+def _clusters(episodes: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, int] | None:
+    if cluster is None:
+        return None
+    if cluster not in episodes.columns:
+        raise HiringFunnelError(
+            "no such column to cluster on", column=cluster, hint="use e.g. 'candidate_id'"
+        )
+    codes, uniques = pd.factorize(episodes[cluster])
+    if (codes < 0).any():
+        first = int(np.flatnonzero(codes < 0)[0])
+        raise HiringFunnelError(
+            f"missing cluster value(s), first in row {first}",
+            column=cluster,
+            hint="every episode needs a cluster (the candidate, or the application itself)",
+        )
+    return codes.astype(np.int64), len(uniques)
 
 
 def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
@@ -389,88 +430,6 @@ def _parameter_names(parsed: list[_Covariate]) -> list[tuple[str, str | None]]:
         else:
             names += [(c.name, lev) for i, lev in enumerate(c.levels) if i != c.reference]
     return names
-
-
-def _design(parsed: list[_Covariate], codes: list[np.ndarray]) -> np.ndarray:
-    cols = []
-    for c, v in zip(parsed, codes, strict=True):
-        if c.numeric:
-            cols.append(np.asarray(v, dtype=np.float64))
-        else:
-            cols += [(v == i).astype(np.float64) for i in range(len(c.levels)) if i != c.reference]
-    return np.column_stack(cols)
-
-
-def _codes_of_times(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and the distinct values; whole days skip the sort of np.unique."""
-    if values.size and values.max() < 10_000_000 and np.array_equal(values, np.floor(values)):
-        codes = values.astype(np.int64)
-        present = np.flatnonzero(np.bincount(codes))
-        remap = np.zeros(int(codes.max()) + 1, dtype=np.int64)
-        remap[present] = np.arange(present.size)
-        return remap[codes], present.astype(np.float64)
-    uniq, inv = np.unique(values, return_inverse=True)
-    return inv.astype(np.int64), uniq
-
-
-def _cell_counts(cell: np.ndarray, n_cells: int, weights: np.ndarray | None) -> tuple:
-    """Distinct cells with their counts (and summed weights)."""
-    if n_cells <= _MAX_CELLS:
-        count = np.bincount(cell, minlength=n_cells)
-        keep = np.flatnonzero(count)
-        summed = None if weights is None else np.bincount(cell, weights, n_cells)[keep]
-        return keep, count[keep], summed
-    keep, inv, count = np.unique(cell, return_inverse=True, return_counts=True)
-    summed = None if weights is None else np.bincount(inv, weights, keep.size)
-    return keep, count, summed
-
-
-def _aggregate(
-    parsed: list[_Covariate], duration: np.ndarray, entry: np.ndarray, is_event: np.ndarray
-) -> tuple:
-    """Counts by (exit time, pattern) and late entries by (entry time, pattern)."""
-    sizes = [len(c.levels) for c in parsed]
-    pattern = np.zeros(duration.size, dtype=np.int64)
-    for c, k in zip(parsed, sizes, strict=True):
-        pattern = pattern * k + c.codes
-    n_patterns = int(np.prod(sizes, dtype=np.float64))
-    if n_patterns > _MAX_CELLS:
-        uniq, pattern = np.unique(pattern, return_inverse=True)
-        n_patterns = uniq.size
-        decode_from = uniq
-    else:
-        decode_from = None
-    tcode, times = _codes_of_times(duration)
-    keep, w, d = _cell_counts(tcode * n_patterns + pattern, times.size * n_patterns, is_event)
-    x = _design(parsed, _decode(keep % n_patterns, sizes, decode_from))
-    time = times[keep // n_patterns]
-    late = np.flatnonzero(entry > 0)
-    if late.size == 0:
-        return x, time, w.astype(float), d, None, None, None
-    ecode, etimes = _codes_of_times(entry[late])
-    ekeep, ew, _ = _cell_counts(ecode * n_patterns + pattern[late], etimes.size * n_patterns, None)
-    ex = _design(parsed, _decode(ekeep % n_patterns, sizes, decode_from))
-    return x, time, w.astype(float), d, ex, etimes[ekeep // n_patterns], ew.astype(float)
-
-
-def _decode(pattern: np.ndarray, sizes: list[int], uniq: np.ndarray | None) -> list[np.ndarray]:
-    code = pattern if uniq is None else uniq[pattern]
-    out = []
-    for k in reversed(sizes):
-        out.append(code % k)
-        code = code // k
-    return out[::-1]
-
-
-def _rows(
-    parsed: list[_Covariate], duration: np.ndarray, entry: np.ndarray, is_event: np.ndarray
-) -> tuple:
-    x = _design(parsed, [c.codes for c in parsed])
-    w = np.ones(duration.size)
-    late = np.flatnonzero(entry > 0)
-    if late.size == 0:
-        return x, duration, w, is_event.astype(float), None, None, None
-    return x, duration, w, is_event.astype(float), x[late], entry[late], w[late]
 
 
 def _check_rank(
