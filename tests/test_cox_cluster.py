@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from reference.fixtures import BY, episodes
 
 import hiring_funnel as hf
 from hiring_funnel.regression import cause_specific_cox
 from hiring_funnel.schema import HiringFunnelError
-from reference.fixtures import BY, episodes
 
 FITS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "reference" / "cluster_reference.json").read_text()

@@ -202,6 +202,13 @@ def test_simulator_follow_ups_have_no_effect() -> None:
     assert table.loc["time-varying", "ci_lower"] < 1 < table.loc["time-varying", "ci_upper"]
     assert table.loc["naive (ever followed up)", "z"] < -10
     assert table.loc["naive (ever followed up)", "hazard_ratio"] < 0.5
+    # Clustered on candidates (who share a quality effect), the same
+    # coefficients with robust standard errors; the null still holds.
+    robust = follow_up_effect(eps, sim.events, "positive", ["role_level"], cluster="candidate_id")
+    rt = robust.table.set_index("model")
+    np.testing.assert_allclose(rt["coef"], table["coef"], rtol=1e-12)
+    assert "clustered on 'candidate_id'" in robust.cox.meta["variance"]
+    assert rt.loc["time-varying", "ci_lower"] < 1 < rt.loc["time-varying", "ci_upper"]
 
 
 def test_pieces_keep_days_at_risk_and_events() -> None:

@@ -169,6 +169,7 @@ def follow_up_effect(
     covariates: str | Sequence[str] = (),
     *,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> FollowUpResult:
     """Hazard ratio of a cause after a follow-up, as a time-varying Cox covariate.
 
@@ -185,6 +186,10 @@ def follow_up_effect(
         (:func:`hiring_funnel.regression.cause_specific_cox` codes them).
     conf_level : float
         Level of the Wald intervals.
+    cluster : str, optional
+        A column of ``episodes`` (``"candidate_id"``) for robust standard
+        errors clustered on it, as in :func:`cause_specific_cox`; the pieces
+        of one wait always stay in its cluster.
 
     Returns
     -------
@@ -253,12 +258,14 @@ def follow_up_effect(
         cause,
         ["followed_up", *covs],
         conf_level=conf_level,
+        cluster=cluster,
     )
     naive = cause_specific_cox(
         episodes.assign(ever_followed_up=info["ever"].astype(np.int8)),
         cause,
         ["ever_followed_up", *covs],
         conf_level=conf_level,
+        cluster=cluster,
     )
     # Each fit's first row is the follow-up term: it is the first covariate.
     table = pd.concat([tv.table.iloc[:1], naive.table.iloc[:1]], ignore_index=True)
