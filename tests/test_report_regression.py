@@ -128,8 +128,8 @@ def test_sample_hazard_ratios_are_those_of_the_model(sample: dict[str, Any]) -> 
     assert hidden_levels(sample["context"]) == {"industry": set(), "company_size": set()}
     ep = fitted_episodes(sample["log"], BY, {})
     assert len(ep) == 5000
-    positive = cause_specific_cox(ep, "positive", BY)
-    rejection = cause_specific_cox(ep, "rejection", BY).table
+    positive = cause_specific_cox(ep, "positive", BY, cluster="candidate_id")
+    rejection = cause_specific_cox(ep, "rejection", BY, cluster="candidate_id").table
     reference = positive.meta["reference"]
     assert reference == {"industry": "software", "company_size": "5000+"}  # the most frequent
     cox_rows = [r for r in table_rows(section(sample["html"])) if len(r) == 7]
@@ -139,14 +139,15 @@ def test_sample_hazard_ratios_are_those_of_the_model(sample: dict[str, Any]) -> 
     ):
         assert cells[:3] == [pos.term, pos.level, reference[pos.term]]
         assert cells[3] == hr_cell(pos) and cells[5] == hr_cell(rej)
-    # Pinned too, so that a change of the model shows here as well (the fit above, 2 decimals).
+    # Pinned too, so that a change of the model shows here as well (the fit above, clustered
+    # on candidates, at the report's rounding).
     assert cox_rows[5][:6] == [
         "company_size",
         "1-50",
         "5000+",
         "1.31 1.09 to 1.56",
-        "p = 0.003",
-        "1.80 1.59 to 2.04",
+        "p = 0.0036",
+        "1.80 1.58 to 2.05",
     ]
 
 
@@ -154,7 +155,7 @@ def test_sample_sentences_come_from_the_fit(sample: dict[str, Any]) -> None:
     ep = fitted_episodes(sample["log"], BY, {})
     text = text_of(section(sample["html"]))
     for cause, words in (("positive", "a positive answer"), ("rejection", "a rejection")):
-        table = cause_specific_cox(ep, cause, BY).table
+        table = cause_specific_cox(ep, cause, BY, cluster="candidate_id").table
         clear = table[table["p_value"] < 0.05]
         top = clear.loc[np.log(clear["hazard_ratio"]).abs().idxmax()]
         other = "industry" if top.term == "company_size" else "company_size"
@@ -280,7 +281,7 @@ def test_the_section_fits_only_published_levels(small_segments: dict[str, Any]) 
         "because a level of theirs is not published in this report (see Privacy)."
     ) in text
     assert complement not in [r[1] for r in table_rows(section(small_segments["html"]))]
-    table = cause_specific_cox(left, "positive", BY).table
+    table = cause_specific_cox(left, "positive", BY, cluster="candidate_id").table
     cells = [r for r in table_rows(section(small_segments["html"])) if len(r) == 7]
     assert [c[3] for c in cells] == [hr_cell(r) for r in table.itertuples()]
 
@@ -314,7 +315,7 @@ def test_a_model_that_cannot_be_fitted_is_a_note(tmp_path: Path) -> None:
         "has no 'positive' events"
     ) in text
     # The other model is still fitted and shown, "silent" included.
-    rejection = cause_specific_cox(fitted, "rejection", BY).table
+    rejection = cause_specific_cox(fitted, "rejection", BY, cluster="candidate_id").table
     cells = {(r[0], r[1]): r for r in table_rows(section(html)) if len(r) == 5}
     silent = rejection[rejection["level"] == "silent"].iloc[0]
     assert cells[("industry", "silent")][3] == hr_cell(silent)

@@ -211,7 +211,9 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
     for cause in CAUSES[CLOCK]:
         words = f.CAUSE_WORDS.get(cause, cause)
         try:
-            fit = cause_specific_cox(fitted, cause, covariates, ties="efron")
+            fit = cause_specific_cox(
+                fitted, cause, covariates, ties="efron", cluster="candidate_id"
+            )
         except HiringFunnelError as exc:
             out["errors"].append(
                 f"The model of {words} could not be fitted: {_redact(str(exc), cutoff)}."
