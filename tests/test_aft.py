@@ -207,3 +207,31 @@ def test_reference_is_the_most_frequent_level() -> None:
     fit = parametric_models(ep, "team", distributions=["weibull"])
     assert fit.meta["reference"] == {"team": "z"}
     assert fit.coefficients["level"].tolist() == ["a"]
+
+
+def test_failures_real_data_causes_are_named() -> None:
+    # Issue 6, item 7: separation, a duplicated column, too few events.
+    ep = simulate("weibull", n=400)
+    ep["team"] = np.where(ep["size"] == "big", "north", "south")  # size under another name
+    with pytest.raises(HiringFunnelError, match="duplicates covariate 'size'") as info:
+        parametric_models(ep, ["size", "team"])
+    assert info.value.column == "team"
+    ep["tier"] = np.where(np.arange(len(ep)) < 30, "rare", "usual")
+    ep.loc[ep["tier"] == "rare", "cause"] = None  # no answer at all in the rare tier
+    with pytest.raises(HiringFunnelError, match="level 'rare' has no 'answer' events") as info:
+        parametric_models(ep, "tier")
+    assert info.value.column == "tier"
+    few = simulate("weibull", n=60)
+    few["cause"] = pd.Categorical(
+        np.where(np.arange(60) < 15, "offer", None), categories=["offer", "rejection"]
+    )
+    few["band"] = np.array(["a", "b", "c"])[np.arange(60) % 3]
+    fit = parametric_models(few, ["size", "band"], distributions=["weibull"])
+    assert any("only 5.0 answers per parameter" in n for n in fit.meta["notes"])
+    assert "only 5.0 answers per parameter" in fit._repr_html_()
+    one = few.assign(
+        cause=pd.Categorical(["offer"] + [None] * 59, categories=["offer"]),
+        y=np.random.default_rng(3).normal(size=60),
+    )
+    with pytest.raises(HiringFunnelError, match="1 answers for 2 parameters: fewer events"):
+        parametric_models(one, ["x", "y"], distributions=["weibull"])

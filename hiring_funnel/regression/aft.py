@@ -22,7 +22,14 @@ import pandas as pd
 from scipy.special import ndtr
 
 from hiring_funnel.lifetable import check_episodes
-from hiring_funnel.regression.cox import _Covariate, _covariate, _parameter_names
+from hiring_funnel.regression._checks import check_rank, events_per_parameter
+from hiring_funnel.regression.cox import (
+    _check_duplicates,
+    _check_events_per_level,
+    _Covariate,
+    _covariate,
+    _parameter_names,
+)
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["AFT_COEFFICIENT_COLUMNS", "AFT_DISTRIBUTIONS", "AFTComparison", "parametric_models"]
@@ -194,9 +201,11 @@ class AFTComparison:
             if len(self.coefficients)
             else ""
         )
+        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
         return (
             f"<div><strong>Accelerated-failure-time models: time until {what}</strong>"
             f"<p>{'; '.join(f for f in facts if f)}</p>"
+            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
             + self.table.to_html(index=False, float_format=fmt, na_rep="")
             + coefs
             + "</div>"
@@ -240,9 +249,11 @@ def parametric_models(
     Raises
     ------
     HiringFunnelError
-        When there are no events, a covariate is missing, constant or has
-        missing values, a distribution is unknown, or a fit does not converge
-        (naming the distribution).
+        When there are no events, fewer events than parameters, a covariate
+        is missing, constant, duplicated or collinear or has missing values, a
+        level has no events (separation), a distribution is unknown, or a fit
+        does not converge (naming the distribution). Fewer than 10 events per
+        parameter adds a note to ``meta["notes"]``.
 
     Notes
     -----
@@ -279,7 +290,15 @@ def parametric_models(
             hint="pick a cause with events, or check the clock",
         )
     parsed = [_covariate(episodes, name) for name in covs]
+    _check_events_per_level(
+        parsed, is_event, cause or "answer", effect="its time ratio would be infinite"
+    )
+    _check_duplicates(parsed)
     names = _parameter_names(parsed)
+    notes: list[str] = []
+    if names:
+        counted = "answers" if cause is None else f"events of {cause!r}"
+        _, notes = events_per_parameter(n_events, len(names), counted)
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     data = pd.DataFrame({"T": duration + SHIFT, "E": is_event.astype(np.int64)})
     j = 0
@@ -292,6 +311,8 @@ def parametric_models(
                 if i != c.reference:
                     data[f"x{j}"] = (c.codes == i).astype(np.float64)
                     j += 1
+    if names:
+        check_rank(names, data[[f"x{i}" for i in range(len(names))]].to_numpy())
     z_crit = NormalDist().inv_cdf(0.5 + conf_level / 2)
     fits: dict[str, Any] = {}
     rows = []
@@ -341,6 +362,7 @@ def parametric_models(
         "best": best,
         "last_day": float(duration.max()),
         "means": {c.name: float(np.mean(c.codes)) for c in parsed if c.numeric},
+        "notes": notes,
     }
     return AFTComparison(
         table=table,

@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression import _efron
+from hiring_funnel.regression._checks import check_rank, events_per_parameter
 from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
 from hiring_funnel.schema import HiringFunnelError
 
@@ -38,8 +39,6 @@ COX_COLUMNS: tuple[str, ...] = (
     "z",
     "p_value",
 )
-#: Fewer events per parameter than this gets a note (Peduzzi et al. 1995).
-EVENTS_PER_PARAMETER = 10
 _RESERVED = {"duration", "entry", "cause"}
 
 
@@ -187,19 +186,7 @@ def cause_specific_cox(
     _check_events_per_level(parsed, is_event, cause)
     _check_duplicates(parsed)
     n_params = sum(1 if c.numeric else len(c.levels) - 1 for c in parsed)
-    epp = n_events / n_params
-    notes: list[str] = []
-    if epp < 1:
-        raise HiringFunnelError(
-            f"{n_events} event(s) of {cause!r} for {n_params} parameters: "
-            "fewer events than parameters",
-            hint="use fewer covariates or merge rare levels",
-        )
-    if epp < EVENTS_PER_PARAMETER:
-        notes.append(
-            f"only {epp:.1f} events of {cause!r} per parameter "
-            f"(fewer than {EVENTS_PER_PARAMETER}): estimates may be biased and intervals too narrow"
-        )
+    epp, notes = events_per_parameter(n_events, n_params, f"events of {cause!r}")
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     entry = episodes["entry"].to_numpy(dtype=np.float64)
     names = _parameter_names(parsed)
@@ -210,7 +197,7 @@ def cause_specific_cox(
         data = _rows(parsed, duration, entry, is_event)
         method = "rows"
     x, time, w, d, ex, et, ew, row_of, entry_of = data
-    _check_rank(parsed, names, x, w)
+    check_rank(names, x, w)
     # Centring changes neither coefficients nor their covariance; it keeps
     # exp(x'b) well scaled for numeric covariates far from zero.
     centre = (w @ x) / w.sum()
@@ -385,7 +372,12 @@ def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
     return _Covariate(name, False, codes.astype(np.int64), levels, int(np.argmax(counts)))
 
 
-def _check_events_per_level(parsed: list[_Covariate], is_event: np.ndarray, cause: str) -> None:
+def _check_events_per_level(
+    parsed: list[_Covariate],
+    is_event: np.ndarray,
+    cause: str,
+    effect: str = "its hazard ratio would be 0",
+) -> None:
     for c in parsed:
         if c.numeric:
             continue
@@ -394,7 +386,7 @@ def _check_events_per_level(parsed: list[_Covariate], is_event: np.ndarray, caus
         if empty.size:
             lev = c.levels[int(empty[0])]
             raise HiringFunnelError(
-                f"level {lev!r} has no {cause!r} events: its hazard ratio would be 0 "
+                f"level {lev!r} has no {cause!r} events: {effect} "
                 "(perfect separation, an infinite coefficient)",
                 column=c.name,
                 hint="merge it with another level, or drop those episodes",
@@ -430,25 +422,6 @@ def _parameter_names(parsed: list[_Covariate]) -> list[tuple[str, str | None]]:
         else:
             names += [(c.name, lev) for i, lev in enumerate(c.levels) if i != c.reference]
     return names
-
-
-def _check_rank(
-    parsed: list[_Covariate], names: list[tuple[str, str | None]], x: np.ndarray, w: np.ndarray
-) -> None:
-    """Name the first parameter that is a linear combination of the ones before it."""
-    centred = (x - (w @ x) / w.sum()) * np.sqrt(w)[:, None]
-    if np.linalg.matrix_rank(centred) == x.shape[1]:
-        return
-    for j in range(1, x.shape[1] + 1):
-        if np.linalg.matrix_rank(centred[:, :j]) < j:
-            term, level = names[j - 1]
-            what = f"level {level!r} of {term!r}" if level is not None else f"{term!r}"
-            raise HiringFunnelError(
-                f"{what} is determined by the covariates before it "
-                "(a duplicated or collinear column)",
-                column=term,
-                hint=f"drop {term!r} or merge its levels",
-            )
 
 
 def _check_fit(result: _efron.EfronFit, names: list[tuple[str, str | None]], cause: str) -> None:

@@ -1,0 +1,60 @@
+"""Checks every regression model runs: collinear columns and events per parameter.
+
+The messages name the covariate (and level), as issue 6 asks of every model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from hiring_funnel.schema import HiringFunnelError
+
+#: Fewer events per parameter than this gets a note (Peduzzi et al. 1996).
+EVENTS_PER_PARAMETER = 10
+
+
+def check_rank(
+    names: Sequence[tuple[str, str | None]], x: np.ndarray, w: np.ndarray | None = None
+) -> None:
+    """Name the first parameter that is a linear combination of the ones before it.
+
+    ``names`` are (covariate, level) per column of ``x`` (level None for a
+    numeric covariate); ``w`` are row weights (counts of aggregated rows).
+    """
+    w = np.ones(x.shape[0]) if w is None else w
+    centred = (x - (w @ x) / w.sum()) * np.sqrt(w)[:, None]
+    if np.linalg.matrix_rank(centred) == x.shape[1]:
+        return
+    for j in range(1, x.shape[1] + 1):
+        if np.linalg.matrix_rank(centred[:, :j]) < j:
+            term, level = names[j - 1]
+            what = f"level {level!r} of {term!r}" if level is not None else f"{term!r}"
+            raise HiringFunnelError(
+                f"{what} is determined by the covariates before it "
+                "(a duplicated or collinear column)",
+                column=term,
+                hint=f"drop {term!r} or merge its levels",
+            )
+
+
+def events_per_parameter(n_events: int, n_params: int, what: str) -> tuple[float, list[str]]:
+    """Events per parameter and the note it calls for; fewer events than parameters is an error.
+
+    >>> epp, notes = events_per_parameter(25, 5, "offers")
+    >>> print(notes[0])
+    only 5.0 offers per parameter (fewer than 10): estimates may be biased and intervals too narrow
+    """
+    epp = n_events / max(n_params, 1)
+    if epp < 1:
+        raise HiringFunnelError(
+            f"{n_events} {what} for {n_params} parameters: fewer events than parameters",
+            hint="use fewer covariates or merge rare levels",
+        )
+    if epp < EVENTS_PER_PARAMETER:
+        return epp, [
+            f"only {epp:.1f} {what} per parameter (fewer than {EVENTS_PER_PARAMETER}): "
+            "estimates may be biased and intervals too narrow"
+        ]
+    return epp, []
