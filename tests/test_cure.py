@@ -258,3 +258,22 @@ def test_numeric_covariate_enters_linearly_and_has_no_level_rows(default_log):
     res = ghosting_model(sub, ["x", "remote"])
     assert ((res.table["term"] == "x") & (res.table["level"] == "")).sum() == 2
     assert set(res.by_level["covariate"]) == {"(all)", "remote"}
+
+
+def test_duplicated_column_and_thin_model(default_log):
+    # Issue 6, item 7: a duplicated column is named; few episodes get a note.
+    _, ep = default_log
+    sub = ep.iloc[:3000].copy()
+    sub["src"] = sub["source"]
+    with pytest.raises(HiringFunnelError, match="collinear") as info:
+        ghosting_model(sub, ["source", "src"])
+    assert info.value.column == "src"
+    small = ep.iloc[:100].copy()
+    res = ghosting_model(small, ["source"])
+    rarer = int(min(small["cause"].notna().sum(), small["cause"].isna().sum()))
+    parameters = 2 * (small["source"].nunique() - 1)
+    assert rarer / parameters < 10
+    assert any(
+        "episodes of the rarer outcome (answered or not) per parameter" in n
+        for n in res.meta["notes"]
+    )

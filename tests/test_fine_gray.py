@@ -334,3 +334,20 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv[1:]))
+
+
+def test_duplicated_column_few_events_and_the_note() -> None:
+    # Issue 6, item 7: a duplicated column is named, and so is a thin model.
+    ep = _tiny().assign(referred=lambda d: 1 - d["referral"])
+    with pytest.raises(HiringFunnelError, match="column 'referred': 'referred' is determined by"):
+        fine_gray(ep, "offer", ["referral", "referred"])
+    fit = fine_gray(_tiny(), "offer", "referral")
+    assert fit.meta["notes"] == [
+        "only 4.0 events of 'offer' per parameter (fewer than 10): "
+        "estimates may be biased and intervals too narrow"
+    ]
+    assert "only 4.0 events" in fit._repr_html_()
+    rng = np.random.default_rng(0)
+    wide = _tiny().assign(**{f"v{i}": rng.normal(size=10) for i in range(5)})
+    with pytest.raises(HiringFunnelError, match="4 events of 'offer' for 5 parameters"):
+        fine_gray(wide, "offer", [f"v{i}" for i in range(5)])

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.regression._checks import events_per_parameter
 from hiring_funnel.regression._cure_likelihood import CureData, fit
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
@@ -173,6 +174,14 @@ def ghosting_model(
     duration = frame["duration"].to_numpy(dtype=float)
     notes = _follow_up_notes(duration, answered)
     terms, reference, pattern_codes, patterns = _design(frame, covariates, answered)
+    if len(terms) > 1:
+        # Both parts have a coefficient per term; the logistic part is limited
+        # by the rarer outcome, answered or not.
+        rarer = int(min(answered.sum(), (~answered).sum()))
+        _, thin = events_per_parameter(
+            rarer, 2 * (len(terms) - 1), "episodes of the rarer outcome (answered or not)"
+        )
+        notes += thin
 
     # Aggregate to (duration, answered, pattern) with counts as weights.
     key = pd.DataFrame({"d": duration, "a": answered, "p": pattern_codes})

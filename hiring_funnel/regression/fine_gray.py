@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.lifetable import check_episodes
+from hiring_funnel.regression._checks import check_rank, events_per_parameter
 from hiring_funnel.regression._fine_gray_core import (
     _MAX_ITER,
     _Data,
@@ -90,7 +91,8 @@ class FineGrayResult:
         ``censored``, ``conf_level``, ``converged``, ``iterations``,
         ``loglik`` and ``loglik_null`` (the log pseudo-likelihood at the
         estimate and at 0), ``reference_levels`` (covariate -> level),
-        ``variance`` and ``ties`` (the methods).
+        ``variance`` and ``ties`` (the methods), and ``notes`` (fewer than
+        10 events per parameter).
     """
 
     table: pd.DataFrame
@@ -120,6 +122,9 @@ class FineGrayResult:
             for k, v in m.get("reference_levels", {}).items()
         )
         refs_html = f"<p>Reference levels: {refs}</p>" if refs else ""
+        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
+        if notes:
+            refs_html += f"<p>Notes:</p><ul>{notes}</ul>"
         return (
             "<div><strong>Fine-Gray subdistribution hazards</strong>"
             f"<p>{'; '.join(facts)}</p>{refs_html}"
@@ -214,6 +219,8 @@ def fine_gray(
             column="cause",
         )
     _check_separation_by_level(x, status, terms, levels, references, cause)
+    check_rank(list(zip(terms, levels, strict=True)), x)
+    _, notes = events_per_parameter(n_events, len(terms), f"events of {cause!r}")
 
     time = episodes["duration"].to_numpy(dtype=np.float64)
     order = np.argsort(time, kind="stable")
@@ -281,6 +288,7 @@ def fine_gray(
         "reference_levels": references,
         "variance": "sandwich (Fine & Gray 1999, section 3), as cmprsk::crr",
         "ties": "Breslow",
+        "notes": notes,
     }
     return FineGrayResult(
         table=table,
