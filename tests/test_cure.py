@@ -277,3 +277,48 @@ def test_duplicated_column_and_thin_model(default_log):
         "episodes of the rarer outcome (answered or not) per parameter" in n
         for n in res.meta["notes"]
     )
+
+
+def test_clustered_covariance_is_the_sandwich_of_per_episode_scores(default_log):
+    # Each episode its own cluster: the meat must be sum_i s_i s_i' with s_i
+    # the analytic gradient of that one episode's log-likelihood.
+    from hiring_funnel.regression._cure_likelihood import loglik_and_grad
+
+    _, ep = default_log
+    sub = ep.iloc[:300].copy()
+    sub["own"] = np.arange(len(sub))
+    plain = ghosting_model(sub, ["remote"])
+    robust = ghosting_model(sub, ["remote"], cluster="own")
+    theta = plain.params.to_numpy()
+    flag = (sub["remote"].astype(str) != sorted(sub["remote"].astype(str).unique())[0]).to_numpy()
+    design = np.array([[1.0, 0.0], [1.0, 1.0]])
+    meat = np.zeros((len(theta), len(theta)))
+    for i in range(len(sub)):
+        one = CureData(
+            design=design,
+            pattern=np.array([int(flag[i])]),
+            duration=np.array([float(sub["duration"].iloc[i])]),
+            answered=np.array([bool(sub["cause"].notna().iloc[i])]),
+            weight=np.array([1.0]),
+            timing="lognormal",
+        )
+        _, g = loglik_and_grad(theta, one)
+        meat += np.outer(g, g)
+    cov = plain.cov.to_numpy()
+    np.testing.assert_allclose(robust.cov.to_numpy(), cov @ meat @ cov, rtol=1e-9)
+    assert robust.meta["variance"] == "robust sandwich, clustered on 'own'"
+
+
+def test_candidate_clusters_widen_the_ghosting_intervals_of_a_candidate_trait():
+    # Role level is the same on all of a candidate's applications, who share a
+    # quality effect in the simulator: its clustered standard errors are larger.
+    log = simulate(8000, seed=4, office_hours=False)
+    ep = episodes(log.events, "first_response", attributes=log.attributes, as_of=log.as_of)
+    plain = ghosting_model(ep, ["role_level"])
+    robust = ghosting_model(ep, ["role_level"], cluster="candidate_id")
+    role = [n for n in plain.params.index if n.startswith("ghosting:role_level")]
+    assert (
+        np.sqrt(np.diag(robust.cov.loc[role, role])) > np.sqrt(np.diag(plain.cov.loc[role, role]))
+    ).all()
+    with pytest.raises(HiringFunnelError, match="column 'nope': no such column to cluster on"):
+        ghosting_model(ep, ["role_level"], cluster="nope")

@@ -171,7 +171,7 @@ def test_sample_sentences_come_from_the_fit(sample: dict[str, Any]) -> None:
 
 def test_sample_ghosting_shares_are_those_of_the_model(sample: dict[str, Any]) -> None:
     ep = fitted_episodes(sample["log"], BY, {})
-    by_level = ghosting_model(ep, BY).by_level
+    by_level = ghosting_model(ep, BY, cluster="candidate_id").by_level
     rows = {(r[0], r[1]): r[2:] for r in table_rows(section(sample["html"])) if len(r) == 4}
     overall = [r for r in table_rows(section(sample["html"])) if len(r) == 3]
     assert len(rows) == len(by_level) - 1 == 10

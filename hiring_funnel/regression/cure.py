@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.regression._checks import events_per_parameter
-from hiring_funnel.regression._cure_likelihood import CureData, fit
+from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
     TABLE_COLUMNS,
@@ -67,8 +67,9 @@ class GhostingResult:
         ghosting share averaged over the episodes at that level (their other
         covariates as observed), with a delta-method interval; the row
         ``covariate="(all)"`` is the overall share. Numeric covariates have
-        no rows here. Standard errors treat episodes as independent: several
-        applications of one candidate are not, so they are too small then.
+        no rows here. Standard errors treat episodes as independent unless
+        ``cluster`` is given: several applications of one candidate are not
+        independent, so pass ``cluster="candidate_id"`` for such logs.
     params, cov : Series and DataFrame
         The parameter vector (``ghosting:``/``timing:`` prefixed names, on the
         answered-probability and log-time scales; ``log_sigma`` last) and its
@@ -118,6 +119,7 @@ def ghosting_model(
     *,
     timing: str = "lognormal",
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> GhostingResult:
     """Fit the share of applications never answered, and the answer time, on covariates.
 
@@ -140,6 +142,11 @@ def ghosting_model(
         The answer-time distribution among the answered.
     conf_level : float
         Level of the intervals.
+    cluster : str, optional
+        A column grouping correlated episodes, typically ``"candidate_id"``:
+        the covariance is then the robust sandwich H^-1 (sum_c U_c U_c') H^-1,
+        U_c the summed score of cluster c. Without it, episodes are taken as
+        independent.
 
     Returns
     -------
@@ -205,6 +212,9 @@ def ghosting_model(
             hint="drop or merge rare levels of that covariate, or try the other timing",
         )
     cov = _covariance(result.hessian, names, covariates)
+    if cluster is not None:
+        row_of = key.groupby(["d", "a", "p"], sort=True).ngroup().to_numpy()
+        cov = cov @ _cluster_meat(result.theta, data, row_of, pattern_codes, frame, cluster) @ cov
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     k = len(terms)
     table = coef_table(result.theta, cov, terms, covariates, reference, z, timing)
@@ -230,6 +240,9 @@ def ghosting_model(
         "gradient_max": float(np.max(np.abs(result.gradient))),
         "rows": int(len(agg)),
         "day_convention": "answer on day d in (d-1/2, d+1/2]; censored on day c survives to c",
+        "variance": "inverse observed information (independent episodes)"
+        if cluster is None
+        else f"robust sandwich, clustered on {cluster!r}",
         "notes": notes,
     }
     return GhostingResult(
@@ -391,6 +404,37 @@ def _check_rank(x: np.ndarray, terms: list[str], covariates: list[str]) -> None:
                 hint="drop one of the covariates that carry the same information",
             )
         rank = new
+
+
+def _cluster_meat(
+    theta: np.ndarray,
+    data: CureData,
+    row_of: np.ndarray,
+    pattern_codes: np.ndarray,
+    frame: pd.DataFrame,
+    cluster: str,
+) -> np.ndarray:
+    """sum_c U_c U_c' with U_c the score of cluster c's episodes (each that of its row)."""
+    if cluster not in frame.columns:
+        raise HiringFunnelError(
+            "no such column to cluster on", column=cluster, hint="use e.g. 'candidate_id'"
+        )
+    codes, uniques = pd.factorize(frame[cluster])
+    if (codes < 0).any():
+        raise HiringFunnelError(
+            f"missing cluster value(s), first in row {int(np.flatnonzero(codes < 0)[0])}",
+            column=cluster,
+        )
+    _, d_eta, d_mu, d_s = _row_terms(*_linear(theta, data), data)
+    x = data.design[pattern_codes]
+    k = data.n_terms
+    u = np.empty((len(uniques), 2 * k + 1))
+    for j in range(k):
+        u[:, j] = np.bincount(codes, d_eta[row_of] * x[:, j], len(uniques))
+        u[:, k + j] = np.bincount(codes, d_mu[row_of] * x[:, j], len(uniques))
+    u[:, 2 * k] = np.bincount(codes, d_s[row_of], len(uniques))
+    meat: np.ndarray = u.T @ u
+    return meat
 
 
 def _covariance(h: np.ndarray, names: list[str], covariates: list[str]) -> np.ndarray:

@@ -306,7 +306,7 @@ def _sentences(fit: CoxResult, words: str, covariates: list[str]) -> list[str]:
 def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dict[str, Any]:
     out: dict[str, Any] = {"error": None, "rows": [], "notes": [], "overall": None}
     try:
-        fit = ghosting_model(fitted, covariates)
+        fit = ghosting_model(fitted, covariates, cluster="candidate_id")
     except HiringFunnelError as exc:
         out["error"] = f"The ghosting model could not be fitted: {_redact(str(exc), cutoff)}."
         return out
