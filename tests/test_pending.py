@@ -258,3 +258,30 @@ def test_answer_within_is_calibrated_against_what_happened_next() -> None:
     p = pred["answer_within"].to_numpy()[known]
     se = np.sqrt((p * (1 - p)).sum()) / len(p)
     assert abs(p.mean() - answered[known].mean()) < 3 * se
+
+
+def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None:
+    sim = _sim()
+    kw = {"as_of": sim.as_of}
+    first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, **kw)
+    decision = hf.episodes(sim.events, "decision", attributes=sim.attributes, **kw)
+    positive = set(first.loc[first["cause"] == "positive", "application_id"])
+    no_offer = decision.loc[
+        decision["application_id"].isin(positive) & (decision["cause"] != "offer"),
+        "application_id",
+    ]
+    odd = set(no_offer.iloc[:25]) | set(first["application_id"].iloc[:200])
+    odd -= set(decision.loc[decision["cause"] == "offer", "application_id"])
+    attrs = sim.attributes.assign(
+        tier=np.where(sim.attributes["application_id"].isin(odd), "odd", "usual")
+    )
+    model = pending_model(sim.events, "tier", attributes=attrs, n_boot=0, **kw)
+    assert any(
+        "level 'odd' has no 'offer' events" in n and "taken as the same for every application" in n
+        for n in model.meta["notes"]
+    )
+    assert set(model.hazard_ratios["model"]) == {"positive", "rejection"}
+    pred = predict_pending(model, pd.DataFrame({"waited": [5, 5], "tier": ["odd", "usual"]}))
+    assert pred.wide()["offer_eventually"].notna().all()
+    with pytest.raises(HiringFunnelError, match="column 'score': is numeric"):
+        pending_model(sim.events, "score", attributes=attrs.assign(score=1.5), n_boot=0, **kw)

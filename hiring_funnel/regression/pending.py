@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.clocks import EPISODE_COLUMNS
 from hiring_funnel.clocks import episodes as make_episodes
 from hiring_funnel.regression.cox import cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError
@@ -212,7 +213,18 @@ def pending_model(
         raise HiringFunnelError(
             f"no attribute column {missing[0]!r}",
             column=missing[0],
-            hint=f"the attributes are {[c for c in first.columns if c not in decision.attrs]}",
+            hint=f"the attributes are {[c for c in first.columns if c not in EPISODE_COLUMNS]}",
+        )
+    numeric = [
+        c
+        for c in covs
+        if pd.api.types.is_numeric_dtype(first[c]) and not pd.api.types.is_bool_dtype(first[c])
+    ]
+    if numeric:
+        raise HiringFunnelError(
+            "is numeric: predictions take categorical attributes",
+            column=numeric[0],
+            hint="cut it into bands first, e.g. with pandas.cut",
         )
     positive_ids = first.loc[first["cause"] == "positive", "application_id"]
     if positive_ids.empty:
@@ -224,7 +236,20 @@ def pending_model(
         "offer_eventually assumes that the chance of an offer after a positive first answer "
         "does not depend on how long that answer took"
     ]
-    main = _fit_all(first, after, covs)
+    after_covs = covs
+    try:
+        main = _fit_all(first, after, covs, covs)
+    except HiringFunnelError as exc:
+        if "decisions after a positive first answer" not in exc.message:
+            raise
+        # Offers are rarer than answers: a level may have none. Then the chance
+        # of an offer after a positive answer is taken as the same for all.
+        after_covs = ()
+        main = _fit_all(first, after, covs, after_covs)
+        notes.append(
+            f"{exc.message}; so the chance of an offer after a positive first answer is taken "
+            "as the same for every application (only the first-answer models use the covariates)"
+        )
     tables = []
     for name in _MODELS:
         table = main[1].get(name)
@@ -246,6 +271,7 @@ def pending_model(
                     _resample(first, counts[cand_codes]),
                     _resample(after, counts[after_codes]),
                     covs,
+                    after_covs,
                 )
                 fits.append(again[0])
             except HiringFunnelError:
@@ -386,30 +412,26 @@ def _resample(ep: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
     return ep.take(np.repeat(np.arange(len(ep)), times)).reset_index(drop=True)
 
 
-def _fit_all(
-    first: pd.DataFrame, after: pd.DataFrame, covs: tuple[str, ...]
-) -> tuple[dict[str, _Hazard], dict[str, pd.DataFrame], dict[str, list[str]]]:
-    """The four hazards; their Cox tables and notes (empty without covariates)."""
+_Part = tuple[dict[str, _Hazard], dict[str, pd.DataFrame], dict[str, list[str]]]
+#: The two models of each part: (hazard name, cause).
+_FIRST = (("positive", "positive"), ("rejection", "rejection"))
+_AFTER = (("offer", "offer"), ("decision_rejection", "rejection"))
+
+
+def _fit_part(
+    ep: pd.DataFrame, models: tuple[tuple[str, str], ...], covs: tuple[str, ...], where: str
+) -> _Part:
+    """Two cause-specific hazards of one clock; their Cox tables and notes (none without covs)."""
     hazards: dict[str, _Hazard] = {}
     tables: dict[str, pd.DataFrame] = {}
     notes: dict[str, list[str]] = {}
-    for name, ep, cause in (
-        ("positive", first, "positive"),
-        ("rejection", first, "rejection"),
-        ("offer", after, "offer"),
-        ("decision_rejection", after, "rejection"),
-    ):
+    for name, cause in models:
         if not covs:
             hazards[name] = _nonparametric(ep, cause)
             continue
         try:
             fit = cause_specific_cox(ep, cause, covs)
         except HiringFunnelError as exc:
-            where = (
-                "first answers"
-                if name in ("positive", "rejection")
-                else "decisions after a positive first answer"
-            )
             raise HiringFunnelError(
                 f"the {cause!r} model of {where}: {exc.message}",
                 column=exc.column,
@@ -425,6 +447,18 @@ def _fit_all(
         tables[name] = fit.table
         notes[name] = list(fit.meta["notes"])
     return hazards, tables, notes
+
+
+def _fit_all(
+    first: pd.DataFrame,
+    after: pd.DataFrame,
+    covs: tuple[str, ...],
+    after_covs: tuple[str, ...],
+) -> _Part:
+    """The four hazards: first answers on ``covs``, offers after a positive one on ``after_covs``."""
+    one = _fit_part(first, _FIRST, covs, "first answers")
+    two = _fit_part(after, _AFTER, after_covs, "decisions after a positive first answer")
+    return ({**one[0], **two[0]}, {**one[1], **two[1]}, {**one[2], **two[2]})
 
 
 def _nonparametric(ep: pd.DataFrame, cause: str) -> _Hazard:
