@@ -168,7 +168,7 @@ def _format(
     level = int(round(100 * meta["conf_level"]))
     out = [
         f"\nPending applications ({level}% bootstrap intervals over {meta['n_boot']} "
-        f"resamples of candidates):"
+        f"resamples of {meta['resampled']}):"
     ]
     for _, row in wide.iterrows():
         attrs = ", ".join(f"{c}={row[c]}" for c in covs)

@@ -99,3 +99,22 @@ def test_an_unknown_covariate_is_named(tmp_path: Path, capsys: pytest.CaptureFix
     argv = ["predict", EVENTS, "--pending", pending, "--by", "shoe_size", "--boot", "0"]
     assert main(argv) == 1
     assert "column 'shoe_size': 'shoe_size' is not an attribute" in capsys.readouterr().err
+
+
+def test_a_one_person_tracker_resamples_applications(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The real tracker (../shared/data/real-logs, MIT) is one candidate's log:
+    # resampling candidates would repeat the same log and give zero-width
+    # intervals, so the applications are resampled, and the output says so.
+    real = ROOT.parent / "shared" / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+    pending = _write(tmp_path / "p.csv", [["waited"], ["3"], ["12"]])
+    out_csv = tmp_path / "out.csv"
+    argv = ["predict", str(real), "--mapping", "timhanneman", "--pending", pending]
+    assert main([*argv, "--boot", "30", "--out", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "resamples of applications" in out
+    assert "only 1 candidate(s): the bootstrap resamples applications" in out
+    written = pd.read_csv(out_csv)
+    answer = written[written["quantity"] == "answer_eventually"]
+    assert (answer["ci_upper"] - answer["ci_lower"] > 0.05).all()

@@ -57,6 +57,8 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
     "ci_upper",
 )
 _MODELS = ("positive", "rejection", "offer", "decision_rejection")
+#: With fewer candidates than this the bootstrap resamples applications.
+MIN_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,9 @@ class PendingModel:
         ``n`` (first-response episodes), ``n_positive`` (decision episodes
         after a positive first answer), ``horizon`` (tau, the longest wait seen
         on the first-response clock), ``decision_horizon``, ``unit``,
-        ``conf_level``, ``n_boot``, ``boot_failed``, ``seed`` and ``notes``.
+        ``conf_level``, ``n_boot``, ``resampled`` ("candidates", or
+        "applications" when the log has fewer than :data:`MIN_CANDIDATES`
+        candidates), ``boot_failed``, ``seed`` and ``notes``.
     """
 
     covariates: tuple[str, ...]
@@ -105,7 +109,7 @@ class PendingModel:
             "<div><strong>Pending-application model</strong>"
             f"<p>covariates: {html.escape(covs)}; {m['n']:,} first-response episodes, "
             f"{m['n_positive']:,} decisions after a positive answer; "
-            f"{m['n_boot']} bootstrap resamples of candidates (seed {m['seed']})</p>"
+            f"{m['n_boot']} bootstrap resamples of {m['resampled']} (seed {m['seed']})</p>"
             + (f"<ul>{notes}</ul>" if notes else "")
             + "</div>"
         )
@@ -258,9 +262,20 @@ def pending_model(
             notes += [f"{name}: {n}" for n in main[2].get(name, [])]
     fits = [main[0]]
     failed = 0
+    cand_codes, n_cand = _candidate_codes(first)
+    resampled = "candidates"
+    if n_cand < MIN_CANDIDATES:
+        # One person's tracker: resampling its only candidate would give the
+        # same log every time. The applications are the units then.
+        cand_codes, n_cand = np.arange(len(first), dtype=np.int64), len(first)
+        resampled = "applications"
+        if n_boot:
+            notes.append(
+                f"only {len(np.unique(_candidate_codes(first)[0]))} candidate(s): the bootstrap "
+                "resamples applications, as if they were independent"
+            )
     if n_boot:
         rng = np.random.default_rng(seed)
-        cand_codes, n_cand = _candidate_codes(first)
         after_codes = cand_codes[
             pd.Index(first["application_id"]).get_indexer(after["application_id"])
         ]
@@ -298,6 +313,7 @@ def pending_model(
         "unit": unit,
         "conf_level": conf_level,
         "n_boot": n_boot,
+        "resampled": resampled,
         "boot_failed": failed,
         "seed": seed,
         "notes": notes,
