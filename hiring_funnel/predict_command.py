@@ -89,6 +89,9 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
             print(f"  bootstrap {done}/{total}", file=sys.stderr, flush=True)
 
     print(f"fitting on {log.source} with covariates: {', '.join(covs) or 'none'}")
+    ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied"}]
+    if ignored:
+        print(f"(columns of {raw.source} not used: {', '.join(ignored)})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
     try:
         _check_waiting(model, waiting, "waited")

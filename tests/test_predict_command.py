@@ -63,6 +63,7 @@ def test_applied_dates_count_days_to_the_as_of_date_and_ids_stay_out(
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "line 2: waited 12 days (industry=retail)" in out
+    assert "not used: application_id" in out
     assert "my-secret-id" not in out and "my-secret-id" not in out_csv.read_text()
 
 
