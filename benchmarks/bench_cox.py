@@ -11,6 +11,9 @@ input checks, from the episode frame):
 - ours: ``cause_specific_cox`` on the frame (aggregated by exit day and
   covariate pattern: at most 121 x 40 rows whatever the number of episodes);
 - our row-level path: the same likelihood code on every row with weight 1;
+- ours clustered on candidates: the same fit with ``cluster="candidate_id"``
+  (about 7 episodes per candidate): robust standard errors from per-episode
+  score residuals summed per candidate;
 - lifelines ``CoxPHFitter`` and statsmodels ``PHReg(ties="efron")`` on rows with
   dummy columns, at the sizes where they finish in reasonable time.
 
@@ -65,6 +68,7 @@ SECTION = "bench_cox"
 COVARIATES = ["size", "source", "remote"]
 CAUSE = "positive"
 TOL = 1e-6
+CLUSTERED = "ours clustered on candidates"
 
 
 def make_episodes(n: int, seed: int = 2026) -> pd.DataFrame:
@@ -79,6 +83,8 @@ def make_episodes(n: int, seed: int = 2026) -> pd.DataFrame:
     event = t_event <= t_cens
     duration = np.floor(np.minimum(np.minimum(t_event, t_cens), 120.0))
     code = np.where(event, np.where(rng.random(n) < 0.45, 0, 1), -1).astype(np.int8)
+    # Drawn last so the columns above stay what they were: about 7 per candidate.
+    candidate = rng.integers(0, n // 7 + 1, n)
     cat = pd.Categorical
     return pd.DataFrame(
         {
@@ -90,12 +96,19 @@ def make_episodes(n: int, seed: int = 2026) -> pd.DataFrame:
                 source, categories=["board", "referral", "agency", "site", "fair"]
             ),
             "remote": cat.from_codes(remote, categories=["no", "yes"]),
+            "candidate_id": candidate,
         }
     )
 
 
 def ours(ep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, Any]:
     res = cause_specific_cox(ep, CAUSE, COVARIATES)
+    return res.table["coef"].to_numpy(), res.table["se"].to_numpy(), res
+
+
+def ours_clustered(ep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Robust standard errors clustered on candidates (score residuals per episode)."""
+    res = cause_specific_cox(ep, CAUSE, COVARIATES, cluster="candidate_id")
     return res.table["coef"].to_numpy(), res.table["se"].to_numpy(), res
 
 
@@ -174,6 +187,7 @@ def run(sizes: list[int], reps: int, slow: bool) -> str:
         contenders: dict[str, Callable[[], Any]] = {
             "ours (aggregated)": partial(ours, ep),
             "our row-level path": partial(ours_rows, ep),
+            CLUSTERED: partial(ours_clustered, ep),
         }
         if n <= 100_000 or (slow and n <= 1_000_000):
             contenders["lifelines CoxPHFitter on rows"] = partial(lifelines_rows, ep, res)
@@ -202,6 +216,15 @@ def run(sizes: list[int], reps: int, slow: bool) -> str:
             if name == "ours (aggregated)":
                 continue
             c2, s2 = outs[name][:2]
+            if name == CLUSTERED:
+                # Same coefficients; the robust SEs differ by design (R's
+                # coxph(cluster =) pins them in tests/test_cox_cluster.py).
+                dc = float(np.max(np.abs(coef - c2)))
+                ratio = f"se ratio {np.min(s2 / se):.3f} to {np.max(s2 / se):.3f}"
+                checks.append((f"{n:,}", f"ours vs {name}", f"{dc:.1e}", ratio))
+                if dc > 1e-12:
+                    raise SystemExit(f"MISMATCH at n={n}: clustered coef {dc:.2e}")
+                continue
             dc, ds = float(np.max(np.abs(coef - c2))), float(np.max(np.abs(se - s2)))
             checks.append((f"{n:,}", f"ours vs {name}", f"{dc:.1e}", f"{ds:.1e}"))
             if max(dc, ds) > (1e-8 if "our" in name else TOL):
