@@ -60,10 +60,12 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
 def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
     from hiring_funnel.io import read_raw, write_guarded_csv
-    from hiring_funnel.regression.pending import _check_waiting, pending_model, predict_pending
+    from hiring_funnel.regression.pending import pending_model, predict_pending
 
     if log.events.empty:
         raise HiringFunnelError("no usable rows: nothing to fit (run validate)", source=log.source)
+    if not args.within > 0:
+        raise HiringFunnelError(f"--within must be a positive number of days, not {args.within:g}")
     raw = read_raw(args.pending)
     if raw.rejected:
         line, reason, _ = raw.rejected[0]
@@ -71,7 +73,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     waiting = raw.frame.reset_index(drop=True)
     known = set(log.attributes.columns) - {"application_id"}
     if args.by:
-        covs = list(args.by)
+        covs = list(dict.fromkeys(args.by))  # --by a a is --by a
     else:
         covs = [c for c in waiting.columns if c not in _NOT_COVARIATES and c in known]
     for c in covs:
@@ -94,10 +96,9 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         print(f"(columns of {raw.source} not used: {', '.join(ignored)})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
     try:
-        _check_waiting(model, waiting, "waited")
+        pred = predict_pending(model, waiting, within=args.within)
     except HiringFunnelError as exc:
         raise _at_line(exc, raw.source, raw.line) from None
-    pred = predict_pending(model, waiting, within=args.within)
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
     table = table[["line", *[c for c in table.columns if c != "line"]]]
     print(_format(pred.wide(), raw.line, covs, args.within, model.meta))

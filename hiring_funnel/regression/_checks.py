@@ -8,11 +8,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from hiring_funnel.schema import HiringFunnelError
 
 #: Fewer events per parameter than this gets a note (Peduzzi et al. 1996).
 EVENTS_PER_PARAMETER = 10
+#: Columns of the episode itself, never covariates.
+RESERVED = frozenset({"duration", "entry", "cause"})
+
+
+def check_covariate_names(covs: Sequence[str]) -> None:
+    """A covariate named twice, or a column of the episode named as one, is an error."""
+    dup = sorted({c for c in covs if list(covs).count(c) > 1})
+    if dup:
+        raise HiringFunnelError(f"covariate(s) {dup} named more than once", column=dup[0])
+    bad = [c for c in covs if c in RESERVED]
+    if bad:
+        raise HiringFunnelError(
+            f"{bad[0]!r} is part of the episode, not a covariate", column=bad[0]
+        )
+
+
+def cluster_codes(frame: pd.DataFrame, cluster: str) -> tuple[np.ndarray, int]:
+    """Integer codes of the ``cluster`` column and how many clusters; missing is an error."""
+    if cluster not in frame.columns:
+        raise HiringFunnelError(
+            "no such column to cluster on", column=cluster, hint="use e.g. 'candidate_id'"
+        )
+    codes, uniques = pd.factorize(frame[cluster])
+    if (codes < 0).any():
+        first = int(np.flatnonzero(codes < 0)[0])
+        raise HiringFunnelError(
+            f"missing cluster value(s), first in row {first}",
+            column=cluster,
+            hint="every episode needs a cluster (the candidate, or the application itself)",
+        )
+    return codes.astype(np.int64), len(uniques)
 
 
 def check_rank(

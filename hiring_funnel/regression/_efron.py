@@ -134,14 +134,13 @@ class _Likelihood:
             self.eidx = np.searchsorted(self.etimes, self.times[self.event_t], side="right")
         self.efron = ties == "efron"
         self._last: tuple[np.ndarray, np.ndarray] | None = None
-        if self.efron:
-            counts = np.rint(self.deaths).astype(np.int64)
-            self.which = np.repeat(np.arange(counts.size), counts)
-            starts = np.cumsum(counts) - counts
-            self.starts = starts
-            self.f = (np.arange(counts.sum()) - np.repeat(starts, counts)) / np.repeat(
-                self.deaths, counts
-            )
+        # One step per tied event (Efron's l = 0 .. D-1 at each event time);
+        # Breslow is the case f = 0, used by the residuals.
+        self.counts = np.rint(self.deaths).astype(np.int64)
+        self.which = np.repeat(np.arange(self.counts.size), self.counts)
+        self.starts = np.cumsum(self.counts) - self.counts
+        steps = np.arange(self.counts.sum()) - np.repeat(self.starts, self.counts)
+        self.f = steps / np.repeat(self.deaths, self.counts) if self.efron else 0.0 * steps
 
     def _suffix(self, inv: np.ndarray, n: int, weight: np.ndarray, x: np.ndarray) -> tuple:
         """Sums over rows at time index >= each index: order 0, 1, 2 in x."""
@@ -239,14 +238,11 @@ class _Likelihood:
         """
         _, _, r, er, s0, s1, _ = self._sums(beta)
         p = self.x.shape[1]
-        counts = np.rint(self.deaths).astype(np.int64)
-        which = np.repeat(np.arange(counts.size), counts)
-        starts = np.cumsum(counts) - counts
+        which, starts, counts, f = self.which, self.starts, self.counts, self.f
         if self.efron:
             a0, a1, _ = self._suffix_tied(r)
-            f = self.f
         else:
-            a0, a1, f = np.zeros_like(s0), np.zeros_like(s1), np.zeros(which.size)
+            a0, a1 = np.zeros_like(s0), np.zeros_like(s1)
         den = s0[which] - f * a0[which]
         h = 1.0 / den
         xbar = (s1[which] - f[:, None] * a1[which]) / den[:, None]

@@ -22,7 +22,11 @@ import pandas as pd
 from scipy.special import ndtr
 
 from hiring_funnel.lifetable import check_episodes
-from hiring_funnel.regression._checks import check_rank, events_per_parameter
+from hiring_funnel.regression._checks import (
+    check_covariate_names,
+    check_rank,
+    events_per_parameter,
+)
 from hiring_funnel.regression.cox import (
     _check_duplicates,
     _check_events_per_level,
@@ -59,7 +63,6 @@ AFT_COEFFICIENT_COLUMNS: tuple[str, ...] = (
 )
 #: Half a day added to every duration (and to every day asked about).
 SHIFT = 0.5
-_RESERVED = {"duration", "entry", "cause"}
 # lifelines' name of the location parameter (the one covariates act on).
 _LOCATION = {"weibull": "lambda_", "lognormal": "mu_", "loglogistic": "alpha_"}
 
@@ -405,14 +408,7 @@ def _check_arguments(
     dists: list[str],
     conf_level: float,
 ) -> None:
-    dup = sorted({c for c in covs if covs.count(c) > 1})
-    if dup:
-        raise HiringFunnelError(f"covariate(s) {dup} named more than once", column=dup[0])
-    bad = [c for c in covs if c in _RESERVED]
-    if bad:
-        raise HiringFunnelError(
-            f"{bad[0]!r} is part of the episode, not a covariate", column=bad[0]
-        )
+    check_covariate_names(covs)
     check_episodes(episodes, by=covs)
     if len(episodes) and (episodes["entry"].to_numpy(dtype=np.float64) > 0).any():
         raise HiringFunnelError(

@@ -21,7 +21,12 @@ from scipy.special import ndtr
 
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression import _efron
-from hiring_funnel.regression._checks import check_rank, events_per_parameter
+from hiring_funnel.regression._checks import (
+    check_covariate_names,
+    check_rank,
+    cluster_codes,
+    events_per_parameter,
+)
 from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
 from hiring_funnel.schema import HiringFunnelError
 
@@ -39,7 +44,6 @@ COX_COLUMNS: tuple[str, ...] = (
     "z",
     "p_value",
 )
-_RESERVED = {"duration", "entry", "cause"}
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ def cause_specific_cox(
             column="cause",
             hint="pick a cause with events, or check the clock",
         )
-    clusters = _clusters(episodes, cluster)
+    clusters = None if cluster is None else cluster_codes(episodes, cluster)
     parsed = [_covariate(episodes, name) for name in covs]
     _check_events_per_level(parsed, is_event, cause)
     _check_duplicates(parsed)
@@ -290,14 +294,7 @@ def _check_arguments(
 ) -> None:
     if not covs:
         raise HiringFunnelError("covariates is empty", hint="name at least one column")
-    dup = sorted({c for c in covs if covs.count(c) > 1})
-    if dup:
-        raise HiringFunnelError(f"covariate(s) {dup} named more than once", column=dup[0])
-    bad = [c for c in covs if c in _RESERVED]
-    if bad:
-        raise HiringFunnelError(
-            f"{bad[0]!r} is part of the episode, not a covariate", column=bad[0]
-        )
+    check_covariate_names(covs)
     check_episodes(episodes, by=covs)
     categories = [str(c) for c in episodes["cause"].cat.categories]
     if cause not in categories:
@@ -308,24 +305,6 @@ def _check_arguments(
         raise HiringFunnelError(f"unknown ties {ties!r}", hint="use 'efron' or 'breslow'")
     if not 0 < conf_level < 1:
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level!r}")
-
-
-def _clusters(episodes: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, int] | None:
-    if cluster is None:
-        return None
-    if cluster not in episodes.columns:
-        raise HiringFunnelError(
-            "no such column to cluster on", column=cluster, hint="use e.g. 'candidate_id'"
-        )
-    codes, uniques = pd.factorize(episodes[cluster])
-    if (codes < 0).any():
-        first = int(np.flatnonzero(codes < 0)[0])
-        raise HiringFunnelError(
-            f"missing cluster value(s), first in row {first}",
-            column=cluster,
-            hint="every episode needs a cluster (the candidate, or the application itself)",
-        )
-    return codes.astype(np.int64), len(uniques)
 
 
 def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.regression._checks import events_per_parameter
+from hiring_funnel.regression._checks import cluster_codes, events_per_parameter
 from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
@@ -415,24 +415,15 @@ def _cluster_meat(
     cluster: str,
 ) -> np.ndarray:
     """sum_c U_c U_c' with U_c the score of cluster c's episodes (each that of its row)."""
-    if cluster not in frame.columns:
-        raise HiringFunnelError(
-            "no such column to cluster on", column=cluster, hint="use e.g. 'candidate_id'"
-        )
-    codes, uniques = pd.factorize(frame[cluster])
-    if (codes < 0).any():
-        raise HiringFunnelError(
-            f"missing cluster value(s), first in row {int(np.flatnonzero(codes < 0)[0])}",
-            column=cluster,
-        )
+    codes, n_clusters = cluster_codes(frame, cluster)
     _, d_eta, d_mu, d_s = _row_terms(*_linear(theta, data), data)
     x = data.design[pattern_codes]
     k = data.n_terms
-    u = np.empty((len(uniques), 2 * k + 1))
+    u = np.empty((n_clusters, 2 * k + 1))
     for j in range(k):
-        u[:, j] = np.bincount(codes, d_eta[row_of] * x[:, j], len(uniques))
-        u[:, k + j] = np.bincount(codes, d_mu[row_of] * x[:, j], len(uniques))
-    u[:, 2 * k] = np.bincount(codes, d_s[row_of], len(uniques))
+        u[:, j] = np.bincount(codes, d_eta[row_of] * x[:, j], n_clusters)
+        u[:, k + j] = np.bincount(codes, d_mu[row_of] * x[:, j], n_clusters)
+    u[:, 2 * k] = np.bincount(codes, d_s[row_of], n_clusters)
     meat: np.ndarray = u.T @ u
     return meat
 

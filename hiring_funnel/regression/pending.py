@@ -267,13 +267,13 @@ def pending_model(
     if n_cand < MIN_CANDIDATES:
         # One person's tracker: resampling its only candidate would give the
         # same log every time. The applications are the units then.
-        cand_codes, n_cand = np.arange(len(first), dtype=np.int64), len(first)
-        resampled = "applications"
         if n_boot:
             notes.append(
-                f"only {len(np.unique(_candidate_codes(first)[0]))} candidate(s): the bootstrap "
-                "resamples applications, as if they were independent"
+                f"only {n_cand} candidate(s): the bootstrap resamples applications, "
+                "as if they were independent"
             )
+        cand_codes, n_cand = np.arange(len(first), dtype=np.int64), len(first)
+        resampled = "applications"
     if n_boot:
         rng = np.random.default_rng(seed)
         after_codes = cand_codes[
