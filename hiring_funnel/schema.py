@@ -54,7 +54,36 @@ EVENT_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("line",)
 EVENT_DTYPE = pd.CategoricalDtype(list(EVENTS), ordered=True)
 _EVENT_RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
 
-QUARANTINE_COLUMNS: tuple[str, ...] = ("file", "line", "column", "reason")
+QUARANTINE_COLUMNS: tuple[str, ...] = ("file", "line", "column", "reason", "kind")
+
+#: Why a row was quarantined (or a file-level problem found), as a fixed code and a
+#: sentence with no value from the data in it. ``reason`` says it for the user who
+#: fixes the file (with the values, lines and dates); ``kind`` is what a report may
+#: publish and count, whatever the data held (issue 10: ids inside quoted values
+#: reached the report through the redaction of reasons).
+QUARANTINE_KINDS: dict[str, str] = {
+    "missing_id": "missing application id",
+    "missing_date": "missing date",
+    "bad_date": "a date that cannot be read",
+    "bad_days": "a number of days that cannot be read",
+    "missing_event": "missing event name",
+    "unknown_event": "an event name the mapping does not know",
+    "exact_duplicate": "exact copy of an earlier row",
+    "conflicting_duplicate": "conflicting duplicates of one application or event",
+    "conflicting_outcomes": "an application with both an offer and a rejection",
+    "after_as_of": "dated after the export date (or after today)",
+    "before_application": "dated before its application",
+    "no_event": "the mapping yields no event for the row",
+    "ragged_row": "a row with more or fewer fields than the header",
+    "bad_json": "a line that is not one JSON object",
+    "nested_value": "a list or object where one value is expected",
+    "unmatched_attributes": "attribute rows that name no application in the log",
+    "varying_attribute": "an attribute with more than one value for one application",
+    "formula": "cells that look like spreadsheet formulas (kept as text)",
+    "no_applied": "applications with events but no application date",
+    "cleaned_ids": "identifiers with invisible characters or mixed Unicode forms (cleaned)",
+    "other": "another problem",
+}
 
 
 class HiringFunnelError(Exception):
@@ -104,6 +133,8 @@ class Problem:
     fatal: bool = False
     #: The file the line belongs to when it is not the events file (an attributes file).
     source: str | None = None
+    #: A key of :data:`QUARANTINE_KINDS`: what a report may publish about this problem.
+    kind: str = "other"
 
     def format(self, source: str) -> str:
         source = self.source or source
