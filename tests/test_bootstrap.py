@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hiring_funnel.estimators import bootstrap, cumulative_incidence, kaplan_meier, still_hope
-from hiring_funnel.estimators.bootstrap import _replicate_counts
+from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES, _replicate_counts
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
 
@@ -138,3 +138,17 @@ def test_a_curve_missing_from_a_replicate_counts_as_zero_not_as_missing() -> Non
     used = res.meta["replicates_used"][rows.index]
     assert (used == 100).all()
     assert (rows["ci_lower"] == 0).all()
+
+
+def test_too_few_usable_replicates_give_no_interval() -> None:
+    # Issue 10: "46.7% (63.9-63.9)" was printed as a 95% interval from one usable
+    # resample. Below MIN_USABLE_RESAMPLES replicates a row gets no interval and a note.
+    ep = episodes(200, seed=8)
+    few = bootstrap(kaplan_meier, ep, seed=1, n_resamples=MIN_USABLE_RESAMPLES - 1)
+    assert few.table["ci_lower"].isna().all() and few.table["ci_upper"].isna().all()
+    assert few.table["std_error"].isna().all()
+    assert any("fewer than" in n and "replicates" in n for n in few.meta["notes"])
+    # The same data with enough replicates: intervals wherever the estimate varies.
+    enough = bootstrap(kaplan_meier, ep, seed=1, n_resamples=MIN_USABLE_RESAMPLES + 10)
+    assert enough.table["ci_lower"].notna().any()
+    assert not any("no interval" in n for n in enough.meta.get("notes", []))

@@ -285,3 +285,27 @@ def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None
     assert pred.wide()["offer_eventually"].notna().all()
     with pytest.raises(HiringFunnelError, match="column 'score': is numeric"):
         pending_model(sim.events, "score", attributes=attrs.assign(score=1.5), n_boot=0, **kw)
+
+
+def test_too_few_usable_resamples_give_no_interval_and_say_why() -> None:
+    # Issue 10: `predict --boot 5` printed "46.7% (63.9-63.9)" as a 95% interval.
+    waiting = pd.DataFrame({"waited": [0, 12], "company_size": ["1-50", "5000+"]})
+    pred = predict_pending(_fit(("company_size",), n_boot=5, seed=5), waiting)
+    assert pred.table["ci_lower"].isna().all() and pred.table["ci_upper"].isna().all()
+    assert any("fewer than 20 bootstrap resamples" in n for n in pred.meta["notes"])
+    assert pred.table["estimate"].notna().all()  # the estimates themselves stand
+
+
+def test_a_missing_attribute_is_a_level_of_its_own() -> None:
+    # Issue 10: a missing attribute made predict fail with "first in row 0", a row of
+    # no file. As in summary and the report, it is the level "(missing)".
+    sim = _sim()
+    attrs = sim.attributes.copy()
+    attrs.loc[attrs.index[::7], "company_size"] = None
+    model = pending_model(sim.events, ["company_size"], attributes=attrs, as_of=sim.as_of, n_boot=0)
+    assert "(missing)" in model.levels["company_size"]
+    waiting = pd.DataFrame({"waited": [3, 3, 3], "company_size": [None, "", "1-50"]})
+    wide = predict_pending(model, waiting).wide()
+    assert wide["company_size"].tolist() == ["(missing)", "(missing)", "1-50"]
+    assert wide.loc[0, "offer_eventually"] == wide.loc[1, "offer_eventually"]
+    assert wide["offer_eventually"].notna().all()

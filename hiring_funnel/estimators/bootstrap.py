@@ -27,6 +27,9 @@ from hiring_funnel.schema import HiringFunnelError
 _KEYS = ["group", "time", "cause"]
 #: Below this many clusters the percentile bootstrap is said to be unreliable.
 MIN_CLUSTERS = 20
+#: A percentile interval needs at least this many resamples in which the estimate
+#: exists; from fewer (issue 10: "46.7% (63.9-63.9)" from one) none is given.
+MIN_USABLE_RESAMPLES = 20
 #: The value of a curve that a replicate lacks because it drew no event for it
 #: (the estimator leaves such curves out): no incidence, no drop in survival.
 _EMPTY_VALUE = {"cumulative_incidence": 0.0, "still_hope": 0.0, "kaplan_meier": 1.0}
@@ -69,7 +72,9 @@ def bootstrap(
         the bootstrap percentile interval and ``std_error`` the bootstrap
         standard deviation; ``meta["variance"]`` says so, and
         ``meta["replicates_used"]`` gives, per row, the replicates in which the
-        estimate existed (a replicate can lose a group or a curve).
+        estimate existed (a replicate can lose a group or a curve). A row with
+        fewer than :data:`MIN_USABLE_RESAMPLES` of them gets no interval (NaN),
+        and a note says so.
 
     Examples
     --------
@@ -137,9 +142,17 @@ def bootstrap(
         lower = np.nanquantile(draws, alpha / 2, axis=0)
         upper = np.nanquantile(draws, 1 - alpha / 2, axis=0)
         spread = np.nanstd(draws, axis=0, ddof=1)
+    thin = used < MIN_USABLE_RESAMPLES
+    lower, upper, spread = (np.where(thin, np.nan, v) for v in (lower, upper, spread))
     table = base.table.copy()
     table["ci_lower"], table["ci_upper"], table["std_error"] = lower, upper, spread
     meta = dict(base.meta)
+    if thin.any():
+        meta["notes"] = [
+            *meta.get("notes", []),
+            f"{int(thin.sum())} row(s) have no interval: the estimate existed in fewer than "
+            f"{MIN_USABLE_RESAMPLES} of the {n_resamples} replicates (use more replicates)",
+        ]
     if n_clusters < MIN_CLUSTERS:
         meta["notes"] = [
             *meta.get("notes", []),

@@ -26,6 +26,7 @@ application of a resampled candidate comes along), seeded.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ import pandas as pd
 
 from hiring_funnel.clocks import EPISODE_COLUMNS
 from hiring_funnel.clocks import episodes as make_episodes
+from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
 from hiring_funnel.regression.cox import cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
@@ -59,6 +61,8 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
 _MODELS = ("positive", "rejection", "offer", "decision_rejection")
 #: With fewer candidates than this the bootstrap resamples applications.
 MIN_CANDIDATES = 10
+#: The level of a covariate whose value is missing, as summary and the report name it.
+MISSING_LEVEL = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,10 @@ def pending_model(
             column=numeric[0],
             hint="cut it into bands first, e.g. with pandas.cut",
         )
+    # A missing attribute is a level of its own, as in summary and the report: an
+    # error here would name an episode row that is no line of any file.
+    first = _missing_as_level(first, covs)
+    decision = _missing_as_level(decision, covs)
     positive_ids = first.loc[first["cause"] == "positive", "application_id"]
     if positive_ids.empty:
         raise HiringFunnelError(
@@ -373,14 +381,19 @@ def predict_pending(
     per_fit[:, :, s >= model.meta["horizon"]] = np.nan
     estimate = per_fit[0]
     alpha = (1 - model.meta["conf_level"]) / 2
+    usable = np.isfinite(per_fit[1:]).sum(axis=0)
+    lower = upper = np.full_like(estimate, np.nan)
     if len(per_fit) > 1:
         boots = per_fit[1:]
-        lower = np.nanquantile(boots, alpha, axis=0)
-        upper = np.nanquantile(boots, 1 - alpha, axis=0)
-        lower = np.where(np.isnan(estimate), np.nan, lower)
-        upper = np.where(np.isnan(estimate), np.nan, upper)
-    else:
-        lower = upper = np.full_like(estimate, np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+            lower = np.nanquantile(boots, alpha, axis=0)
+            upper = np.nanquantile(boots, 1 - alpha, axis=0)
+        # A percentile interval from a handful of resamples is the spread of those
+        # few, not a 95% interval: below the minimum none is given.
+        thin = np.isnan(estimate) | (usable < MIN_USABLE_RESAMPLES)
+        lower = np.where(thin, np.nan, lower)
+        upper = np.where(thin, np.nan, upper)
     n, q = len(s), len(QUANTITIES)
     table = pd.DataFrame(
         {
@@ -409,6 +422,14 @@ def predict_pending(
         )
     if len(per_fit) == 1:
         notes.append("no bootstrap (n_boot=0): no intervals")
+    else:
+        short = np.isfinite(estimate) & (usable < MIN_USABLE_RESAMPLES)
+        if short.any():
+            notes.append(
+                f"no interval where fewer than {MIN_USABLE_RESAMPLES} bootstrap resamples could be "
+                f"used (at most {int(usable[short].max())} of {len(per_fit) - 1} here): a "
+                "percentile interval needs more; use n_boot=200 (--boot 200) or more"
+            )
     meta = {
         "within": within,
         "horizon": tau,
@@ -417,6 +438,22 @@ def predict_pending(
         "notes": notes,
     }
     return PendingPrediction(table, meta)
+
+
+def _missing_as_level(frame: pd.DataFrame, covs: Sequence[str]) -> pd.DataFrame:
+    """Missing values of the covariates (NaN, None, empty text) become :data:`MISSING_LEVEL`."""
+    out = frame.copy()
+    for c in covs:
+        if c not in out.columns:
+            continue  # named by the caller's own check
+        col = out[c]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            continue  # numeric covariates are refused with their own message
+        text = col.astype("string")
+        empty = text.isna() | (text.str.strip() == "")
+        if empty.any():
+            out[c] = text.mask(empty, MISSING_LEVEL)
+    return out
 
 
 def _candidate_codes(first: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -501,6 +538,7 @@ def _check_waiting(
                 column=col,
                 hint=f"waiting needs {[waited, *model.covariates]}",
             )
+    waiting = _missing_as_level(waiting.reset_index(drop=True), model.covariates)
     s = pd.to_numeric(waiting[waited], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(s) | (s < 0))
     if bad.size:
