@@ -36,7 +36,7 @@ def read_events(
     mapping : path, dict or bundled name, optional
         How the export's columns and values map to the canonical layout
         (see :mod:`hiring_funnel.mapping`). ``"timhanneman"`` names the bundled
-        mapping for the real tracker in ``shared/data/real-logs``.
+        mapping for the real tracker in ``data/real-logs``.
     encoding : str, optional
         The text encoding when it is not UTF-8.
     as_of : str or Timestamp, optional

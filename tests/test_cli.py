@@ -12,7 +12,7 @@ from hiring_funnel.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-REAL = ROOT.parent / "shared" / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+REAL = ROOT / "data" / "real-logs" / "timhanneman" / "Merged.csv"
 
 
 def test_summary_on_the_sample_prints_naive_beside_censoring_aware(

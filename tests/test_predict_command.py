@@ -105,10 +105,10 @@ def test_an_unknown_covariate_is_named(tmp_path: Path, capsys: pytest.CaptureFix
 def test_a_one_person_tracker_resamples_applications(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The real tracker (../shared/data/real-logs, MIT) is one candidate's log:
+    # The real tracker (data/real-logs, MIT) is one candidate's log:
     # resampling candidates would repeat the same log and give zero-width
     # intervals, so the applications are resampled, and the output says so.
-    real = ROOT.parent / "shared" / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+    real = ROOT / "data" / "real-logs" / "timhanneman" / "Merged.csv"
     pending = _write(tmp_path / "p.csv", [["waited"], ["3"], ["12"]])
     out_csv = tmp_path / "out.csv"
     argv = ["predict", str(real), "--mapping", "timhanneman", "--pending", pending]

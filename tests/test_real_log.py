@@ -1,7 +1,8 @@
 """The real tracker log loads with the bundled mapping, and its counts match a hand count.
 
-The file is ``shared/data/real-logs/timhanneman/Merged.csv`` (MIT; see the
-README beside it). It is read where it lives, never copied into the repo.
+The file is ``data/real-logs/timhanneman/Merged.csv`` (MIT; see
+``data/real-logs/README.md``), shipped with the project so that a fresh clone
+needs nothing beside it; it is the file published in ``../shared/data/real-logs``.
 
 The expected values are not taken from our code: :func:`hand_count` reads the
 file with the standard ``csv`` module and counts rows by the tracker's own
@@ -38,13 +39,18 @@ import pytest
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import EventLog
 
-# The real logs live beside the project checkout (../shared/data/real-logs).
-MERGED = Path(__file__).resolve().parents[2] / "shared/data/real-logs/timhanneman/Merged.csv"
+ROOT = Path(__file__).resolve().parents[1]
+MERGED = ROOT / "data/real-logs/timhanneman/Merged.csv"
+#: Where the published logs lie beside a checkout of the project (on CI, not on users' machines).
+PUBLISHED = ROOT.parent / "shared/data/real-logs/timhanneman"
 
 
-def test_the_real_log_is_beside_the_checkout() -> None:
-    # Not a skip: CI lays ../shared beside the clone, so a missing file is a failure.
-    assert MERGED.exists(), f"{MERGED} is missing; the tests read the real logs from ../shared"
+def test_the_real_log_ships_with_the_project_as_published() -> None:
+    assert MERGED.exists() and (MERGED.parent / "LICENSE").exists()
+    assert "MIT License" in (MERGED.parent / "LICENSE").read_text()
+    if PUBLISHED.exists():  # the copy is byte for byte the published file and its licence
+        for name in ("Merged.csv", "LICENSE"):
+            assert (MERGED.parent / name).read_bytes() == (PUBLISHED / name).read_bytes()
 
 
 POSITIVE_LABELS = {"Interview", "Inter + Rejec", "Offer"}

@@ -27,7 +27,7 @@ from hiring_funnel.schema import EventLog, HiringFunnelError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "events.csv"
-TRACKER = ROOT.parent / "shared" / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+TRACKER = ROOT / "data" / "real-logs" / "timhanneman" / "Merged.csv"
 HOSTILE = ("<img src=x onerror=alert(1)>", "Ba$$in", '=HYPERLINK("http://x")')
 SECTIONS = (
     "In plain words",

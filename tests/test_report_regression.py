@@ -30,7 +30,7 @@ from hiring_funnel.schema import HiringFunnelError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "events.csv"
-TRACKER = ROOT.parent / "shared" / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+TRACKER = ROOT / "data" / "real-logs" / "timhanneman" / "Merged.csv"
 BY = ["industry", "company_size"]
 
 
