@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiring_funnel.io import guard_cell, read_raw, write_guarded_csv
+from hiring_funnel.io import read_raw
+from hiring_funnel.outputs import guard_cell, write_guarded_csv
 from hiring_funnel.schema import HiringFunnelError
 
 HEADER = "application_id,event,timestamp\n"
