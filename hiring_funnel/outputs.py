@@ -183,6 +183,7 @@ def write_error(exc: OSError, path: str | Path, *, previous: str = "file") -> Hi
         errno.EFBIG: ("the file is larger than the system allows (file size limit)", ""),
         errno.ENOENT: ("the folder does not exist", "make it first"),
         errno.ENOTDIR: ("a part of the path is a file, not a folder", ""),
+        errno.EEXIST: ("a part of the path is a file, not a folder", ""),  # from mkdir
         errno.EISDIR: ("it is a folder", "give a file name"),
         errno.ENAMETOOLONG: ("the name is too long", "give a shorter name"),
         errno.EIO: ("input/output error (a failing disk or a lost network drive?)", ""),

@@ -119,9 +119,9 @@ def render_pdf(html: str) -> bytes:
     try:
         document = weasyprint.HTML(string=html, url_fetcher=_data_urls_only(weasyprint)).render()
         stamp = run_id(html)
-        if stamp and getattr(document.metadata, "custom", None) is not None:
-            document.metadata.custom["HiringFunnelRun"] = stamp
-        pdf: bytes = document.write_pdf()
+        # Only the run id: custom_metadata would otherwise copy every <meta> of the page.
+        document.metadata.custom = {"HiringFunnelRun": stamp} if stamp else {}
+        pdf: bytes = document.write_pdf(custom_metadata=bool(stamp))
     except OSError as exc:
         # The libraries loaded (see _weasyprint) and nothing is written here, so
         # this is not a missing Pango: say what the system said.
