@@ -30,11 +30,13 @@ them all through this module. What it guarantees:
 
 Limits: a SIGKILL (or a power cut) exactly between two renames, a window of
 microseconds, leaves new and old files side by side; the run id in the report
-shows it, and the next run replaces both. The lock is advisory: it orders runs
-of this package, not other programs writing into the folder, and it is
-skipped where the file system has no ``flock`` (some network file systems).
-An existing output that is a symlink is replaced by the new file; the file it
-pointed to is left alone. A file's permission bits are kept, its owner is not.
+shows it, and the next run replaces both. Signals are held back only when
+writing from the main thread (elsewhere they are blocked in the writing thread
+alone). The lock is advisory: it orders runs of this package, not other
+programs writing into the folder, and it is skipped where the file system has
+no ``flock`` (some network file systems). An existing output that is a symlink
+is replaced by the new file; the file it pointed to is left alone. A file's
+permission bits are kept, its owner is not.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ from hiring_funnel.schema import HiringFunnelError
 
 __all__ = [
     "FORCE_HINT",
+    "Writer",
     "check_output",
+    "csv_writer",
     "guard_cell",
     "run_inputs",
     "write_error",
@@ -291,8 +295,9 @@ def _write_temporary(target: Path, contents: bytes | Writer, previous: str) -> P
         raise write_error(exc, target, previous=previous) from exc
     try:
         with os.fdopen(fd, "wb") as f:
-            with suppress(OSError, FileNotFoundError):
-                os.fchmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
+            if hasattr(os, "fchmod"):  # keep the permissions of the file replaced
+                with suppress(OSError):
+                    os.fchmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
             if callable(contents):
                 contents(f)
             else:
