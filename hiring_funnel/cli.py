@@ -44,13 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a log and list every problem")
     log_args(v)
     v.add_argument("--quarantine", metavar="OUT", help="write quarantined rows to this CSV file")
+    v.add_argument(
+        "--force", action="store_true", help="replace the --quarantine file if it exists"
+    )
 
     s = sub.add_parser(
-        "simulate", help="write a simulated log (events.csv, attributes.csv, truth.json)"
+        "simulate",
+        help="write a simulated log (events.csv, attributes.csv, truth.json, mapping.toml)",
     )
     s.add_argument("--applications", type=int, default=SAMPLE_APPLICATIONS, metavar="N")
     s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")
     s.add_argument("--out", required=True, metavar="DIR")
+    s.add_argument("--force", action="store_true", help="replace the files if they exist")
 
     from hiring_funnel.report.command import add_report_arguments
 
@@ -130,8 +135,11 @@ def _read(args: argparse.Namespace) -> EventLog:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from hiring_funnel.io import write_guarded_csv
+    from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
 
+    inputs = run_inputs(args.path, mapping=args.mapping, attributes=args.attributes)
+    if args.quarantine:  # before reading: a refused output should not wait for a big log
+        check_output(args.quarantine, inputs=inputs, force=args.force)
     log = _read(args)
     print(_counts_line(log))
     n_apps = log.events["application_id"].nunique()
@@ -145,7 +153,7 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         print("problems: none")
     if args.quarantine:
-        write_guarded_csv(log.quarantine, args.quarantine)
+        write_guarded_csv(log.quarantine, args.quarantine, inputs=inputs, force=args.force)
         print(f"quarantined rows written to {args.quarantine} ({len(log.quarantine)} rows)")
     usable = log.rows_loaded > 0 and n_apps > 0
     if not usable:
@@ -171,12 +179,15 @@ def _counts_line(log: EventLog) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from hiring_funnel.simulate import simulate, write_simulated
+    from hiring_funnel.outputs import check_output
+    from hiring_funnel.simulate import SIMULATED_FILES, simulate, write_simulated
 
     if args.applications < 1:
         raise HiringFunnelError("--applications must be at least 1")
+    for name in SIMULATED_FILES:  # before simulating: refuse at once, not after a minute
+        check_output(Path(args.out) / name, force=args.force)
     log = simulate(args.applications, seed=args.seed)
-    paths = write_simulated(log, Path(args.out))
+    paths = write_simulated(log, Path(args.out), force=args.force)
     for path in paths:
         print(f"wrote {path}")
     return 0

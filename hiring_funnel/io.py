@@ -374,37 +374,3 @@ def _from_frame(frame: pd.DataFrame) -> RawTable:
         out.astype(object).reset_index(drop=True),
         np.arange(1, len(frame) + 1, dtype=np.int64),
     )
-
-
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def guard_cell(value: object) -> object:
-    """Prefix text that a spreadsheet would run as a formula with ``'``.
-
-    Examples
-    --------
-    >>> guard_cell("=HYPERLINK(\\"http://x\\")"), guard_cell("-3"), guard_cell(-3)
-    ('\\'=HYPERLINK("http://x")', "'-3", -3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def write_guarded_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a CSV whose text cells cannot run as spreadsheet formulas (UTF-8, ``\\n`` lines)."""
-    out = Path(path)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    safe = frame.copy()
-    safe.columns = [guard_cell(str(c)) for c in safe.columns]
-    for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(guard_cell)
-    try:
-        safe.to_csv(out, index=False, lineterminator="\n")
-    except OSError as exc:
-        raise HiringFunnelError(f"cannot write: {exc.strerror or exc}", source=str(out)) from exc
-    return out

@@ -55,13 +55,20 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
     cmd.add_argument("--out", metavar="CSV", help="also write the predictions (long table) here")
+    cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
 
 
 def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
-    from hiring_funnel.io import read_raw, write_guarded_csv
+    from hiring_funnel.io import read_raw
+    from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
     from hiring_funnel.regression.pending import pending_model, predict_pending
 
+    inputs = run_inputs(
+        args.path, mapping=args.mapping, attributes=args.attributes, others=[args.pending]
+    )
+    if args.out:  # before the fit: a refused output should not wait for the bootstrap
+        check_output(args.out, inputs=inputs, force=args.force)
     if log.events.empty:
         raise HiringFunnelError("no usable rows: nothing to fit (run validate)", source=log.source)
     if not args.within > 0:
@@ -105,7 +112,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
         print(f"note: {note}")
     if args.out:
-        path = write_guarded_csv(table, Path(args.out))
+        path = write_guarded_csv(table, Path(args.out), inputs=inputs, force=args.force)
         print(f"wrote {path}")
     return 0
 

@@ -3,9 +3,10 @@
 :func:`simulate` draws candidates, companies and applications, walks each
 application through first response, screen, interview rounds and decision,
 and records what an applicant-tracking export would show at the as-of date.
-:func:`write_simulated` writes it as ``events.csv``, ``attributes.csv`` and
-``truth.json``, byte for byte the same for the same seed; the shipped
-``data/sample/`` is ``write_simulated(simulate(5000, seed=20261126), "data/sample")``.
+:func:`write_simulated` writes it as ``events.csv``, ``attributes.csv``,
+``truth.json`` and ``mapping.toml``, byte for byte the same for the same seed;
+the shipped ``data/sample/`` is
+``write_simulated(simulate(5000, seed=20261126), "data/sample", force=True)``.
 
 The generative model and the true curves it implies live in
 :mod:`hiring_funnel.simulate_model`; the calibration follows DESIGN.md,
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from hiring_funnel.outputs import Writer, csv_writer, write_files
 from hiring_funnel.schema import EVENTS, HiringFunnelError, as_canonical_events
 from hiring_funnel.simulate_model import (
     SimulationParams,
@@ -43,6 +45,9 @@ __all__ = [
     "true_outcome_probabilities",
     "write_simulated",
 ]
+
+#: The files :func:`write_simulated` writes, in its order.
+SIMULATED_FILES = ("events.csv", "attributes.csv", "truth.json", "mapping.toml")
 
 _EV = {name: code for code, name in enumerate(EVENTS)}
 _STAGES = np.array(
@@ -423,7 +428,7 @@ def simulate(n_applications: int, *, seed: int, **params: Any) -> SimulatedLog:
     return SimulatedLog(events=events, attributes=attributes, truth=truth, as_of=as_of)
 
 
-def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
+def write_simulated(log: SimulatedLog, out_dir: str | Path, *, force: bool = False) -> list[Path]:
     """Write ``events.csv``, ``attributes.csv``, ``truth.json`` and ``mapping.toml`` into ``out_dir``.
 
     ``mapping.toml`` records the export (as-of) date, which the events alone
@@ -434,16 +439,28 @@ def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
     ``\\n`` line endings, JSON with sorted keys. ``events.csv`` has no ``line``
     column (a row's line number is its position).
 
+    The four files are written atomically and together
+    (:func:`hiring_funnel.outputs.write_files`): after a failure or Ctrl-C the
+    folder holds the previous four files, never a mix.
+
     Parameters
     ----------
     log : SimulatedLog
     out_dir : str or Path
-        Created if missing; the four files in it are overwritten.
+        Created if missing.
+    force : bool
+        Replace the four files if any of them exists; without it that is an
+        error and nothing is written.
 
     Returns
     -------
     list of Path
         The files written, in the order above.
+
+    Raises
+    ------
+    HiringFunnelError
+        If one of the files exists and ``force`` is false, or a write fails.
 
     Examples
     --------
@@ -453,17 +470,10 @@ def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
     ['events.csv', 'attributes.csv', 'truth.json', 'mapping.toml']
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     events = log.events.loc[:, list(_FILE_COLUMNS)].copy()
     stamps = events["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
     events["timestamp"] = np.char.add(np.datetime_as_string(stamps, unit="s"), "Z")
-    paths = [out / "events.csv", out / "attributes.csv", out / "truth.json", out / "mapping.toml"]
-    events.to_csv(paths[0], index=False, lineterminator="\n", encoding="utf-8")
-    log.attributes.loc[:, list(_ATTRIBUTE_COLUMNS)].to_csv(
-        paths[1], index=False, lineterminator="\n", encoding="utf-8"
-    )
     text = json.dumps(log.truth, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
-    paths[2].write_bytes(text.encode("utf-8"))
     as_of = pd.Timestamp(log.as_of).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
     mapping = (
         "# Written by `hiring-funnel simulate`: how to read events.csv in this folder.\n"
@@ -472,5 +482,11 @@ def write_simulated(log: SimulatedLog, out_dir: str | Path) -> list[Path]:
         "# The moment the log was exported: applications still waiting then are censored there.\n"
         f'as_of = "{as_of}"\n'
     )
-    paths[3].write_bytes(mapping.encode("utf-8"))
-    return paths
+    contents: list[bytes | Writer] = [
+        csv_writer(events),
+        csv_writer(log.attributes.loc[:, list(_ATTRIBUTE_COLUMNS)]),
+        text.encode("utf-8"),
+        mapping.encode("utf-8"),
+    ]
+    files = {out / name: data for name, data in zip(SIMULATED_FILES, contents, strict=True)}
+    return write_files(files, force=force)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiring_funnel.io import guard_cell, read_raw, write_guarded_csv
+from hiring_funnel.io import read_raw
 from hiring_funnel.schema import HiringFunnelError
 
 HEADER = "application_id,event,timestamp\n"
@@ -331,50 +331,6 @@ def test_dataframe_input() -> None:
         read_raw(pd.DataFrame({"a": []}))
     with pytest.raises(HiringFunnelError, match="duplicate column name 'a'"):
         read_raw(pd.DataFrame([[1, 2]], columns=["a", "a"]))
-
-
-# --- guarded output ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
-        ("+1", "'+1"),
-        ("-3", "'-3"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("plain", "plain"),
-        ("a=b", "a=b"),
-        (-3, -3),
-        (None, None),
-    ],
-)
-def test_guard_cell(value: object, expected: object) -> None:
-    assert guard_cell(value) == expected
-
-
-def test_write_guarded_csv(tmp_path: Path) -> None:
-    frame = pd.DataFrame(
-        {
-            "=bad header": ["=1+1", "ok"],
-            "n": [-3, 4],
-            "s": pd.Series(["-3", pd.NA], dtype="string"),
-        }
-    )
-    out = write_guarded_csv(frame, tmp_path / "sub" / "q.csv")
-    assert out == tmp_path / "sub" / "q.csv"
-    text = out.read_bytes().decode("utf-8")
-    assert "\r" not in text
-    assert text.splitlines() == ["'=bad header,n,s", "'=1+1,-3,'-3", "ok,4,"]
-    back = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert back["n"].tolist() == ["-3", "4"]  # numbers are not text: nothing to guard
-
-
-def test_write_guarded_csv_reports_unwritable_path(tmp_path: Path) -> None:
-    blocker = write(tmp_path, "file", "x")
-    with pytest.raises(HiringFunnelError, match="cannot write"):
-        write_guarded_csv(pd.DataFrame({"a": [1]}), blocker / "q.csv")
 
 
 def test_line_array_dtype(tmp_path: Path) -> None:

@@ -289,7 +289,7 @@ def test_shipped_sample_is_reproducible(tmp_path: Path) -> None:
         assert shipped.read_bytes() == path.read_bytes(), (
             f"{shipped} differs from a fresh simulate(5000, seed=20261126); "
             "regenerate it with `hiring-funnel simulate --applications 5000 "
-            "--seed 20261126 --out data/sample`"
+            "--seed 20261126 --out data/sample --force`"
         )
     assert sum((SAMPLE / p.name).stat().st_size for p in fresh) < 2_000_000
 

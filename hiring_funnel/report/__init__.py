@@ -4,6 +4,8 @@ One call (or ``hiring-funnel report PATH``) reads a log, works out every figure
 with the censoring-aware estimators, suppresses what could identify a
 candidate (:mod:`hiring_funnel.anonymize`), and writes
 ``reports/hiring_funnel_report.html`` and ``.pdf`` from one Jinja2 template.
+Both carry one run id and are replaced together, or neither is
+(:mod:`hiring_funnel.outputs`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ def report(
     clocks : str or sequence of str, optional
         Clocks to report on; all three by default.
     out : path
-        The folder to write to (made if missing).
+        The folder to write to (made if missing). Its
+        ``hiring_funnel_report.html`` and ``.pdf`` are replaced without asking,
+        atomically and together (:mod:`hiring_funnel.outputs`), but never if
+        one of them is an input of the report (a symlink or hard link to it).
     formats : str or sequence of str
         ``"html"``, ``"pdf"`` or both; a comma-separated string is accepted.
     min_group : int
@@ -85,8 +90,9 @@ def report(
     Raises
     ------
     HiringFunnelError
-        For a log, option or system library the user can fix; the message
-        says what to do.
+        For a log, option or system library the user can fix, or a write
+        that failed (disk full, read-only); the message says what to do.
+        After a failed write the previous report is unchanged.
 
     Examples
     --------
@@ -104,6 +110,13 @@ def report(
     k = check_min_group(min_group)
     if command is None:
         command = _python_call(source, mapping, attributes, by_columns, clocks, out, formats, k)
+    from hiring_funnel.outputs import check_output, write_files
+
+    folder = Path(out)
+    targets = {fmt: folder / f"{DEFAULT_NAME}.{fmt}" for fmt in chosen_formats}
+    inputs = _inputs(source, mapping, attributes)
+    for path in targets.values():  # before the work: never over an input
+        check_output(path, inputs=inputs, force=True)
     # reading, episodes, headline, clocks, outcome mix, breakdowns, regression, HTML, PDF
     total = 5 + len(chosen_clocks) + len(by_columns) + int(bool(by_columns))
     total += int("pdf" in chosen_formats)
@@ -119,29 +132,21 @@ def report(
             found=found,
             step=step,
         )
-        from hiring_funnel.report.render import write_pdf
-
-        folder = Path(out)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HiringFunnelError(
-                f"cannot make the folder: {exc.strerror or exc}", source=str(folder)
-            ) from exc
-        written: dict[str, Path] = {}
-        if "html" in chosen_formats:
-            path = folder / f"{DEFAULT_NAME}.html"
-            try:
-                path.write_text(html, encoding="utf-8")
-            except OSError as exc:
-                raise HiringFunnelError(
-                    f"cannot write: {exc.strerror or exc}", source=str(path)
-                ) from exc
-            written["html"] = path
+        contents = {"html": html.encode("utf-8")}
         if "pdf" in chosen_formats:
+            from hiring_funnel.report.render import render_pdf
+
             step("writing the PDF")
-            written["pdf"] = write_pdf(html, folder / f"{DEFAULT_NAME}.pdf")
-    return written
+            contents["pdf"] = render_pdf(html)  # in memory: nothing is written until both are made
+        # Both files at once, under the folder's lock: the HTML and the PDF in
+        # the folder always come from one run (hiring_funnel.outputs).
+        write_files(
+            {targets[fmt]: contents[fmt] for fmt in chosen_formats},
+            inputs=inputs,
+            force=True,  # the report's own files are replaced without asking
+            clean=[f"{DEFAULT_NAME}.{fmt}" for fmt in FORMATS],
+        )
+    return dict(targets)
 
 
 def render_report(
@@ -216,6 +221,17 @@ def _clocks(clocks: str | Sequence[str] | None) -> list[str]:
             hint=f"use {', '.join(CLOCKS)}",
         )
     return list(dict.fromkeys(chosen))
+
+
+def _inputs(source: Any, mapping: Any, attributes: Any) -> list[Path]:
+    """The files the report reads, which it must never write over."""
+    from hiring_funnel.outputs import run_inputs
+
+    if not isinstance(source, EventLog):
+        return run_inputs(source, mapping=mapping, attributes=attributes)
+    # A log read before: the files it came from, where it knows them.
+    named = [source.source, (source.meta.get("attributes") or {}).get("source")]
+    return [Path(x) for x in named if isinstance(x, str) and Path(x).is_file()]
 
 
 def _read(

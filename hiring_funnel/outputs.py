@@ -1,0 +1,504 @@
+"""Writing files: never over an input, never half a file, never half a report.
+
+Only the report and the command line write files (DESIGN.md), and they write
+them all through this module. What it guarantees:
+
+- **No input is overwritten.** :func:`check_output` refuses an output path
+  that is an input of the run (the log, its attributes, mapping or pending
+  file, and ``attributes.csv`` and ``mapping.toml`` beside an ``events.csv``),
+  compared after resolving symlinks and ``..`` and by device and inode, so a
+  hard link is caught too. It also refuses a folder or a device, and an
+  existing file unless the caller passes ``force`` (the report passes it for
+  its own two files).
+- **A file is replaced whole or not at all.** :func:`write_files` writes each
+  file to a temporary file beside it (``.NAME.PID.RANDOM.tmp``), flushes and
+  fsyncs it, and renames it over the old one with :func:`os.replace`, which
+  is atomic on one file system: a reader sees the old file or the new one,
+  never a part. If anything fails first (a full disk, a read-only file
+  system, Ctrl-C), the temporaries are removed and the old files are left as
+  they were; the error says what failed and names the file.
+- **Several files of one call are replaced together** (the report's HTML and
+  PDF, the simulator's four files). Nothing is renamed until every temporary
+  is complete. The renames happen while holding an exclusive ``flock`` on the
+  folder, so two runs into one folder cannot interleave (the last one to get
+  the lock wins, whole), and with SIGINT, SIGTERM and SIGHUP held back until
+  the last rename is done, so Ctrl-C or ``kill`` lands before the first
+  rename or after the last. If a rename fails half-way, the files already
+  renamed are put back from hard-link backups taken just before.
+- Temporaries left behind by a run that was killed are removed by the next
+  write of the same files, under the lock.
+
+Limits: a SIGKILL (or a power cut) exactly between two renames, a window of
+microseconds, leaves new and old files side by side; the run id in the report
+shows it, and the next run replaces both. Signals are held back only when
+writing from the main thread (elsewhere they are blocked in the writing thread
+alone). The lock is advisory: it orders runs of this package, not other
+programs writing into the folder, and it is skipped where the file system has
+no ``flock`` (some network file systems). An existing output that is a symlink
+is replaced by the new file; the file it pointed to is left alone. A file's
+permission bits are kept, its owner is not.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import re
+import secrets
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+import pandas as pd
+
+from hiring_funnel.schema import HiringFunnelError
+
+__all__ = [
+    "FORCE_HINT",
+    "Writer",
+    "check_output",
+    "csv_writer",
+    "guard_cell",
+    "run_inputs",
+    "write_error",
+    "write_files",
+    "write_guarded_csv",
+]
+
+#: What to do about an output that already exists.
+FORCE_HINT = "pass --force to replace it (force=True from Python)"
+#: A function that writes a file's contents to a binary file object.
+Writer = Callable[[IO[bytes]], Any]
+#: Signals held back while files are renamed (see :class:`_HeldSignals`).
+_HELD = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+#: Temporaries and backups of this module: ``.NAME.PID.RANDOM.tmp`` or ``.old``.
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.(?:tmp|old)")
+#: Room left for ``.`` + ``.PID.RANDOM.tmp`` under the usual 255-byte name limit.
+_NAME_KEPT = 200
+
+
+def run_inputs(
+    source: object,
+    *,
+    mapping: object = None,
+    attributes: object = None,
+    others: Iterable[object] = (),
+) -> list[Path]:
+    """The files a run reads, which no output of it may replace.
+
+    Besides the files named, an ``events.csv`` brings ``attributes.csv`` and
+    ``mapping.toml`` of its folder (the simulator's layout, which the readers
+    pick up by themselves), whether they exist yet or not. Values that are not
+    paths (a DataFrame, a mapping dict) are skipped.
+
+    Examples
+    --------
+    >>> [p.name for p in run_inputs("data/sample/events.csv", others=["pending.csv"])]
+    ['events.csv', 'pending.csv', 'attributes.csv', 'mapping.toml']
+    """
+    paths = [
+        Path(x) for x in (source, mapping, attributes, *others) if isinstance(x, str | os.PathLike)
+    ]
+    if isinstance(source, str | os.PathLike) and Path(source).name == "events.csv":
+        folder = Path(source).parent
+        paths += [folder / "attributes.csv", folder / "mapping.toml"]
+    return paths
+
+
+def check_output(
+    path: str | Path, *, inputs: Iterable[str | Path] = (), force: bool = False
+) -> Path:
+    """Refuse to write ``path`` if it is an input, a folder, a device, or exists without ``force``.
+
+    Raises
+    ------
+    HiringFunnelError
+        Naming the output, with what to do instead.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = log.write_text("application_id,event,timestamp\\n")
+    >>> check_output(log.parent / "sub" / ".." / "log.csv", inputs=[log])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hiring_funnel.schema.HiringFunnelError: ...: is the input log.csv; ...
+    """
+    out = Path(path)
+    for source in inputs:
+        if _same_file(out, Path(source)):
+            raise HiringFunnelError(
+                f"is the input {Path(source).name}; an input is never written over",
+                source=str(out),
+                hint="choose another output file",
+            )
+    if out.is_dir():
+        raise HiringFunnelError("is a folder", source=str(out), hint="give a file name")
+    if os.path.lexists(out):
+        if out.exists() and not stat.S_ISREG(out.stat().st_mode):
+            raise HiringFunnelError(
+                "is not a regular file (a device or a pipe)",
+                source=str(out),
+                hint="give the name of a file",
+            )
+        if not force:
+            raise HiringFunnelError("already exists", source=str(out), hint=FORCE_HINT)
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    # realpath resolves symlinks and "..", even of a file not made yet;
+    # samefile (device and inode) also catches a hard link or a bind mount.
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
+
+
+def write_error(exc: OSError, path: str | Path, *, previous: str = "file") -> HiringFunnelError:
+    """Say in one line what failed when writing ``path``: disk full, read-only, ...
+
+    ``previous`` names what is left as it was ("file", "report", "files").
+
+    Examples
+    --------
+    >>> import errno, os
+    >>> print(write_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "r.pdf"))
+    r.pdf: cannot write: the disk is full (No space left on device) (free some space or write elsewhere; the previous file is unchanged)
+    """
+    reasons = {
+        errno.ENOSPC: ("the disk is full", "free some space or write elsewhere"),
+        errno.EDQUOT: ("the disk is full (over quota)", "free some space or write elsewhere"),
+        errno.EROFS: ("the file system is read-only", "write elsewhere"),
+        errno.EACCES: ("permission denied", "write elsewhere or change the permissions"),
+        errno.EPERM: ("permission denied", "write elsewhere or change the permissions"),
+        errno.EFBIG: ("the file is larger than the system allows (file size limit)", ""),
+        errno.ENOENT: ("the folder does not exist", "make it first"),
+        errno.ENOTDIR: ("a part of the path is a file, not a folder", ""),
+        errno.EEXIST: ("a part of the path is a file, not a folder", ""),  # from mkdir
+        errno.EISDIR: ("it is a folder", "give a file name"),
+        errno.ENAMETOOLONG: ("the name is too long", "give a shorter name"),
+        errno.EIO: ("input/output error (a failing disk or a lost network drive?)", ""),
+    }
+    what, fix = reasons.get(exc.errno or 0, (exc.strerror or type(exc).__name__, ""))
+    if exc.strerror and exc.strerror.lower() not in what.lower():
+        what += f" ({exc.strerror})"
+    kept = (
+        "nothing was written" if previous == "nothing" else f"the previous {previous} is unchanged"
+    )
+    return HiringFunnelError(
+        f"cannot write: {what}", source=str(path), hint=f"{fix}; {kept}" if fix else kept
+    )
+
+
+def write_files(
+    files: Mapping[Path, bytes | Writer],
+    *,
+    inputs: Iterable[str | Path] = (),
+    force: bool = False,
+    clean: Sequence[str] = (),
+) -> list[Path]:
+    """Write files of one folder atomically and together; return their paths.
+
+    Parameters
+    ----------
+    files : mapping
+        Path to contents: bytes, or a function that writes to a binary file.
+        All paths must be in one folder, which is made if missing.
+    inputs : paths
+        Files of the run that must not be replaced (:func:`run_inputs`).
+    force : bool
+        Replace files that exist. Without it an existing file is an error.
+    clean : sequence of str
+        More file names in the folder whose leftover temporaries to remove.
+
+    Raises
+    ------
+    HiringFunnelError
+        For an output refused by :func:`check_output`, or a write that failed
+        (:func:`write_error`); the previous files are then unchanged.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_files({folder / "a.txt": b"a", folder / "b.txt": b"b"})]
+    ['a.txt', 'b.txt']
+    >>> sorted(p.name for p in folder.iterdir())  # no temporary left
+    ['a.txt', 'b.txt']
+    """
+    targets = [Path(p) for p in files]
+    inputs = list(inputs)
+    folder = targets[0].parent
+    if any(t.parent != folder for t in targets):
+        raise ValueError("write_files writes into one folder")
+    previous = "files" if len(targets) > 1 else "file"
+    for target in targets:  # before making the folder: a refused run leaves nothing behind
+        check_output(target, inputs=inputs, force=force)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, folder, previous="nothing") from exc
+    held = _HeldSignals()
+    try:
+        with _folder_lock(folder) as (folder_fd, locked):
+            # Again under the lock: another run may have written since.
+            for target in targets:
+                check_output(target, inputs=inputs, force=force)
+            _remove_leftovers(folder, {t.name for t in targets} | set(clean), locked)
+            temps: dict[Path, Path] = {}
+            backups: dict[Path, Path] = {}
+            try:
+                for target, contents in zip(targets, files.values(), strict=True):
+                    temps[target] = _write_temporary(target, contents, previous)
+                if len(targets) > 1:
+                    backups = {t: b for t in targets if (b := _backup(t)) is not None}
+                with held:
+                    _rename_all(temps, backups, previous)
+                if folder_fd is not None:
+                    with suppress(OSError):  # some file systems cannot fsync a folder
+                        os.fsync(folder_fd)  # makes the renames durable
+            finally:
+                for leftover in [*temps.values(), *backups.values()]:
+                    with suppress(FileNotFoundError):
+                        os.unlink(leftover)
+    finally:
+        held.deliver()
+    return targets
+
+
+def _beside(target: Path, kind: str) -> Path:
+    """A hidden name beside ``target`` that no other write can take: ``.NAME.PID.RANDOM.KIND``."""
+    return target.with_name(
+        f".{target.name[:_NAME_KEPT]}.{os.getpid()}.{secrets.token_hex(4)}.{kind}"
+    )
+
+
+def _write_temporary(target: Path, contents: bytes | Writer, previous: str) -> Path:
+    tmp = _beside(target, "tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any new file
+    except OSError as exc:
+        raise write_error(exc, target, previous=previous) from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # keep the permissions of the file replaced
+                with suppress(OSError):
+                    os.fchmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
+            if callable(contents):
+                contents(f)
+            else:
+                f.write(contents)
+            f.flush()
+            os.fsync(f.fileno())  # the data is on disk before the name points at it
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise write_error(exc, target, previous=previous) from exc
+        raise
+    return tmp
+
+
+def _backup(target: Path) -> Path | None:
+    """A hard link to the file about to be replaced, to put it back if a later rename fails."""
+    if not os.path.lexists(target):
+        return None
+    backup = _beside(target, "old")
+    try:
+        os.link(target, backup, follow_symlinks=False)
+    except OSError:  # no hard links here (FAT, some network drives): no way back
+        return None
+    return backup
+
+
+def _rename_all(temps: dict[Path, Path], backups: dict[Path, Path], previous: str) -> None:
+    done: list[Path] = []
+    for target, tmp in temps.items():
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            for renamed in reversed(done):  # put back what was already replaced
+                with suppress(OSError):
+                    if renamed in backups:
+                        os.replace(backups.pop(renamed), renamed)
+                    else:  # it did not exist before
+                        os.unlink(renamed)
+            raise write_error(exc, target, previous=previous) from exc
+        done.append(target)
+
+
+def _remove_leftovers(folder: Path, names: set[str], locked: bool) -> None:
+    """Remove temporaries and backups of these file names that killed runs left behind.
+
+    Under the lock every one of them is a leftover (a live run writes its
+    temporaries only while holding the lock); without a lock only those of
+    processes no longer running are.
+    """
+    kept = {name[:_NAME_KEPT] for name in names}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        m = _LEFTOVER.fullmatch(entry.name)
+        if m is None or m["name"] not in kept:
+            continue
+        if locked or not _running(int(m["pid"])):
+            with suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is not ours
+        return True
+    return True
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[tuple[int | None, bool]]:
+    """Hold an exclusive flock on the folder itself (no lock file to leave behind).
+
+    Yields the folder's descriptor (to fsync it) and whether the lock is held.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # a folder cannot be opened on this system: no lock
+        yield None, False
+        return
+    try:
+        locked = False
+        if sys.platform != "win32":
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                locked = True
+            except OSError:  # no flock on this file system: go on unlocked
+                pass
+        yield fd, locked
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+class _HeldSignals:
+    """Hold back SIGINT, SIGTERM and SIGHUP inside ``with``; :meth:`deliver` them afterwards.
+
+    Blocking them with ``pthread_sigmask`` alone is not enough: the mask is
+    per thread, and a SIGTERM left to its default action by a thread that
+    does not block it (numpy's BLAS threads, tqdm's monitor) still kills the
+    process. So in the main thread the handlers are replaced by one that
+    only notes the signal; elsewhere (where Python cannot set handlers) the
+    signals are at least blocked in this thread.
+    """
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+        self._previous: dict[int, Any] = {}
+        self._mask: set[int | signal.Signals] | None = None
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.caught.append(signum)
+
+    def __enter__(self) -> _HeldSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in _HELD:
+                self._previous[sig] = signal.signal(sig, self._note)
+        elif hasattr(signal, "pthread_sigmask"):
+            self._mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        self._previous = {}
+        if self._mask is not None:  # a blocked signal is delivered when unblocked
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
+            self._mask = None
+
+    def deliver(self) -> None:
+        """Raise the signals noted, now that the files are in place (default: end the process)."""
+        for sig in dict.fromkeys(self.caught):
+            signal.raise_signal(sig)
+        self.caught = []
+
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with ``'``.
+
+    Examples
+    --------
+    >>> guard_cell("=HYPERLINK(\\"http://x\\")"), guard_cell("-3"), guard_cell(-3)
+    ('\\'=HYPERLINK("http://x")', "'-3", -3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_writer(frame: pd.DataFrame) -> Writer:
+    """A :data:`Writer` of ``frame`` as CSV: UTF-8, ``\\n`` lines, no index."""
+
+    def write(f: IO[bytes]) -> None:
+        text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+        try:
+            frame.to_csv(text, index=False, lineterminator="\n")
+            text.flush()
+        finally:
+            text.detach()  # leave the binary file open for its fsync
+
+    return write
+
+
+def write_guarded_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    force: bool = False,
+) -> Path:
+    """Write a CSV whose text cells cannot run as spreadsheet formulas, atomically.
+
+    UTF-8 with ``\\n`` lines; the folder is made if missing. ``inputs`` and
+    ``force`` are as in :func:`write_files`: an input is never replaced, an
+    existing file only with ``force``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+    >>> _ = write_guarded_csv(pd.DataFrame({"note": ["=1+1"]}), out)
+    >>> out.read_text()
+    "note\\n'=1+1\\n"
+    """
+    out = Path(path)
+    safe = frame.copy()
+    safe.columns = [guard_cell(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(guard_cell)
+    write_files({out: csv_writer(safe)}, inputs=inputs, force=force)
+    return out
