@@ -117,7 +117,7 @@ def draw_chances(
     """
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from hiring_funnel.plots import PALETTE, plain_text
+    from hiring_funnel.plots import PALETTE, plain_label, plain_text
 
     y = list(range(len(rows)))[::-1]
     est = [r[1] for r in rows]
@@ -135,7 +135,7 @@ def draw_chances(
         markersize=6,
     )
     ax.set_yticks(y)
-    ax.set_yticklabels([plain_text(r[0]) for r in rows])
+    ax.set_yticklabels([plain_label(r[0]) for r in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     top = max([r[3] for r in rows if r[3] == r[3]] + est + [0.01])
     ax.set_xlim(0.0, min(1.0, top * 1.1))
