@@ -21,9 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import dataclasses
+
 import matplotlib as mpl
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from hiring_funnel.estimators import EstimateResult
 
 #: Width of a full-width figure in inches (A4 text width is about 6.7 inches).
 WIDTH = 7.0
@@ -146,3 +151,37 @@ def draw_chances(
     ax.set_title(plain_text(title))
     ax.set_xlabel(plain_text(xlabel))
     return ax
+
+
+def cut_tail(result: EstimateResult, cutoff: float | dict[str, float]) -> EstimateResult:
+    """The result with the rows after the cutoff day (per group when a dict) dropped.
+
+    A curve whose last row before the cutoff is earlier than the cutoff gets
+    one more row on the cutoff day, with its last estimate and the number
+    still at risk that day (that of the first row dropped: no one left in
+    between), so that the at-risk row under a figure gives the true number up
+    to the cutoff instead of 0 past the curve's last step.
+    """
+    table = result.table
+    limit = table["group"].map(cutoff) if isinstance(cutoff, dict) else cutoff
+    keep = (table["time"] <= limit).to_numpy()
+    kept, dropped = table[keep], table[~keep]
+    keys = ["group", "cause"] if "cause" in table.columns else ["group"]
+    extra = []
+    if len(kept) and len(dropped):
+        last = kept.sort_values("time").groupby(keys, sort=False, observed=True).tail(1)
+        first_after = dropped.sort_values("time").groupby(keys, sort=False, observed=True).head(1)
+        after = first_after.set_index(keys)["at_risk"]
+        for row in last.itertuples(index=False):
+            key = tuple(getattr(row, k) for k in keys)
+            key = key[0] if len(keys) == 1 else key
+            day = cutoff[row.group] if isinstance(cutoff, dict) else cutoff
+            if row.time < day and key in after.index:
+                pad = row._asdict()
+                pad.update(time=float(day), at_risk=float(after[key]))
+                if "events" in pad:
+                    pad["events"] = 0.0
+                extra.append(pad)
+    out = pd.concat([kept, pd.DataFrame(extra, columns=table.columns)]) if extra else kept
+    out = out.sort_values([*keys[:1], "time"], kind="stable").reset_index(drop=True)
+    return dataclasses.replace(result, table=out)
