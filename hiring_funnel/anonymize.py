@@ -93,6 +93,7 @@ __all__ = [
     "DEFAULT_MIN_GROUP",
     "IDENTIFIER_COLUMNS",
     "MISSING_LABEL",
+    "Members",
     "REASONS",
     "TOO_FEW",
     "Suppression",
@@ -183,8 +184,9 @@ def _size(members: Members) -> int:
 def _union_size(parts: Sequence[Members]) -> int:
     if not parts:
         return 0
-    if all(isinstance(p, int) for p in parts):
-        return sum(int(p) for p in parts)  # type: ignore[arg-type]
+    numbers = [p for p in parts if isinstance(p, int)]
+    if len(numbers) == len(parts):
+        return sum(numbers)
     seen: set[object] = set()
     for p in parts:
         if isinstance(p, int):

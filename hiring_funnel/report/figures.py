@@ -16,12 +16,11 @@ of another figure.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-import dataclasses
 
 import matplotlib as mpl
 import pandas as pd

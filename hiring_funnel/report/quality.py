@@ -22,6 +22,7 @@ import pandas as pd
 from hiring_funnel.anonymize import (
     COMPLEMENTARY,
     TOO_FEW,
+    Members,
     file_name,
     shown,
     suppress_parts,
@@ -149,7 +150,7 @@ def _events(events: pd.DataFrame, owner: pd.Series, k: int) -> list[dict[str, st
     order = [str(e) for e in events["event"].cat.categories if (kind == e).any()]
     rows = {e: int((kind == e).sum()) for e in order}
     members = {e: set(who[kind == e]) for e in order}
-    decided = {e: members[e] for e in ("offer", "rejection") if e in members}
+    decided: dict[str, Members] = {e: members[e] for e in ("offer", "rejection") if e in members}
     hidden = suppress_parts(decided, min_group=k) if len(decided) == 2 else {}
     if hidden:
         hidden = {e: hidden.get(e, COMPLEMENTARY) for e in decided}

@@ -139,7 +139,7 @@ def regression_section(
         " Applications with a level that is not published in this report are left out "
         "(see Privacy)."
         if left_out
-        else " Every application with a first answer clock is fitted."
+        else " Every level of every application is published, so all of them are fitted."
     )
     out["cox"] = _cox_part(fitted, covariates, clock.cutoff)
     out["ghosting"] = _ghosting_part(fitted, covariates, clock.cutoff)
