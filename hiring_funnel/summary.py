@@ -128,7 +128,7 @@ def summarise(
             min_group=k,
             column=by,
         )
-    rows = []
+    rows: list[dict[str, object]] = []
     for clock, ep in made.items():
         if clock not in published:
             if k > 1:  # one row saying the clock is not shown; nothing for an empty one at k=1
@@ -145,7 +145,7 @@ def summarise(
             answered = g["cause"].notna()
             waits = g.loc[answered, "duration"]
             few = candidate_key(g[answered]).nunique() < k
-            row = {
+            row: dict[str, object] = {
                 "clock": clock,
                 "group": str(label),
                 "episodes": len(g),
