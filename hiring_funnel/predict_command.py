@@ -133,6 +133,8 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         raise _at_line(exc, raw.source, raw.line) from None
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
     table = table[["line", *[c for c in table.columns if c != "line"]]]
+    for c in covs:  # labels from the data: no escape or control character in the CSV either
+        table[c] = table[c].map(lambda v: v if pd.isna(v) else clean_label(v))
     print(_format(pred.wide(), raw.line, covs, args.within, model.meta))
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
         print(f"note: {clean_label(note)}")
