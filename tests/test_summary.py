@@ -155,7 +155,7 @@ def test_small_counts_are_hidden_with_their_complement() -> None:
     table = summarise(log, clocks=["interview_feedback"], by="industry", min_group=5)
     reasons = table.attrs["hidden"]
     assert "too_few" in reasons.values()
-    for (clock, group, column), why in reasons.items():
+    for clock, group, column in reasons:
         row = table[(table["clock"] == clock) & (table["group"] == group)].iloc[0]
         assert pd.isna(row[column])
     text = format_summary(table)
