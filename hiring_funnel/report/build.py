@@ -52,6 +52,7 @@ from hiring_funnel.report.figures import cut_tail, svg_data_url
 from hiring_funnel.report.quality import privacy_section, quality_section
 from hiring_funnel.report.regression import regression_section
 from hiring_funnel.schema import EventLog
+from hiring_funnel.text import short_label
 
 #: Days of silence the headline speaks about.
 HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
@@ -137,7 +138,7 @@ def build_context(
         context["dashboard"] = _dashboard(list(made.values()), context["clocks"])
         context["breakdowns"] = []
         for column in by:
-            step(f"breakdown: {column}")
+            step(f"breakdown: {short_label(column)}")
             context["breakdowns"].append(
                 breakdown_section(log, column, list(made.values()), min_group=min_group)
             )
