@@ -1,30 +1,62 @@
-"""Anonymize what is published: small segments, the tails of curves, identifiers in text.
+"""Anonymize what is published: small groups, sums that could be differenced, curve tails, paths.
 
-A report shows figures about groups of people. Three rules keep any one
-candidate from being singled out:
+Everything ``report``, ``summary`` and ``predict`` publish is made of counts,
+shares and curves about groups of people. The rules below keep any one
+candidate from being singled out; ``min_group`` (k, default 5) is the least
+number of distinct candidates a published figure rests on.
 
-1. **Small segments are suppressed.** A segment (one value of a breakdown
-   column such as ``industry``) with fewer than ``min_group`` distinct
-   candidates is not shown in any table, curve or at-risk row.
-2. **Complementary suppression.** If only one segment of a breakdown were
-   suppressed, its figures could be recovered by subtracting the published
-   segments from the total. So when exactly one segment is suppressed, the next
-   smallest is suppressed with it; and segments are added, smallest first,
-   until the suppressed segments together hold at least ``min_group``
-   candidates (otherwise their sum, which subtraction recovers, would itself
-   describe too few people). This is the rule of statistical offices for
-   frequency tables (Hundepool et al., *Statistical Disclosure Control*, 2012,
-   chapter 5).
-3. **Curves stop where too few are left.** The last steps of a waiting-time
+1. **Small counts.** A count that rests on fewer than k distinct candidates
+   (but more than none) is shown as "fewer than k". Zero is shown: it
+   describes no one. Counts of rows whose candidates are unknown (quarantined
+   rows) count rows instead.
+2. **Complementary suppression.** Where the parts of a published total would
+   let a hidden part be worked out by subtraction (answered + still open =
+   waits; the segments of a breakdown; event counts by type; quarantine
+   reasons summing to the rows quarantined), the next smallest part is hidden
+   too ("not shown"), and more, smallest first, until the hidden parts
+   together hold at least k candidates (otherwise their sum, which
+   subtraction recovers, would itself describe too few people). This is the
+   rule of statistical offices for frequency tables (Hundepool et al.,
+   *Statistical Disclosure Control*, 2012, chapter 5): :func:`suppress_parts`.
+3. **Segments.** A segment of a breakdown (one value of a column such as
+   ``industry``) with fewer than k candidates is not shown in any table,
+   curve or at-risk row, with complementary suppression among the segments
+   (:func:`suppress_segments`); a segment hidden on one clock is hidden on
+   every clock of that breakdown, and suppression is rerun until every
+   clock's hidden segments are at least two and hold at least k candidates
+   together (:func:`suppress_across`). Hidden segments are counted, never
+   named. Within the published segments, the split of a segment into answered
+   and open waits is hidden where it, or the sum over the hidden rows that
+   subtraction from the clock's totals gives, rests on fewer than k
+   candidates (:func:`hide_splits`).
+4. **No combinations.** Counts are published only of whole clocks and of
+   single published segments of one breakdown, never of a combination of two
+   breakdowns (two breakdowns plus the size of their overlap would give the
+   size of a cell): the regression section, which fits the applications whose
+   every level is published, gives no count of applications fitted or left
+   out, nor event counts of that subset.
+5. **Shares.** A share whose numerator rests on fewer than k candidates and
+   whose denominator is published (offers divided by all applications) is
+   shown as "below x%", x being k divided by the denominator; one whose
+   complement does, as "above x%". The outcome-mix bands are merged with
+   their neighbours until each band's answers come from at least k
+   candidates.
+6. **Curves stop where too few are left.** The last steps of a waiting-time
    curve rest on the few applications still waiting; past the day on which
-   fewer than ``min_group`` candidates are still waiting, each step would show
-   when one person was answered. :func:`tail_cutoff` gives the last day a curve
-   may be drawn to.
+   fewer than k candidates are still waiting, each step would show when one
+   person was answered. :func:`tail_cutoff` gives the last day a curve, a
+   median or an at-risk number may describe; at-risk rows under figures show
+   nothing past it.
+7. **No identifiers, no folders.** Id columns, free-text and high-cardinality
+   columns are never breakdowns (:mod:`hiring_funnel.categorical`); quarantine
+   reasons are published as fixed descriptions of their kind
+   (:data:`hiring_funnel.schema.QUARANTINE_KINDS`), never as the reason text;
+   files are named without their folders (:func:`file_name`), as folders often
+   hold a user name. A log of fewer than k candidates publishes no count at
+   all.
 
-Identifiers (application, candidate, company ids) are never published:
-:func:`check_breakdown_column` refuses them as breakdowns and
-:func:`redact_reason` takes quoted values, dates and line numbers out of the
-reasons rows were quarantined for, so reasons can be counted in a report.
+Estimates read off curves (Kaplan-Meier, Aalen-Johansen, still hope,
+regression coefficients) are published where the curve is, without rule 5.
 
 Examples
 --------
@@ -34,33 +66,73 @@ Examples
 >>> s = suppress_segments(seg, cand, min_group=5, column="industry")
 >>> s.kept, sorted(s.suppressed.items())
 (['b'], [('a', 'complementary'), ('c', 'too_few')])
+>>> suppress_parts({"answered": 120, "open": 3}, min_group=5)
+{'open': 'too_few', 'answered': 'complementary'}
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.categorical import (
+    DEFAULT_MAX_LEVELS,
+    IDENTIFIER_COLUMNS,
+    check_breakdown_column,
+    check_max_levels,
+)
 from hiring_funnel.schema import HiringFunnelError
+
+__all__ = [
+    "COMPLEMENTARY",
+    "DEFAULT_MAX_LEVELS",
+    "DEFAULT_MIN_GROUP",
+    "IDENTIFIER_COLUMNS",
+    "MISSING_LABEL",
+    "Members",
+    "REASONS",
+    "TOO_FEW",
+    "Suppression",
+    "candidate_key",
+    "check_breakdown_column",
+    "check_max_levels",
+    "check_min_group",
+    "distinct_candidates",
+    "file_name",
+    "hide_splits",
+    "segment_labels",
+    "share_text",
+    "shown",
+    "suppress_across",
+    "suppress_parts",
+    "suppress_segments",
+    "tail_cutoff",
+]
 
 #: Segments with fewer distinct candidates than this are suppressed by default.
 DEFAULT_MIN_GROUP = 5
-#: Columns that identify an application, a person or an employer: never published.
-IDENTIFIER_COLUMNS: tuple[str, ...] = ("application_id", "candidate_id", "company_id")
 #: The label of a segment whose breakdown value is missing (as the estimators name it).
 MISSING_LABEL = "(missing)"
+#: Why a count or a segment is hidden: it rests on too few candidates ...
+TOO_FEW = "too_few"
+#: ... or it would let a hidden one be worked out by subtraction.
+COMPLEMENTARY = "complementary"
 
 #: Why a segment was suppressed.
 REASONS: dict[str, str] = {
-    "too_few": "fewer than {k} candidates",
-    "complementary": (
+    TOO_FEW: "fewer than {k} candidates",
+    COMPLEMENTARY: (
         "suppressed with a smaller segment, so that segment cannot be worked out "
         "by subtracting the others from the total"
     ),
 }
+
+#: Members of one part of a total: the candidates it describes, or a number of rows.
+Members = Collection[object] | int
 
 
 @dataclass(frozen=True)
@@ -92,7 +164,7 @@ class Suppression:
         return [s for s in self.segments if s not in self.suppressed]
 
     def explain(self) -> list[str]:
-        """One plain sentence per suppressed segment, for the reader of a report.
+        """One plain sentence per suppressed segment, for the analyst (a report counts them).
 
         Examples
         --------
@@ -105,6 +177,88 @@ class Suppression:
         ]
 
 
+def _size(members: Members) -> int:
+    return members if isinstance(members, int) else len(members)
+
+
+def _union_size(parts: Sequence[Members]) -> int:
+    if not parts:
+        return 0
+    numbers = [p for p in parts if isinstance(p, int)]
+    if len(numbers) == len(parts):
+        return sum(numbers)
+    seen: set[object] = set()
+    for p in parts:
+        if isinstance(p, int):
+            raise HiringFunnelError("parts of one total are all sets or all numbers of rows")
+        seen |= set(p)
+    return len(seen)
+
+
+def suppress_parts(
+    parts: Mapping[str, Members],
+    *,
+    min_group: int = DEFAULT_MIN_GROUP,
+    unpublished: Collection[str] = (),
+    min_hidden: int = 1,
+) -> dict[str, str]:
+    """Which parts of one published total to hide: primary and complementary suppression.
+
+    Parameters
+    ----------
+    parts : mapping
+        Label -> the part's members: a collection of candidates, or a number
+        of rows (each its own member) when the candidates are unknown.
+    min_group : int
+        The least number of members a published part, and the hidden parts
+        together, hold (zero is published).
+    unpublished : collection of str
+        Parts not published anyway (e.g. the hidden segments of a breakdown):
+        they count as hidden, are never returned, and subtraction recovers
+        their sum with that of the parts hidden here.
+    min_hidden : int
+        The least number of hidden parts, once any is hidden (2 for segments).
+
+    Returns
+    -------
+    dict
+        Label -> ``"too_few"`` (fewer than ``min_group``, more than none) or
+        ``"complementary"`` (hidden so the others cannot be worked out), in
+        the order they were hidden.
+
+    Examples
+    --------
+    Two small parts hold 4 rows together: a third is hidden with them.
+
+    >>> suppress_parts({"a": 20, "b": 9, "c": 2, "d": 2}, min_group=5)
+    {'c': 'too_few', 'd': 'too_few', 'b': 'complementary'}
+    >>> suppress_parts({"a": 20, "b": 0}, min_group=5)
+    {}
+    """
+    k = check_min_group(min_group)
+    sizes = {p: _size(m) for p, m in parts.items()}
+    fixed = [p for p in unpublished if p in parts]
+    hidden: dict[str, str] = {
+        p: TOO_FEW for p in sorted(parts, key=str) if 0 < sizes[p] < k and p not in fixed
+    }
+
+    def safe() -> bool:
+        present = [p for p in [*fixed, *hidden] if sizes[p] > 0]
+        if not present:
+            return True
+        together = _union_size([parts[p] for p in present])
+        return together >= k and len(present) >= min_hidden
+
+    # Smallest first; equal sizes in label order, so the choice never depends on row order.
+    for p in sorted(parts, key=lambda q: (sizes[q], str(q))):
+        if safe():
+            break
+        if p in hidden or p in fixed or sizes[p] == 0:
+            continue
+        hidden[p] = COMPLEMENTARY
+    return hidden
+
+
 def check_min_group(min_group: int) -> int:
     """Return ``min_group`` as an int, or raise unless it is a whole number >= 1."""
     if isinstance(min_group, bool) or not isinstance(min_group, int | np.integer) or min_group < 1:
@@ -113,22 +267,6 @@ def check_min_group(min_group: int) -> int:
             hint=f"the default is {DEFAULT_MIN_GROUP}; 1 publishes every segment",
         )
     return int(min_group)
-
-
-def check_breakdown_column(column: str, available: list[str]) -> None:
-    """Refuse identifiers and unknown columns as breakdowns, with the columns that would do."""
-    if column in IDENTIFIER_COLUMNS:
-        raise HiringFunnelError(
-            f"cannot break down by {column!r}: it identifies applications, people or employers, "
-            "and a report never shows identifiers",
-            hint="break down by an attribute such as industry or company size",
-        )
-    if column not in available:
-        usable = [c for c in available if c not in IDENTIFIER_COLUMNS]
-        raise HiringFunnelError(
-            f"no attribute {column!r} to break down by",
-            hint="attributes: " + (", ".join(usable) if usable else "none (pass --attributes)"),
-        )
 
 
 def segment_labels(values: pd.Series) -> pd.Series:
@@ -176,26 +314,239 @@ def suppress_segments(
     k = check_min_group(min_group)
     if len(segments) != len(candidates):
         raise HiringFunnelError("segments and candidates must have the same length")
+    members = _members(segments, candidates)
+    order = _largest_first(members)
+    hidden = suppress_parts(members, min_group=k, min_hidden=2)
+    return Suppression(column, k, order, _in_label_order(hidden))
+
+
+def _members(segments: pd.Series, candidates: pd.Series) -> dict[str, set[object]]:
+    """Segment label -> the set of its distinct candidates."""
     frame = pd.DataFrame(
         {"segment": np.asarray(segments, dtype=object), "candidate": np.asarray(candidates)}
     )
-    members = frame.groupby("segment", sort=True)["candidate"].agg(lambda c: set(c.dropna()))
-    sizes = members.map(len)
-    # Largest first; equal sizes in label order, so the choice never depends on row order.
-    order = sorted(sizes.index, key=lambda s: (-int(sizes[s]), str(s)))
-    suppressed = {s: "too_few" for s in sorted(order, key=str) if sizes[s] < k}
-    if suppressed:
-        hidden: set[object] = set().union(*(members[s] for s in suppressed))
-        for s in sorted(order, key=lambda s: (int(sizes[s]), str(s))):  # smallest first
-            if len(suppressed) >= 2 and len(hidden) >= k:
-                break
-            if s in suppressed:
-                continue
-            suppressed[s] = "complementary"
-            hidden |= members[s]
-    return Suppression(
-        column, k, [str(s) for s in order], {str(s): r for s, r in suppressed.items()}
-    )
+    grouped = frame.groupby("segment", sort=True)["candidate"].agg(lambda c: set(c.dropna()))
+    return {str(s): m for s, m in grouped.items()}
+
+
+def _largest_first(members: Mapping[str, Collection[object]]) -> list[str]:
+    # Equal sizes in label order, so the order never depends on row order.
+    return sorted(members, key=lambda s: (-len(members[s]), s))
+
+
+def _in_label_order(hidden: dict[str, str]) -> dict[str, str]:
+    """Primary ones first in label order, then the complementary ones as they were chosen."""
+    return {
+        **{s: r for s, r in sorted(hidden.items()) if r == TOO_FEW},
+        **{s: r for s, r in hidden.items() if r != TOO_FEW},
+    }
+
+
+def suppress_across(
+    segments: Mapping[str, tuple[pd.Series, pd.Series]],
+    *,
+    min_group: int = DEFAULT_MIN_GROUP,
+    column: str = "segment",
+) -> dict[str, Suppression]:
+    """One breakdown on several clocks: a segment hidden on one clock is hidden on all.
+
+    Parameters
+    ----------
+    segments : mapping
+        Clock name -> (segment label of each episode, candidate of each episode).
+    min_group : int
+        As in :func:`suppress_segments`.
+    column : str
+        The breakdown's name.
+
+    Returns
+    -------
+    dict
+        Clock name -> :class:`Suppression` of the segments present on that clock;
+        the hidden segments are the same on every clock (where present), at least
+        two on each clock that hides any, and hold at least ``min_group``
+        candidates together there. A segment's reason is ``"too_few"`` if it is
+        too small on some clock.
+
+    Examples
+    --------
+    "c" is small only among the interviewed; hiding it there takes "b" with it,
+    and both are hidden on the other clock too.
+
+    >>> first = pd.Series(list("aaaaaaabbbbbbcccccc")), pd.Series(range(19))
+    >>> after = pd.Series(list("aaaaaaabbbbbbc")), pd.Series(range(14))
+    >>> s = suppress_across({"first": first, "after": after}, min_group=5)
+    >>> s["first"].kept, s["first"].suppressed
+    (['a'], {'c': 'too_few', 'b': 'complementary'})
+    """
+    k = check_min_group(min_group)
+    members = {clock: _members(labels, who) for clock, (labels, who) in segments.items()}
+    hidden: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for parts in members.values():
+            fixed = [s for s in hidden if s in parts]
+            new = suppress_parts(parts, min_group=k, unpublished=fixed, min_hidden=2)
+            for s, why in new.items():
+                if s not in hidden or (why == TOO_FEW and hidden[s] != TOO_FEW):
+                    changed = changed or s not in hidden
+                    hidden[s] = why
+    return {
+        clock: Suppression(
+            column,
+            k,
+            _largest_first(parts),
+            _in_label_order({s: r for s, r in hidden.items() if s in parts}),
+        )
+        for clock, parts in members.items()
+    }
+
+
+def hide_splits(
+    rows: Mapping[str, Mapping[str, Collection[object]]],
+    *,
+    min_group: int = DEFAULT_MIN_GROUP,
+    hidden_rows: Mapping[str, Collection[object]] | None = None,
+) -> dict[str, str]:
+    """Rows of a table whose split into parts (answered, still open) must not be published.
+
+    A published segment is split into parts whose sum (its size) is published,
+    and each part sums over the segments to a published total of the clock. A
+    row's split is hidden when one of its parts rests on fewer than
+    ``min_group`` candidates (but more than none); then more rows, smallest
+    first, until the parts that subtraction from the clock's totals recovers
+    (those of the hidden rows and of the hidden segments, ``hidden_rows``,
+    together) each rest on none or at least ``min_group`` candidates.
+
+    Parameters
+    ----------
+    rows : mapping
+        Row label -> {part name -> candidates}. Every row has the same parts.
+    min_group : int
+        As in :func:`suppress_parts`.
+    hidden_rows : mapping, optional
+        Part name -> candidates of the segments not published at all.
+
+    Returns
+    -------
+    dict
+        Row label -> ``"too_few"`` or ``"complementary"``.
+
+    Examples
+    --------
+    >>> rows = {"a": {"answered": set(range(20)), "open": {20, 21}},
+    ...         "b": {"answered": set(range(30, 40)), "open": set(range(40, 50))},
+    ...         "c": {"answered": set(range(50, 60)), "open": set(range(60, 66))}}
+    >>> hide_splits(rows, min_group=5)
+    {'a': 'too_few', 'c': 'complementary'}
+    """
+    k = check_min_group(min_group)
+    names = sorted({p for parts in rows.values() for p in parts})
+    out: dict[str, str] = {
+        r: TOO_FEW for r in sorted(rows) if any(0 < len(rows[r].get(p, ())) < k for p in names)
+    }
+
+    def safe() -> bool:
+        if not out and not hidden_rows:
+            return True
+        for p in names:
+            together: set[object] = set(hidden_rows.get(p, ()) if hidden_rows else ())
+            for r in out:
+                together |= set(rows[r].get(p, ()))
+            if 0 < len(together) < k:
+                return False
+        return True
+
+    def size(r: str) -> int:
+        return len(set().union(*(set(m) for m in rows[r].values())))
+
+    for r in sorted(rows, key=lambda q: (size(q), q)):
+        if safe():
+            break
+        if r not in out:
+            out[r] = COMPLEMENTARY
+    return out
+
+
+def shown(value: float, why: str | None, min_group: int) -> str:
+    """A published count as text: the number, "fewer than k", or "not shown".
+
+    Examples
+    --------
+    >>> shown(1234, None, 5), shown(3, "too_few", 5), shown(120, "complementary", 5)
+    ('1,234', 'fewer than 5', 'not shown')
+    """
+    if why == TOO_FEW:
+        return f"fewer than {min_group}"
+    if why == COMPLEMENTARY:
+        return "not shown"
+    return f"{float(value):,.0f}"
+
+
+def share_text(
+    part: int,
+    whole: int,
+    *,
+    part_members: int,
+    rest_members: int,
+    min_group: int = DEFAULT_MIN_GROUP,
+) -> str:
+    """A share ``part / whole`` whose denominator is published, without revealing a small part.
+
+    ``part_members`` and ``rest_members`` are the candidates behind the part
+    and behind the rest (``whole - part``). When the part rests on fewer than
+    ``min_group`` candidates it is shown as "below x%" with x = k / whole (an
+    upper bound that does not depend on the part); when the rest does, as
+    "above x%".
+
+    Examples
+    --------
+    >>> share_text(3, 400, part_members=3, rest_members=397)
+    'below 1.3%'
+    >>> share_text(40, 400, part_members=40, rest_members=360)
+    '10.0%'
+    """
+    k = check_min_group(min_group)
+    if whole <= 0:
+        return "–"
+    few_part = 0 < part_members < k
+    few_rest = 0 < rest_members < k
+    if few_part and few_rest:
+        return "not shown"
+    if few_part:
+        return f"below {_pct_up(k / whole)}"
+    if few_rest:
+        return f"above {_pct_down(1 - k / whole)}"
+    return f"{100 * part / whole:.1f}%"
+
+
+def _pct_up(x: float) -> str:
+    return f"{min(100.0, np.ceil(1000 * x - 1e-9) / 10):.1f}%"
+
+
+def _pct_down(x: float) -> str:
+    return f"{max(0.0, np.floor(1000 * x + 1e-9) / 10):.1f}%"
+
+
+_FOLDERS = re.compile(r".*[/\\]")
+
+
+def file_name(path: object) -> str:
+    """A file's name without its folders (folders often hold a user name), POSIX or Windows.
+
+    Examples
+    --------
+    >>> file_name("/home/jane.doe/logs/events.csv"), file_name(r"C:\\Users\\jane\\a.csv")
+    ('events.csv', 'a.csv')
+    >>> file_name("<DataFrame>"), file_name("reports/")
+    ('<DataFrame>', 'reports')
+    """
+    text = str(path)
+    if text.startswith("<") and text.endswith(">"):
+        return text
+    stripped = text.rstrip("/\\")
+    return _FOLDERS.sub("", stripped) or text
 
 
 def distinct_candidates(episodes: pd.DataFrame) -> int:
@@ -235,26 +586,3 @@ def candidate_key(episodes: pd.DataFrame) -> pd.Series:
         return episodes["application_id"].astype("string")
     # Bare episodes: every row is its own candidate.
     return pd.Series(np.arange(len(episodes)), index=episodes.index)
-
-
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?(?: UTC)?")
-_LINES = re.compile(r"\b(lines?) \d+(?:(?:, | and )\d+)*")
-
-
-def redact_reason(reason: str) -> str:
-    """A quarantine reason with the values from the data taken out, so it can be published.
-
-    Quoted values (which may be ids or names), dates and line numbers become
-    "…", so reasons of the same kind can also be counted together.
-
-    Examples
-    --------
-    >>> redact_reason("conflicting duplicates: application id 'A17' also on line 2 with other values")
-    'conflicting duplicates: application id … also on line … with other values'
-    >>> redact_reason("dated 2024-04-02 09:00 UTC, after the as-of date (2024-04-01 00:00 UTC)")
-    'dated …, after the as-of date (…)'
-    """
-    text = _QUOTED.sub("…", str(reason))
-    text = _DATE.sub("…", text)
-    return _LINES.sub(lambda m: f"{m.group(1)} …", text)

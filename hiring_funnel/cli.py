@@ -7,12 +7,15 @@ no traceback, and exit non-zero. Tracebacks are kept for bugs.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from hiring_funnel import __version__
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.text import clean_label
 
 SAMPLE_SEED = 20261126
 SAMPLE_APPLICATIONS = 5000
@@ -85,6 +88,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="first_response, interview_feedback or decision (default: all three)",
     )
+    m.add_argument(
+        "--min-group",
+        type=int,
+        default=DEFAULT_MIN_GROUP,
+        metavar="K",
+        help=f"hide groups and counts of fewer than K candidates (default: {DEFAULT_MIN_GROUP}; "
+        "1 prints everything)",
+    )
+    m.add_argument(
+        "--max-levels",
+        type=int,
+        default=DEFAULT_MAX_LEVELS,
+        metavar="N",
+        help=f"refuse a --by column with more than N values (default: {DEFAULT_MAX_LEVELS})",
+    )
     return p
 
 
@@ -107,12 +125,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_report(args, argv)
     except HiringFunnelError as exc:
-        print(f"hiring-funnel: error: {exc}", file=sys.stderr)
+        print(f"hiring-funnel: error: {public_error(exc, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("hiring-funnel: interrupted", file=sys.stderr)
         return 130
     raise AssertionError(args.command)
+
+
+#: Options whose values are paths (folders are taken out of what commands print).
+_PATH_OPTIONS = ("path", "mapping", "attributes", "out", "pending", "quarantine")
+# A path as it appears in a message: absolute, from home, or relative to here.
+_PATH_IN_TEXT = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|~?/|\.{1,2}[\\/])[^\s'\"]*")
+
+
+def public_error(exc: HiringFunnelError, args: argparse.Namespace) -> str:
+    """The one-line error as the commands print it: files by their names, no control characters.
+
+    The commands that publish (report, summary, predict) may be run where their
+    output is shared; a folder often holds a user name (``/home/jane.doe``).
+    ``validate`` keeps the path as given: it is for the person fixing the file.
+    """
+    if getattr(args, "command", None) == "validate":
+        return clean_label(str(exc))
+    text = str(
+        HiringFunnelError(
+            exc.message,
+            source=None if exc.source is None else file_name(exc.source),
+            line=exc.line,
+            column=exc.column,
+            hint=exc.hint,
+        )
+    )
+    for option in _PATH_OPTIONS:
+        value = getattr(args, option, None)
+        if isinstance(value, str) and re.search(r"[/\\]", value):
+            for form in {value, str(Path(value).expanduser().resolve())}:
+                text = text.replace(form, file_name(form))
+    return clean_label(_PATH_IN_TEXT.sub(lambda m: file_name(m.group(0)), text))
 
 
 def _read(args: argparse.Namespace) -> EventLog:
@@ -125,10 +175,10 @@ def _read(args: argparse.Namespace) -> EventLog:
     if path.name == "events.csv":
         if attributes is None and (path.parent / "attributes.csv").exists():
             attributes = path.parent / "attributes.csv"
-            print(f"(attributes: {attributes}, found beside the log)")
+            print("(attributes: attributes.csv, found beside the log)")
         if mapping is None and (path.parent / "mapping.toml").exists():
             mapping = path.parent / "mapping.toml"
-            print(f"(mapping: {mapping}, found beside the log)")
+            print("(mapping: mapping.toml, found beside the log)")
     return read_events(
         path, mapping=mapping, attributes=attributes, encoding=args.encoding, as_of=args.as_of
     )
@@ -194,23 +244,27 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from hiring_funnel.summary import CLOCKS, format_summary, headline, summarise
+    from hiring_funnel.anonymize import check_min_group
+    from hiring_funnel.summary import CLOCKS, counts_line, format_summary, headline, summarise
 
+    k = check_min_group(args.min_group)
     log = _read(args)
     clocks = args.clock or list(CLOCKS)
     bad = [c for c in clocks if c not in CLOCKS]
     if bad:
-        raise HiringFunnelError(f"unknown clock {bad[0]!r}", hint=f"use {', '.join(CLOCKS)}")
-    print(_counts_line(log))
+        raise HiringFunnelError(
+            f"unknown clock {clean_label(bad[0])!r}", hint=f"use {', '.join(CLOCKS)}"
+        )
+    print(counts_line(log, min_group=k))
     if log.events.empty:
         raise HiringFunnelError(
             "no usable rows: nothing to summarise (run validate)", source=log.source
         )
-    table = summarise(log, clocks=clocks, by=args.by)
+    table = summarise(log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels)
     print(format_summary(table, as_of=table.attrs.get("as_of")))
     if "decision" in clocks:
         print("\nIs silence bad news? (decision clock: from applying to an offer or a rejection)")
-        for sentence in headline(log):
+        for sentence in headline(log, min_group=k):
             print(f"  {sentence}")
     return 0
 

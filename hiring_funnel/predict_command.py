@@ -4,6 +4,13 @@ The pending file has one row per application still waiting: either
 ``waited`` (days of silence so far) or ``applied`` (the date applied; the
 days are counted to the log's as-of date), and the attribute columns the
 model uses. Other columns (an id, a note) are read but never printed.
+
+What it prints and writes names files without their folders and never a value
+of an id or free-text column: covariates must be categories in fact
+(:mod:`hiring_funnel.categorical`; a ``--by`` column that is not is refused, a
+column picked from the pending file is skipped with a note naming it), labels
+are cleaned and shortened, and an error in a row of the pending file names the
+line and the column, not the cell.
 """
 
 from __future__ import annotations
@@ -16,7 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, file_name
+from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
 from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.text import clean_label, short_label
 
 #: Columns of the pending file that are never covariates.
 _NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
@@ -54,6 +64,13 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         help="bootstrap resamples of candidates for the intervals (default: 200; 0: none)",
     )
     cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    cmd.add_argument(
+        "--max-levels",
+        type=int,
+        default=DEFAULT_MAX_LEVELS,
+        metavar="N",
+        help=f"refuse a covariate with more than N values (default: {DEFAULT_MAX_LEVELS})",
+    )
     cmd.add_argument("--out", metavar="CSV", help="also write the predictions (long table) here")
     cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
 
@@ -73,34 +90,49 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         raise HiringFunnelError("no usable rows: nothing to fit (run validate)", source=log.source)
     if not args.within > 0:
         raise HiringFunnelError(f"--within must be a positive number of days, not {args.within:g}")
+    limit = check_max_levels(getattr(args, "max_levels", DEFAULT_MAX_LEVELS))
     raw = read_raw(args.pending)
     if raw.rejected:
         line, reason, _ = raw.rejected[0]
-        raise HiringFunnelError(reason, source=raw.source, line=line)
+        raise HiringFunnelError(clean_label(reason), source=raw.source, line=line)
     waiting = raw.frame.reset_index(drop=True)
     known = set(log.attributes.columns) - {"application_id"}
+    skipped: list[str] = []
     if args.by:
         covs = list(dict.fromkeys(args.by))  # --by a a is --by a
+        for c in covs:
+            if c not in known:
+                raise HiringFunnelError(
+                    f"{short_label(c)!r} is not an attribute of the log",
+                    source=log.source,
+                    column=short_label(c),
+                    hint=f"the attributes are {sorted(short_label(a) for a in known)}",
+                )
+            check_breakdown_column(c, sorted(known), log.attributes[c], max_levels=limit)
     else:
-        covs = [c for c in waiting.columns if c not in _NOT_COVARIATES and c in known]
-    for c in covs:
-        if c not in known:
-            raise HiringFunnelError(
-                f"{c!r} is not an attribute of the log",
-                source=log.source,
-                column=c,
-                hint=f"the attributes are {sorted(known)}",
-            )
+        covs = []
+        for c in waiting.columns:
+            if c in _NOT_COVARIATES or c not in known:
+                continue
+            why = why_not_categorical(log.attributes[c], max_levels=limit)
+            if why is None:
+                covs.append(c)
+            else:  # the column only, and the rule: never a value
+                skipped.append(f"column {short_label(c)!r} is not used as a covariate: {why[0]}")
     waiting = _days_waited(waiting, raw.source, raw.line, log)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 10) == 0:
             print(f"  bootstrap {done}/{total}", file=sys.stderr, flush=True)
 
-    print(f"fitting on {log.source} with covariates: {', '.join(covs) or 'none'}")
+    names = ", ".join(short_label(c) for c in covs)
+    print(f"fitting on {file_name(log.source)} with covariates: {names or 'none'}")
+    for note in skipped:
+        print(f"note: {note}")
     ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied"}]
     if ignored:
-        print(f"(columns of {raw.source} not used: {', '.join(ignored)})")
+        listed = ", ".join(short_label(c) for c in ignored)
+        print(f"(columns of {file_name(raw.source)} not used: {listed})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
     try:
         pred = predict_pending(model, waiting, within=args.within)
@@ -108,12 +140,14 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         raise _at_line(exc, raw.source, raw.line) from None
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
     table = table[["line", *[c for c in table.columns if c != "line"]]]
+    for c in covs:  # labels from the data: no escape or control character in the CSV either
+        table[c] = table[c].map(lambda v: v if pd.isna(v) else clean_label(v))
     print(_format(pred.wide(), raw.line, covs, args.within, model.meta))
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
-        print(f"note: {note}")
+        print(f"note: {clean_label(note)}")
     if args.out:
         path = write_guarded_csv(table, Path(args.out), inputs=inputs, force=args.force)
-        print(f"wrote {path}")
+        print(f"wrote {file_name(path)}")
     return 0
 
 
@@ -132,9 +166,8 @@ def _days_waited(
     bad = np.flatnonzero(applied.isna().to_numpy() | (applied > as_of).to_numpy())
     if bad.size:
         i = int(bad[0])
-        raise HiringFunnelError(
-            f"{str(waiting['applied'].iloc[i])!r} is not an ISO date on or before the log's "
-            f"as-of date {as_of:%Y-%m-%d}",
+        raise HiringFunnelError(  # the line and column, never the cell (it may hold a note)
+            f"not an ISO date on or before the log's as-of date {as_of:%Y-%m-%d}",
             source=source,
             line=int(lines[i]),
             column="applied",
@@ -145,16 +178,24 @@ def _days_waited(
 
 
 def _at_line(exc: HiringFunnelError, source: str, lines: np.ndarray) -> HiringFunnelError:
-    """Turn "row N: ..." of predict_pending into file:line."""
+    """Turn "row N: ..." of predict_pending into file:line, without the cell's value."""
     m = _ROW.match(exc.message)
     if m is None:
-        return HiringFunnelError(exc.message, source=source, column=exc.column, hint=exc.hint)
+        return HiringFunnelError(
+            clean_label(exc.message), source=source, column=exc.column, hint=exc.hint
+        )
+    # The row's cell is quoted in the message; it may hold anything, so it is left out.
+    what = (
+        "not a number of days waited (0 or more)"
+        if exc.column == "waited"
+        else "a level that was not seen in the log"
+    )
     return HiringFunnelError(
-        exc.message[m.end() :],
+        what,
         source=source,
         line=int(lines[int(m.group(1))]),
         column=exc.column,
-        hint=exc.hint,
+        hint=None if exc.hint is None else clean_label(exc.hint),
     )
 
 
@@ -182,7 +223,7 @@ def _format(
         f"resamples of {meta['resampled']}):"
     ]
     for _, row in wide.iterrows():
-        attrs = ", ".join(f"{c}={row[c]}" for c in covs)
+        attrs = ", ".join(f"{short_label(c)}={short_label(row[c])}" for c in covs)
         out.append(
             f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days"
             + (f" ({attrs})" if attrs else "")

@@ -4,6 +4,15 @@ A dashboard's "average time to feedback" averages the waits of the answered
 applications only, so every application still waiting (often the slow ones)
 is dropped and the figure comes out too short. The Kaplan-Meier median counts
 the still-open applications as "at least this long" (censored) instead.
+
+The summary publishes counts per group, so with ``min_group`` above 1 (the
+``summary`` command's default is 5, as the report's) it follows the rule of
+:mod:`hiring_funnel.anonymize`: a clock of fewer than ``min_group`` candidates
+is not shown, small groups are suppressed on every clock (counted, not named),
+a count of fewer candidates is hidden with its complement, the dashboard
+figures need as many answered candidates, and medians stop at the tail cutoff.
+With ``min_group=1`` (the library's default: an analyst's own view) everything
+is shown.
 """
 
 from __future__ import annotations
@@ -14,9 +23,25 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.anonymize import (
+    COMPLEMENTARY,
+    DEFAULT_MAX_LEVELS,
+    TOO_FEW,
+    candidate_key,
+    check_breakdown_column,
+    check_min_group,
+    distinct_candidates,
+    file_name,
+    hide_splits,
+    segment_labels,
+    suppress_across,
+    suppress_parts,
+    tail_cutoff,
+)
 from hiring_funnel.clocks import episodes
 from hiring_funnel.estimators import still_hope, waiting_quantiles
-from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.schema import EventLog
+from hiring_funnel.text import short_label
 
 CLOCKS: tuple[str, ...] = ("first_response", "interview_feedback", "decision")
 SUMMARY_COLUMNS = (
@@ -34,17 +59,44 @@ SUMMARY_COLUMNS = (
 )
 #: Days of silence for the headline of the summary.
 HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
+_COUNTS = ("episodes", "answered", "censored")
 
 
 def summarise(
-    log: EventLog, *, clocks: Sequence[str] = CLOCKS, by: str | None = None
+    log: EventLog,
+    *,
+    clocks: Sequence[str] = CLOCKS,
+    by: str | None = None,
+    min_group: int = 1,
+    max_levels: int = DEFAULT_MAX_LEVELS,
 ) -> pd.DataFrame:
     """Per clock (and group): episodes, answered, censored, naive and censoring-aware waits.
 
     The censoring-aware median and its interval are
     :func:`hiring_funnel.estimators.waiting_quantiles` (R's quantile.survfit);
-    when more than half are still waiting at the last day seen, the median is
-    not reached and ``median_wait`` holds that last day.
+    when more than half are still waiting at the last day that may be shown
+    (the tail cutoff: the last day seen with ``min_group=1``), the median is
+    not reached and ``median_wait`` holds that day.
+
+    Parameters
+    ----------
+    log : EventLog
+        From :func:`hiring_funnel.read_events`.
+    clocks : sequence of str
+        The clocks to summarise.
+    by : str, optional
+        An attribute whose values are categories (:mod:`hiring_funnel.categorical`).
+    min_group : int
+        1 shows everything. Above 1, what is published follows
+        :mod:`hiring_funnel.anonymize`: the groups shown hold at least this
+        many candidates (``attrs["groups_hidden"]`` counts the others per
+        clock), a hidden count is <NA> with its reason in
+        ``attrs["hidden"][(clock, group, column)]`` ("too_few" or
+        "complementary"), a clock of fewer candidates has one row of <NA>
+        (listed in ``attrs["unpublished"]``), and the naive waits need as many
+        answered candidates.
+    max_levels : int
+        The most distinct values ``by`` may have.
 
     Examples
     --------
@@ -59,71 +111,132 @@ def summarise(
     Here S = 1/2 from day 4 to the last day seen, 19, so the median is their
     midpoint, as in R; the naive mean of the one answered wait is 4.
     """
-    rows = []
-    as_of = None
-    for clock in clocks:
-        ep = episodes(log, clock)
-        as_of = ep.attrs.get("as_of")
-        if by is not None and by not in ep.columns:
-            raise HiringFunnelError(
-                f"no attribute {by!r} to break down by",
-                hint="attributes: "
-                + ", ".join(c for c in log.attributes.columns if c != "application_id"),
-            )
-        key = (
-            pd.Series("all", index=ep.index)
-            if by is None
-            else ep[by].astype("string").fillna("(missing)").rename("group")
+    k = check_min_group(min_group)
+    if by is not None:
+        available = [str(c) for c in log.attributes.columns if c != "application_id"]
+        values = log.attributes[by] if by in available else None
+        check_breakdown_column(by, available, values, max_levels=max_levels)
+    made = {clock: episodes(log, clock) for clock in clocks}
+    as_of = next(iter(made.values())).attrs.get("as_of") if made else None
+    published = {c: ep for c, ep in made.items() if distinct_candidates(ep) >= k and len(ep)}
+    hidden: dict[tuple[str, str, str], str] = {}
+    groups_hidden: dict[str, int] = {}
+    sups = {}
+    if by is not None and published:
+        sups = suppress_across(
+            {c: (segment_labels(ep[by]), candidate_key(ep)) for c, ep in published.items()},
+            min_group=k,
+            column=by,
         )
-        for label, g in ep.groupby(key, sort=True):
+    rows: list[dict[str, object]] = []
+    for clock, ep in made.items():
+        if clock not in published:
+            if k > 1:  # one row saying the clock is not shown; nothing for an empty one at k=1
+                rows.append({"clock": clock, "group": "all"})
+                hidden.update({(clock, "all", c): TOO_FEW for c in _COUNTS})
+            continue
+        labels = pd.Series("all", index=ep.index) if by is None else segment_labels(ep[by])
+        kept = ["all"] if by is None else sups[clock].kept
+        if by is not None:
+            groups_hidden[clock] = len(sups[clock].suppressed)
+        splits = _splits(ep, labels, kept, k)
+        for label in sorted(kept):
+            g = ep[(labels == label).to_numpy()]
             answered = g["cause"].notna()
             waits = g.loc[answered, "duration"]
-            median = _median(g)
-            rows.append(
-                {
-                    "clock": clock,
-                    "group": str(label),
-                    "episodes": len(g),
-                    "answered": int(answered.sum()),
-                    "censored": int((~answered).sum()),
-                    "naive_mean_wait": float(waits.mean()) if len(waits) else np.nan,
-                    "naive_median_wait": float(waits.median()) if len(waits) else np.nan,
-                    **median,
-                }
-            )
+            few = candidate_key(g[answered]).nunique() < k
+            row: dict[str, object] = {
+                "clock": clock,
+                "group": str(label),
+                "episodes": len(g),
+                "answered": int(answered.sum()),
+                "censored": int((~answered).sum()),
+                "naive_mean_wait": float(waits.mean()) if len(waits) and not few else np.nan,
+                "naive_median_wait": float(waits.median()) if len(waits) and not few else np.nan,
+                **_median(g, tail_cutoff(g, min_group=k)),
+            }
+            for part, why in splits.get(label, {}).items():
+                hidden[(clock, str(label), part)] = why
+                row[part] = pd.NA
+            rows.append(row)
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    out.attrs["as_of"] = as_of
+    for c in _COUNTS:
+        out[c] = out[c].astype("Int64")
+    out["median_reached"] = out["median_reached"].eq(True)
+    out.attrs.update(
+        as_of=as_of,
+        min_group=k,
+        by=by,
+        hidden=hidden,
+        groups_hidden=groups_hidden,
+        unpublished=[c for c in made if c not in published] if k > 1 else [],
+    )
     return out
 
 
-def _median(ep: pd.DataFrame) -> dict[str, float | bool]:
+def _splits(
+    ep: pd.DataFrame, labels: pd.Series, kept: list[str], k: int
+) -> dict[str, dict[str, str]]:
+    """Per group shown, which of answered / censored are hidden and why."""
+    who = candidate_key(ep).to_numpy()
+    answered = ep["cause"].notna().to_numpy()
+    lab = labels.to_numpy()
+    parts = {
+        g: {
+            "answered": set(who[(lab == g) & answered]),
+            "censored": set(who[(lab == g) & ~answered]),
+        }
+        for g in kept
+    }
+    if kept == ["all"]:
+        why = suppress_parts(parts["all"], min_group=k)
+        return {"all": why} if why else {}
+    others = ~np.isin(lab, kept)
+    rest = {"answered": set(who[others & answered]), "censored": set(who[others & ~answered])}
+    out = {}
+    for g in hide_splits(parts, min_group=k, hidden_rows=rest):
+        out[g] = {p: TOO_FEW if 0 < len(m) < k else COMPLEMENTARY for p, m in parts[g].items()}
+    return out
+
+
+def _median(ep: pd.DataFrame, cutoff: float) -> dict[str, float | bool]:
+    """The Kaplan-Meier median up to the cutoff day; past it, "more than the cutoff"."""
     empty = {
         "median_wait": np.nan,
         "median_ci_lower": np.nan,
         "median_ci_upper": np.nan,
         "median_reached": False,
     }
-    if ep["cause"].notna().sum() == 0:
+    if ep["cause"].notna().sum() == 0 or np.isnan(cutoff):
         return empty
     with warnings.catch_warnings():
         warnings.simplefilter(
             "ignore", UserWarning
         )  # a median not reached is shown as "> last day"
         row = waiting_quantiles(ep, probs=[0.5]).table.iloc[0]
-    if not row["reached"]:
-        return {**empty, "median_wait": float(ep["duration"].max())}
+    if not row["reached"] or row["estimate"] > cutoff:
+        return {**empty, "median_wait": float(cutoff)}
+    upper = float(row["ci_upper"])
     return {
         "median_wait": float(row["estimate"]),
         "median_ci_lower": float(row["ci_lower"]),
-        "median_ci_upper": float(row["ci_upper"]),
+        "median_ci_upper": upper if upper <= cutoff else np.nan,
         "median_reached": True,
     }
 
 
 def headline(
-    log: EventLog, *, cause: str = "offer", waited: Sequence[int] = HEADLINE_WAITED
+    log: EventLog,
+    *,
+    cause: str = "offer",
+    waited: Sequence[int] = HEADLINE_WAITED,
+    min_group: int = 1,
 ) -> list[str]:
     """Sentences answering "is silence bad news?" on the decision clock.
+
+    The horizon is the tail cutoff (the last day on which ``min_group``
+    candidates are still waiting; the last day seen with 1), so every number
+    still waiting that a sentence gives is at least ``min_group``.
 
     Examples
     --------
@@ -133,13 +246,16 @@ def headline(
     >>> headline(log, waited=[14])[0].startswith("After 14 days with no decision")
     True
     """
+    k = check_min_group(min_group)
     ep = episodes(log, "decision")
+    if len(ep) and distinct_candidates(ep) < k:
+        return [f"Not shown: the decisions concern fewer than {k} candidates."]
     if ep.empty or not (ep["cause"] == cause).any():
         return [f"No {cause} in the log yet: the chance of one after a wait cannot be estimated."]
+    tau = tail_cutoff(ep, min_group=k)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        result = still_hope(ep, cause, waited=list(waited))
-    tau = result.meta["horizon"]["all"]
+        result = still_hope(ep, cause, waited=[s for s in waited if s < tau], horizon=tau)
     lines = []
     for row in result.table.itertuples(index=False):
         if np.isnan(row.estimate):
@@ -158,8 +274,48 @@ def headline(
     return lines
 
 
+def counts_line(log: EventLog, *, min_group: int = 1) -> str:
+    """Rows read, loaded and quarantined per file, as the summary publishes them.
+
+    Files by their names (folders often hold a user name); with ``min_group``
+    above 1 a small number quarantined is "fewer than k" (and then the rows
+    read are not given, as they would give it back), and a log of fewer
+    candidates gives no count.
+    """
+    k = check_min_group(min_group)
+    name = file_name(log.source)
+    attrs = log.meta.get("attributes")
+    if k > 1 and log.events["candidate_id"].fillna(log.events["application_id"]).nunique() < k:
+        files = name + (f" and {file_name(attrs['source'])}" if attrs else "")
+        return f"{files}: counts not shown (fewer than {k} candidates)"
+
+    def rows(read: int, loaded: int, quarantined: int) -> str:
+        few = k > 1 and 0 < quarantined < k
+        q = f"fewer than {k}" if few else f"{quarantined:,}"
+        return ("" if few else f"{read:,} rows read = ") + f"{loaded:,} loaded + {q} quarantined"
+
+    text = f"{name}: {rows(log.rows_read, log.rows_loaded, log.rows_quarantined)}"
+    if attrs:
+        unmatched = int(attrs.get("rows_unmatched", 0))
+        few = k > 1 and 0 < unmatched < k
+        text += f"\n{file_name(attrs['source'])}: " + rows(
+            attrs["rows_read"], attrs["rows_loaded"], attrs["rows_quarantined"]
+        )
+        if unmatched:
+            text += (
+                f" ({f'fewer than {k}' if few else f'{unmatched:,}'} loaded rows name no "
+                "application in the log)"
+            )
+    return text
+
+
 def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) -> str:
-    """The summary as a plain-text table for the terminal."""
+    """The summary as a plain-text table for the terminal (labels cleaned and shortened)."""
+    attrs = table.attrs
+    k = int(attrs.get("min_group", 1))
+    hidden: dict[tuple[str, str, str], str] = attrs.get("hidden", {})
+    unpublished = set(attrs.get("unpublished", []))
+    as_of = attrs.get("as_of") if as_of is None else as_of
     lines = []
     if as_of is not None:
         lines.append(f"as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC; waits in days")
@@ -168,25 +324,53 @@ def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
         f"{'naive mean':>10} {'naive median':>12}  {'KM median (95% CI)':>20}"
     )
     lines += [header, "-" * len(header)]
+
+    def count(r: object, column: str) -> str:
+        value = getattr(r, column)
+        if pd.isna(value):
+            why = hidden.get((str(r.clock), str(r.group), column))  # type: ignore[attr-defined]
+            return f"<{k}" if why == TOO_FEW else "n/s"
+        return f"{int(value):,}"
+
     for r in table.itertuples(index=False):
-        if r.episodes == 0 or r.answered == 0:
+        if r.clock in unpublished:
+            lines.append(f"{r.clock:<20} not shown: fewer than {k} candidates")
+            continue
+        if r.answered is pd.NA or pd.isna(r.answered):
+            km = _km(r) if not np.isnan(r.median_wait) else "-"
+        elif r.episodes == 0 or r.answered == 0:
             km = "no answers"
-        elif r.median_reached:
-            km = f"{r.median_wait:.0f} ({_limit(r.median_ci_lower)}-{_limit(r.median_ci_upper)})"
         else:
-            km = f"> {r.median_wait:.0f}"
+            km = _km(r)
         mean = "-" if np.isnan(r.naive_mean_wait) else f"{r.naive_mean_wait:.1f}"
         med = "-" if np.isnan(r.naive_median_wait) else f"{r.naive_median_wait:.0f}"
         lines.append(
-            f"{r.clock:<20} {str(r.group)[:18]:<18} {r.episodes:>8,} {r.answered:>8,} "
-            f"{r.censored:>6,}  {mean:>10} {med:>12}  {km:>20}"
+            f"{r.clock:<20} {short_label(r.group, 18):<18} {count(r, 'episodes'):>8} "
+            f"{count(r, 'answered'):>8} {count(r, 'censored'):>6}  {mean:>10} {med:>12}  {km:>20}"
         )
     lines.append(
         "naive: answered applications only (what dashboards show); KM median: counts the "
-        "open ones as still waiting; '> x': more than half still waiting at the last day seen; "
-        "'?': the interval does not close within the days seen"
+        "open ones as still waiting; '> x': more than half still waiting at the last day "
+        "shown; '?': the interval does not close within the days shown"
     )
+    groups = {c: n for c, n in attrs.get("groups_hidden", {}).items() if n}
+    if hidden or groups or unpublished:
+        lines.append(
+            f"privacy (min group {k}): '<{k}': fewer than {k} candidates; 'n/s': not shown, "
+            "as it would give such a count back by subtraction; '-' dashboard figures of "
+            f"fewer than {k} answered candidates"
+        )
+    for clock, n in groups.items():
+        by = short_label(attrs.get("by", "group"))
+        lines.append(f"{clock}: {n} {by} {'group' if n == 1 else 'groups'} not shown")
     return "\n".join(lines)
+
+
+def _km(r: object) -> str:
+    if r.median_reached:  # type: ignore[attr-defined]
+        lo, hi = r.median_ci_lower, r.median_ci_upper  # type: ignore[attr-defined]
+        return f"{r.median_wait:.0f} ({_limit(lo)}-{_limit(hi)})"  # type: ignore[attr-defined]
+    return f"> {r.median_wait:.0f}"  # type: ignore[attr-defined]
 
 
 def _limit(value: float) -> str:

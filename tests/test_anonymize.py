@@ -1,4 +1,4 @@
-"""Anonymize: small-segment and complementary suppression, curve tails, redacted reasons."""
+"""Anonymize: small counts, complementary suppression, segments across clocks, tails, shares, names."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ from hiring_funnel.anonymize import (
     check_breakdown_column,
     check_min_group,
     distinct_candidates,
-    redact_reason,
+    file_name,
+    hide_splits,
     segment_labels,
+    share_text,
+    shown,
+    suppress_across,
+    suppress_parts,
     suppress_segments,
     tail_cutoff,
 )
@@ -156,32 +161,210 @@ def test_an_unknown_breakdown_names_the_attributes() -> None:
         check_breakdown_column("sector", ["industry", "company_size", "candidate_id"])
 
 
+# -- parts of a published total -----------------------------------------------------------------
+
+
+def test_a_small_part_takes_the_next_smallest_with_it() -> None:
+    # answered + open = waits: with open hidden alone, waits - answered gives it back.
+    assert suppress_parts({"answered": 120, "open": 3}, min_group=5) == {
+        "open": "too_few",
+        "answered": "complementary",
+    }
+    # Rows of unknown candidates: the hidden parts hold 2 + 4 = 6 rows together.
+    assert suppress_parts({"a": 2, "b": 4, "c": 50, "d": 9}, min_group=5) == {
+        "a": "too_few",
+        "b": "too_few",
+    }
+
+
+def test_zero_is_published_and_never_taken_as_a_complement() -> None:
+    assert suppress_parts({"a": 0, "b": 40}, min_group=5) == {}
+    assert suppress_parts({"a": 0, "b": 3, "c": 40}, min_group=5) == {
+        "b": "too_few",
+        "c": "complementary",
+    }
+
+
+def test_parts_not_published_anyway_count_as_hidden() -> None:
+    # The hidden segments hold 2 open waits: subtraction from the clock's total recovers
+    # them unless another part is hidden with them.
+    parts = {"hidden": {1, 2}, "x": set(range(10, 30)), "y": set(range(40, 48))}
+    assert suppress_parts(parts, unpublished=["hidden"]) == {"y": "complementary"}
+    assert (
+        suppress_parts({"hidden": set(range(9)), "x": set(range(10, 30))}, unpublished=["hidden"])
+        == {}
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from("abcdefg"), st.integers(0, 12), min_size=1), st.integers(1, 8)
+)
+def test_parts_properties(sizes: dict[str, int], k: int) -> None:
+    hidden = suppress_parts(sizes, min_group=k)
+    assert all(p in hidden for p, n in sizes.items() if 0 < n < k)
+    assert all(sizes[p] > 0 for p in hidden)
+    together = sum(sizes[p] for p in hidden)
+    shown_parts = [p for p in sizes if p not in hidden and sizes[p] > 0]
+    if hidden and shown_parts:
+        # What subtraction from the total recovers rests on k rows or more (unless every
+        # part is hidden: then the total itself is all there is).
+        assert together >= k
+
+
+def test_shown_counts_never_give_the_hidden_value() -> None:
+    assert shown(3, "too_few", 5) == "fewer than 5"
+    assert shown(1234, "complementary", 5) == "not shown"
+    assert shown(0, None, 5) == "0"
+
+
+# -- segments on several clocks, splits of segments -----------------------------------------------
+
+
+def _labelled(sizes: dict[str, int], start: int = 0) -> tuple[pd.Series, pd.Series]:
+    seg, cand = [], []
+    for label, n in sizes.items():
+        seg += [label] * n
+        cand += [f"{label}-{i}" for i in range(start, start + n)]
+    return pd.Series(seg), pd.Series(cand)
+
+
+def test_a_segment_hidden_on_one_clock_is_hidden_on_every_clock() -> None:
+    first = _labelled({"a": 30, "b": 20, "c": 12, "d": 8})
+    interviewed = _labelled({"a": 10, "b": 9, "c": 2, "d": 6})
+    out = suppress_across({"first": first, "after": interviewed}, min_group=5)
+    assert out["after"].suppressed == {"c": "too_few", "d": "complementary"}
+    assert out["first"].suppressed == {"c": "too_few", "d": "complementary"}
+    assert out["first"].kept == ["a", "b"]
+
+
+def test_across_clocks_the_hidden_segments_are_at_least_two_and_k_candidates() -> None:
+    # On "after", c is small and takes d; on "first" c and d are large, but once hidden
+    # they are still two segments of enough people, so nothing more goes.
+    first = _labelled({"a": 30, "b": 20, "c": 12})
+    after = _labelled({"a": 10, "b": 9, "c": 2})
+    out = suppress_across({"first": first, "after": after}, min_group=5)
+    for s in out.values():
+        assert len(s.suppressed) >= 2
+        assert s.suppressed["c"] == "too_few"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 40), st.booleans()), min_size=1, max_size=80
+    ),
+    st.integers(1, 6),
+)
+def test_across_properties(rows: list[tuple[int, int, bool]], k: int) -> None:
+    seg = pd.Series([f"s{a}" for a, _, _ in rows])
+    cand = pd.Series([f"p{b}" for _, b, _ in rows])
+    sub = pd.Series([c for *_, c in rows])
+    out = suppress_across({"all": (seg, cand), "some": (seg[sub], cand[sub])}, min_group=k)
+    hidden = [set(s.suppressed) for s in out.values()]
+    for clock, (labels, who) in {"all": (seg, cand), "some": (seg[sub], cand[sub])}.items():
+        s = out[clock]
+        members = {g: set(who[labels == g]) for g in set(labels)}
+        assert all(len(members[g]) >= k for g in s.kept)
+        if s.suppressed and s.kept:
+            assert len(s.suppressed) >= 2
+            assert len(set().union(*(members[g] for g in s.suppressed))) >= k
+    # The same segments are hidden wherever they appear.
+    present = set(seg[sub])
+    assert hidden[1] == hidden[0] & present
+
+
+def test_the_split_of_a_segment_is_hidden_with_a_complement() -> None:
+    rows = {
+        "a": {"answered": set(range(20)), "open": {20, 21}},
+        "b": {"answered": set(range(30, 40)), "open": set(range(40, 50))},
+        "c": {"answered": set(range(50, 60)), "open": set(range(60, 66))},
+    }
+    # a's open waits (2) could be worked out from the clock's total unless c's are hidden too.
+    assert hide_splits(rows, min_group=5) == {"a": "too_few", "c": "complementary"}
+    assert hide_splits(rows, min_group=2) == {}
+
+
+def test_the_hidden_segments_split_counts_too() -> None:
+    rows = {
+        "a": {"answered": set(range(20)), "open": set(range(20, 30))},
+        "b": {"answered": set(range(30, 40)), "open": set(range(40, 50))},
+    }
+    # Subtraction from the clock's open total gives the hidden segments' 3 open waits,
+    # unless the split of the smaller segment is hidden with them.
+    hidden = {"answered": set(range(60, 70)), "open": {1, 2, 3}}
+    assert hide_splits(rows, min_group=5, hidden_rows=hidden) == {"b": "complementary"}
+
+
+# -- shares and names ----------------------------------------------------------------------------
+
+
+def test_a_share_of_a_small_count_is_an_upper_bound_that_does_not_depend_on_it() -> None:
+    texts = {share_text(n, 400, part_members=n, rest_members=400 - n) for n in (1, 2, 3, 4)}
+    assert texts == {"below 1.3%"}
+    assert share_text(397, 400, part_members=397, rest_members=3) == "above 98.7%"
+    assert share_text(5, 400, part_members=5, rest_members=395) == "1.2%"
+    assert share_text(3, 6, part_members=3, rest_members=3) == "not shown"
+
+
 @pytest.mark.parametrize(
-    ("reason", "expected"),
+    ("path", "name"),
     [
-        # Reasons as validate writes them (tests/malformed).
-        (
-            "conflicting outcomes: application 'a1' has both an offer and a rejection "
-            "(offer on line 3, rejection on line 4)",
-            "conflicting outcomes: application … has both an offer and a rejection "
-            "(offer on line …, rejection on line …)",
-        ),
-        (
-            "conflicting duplicates: 'rejection' of application 'a2' recorded more than once "
-            "(lines 6, 7)",
-            "conflicting duplicates: … of application … recorded more than once (lines …)",
-        ),
-        ("exact duplicate of line 169", "exact duplicate of line …"),
-        (
-            "unknown event 'Phone Screen' (expected one of applied, offer)",
-            "unknown event … (expected one of applied, offer)",
-        ),
-        ("missing application id", "missing application id"),
-        (
-            "rejection dated 2024-03-01, before its application (2024-03-10, line 2)",
-            "rejection dated …, before its application (…, line …)",
-        ),
+        ("/home/jane.doe/logs/events.csv", "events.csv"),
+        ("home/jane.doe/out/", "out"),
+        (r"C:\Users\jane.doe\tracker.xlsx", "tracker.xlsx"),
+        ("events.csv", "events.csv"),
+        ("<DataFrame>", "<DataFrame>"),
     ],
 )
-def test_redact_reason(reason: str, expected: str) -> None:
-    assert redact_reason(reason) == expected
+def test_file_names_lose_their_folders(path: str, name: str) -> None:
+    assert file_name(path) == name
+
+
+# -- columns that may be breakdowns --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "rule"),
+    [
+        (["kate.ohara@example.com", "x@y.org"] * 10, "look like email addresses"),
+        (['O\'Hara "Kate" <kate.ohara@example.com>'] * 10, "look like email addresses"),
+        (["Spoke to Mary, 555-867-5309"] * 10, "look like phone numbers"),
+        (["+44 20 7946 0958"] * 10, "look like phone numbers"),
+        ([f"note {i} about the call we had" for i in range(20)], "look like free text"),
+        (["a " * 20] * 10, "look like free text"),
+        ([f"R{i:05d}" for i in range(40)], "works like an identifier"),
+        ([f"level {i}" for i in range(60)] * 2, "more than 50 different values"),
+    ],
+)
+def test_columns_that_are_not_categories_are_refused_without_a_value(
+    values: list[str], rule: str
+) -> None:
+    with pytest.raises(HiringFunnelError, match=rule) as info:
+        check_breakdown_column("col", ["col"], pd.Series(values))
+    message = str(info.value)
+    assert "col" in message
+    for fragment in ("kate", "555", "7946", "note 1", "R0000", "level 1"):
+        assert fragment not in message
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["1-50", "51-500", "501-5000", "5000+", "10000-50000"] * 5,
+        ["Administrative and Support and Waste Management and Remediation Services"] * 5
+        + ["Health Care and Social Assistance"] * 5,
+        ["x" * 10_000, "retail"] * 5,
+        [True, False] * 5,
+        ["2024-03-01", "2024-04-01"] * 5,
+    ],
+)
+def test_categories_are_accepted(values: list[object]) -> None:
+    check_breakdown_column("col", ["col"], pd.Series(values))
+
+
+def test_the_level_limit_can_be_raised() -> None:
+    values = pd.Series([f"level {i}" for i in range(60)] * 2)
+    check_breakdown_column("col", ["col"], values, max_levels=60)
+    with pytest.raises(HiringFunnelError, match="max_levels must be a whole number"):
+        check_breakdown_column("col", ["col"], values, max_levels=1)

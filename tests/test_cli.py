@@ -52,7 +52,8 @@ def test_simulate_regenerates_the_sample_byte_for_byte(
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["summary", "no/such/file.csv"], "no/such/file.csv: file not found"),
+        # The file by its name: the commands that publish print no folder (issue 10).
+        (["summary", "no/such/file.csv"], "error: file.csv: file not found"),
         (["summary", str(SAMPLE / "events.csv"), "--clock", "lunch"], "unknown clock 'lunch'"),
         (["summary", str(SAMPLE / "events.csv"), "--by", "shoe_size"], "no attribute 'shoe_size'"),
         (
@@ -77,15 +78,18 @@ def test_user_errors_print_one_line_and_exit_1(
 
 
 def test_real_tracker_through_the_entry_point() -> None:
-    # A real process, as a user runs it: no traceback, exit 0, the counts line.
-    done = subprocess.run(
-        [sys.executable, "-m", "hiring_funnel", "summary", str(REAL), "--mapping", "timhanneman"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "177 rows read = 176 loaded + 1 quarantined" in done.stdout
-    assert "as of 2023-03-13 18:51 UTC" in done.stdout
-    assert "Traceback" not in done.stderr
+    # A real process, as a user runs it: no traceback, exit 0, the counts line. One
+    # person's tracker publishes nothing by default; --min-group 1 shows it to its owner.
+    argv = [sys.executable, "-m", "hiring_funnel", "summary", str(REAL), "--mapping", "timhanneman"]
+    for extra, line in (
+        ([], "Merged.csv: counts not shown (fewer than 5 candidates)"),
+        (["--min-group", "1"], "Merged.csv: 177 rows read = 176 loaded + 1 quarantined"),
+    ):
+        done = subprocess.run(
+            [*argv, *extra], capture_output=True, text=True, check=False, cwd=ROOT
+        )
+        assert done.returncode == 0, done.stderr
+        assert line in done.stdout
+        assert "as of 2023-03-13 18:51 UTC" in done.stdout
+        assert "Traceback" not in done.stderr
+        assert str(REAL.parent) not in done.stdout

@@ -440,3 +440,25 @@ def test_plain_text_escapes_every_dollar(raw, expected):
     escaped = plain_text(raw)
     assert escaped == expected
     assert shown(escaped) == str(raw)
+
+
+BREAKING_LABELS = ["\x1b[31mred\x1b[0m", "bell\x07 and\u202e bidi", "W" * 10_240]
+
+
+@pytest.mark.parametrize(("plot", "estimate"), PLOTTERS)
+def test_labels_that_would_break_the_svg_are_cleaned_and_shortened(first, plot, estimate):
+    """An escape made the SVG invalid XML and a 10 KB label pushed the plot off the figure."""
+    import xml.etree.ElementTree as ET
+
+    ep = first.copy()
+    ep["team"] = np.array(BREAKING_LABELS, dtype=object)[np.arange(len(ep)) % 3]
+    _, ax = plt.subplots(figsize=(8, 5))
+    ax = plot(estimate(ep, by="team"), ax=ax)
+    drawn = legend_texts(ax) + [shown(t.get_text()) for t in texts(ax, "at_risk_label")]
+    assert "[31mred[0m" in drawn and "bell and bidi" in drawn
+    assert "W" * 39 + "…" in drawn
+    assert all(len(t) <= 40 for t in drawn)
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="svg", bbox_inches="tight")
+    ET.fromstring(buffer.getvalue())  # valid XML: no control character left
+    assert b"\x1b" not in buffer.getvalue()

@@ -218,7 +218,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sim = hf.simulate(300, seed=5)
     attrs = sim.attributes.copy()
     attrs["industry"] = attrs["industry"].replace(
-        {"software": "<img src=x onerror=alert(1)>", "finance": "<script>alert(2)</script>"}
+        # Segments published in this log (software is hidden: few of its candidates had
+        # interviews, and a segment hidden on one clock is hidden on all).
+        {"restaurants": "<img src=x onerror=alert(1)>", "finance": "<script>alert(2)</script>"}
     )
     hostile = hf.read_events(sim.events, attributes=attrs, as_of=sim.as_of)
     out = {}

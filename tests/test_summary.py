@@ -118,3 +118,84 @@ def test_headline_says_the_chance_of_an_offer_after_silence() -> None:
     assert headline(read_events(_log().iloc[:2], as_of="2024-03-20"))[0].startswith(
         "No offer in the log yet"
     )
+
+
+# -- what the summary publishes (issue 10) --------------------------------------------------------
+
+
+def _sim_log(n: int = 400, seed: int = 5, **industry: str) -> EventLog:
+    import hiring_funnel as hf
+
+    sim = hf.simulate(n, seed=seed)
+    attrs = sim.attributes.copy()
+    attrs["industry"] = attrs["industry"].replace(industry)
+    return read_events(sim.events, attributes=attrs, as_of=sim.as_of)
+
+
+def test_min_group_one_keeps_everything_and_five_suppresses_small_groups() -> None:
+    log = _sim_log(300)
+    ep_first = summarise(log, clocks=["first_response"], by="industry", min_group=1)
+    assert len(ep_first) == 6 and not ep_first.attrs["hidden"]
+    # Few candidates of some industries had interviews: those groups are hidden on every
+    # clock, and counted, not named.
+    table = summarise(log, by="industry", min_group=5)
+    hidden = table.attrs["groups_hidden"]
+    assert hidden["first_response"] == hidden["decision"] > 0
+    shown = set(table.loc[table["clock"] == "first_response", "group"])
+    assert shown == set(table.loc[table["clock"] == "decision", "group"])
+    assert len(shown) == 6 - hidden["first_response"]
+    text = format_summary(table)
+    assert f"first_response: {hidden['first_response']} industry groups not shown" in text
+    for label in set(ep_first["group"]) - shown:
+        assert label not in text
+
+
+def test_small_counts_are_hidden_with_their_complement() -> None:
+    log = _sim_log()
+    table = summarise(log, clocks=["interview_feedback"], by="industry", min_group=5)
+    reasons = table.attrs["hidden"]
+    assert "too_few" in reasons.values()
+    for clock, group, column in reasons:
+        row = table[(table["clock"] == clock) & (table["group"] == group)].iloc[0]
+        assert pd.isna(row[column])
+    text = format_summary(table)
+    assert "<5" in text and "privacy (min group 5)" in text
+
+
+def test_a_clock_of_too_few_candidates_is_not_shown() -> None:
+    log = read_events(_log(), as_of="2024-03-20")  # three applications, three candidates
+    table = summarise(log, min_group=5)
+    assert table.attrs["unpublished"] == ["first_response", "interview_feedback", "decision"]
+    assert table[["episodes", "answered", "censored"]].isna().all().all()
+    text = format_summary(table)
+    assert "first_response       not shown: fewer than 5 candidates" in text
+    assert headline(log, min_group=5) == [
+        "Not shown: the decisions concern fewer than 5 candidates."
+    ]
+
+
+def test_the_dashboard_waits_need_enough_answered_candidates() -> None:
+    # Ten candidates, two answered: the naive waits would be those two people's.
+    log = _tied_log([1, 3] + [40] * 8, [1, 1] + [0] * 8)
+    row = summarise(log, clocks=["first_response"], min_group=5).iloc[0]
+    assert pd.isna(row.naive_mean_wait) and pd.isna(row.answered) and pd.isna(row.censored)
+    assert summarise(log, clocks=["first_response"]).iloc[0].naive_mean_wait == 2.0
+
+
+def test_labels_are_cleaned_and_shortened_in_the_terminal() -> None:
+    log = _sim_log(software="\x1b[31mred\x1b[0m " + "x" * 50)
+    text = format_summary(summarise(log, clocks=["first_response"], by="industry"))
+    assert "\x1b" not in text
+    assert "[31mred[0m xxxxxx…" in text
+
+
+def test_free_text_columns_are_refused() -> None:
+    sim_log = _sim_log()
+    attrs = sim_log.attributes.assign(
+        note=[f"called {i}, left a message" for i in range(len(sim_log.attributes))]
+    )
+    log = read_events(sim_log.events.drop(columns="line"), attributes=attrs, as_of=sim_log.as_of)
+    with pytest.raises(
+        HiringFunnelError, match="cannot break down by 'note': its values look like free text"
+    ):
+        summarise(log, by="note")

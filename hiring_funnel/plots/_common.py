@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.schema import HiringFunnelError
+from hiring_funnel.text import LABEL_WIDTH, clean_label, short_label
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every
 #: common colour-vision deficiency. Blue and vermillion come first because the
@@ -52,18 +53,31 @@ _CAUSE_PHRASE = {
 }
 
 
-def plain_text(text: object) -> str:
+def plain_text(text: object, width: int | None = None) -> str:
     """Return ``text`` so that matplotlib draws it as it is, never as mathematics.
 
     Every data-derived string (group, cause, company, band label) goes through
-    this before it reaches a legend, tick label, table cell or title.
+    this before it reaches a legend, tick label, table cell or title. Control
+    and invisible characters are removed line by line
+    (:func:`hiring_funnel.text.clean_label`: an escape character makes the SVG
+    invalid XML), and with ``width`` each line is shortened to that many
+    characters (:func:`hiring_funnel.text.short_label`).
 
     Examples
     --------
     >>> plain_text("Ba$$in")
     'Ba\\\\$\\\\$in'
+    >>> plain_text("\\x1b[31mred", width=3)
+    '[3…'
     """
-    return str(text).replace("$", r"\$")
+    lines = str(text).split("\n")
+    cleaned = [clean_label(line) if width is None else short_label(line, width) for line in lines]
+    return "\n".join(cleaned).replace("$", r"\$")
+
+
+def plain_label(text: object) -> str:
+    """:func:`plain_text` for a label from the data (legend, tick, at-risk row): shortened too."""
+    return plain_text(text, LABEL_WIDTH)
 
 
 def _target(ax: Axes | None) -> Axes:
@@ -97,7 +111,7 @@ def _nothing_to_draw(ax: Axes, result: EstimateResult, title: str) -> Axes:
     ax.text(
         0.5,
         0.5,
-        plain_text(note),
+        plain_text(note, 80),
         transform=ax.transAxes,
         ha="center",
         va="center",
@@ -134,7 +148,7 @@ def _all_causes(result: EstimateResult) -> list[str]:
 
 
 def _by_text(meta: dict[str, Any]) -> str:
-    return plain_text(" / ".join(str(b) for b in meta.get("by") or []))
+    return " / ".join(plain_label(b) for b in meta.get("by") or [])
 
 
 def _unit_words(meta: dict[str, Any]) -> tuple[str, str]:
@@ -264,7 +278,7 @@ def _at_risk_table(
         ax.text(
             0.0,
             0.0,
-            plain_text(name),
+            plain_label(name),
             transform=ax.transAxes + transforms.ScaledTranslation(-label_gap / 72, drop, dpi),
             ha="right",
             va="top",
@@ -304,7 +318,7 @@ def _legend(
 
 def _not_estimable_handles(result: EstimateResult) -> list[tuple[Any, str]]:
     invisible = Line2D([], [], linestyle="none")
-    return [(invisible, plain_text(f"not estimable: {key}")) for key in result.not_estimable][:4]
+    return [(invisible, plain_label(f"not estimable: {key}")) for key in result.not_estimable][:4]
 
 
 def _cause_group_legend(
@@ -320,12 +334,12 @@ def _cause_group_legend(
     # Colour = cause, line style = group: one entry per cause and per group
     # instead of one per (cause, group) pair.
     handles: list[Any] = [Line2D([], [], color=colour_of[c], linewidth=2) for c in causes]
-    labels = [plain_text(c) for c in causes]
+    labels = [plain_label(c) for c in causes]
     handles += [
         Line2D([], [], color="#555555", linestyle=_LINESTYLES[i % len(_LINESTYLES)])
         for i in range(len(names))
     ]
-    labels += [plain_text(n) for n in names]
+    labels += [plain_label(n) for n in names]
     for h, lab in _not_estimable_handles(result):
         handles.append(h)
         labels.append(lab)
@@ -387,7 +401,7 @@ def _stacked_areas(
                 "color": colour_of[cause],
                 "alpha": 0.85,
                 "linewidth": 0,
-                "label": plain_text(cause),
+                "label": plain_label(cause),
                 **style,
             },
         )

@@ -25,7 +25,7 @@ from hiring_funnel.plots._common import (
     _step_curve,
     _target,
     _time_max,
-    plain_text,
+    plain_label,
 )
 from hiring_funnel.schema import HiringFunnelError
 
@@ -105,7 +105,7 @@ def plot_survival(
         sub = table[table["group"] == name].sort_values("time")
         colour = palette[i % len(palette)]
         band = 0.18 if ci else None
-        _step_curve(ax, sub, 1.0, band, **{"color": colour, "label": plain_text(name), **style})
+        _step_curve(ax, sub, 1.0, band, **{"color": colour, "label": plain_label(name), **style})
         rows.append((name, colour, sub))
     _percent_axis(ax, top=1.0)
     ax.set_ylabel("Still waiting for any answer")
@@ -221,7 +221,7 @@ def plot_cumulative_incidence(
         sub = table[table["group"] == names[0]]
         _stacked_areas(ax, sub, chosen, colour_of, complete=set(chosen) == set(known), **style)
         if by:
-            default_title += f": {by} {plain_text(names[0])}"
+            default_title += f": {by} {plain_label(names[0])}"
         ax.legend(fontsize="small", **_OUTSIDE)
         rows = [(names[0], "black", sub)]
     else:
@@ -234,7 +234,11 @@ def plot_cumulative_incidence(
                 if one.empty:
                     continue
                 band = (0.15 if len(names) == 1 else 0.08) if ci else None
-                label = plain_text(cause if len(names) == 1 else f"{cause}, {name}")
+                label = (
+                    plain_label(cause)
+                    if len(names) == 1
+                    else f"{plain_label(cause)}, {plain_label(name)}"
+                )
                 look = {"color": colour_of[cause], "linestyle": dash, "label": label, **style}
                 _step_curve(ax, one, 0.0, band, **look)
             rows.append((name, "black", sub))

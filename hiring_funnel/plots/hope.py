@@ -22,6 +22,7 @@ from hiring_funnel.plots._common import (
     _target,
     _time_max,
     _unit_words,
+    plain_label,
     plain_text,
 )
 
@@ -107,7 +108,7 @@ def plot_still_hope(
             sub["estimate"].to_numpy(dtype=float),
             **{
                 "color": colour,
-                "label": plain_text(label),
+                "label": plain_label(label),
                 "linewidth": 1.8,
                 "marker": "o" if len(s) <= 30 else None,
                 "markersize": 4,
@@ -222,7 +223,7 @@ def plot_outcome_mix(
             **{
                 "width": width * 0.9,
                 "color": palette[i % len(palette)],
-                "label": plain_text(name),
+                "label": plain_label(name),
                 **style,
             },
         )
@@ -251,7 +252,7 @@ def plot_outcome_mix(
                     gid="n_label",
                 )
     ax.set_xticks(x)
-    ax.set_xticklabels([plain_text(labels.get(s, f"{s:g}+")) for s in starts])
+    ax.set_xticklabels([plain_label(labels.get(s, f"{s:g}+")) for s in starts])
     if len(starts) > 5:
         for tick in ax.get_xticklabels():
             tick.set_rotation(30)

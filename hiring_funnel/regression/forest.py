@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from hiring_funnel.plots._common import PALETTE, _target, plain_text
+from hiring_funnel.plots._common import PALETTE, _target, plain_label, plain_text
 from hiring_funnel.regression.cox import CoxResult
 from hiring_funnel.schema import HiringFunnelError
 
@@ -73,7 +73,9 @@ def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> A
     table = result.table
     ref = result.meta.get("reference", {})
     labels = [
-        plain_text(f"{term}: {level} vs {ref.get(term, '?')}" if level is not None else str(term))
+        f"{plain_label(term)}: {plain_label(level)} vs {plain_label(ref.get(term, '?'))}"
+        if level is not None
+        else plain_label(term)
         for term, level in zip(table["term"], table["level"], strict=True)
     ]
     y = np.arange(len(table))[::-1].astype(float)

@@ -10,6 +10,8 @@ Both carry one run id and are replaced together, or neither is
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -19,9 +21,17 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.anonymize import DEFAULT_MIN_GROUP, check_breakdown_column, check_min_group
+from hiring_funnel.anonymize import (
+    DEFAULT_MAX_LEVELS,
+    DEFAULT_MIN_GROUP,
+    check_breakdown_column,
+    check_max_levels,
+    check_min_group,
+    file_name,
+)
 from hiring_funnel.clocks import CLOCKS
 from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.text import clean_label, short_label
 
 __all__ = ["DEFAULT_NAME", "FORMATS", "ReportWarning", "render_report", "report"]
 
@@ -47,6 +57,7 @@ def report(
     out: str | Path = "reports",
     formats: str | Sequence[str] = FORMATS,
     min_group: int = DEFAULT_MIN_GROUP,
+    max_levels: int = DEFAULT_MAX_LEVELS,
     command: str | None = None,
     progress: bool | None = None,
 ) -> dict[str, Path]:
@@ -77,8 +88,13 @@ def report(
         (with complementary suppression), and curves stop where fewer are
         still waiting. 1 publishes everything: only for a report on your own
         applications that stays with you.
+    max_levels : int
+        A ``by`` column with more distinct values than this is refused (so is
+        one whose values look like emails, phone numbers, free text or
+        identifiers: :mod:`hiring_funnel.categorical`).
     command : str, optional
-        The command shown in the report; by default the Python call.
+        The command shown in the report; by default the Python call. Paths in
+        it are shown by their file names, without folders.
     progress : bool, optional
         Show a progress bar on stderr; by default only when stderr is a terminal.
 
@@ -128,6 +144,7 @@ def report(
             clocks=chosen_clocks,
             by=by_columns,
             min_group=k,
+            max_levels=max_levels,
             command=command,
             found=found,
             step=step,
@@ -155,6 +172,7 @@ def render_report(
     clocks: Sequence[str] = CLOCKS,
     by: Sequence[str] = (),
     min_group: int = DEFAULT_MIN_GROUP,
+    max_levels: int = DEFAULT_MAX_LEVELS,
     command: str = "",
     found: Sequence[str] = (),
     step: Callable[[str], None] = lambda _name: None,
@@ -162,7 +180,8 @@ def render_report(
     """The report of a log as HTML, and the context the template was filled with; writes nothing.
 
     :func:`report` is this plus reading the log and writing the files.
-    ``step(name)`` is called before each slow step.
+    ``step(name)`` is called before each slow step. ``command`` is shown with
+    every path in it replaced by its file name (:func:`public_command`).
     """
     from hiring_funnel import __version__  # here: the top-level package imports this one
     from hiring_funnel.report.build import build_context
@@ -170,9 +189,11 @@ def render_report(
     from hiring_funnel.report.render import render_html
 
     k = check_min_group(min_group)
+    limit = check_max_levels(max_levels)
     available = [str(c) for c in log.attributes.columns if c != "application_id"]
     for column in by:
-        check_breakdown_column(column, available)
+        values = log.attributes[column] if column in available else None
+        check_breakdown_column(column, available, values, max_levels=limit)
     if log.events.empty:
         raise HiringFunnelError(
             "no usable rows: nothing to report", source=log.source, hint="run validate"
@@ -188,11 +209,11 @@ def render_report(
         )
     context.update(
         source=source_name(log.source),
-        found_beside=list(found),
+        found_beside=[file_name(x) for x in found],
         version=__version__,
-        command=command,
+        command=public_command(command),
         min_group=k,
-        by=list(by),
+        by=[short_label(c) for c in by],
     )
     step("writing the HTML")
     return render_html(context), context
@@ -265,6 +286,42 @@ def _read(
     return log, found
 
 
+def public_command(command: str) -> str:
+    """The command as the report shows it: every path by its file name, one clean line.
+
+    Folders often hold a user name (``/home/jane.doe/...``), so any word with
+    a path separator, alone or after ``--option=``, keeps only its last part.
+
+    Examples
+    --------
+    >>> public_command("hiring-funnel report /home/jane.doe/x/events.csv --out=/home/jane.doe/r")
+    'hiring-funnel report events.csv --out=r'
+    >>> public_command("hiring_funnel.report.report('/home/jane doe/events.csv', by=['industry'])")
+    "hiring_funnel.report.report('events.csv', by=['industry'])"
+    """
+    if re.match(r"^[\w.]+\(", command):  # a Python call: paths are its quoted strings
+
+        def name(m: re.Match[str]) -> str:
+            text = m.group(2)
+            return (
+                m.group(1) + (file_name(text) if re.search(r"[/\\]", text) else text) + m.group(1)
+            )
+
+        return clean_label(re.sub(r"(['\"])(.*?)\1", name, command))
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: words as typed
+        words = command.split()
+    out = []
+    for word in words:
+        option, eq, value = word.partition("=") if word.startswith("-") else ("", "", word)
+        if eq or not option:
+            value = file_name(value) if re.search(r"[/\\]", value) else value
+            word = f"{option}{eq}{value}"
+        out.append(clean_label(word))
+    return shlex.join(out)
+
+
 def _python_call(
     source: Any,
     mapping: Any,
@@ -275,7 +332,10 @@ def _python_call(
     formats: Any,
     min_group: int,
 ) -> str:
-    first = repr(str(source)) if isinstance(source, str | Path) else f"<{type(source).__name__}>"
+    # Paths by their file names: folders often hold a user name.
+    first = (
+        repr(file_name(source)) if isinstance(source, str | Path) else f"<{type(source).__name__}>"
+    )
     args = [first]
     for name, value, default in (
         ("mapping", mapping, None),
@@ -286,8 +346,10 @@ def _python_call(
         ("formats", formats, FORMATS),
         ("min_group", min_group, DEFAULT_MIN_GROUP),
     ):
-        if isinstance(value, Path):
-            value = str(value)
+        if isinstance(value, Path) or (
+            name in ("mapping", "attributes", "out") and isinstance(value, str)
+        ):
+            value = file_name(value)
         if isinstance(value, pd.DataFrame):
             value = "<DataFrame>"
         if value != default:

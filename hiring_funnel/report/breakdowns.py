@@ -1,24 +1,29 @@
 """Breakdowns: the waits of each segment of one attribute (industry, company size, ...).
 
-Only the segments :func:`hiring_funnel.anonymize.suppress_segments` lets through
+Only the segments :func:`hiring_funnel.anonymize.suppress_across` lets through
 reach an estimator, so a suppressed segment never appears in a table, a curve,
 a legend or an at-risk row, and the tests between segments compare published
-segments only.
+segments only. A segment hidden on one clock is hidden on every clock, and the
+section keeps only how many were hidden, never their labels. A segment's
+number of open waits is shown only where :func:`hiring_funnel.anonymize.hide_splits`
+allows; its dashboard median only where its answers come from at least
+``min_group`` candidates. Labels are cleaned and shortened.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hiring_funnel.anonymize import (
-    REASONS,
+    TOO_FEW,
     candidate_key,
+    hide_splits,
     segment_labels,
-    suppress_segments,
+    shown,
+    suppress_across,
     tail_cutoff,
 )
 from hiring_funnel.estimators import (
@@ -28,10 +33,11 @@ from hiring_funnel.estimators import (
     logrank_test,
     waiting_quantiles,
 )
-from hiring_funnel.plots import plot_survival
+from hiring_funnel.plots import plain_text, plot_survival
 from hiring_funnel.report import _format as f
-from hiring_funnel.report.figures import draw_chances, svg_data_url
+from hiring_funnel.report.figures import cut_tail, draw_chances, svg_data_url
 from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.text import clean_label, short_label
 
 if TYPE_CHECKING:
     from hiring_funnel.report.build import Clock
@@ -47,23 +53,39 @@ _MIN_HORIZON = 7.0
 def breakdown_section(
     log: EventLog, column: str, clocks: list[Clock], *, min_group: int
 ) -> dict[str, Any]:
-    """Tables (one per clock), figures and the suppressed segments of one breakdown column."""
-    out: dict[str, Any] = {"column": column, "tables": [], "figures": [], "suppressed": []}
+    """Tables (one per clock), figures and the number of hidden segments of one breakdown column.
+
+    ``hidden`` maps the hidden segments to why (for the regression section,
+    which leaves them out); the template shows only how many there are.
+    """
+    name = short_label(column)
+    out: dict[str, Any] = {
+        "column": name,
+        "key": column,
+        "tables": [],
+        "figures": [],
+        "hidden": {},
+        "suppressed": 0,
+    }
+    published = [c for c in clocks if c.published]
+    labels = {c.name: segment_labels(c.episodes[column]) for c in published}
+    sups = suppress_across(
+        {c.name: (labels[c.name], candidate_key(c.episodes)) for c in published},
+        min_group=min_group,
+        column=column,
+    )
+    for sup in sups.values():
+        out["hidden"].update(sup.suppressed)
+    out["suppressed"] = len(out["hidden"])
     curves: dict[str, str] | None = None
-    for clock in clocks:
-        if not clock.published:
-            continue
+    for clock in published:
         ep = clock.episodes
-        labels = segment_labels(ep[column])
-        sup = suppress_segments(labels, candidate_key(ep), min_group=min_group, column=column)
-        for label, why in sup.suppressed.items():
-            out["suppressed"].append(
-                {"label": label, "why": REASONS[why].format(k=min_group), "clock": clock.name}
-            )
-        keep = labels.isin(sup.kept).to_numpy()
+        sup = sups[clock.name]
+        lab = labels[clock.name]
+        keep = lab.isin(sup.kept).to_numpy()
         # From here on only published segments exist: estimators never see the others.
-        published = ep.loc[keep].copy()
-        published[column] = labels[keep].to_numpy()
+        shown_ep = ep.loc[keep].copy()
+        shown_ep[column] = lab[keep].to_numpy()
         table: dict[str, Any] = {
             "clock": f.CLOCK_TITLES[clock.name],
             "rows": [],
@@ -75,27 +97,48 @@ def breakdown_section(
         if not sup.kept:
             table["note"] = "Every segment is suppressed (see Privacy)."
             continue
+        splits, open_few = _splits(ep, lab, sup.kept, min_group)
         cutoffs = {
-            s: tail_cutoff(published[published[column] == s], min_group=min_group) for s in sup.kept
+            s: tail_cutoff(shown_ep[shown_ep[column] == s], min_group=min_group) for s in sup.kept
         }
         horizon = min(cutoffs.values())
         chances: dict[str, tuple[float, float, float]] = {}
         if clock.name == "decision" and horizon >= _MIN_HORIZON:
-            chances = _chance_by(published, column, clock.cause, horizon)
+            chances = _chance_by(shown_ep, column, clock.cause, horizon)
             table["horizon"] = f.days(horizon) if chances else None
-        medians = _medians(published, column)
+        medians = _medians(shown_ep, column)
         for segment in sup.kept:
-            table["rows"].append(
-                _row(published[published[column] == segment], segment, medians, cutoffs, chances)
-            )
-        table["tests"] = _tests(published, column, clock, len(sup.kept))
+            g = shown_ep[shown_ep[column] == segment]
+            why = splits.get(segment)
+            if why is not None:
+                why = TOO_FEW if segment in open_few else "complementary"
+            table["rows"].append(_row(g, segment, medians, cutoffs, chances, why, min_group))
+        table["tests"] = _tests(shown_ep, column, clock, len(sup.kept))
         if curves is None:  # one set of curves per breakdown: the first clock with answers
-            curves = _curves(published, column, clock, sup.kept, cutoffs)
+            curves = _curves(shown_ep, column, clock, sup.kept, cutoffs)
             if curves is not None:
                 out["figures"].append(curves)
         if chances:
             out["figures"].append(_dots(column, sup.kept, chances, horizon))
     return out
+
+
+def _splits(
+    ep: pd.DataFrame, labels: pd.Series, kept: list[str], min_group: int
+) -> tuple[dict[str, str], set[str]]:
+    """Segments whose answered/open split is hidden, and those whose open waits are the few."""
+    who = candidate_key(ep).to_numpy()
+    answered = ep["cause"].notna().to_numpy()
+    lab = labels.to_numpy()
+    rows: dict[str, dict[str, set[object]]] = {}
+    for s in kept:
+        here = lab == s
+        rows[s] = {"answered": set(who[here & answered]), "open": set(who[here & ~answered])}
+    others = ~np.isin(lab, kept)
+    hidden_rows = {"answered": set(who[others & answered]), "open": set(who[others & ~answered])}
+    splits = hide_splits(rows, min_group=min_group, hidden_rows=hidden_rows)
+    open_few = {s for s in splits if 0 < len(rows[s]["open"]) < min_group}
+    return splits, open_few
 
 
 def _row(
@@ -104,6 +147,8 @@ def _row(
     medians: dict[str, tuple[float, float, float]],
     cutoffs: dict[str, float],
     chances: dict[str, tuple[float, float, float]],
+    open_hidden: str | None,
+    min_group: int,
 ) -> dict[str, Any]:
     answered = g["cause"].notna()
     median, lower, upper = medians.get(segment, (np.nan, np.nan, np.nan))
@@ -113,13 +158,13 @@ def _row(
         upper = upper if upper <= cutoffs[segment] else np.nan
         aware, ci = f.days(median), f.interval(lower, upper, "days")
     chance = chances.get(segment)
+    # The dashboard median describes the answered ones: only when they are enough people.
+    enough = candidate_key(g[answered]).nunique() >= min_group
     return {
-        "segment": segment,
+        "segment": short_label(segment),
         "applications": f.number(len(g)),
-        "open": f.number(int((~answered).sum())),
-        "naive_median": f.days(float(g.loc[answered, "duration"].median()))
-        if answered.any()
-        else "–",
+        "open": shown(int((~answered).sum()), open_hidden, min_group),
+        "naive_median": f.days(float(g.loc[answered, "duration"].median())) if enough else "–",
         "median": aware,
         "ci": ci,
         "chance": None if chance is None else f.pct(chance[0]),
@@ -142,11 +187,11 @@ def _curves(
     # Every curve stops on the same day, the earliest of their cutoffs: a curve that stopped
     # sooner would show "0" at risk under the later days, where the truth is "not shown".
     top = min(cutoffs[s] for s in drawn)
-    km = dataclasses.replace(km, table=km.table[km.table["time"] <= top].reset_index(drop=True))
+    km = cut_tail(km, top)
     drawn = [s for s in drawn if s in set(km.table["group"])]  # a segment may have no row so early
     if not drawn:
         return None
-    title = f"{f.CLOCK_TITLES[clock.name]}: still waiting, by {column}"
+    title = plain_text(f"{f.CLOCK_TITLES[clock.name]}: still waiting, by {short_label(column)}")
     url = svg_data_url(
         lambda ax: plot_survival(km, ax=ax, groups=drawn, max_time=top, title=title), height=3.0
     )
@@ -168,7 +213,7 @@ def _dots(
 ) -> dict[str, str]:
     shown = [s for s in kept if s in chances][:MAX_DOTS]
     rows = [(s, *chances[s]) for s in shown]
-    title = f"Chance of an offer within {f.days(horizon)}, by {column}"
+    title = f"Chance of an offer within {f.days(horizon)}, by {clean_label(short_label(column))}"
     url = svg_data_url(
         lambda ax: draw_chances(ax, rows, title=title, xlabel="Chance of an offer (95% interval)"),
         height=0.9 + 0.28 * len(rows),

@@ -2,11 +2,14 @@
 
 :func:`build_context` turns an :class:`~hiring_funnel.schema.EventLog` into a
 plain dictionary for the template. Every figure and table reads only what
-:mod:`hiring_funnel.anonymize` lets through: a clock whose episodes hold fewer
-than ``min_group`` candidates is left out, small segments of a breakdown are
-suppressed (with complementary suppression), and curves stop on the last day on
-which at least ``min_group`` candidates are still waiting. Identifier columns
-are read only to count candidates.
+:mod:`hiring_funnel.anonymize` lets through (its module docstring states the
+rule): a clock whose episodes hold fewer than ``min_group`` candidates is left
+out, a count of fewer is "fewer than k" with its complement "not shown", small
+segments of a breakdown are suppressed on every clock, outcome-mix bands are
+merged until each rests on enough candidates, shares of small counts are
+bounds, and curves and their at-risk rows stop on the last day on which at
+least ``min_group`` candidates are still waiting. Identifier columns are read
+only to count candidates.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import distinct_candidates, tail_cutoff
+from hiring_funnel.anonymize import (
+    candidate_key,
+    distinct_candidates,
+    share_text,
+    shown,
+    suppress_parts,
+    tail_cutoff,
+)
 from hiring_funnel.clocks import CAUSES, episodes
 from hiring_funnel.estimators import (
     EstimateResult,
@@ -38,10 +48,11 @@ from hiring_funnel.plots import (
 )
 from hiring_funnel.report import _format as f
 from hiring_funnel.report.breakdowns import breakdown_section
-from hiring_funnel.report.figures import svg_data_url
+from hiring_funnel.report.figures import cut_tail, svg_data_url
 from hiring_funnel.report.quality import privacy_section, quality_section
 from hiring_funnel.report.regression import regression_section
 from hiring_funnel.schema import EventLog
+from hiring_funnel.text import short_label
 
 #: Days of silence the headline speaks about.
 HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
@@ -58,6 +69,9 @@ class Clock:
     episodes: pd.DataFrame
     candidates: int
     cutoff: float  # NaN when the clock holds fewer than min_group candidates
+    min_group: int = 1
+    #: "answered" / "open" -> why that count is hidden (answered + open = waits).
+    split: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def published(self) -> bool:
@@ -67,6 +81,24 @@ class Clock:
     def cause(self) -> str:
         """The hoped-for answer: offer on the decision clock, a positive answer otherwise."""
         return CAUSES[self.name][0]
+
+    def count(self, part: str) -> str:
+        """The number of answered or open waits as published: a number, "fewer than k", "not shown"."""
+        answered = int(self.episodes["cause"].notna().sum())
+        n = answered if part == "answered" else len(self.episodes) - answered
+        return shown(n, self.split.get(part), self.min_group)
+
+
+def make_clock(name: str, ep: pd.DataFrame, min_group: int) -> Clock:
+    """A clock's episodes with what may be published: its tail cutoff and its answered/open split."""
+    n = distinct_candidates(ep)
+    cut = tail_cutoff(ep, min_group=min_group) if len(ep) else float("nan")
+    who = candidate_key(ep).to_numpy()
+    answered = ep["cause"].notna().to_numpy()
+    split = suppress_parts(
+        {"answered": set(who[answered]), "open": set(who[~answered])}, min_group=min_group
+    )
+    return Clock(name, ep, n, cut, min_group, split)
 
 
 def build_context(
@@ -87,10 +119,7 @@ def build_context(
         step("episodes")
         made: dict[str, Clock] = {}
         for name in clocks:
-            ep = episodes(log, name)
-            n = distinct_candidates(ep)
-            cut = tail_cutoff(ep, min_group=min_group) if len(ep) else float("nan")
-            made[name] = Clock(name, ep, n, cut)
+            made[name] = make_clock(name, episodes(log, name), min_group)
         main = made["decision"] if "decision" in made else made[clocks[0]]
         step("headline")
         context: dict[str, Any] = {
@@ -109,7 +138,7 @@ def build_context(
         context["dashboard"] = _dashboard(list(made.values()), context["clocks"])
         context["breakdowns"] = []
         for column in by:
-            step(f"breakdown: {column}")
+            step(f"breakdown: {short_label(column)}")
             context["breakdowns"].append(
                 breakdown_section(log, column, list(made.values()), min_group=min_group)
             )
@@ -122,20 +151,13 @@ def build_context(
             min_group=min_group,
             attributes=[str(c) for c in log.attributes.columns if c != "application_id"],
         )
-        context["quality"] = quality_section(log, {n: c.episodes for n, c in made.items()})
+        context["quality"] = quality_section(log, list(made.values()), min_group=min_group)
         context["privacy"] = privacy_section(
             min_group,
             [(c.name, c.candidates, c.cutoff) for c in made.values()],
             context["breakdowns"],
         )
     return context
-
-
-def cut_tail(result: EstimateResult, cutoff: float | dict[str, float]) -> EstimateResult:
-    """The result with the rows after the cutoff day (per group when a dict) dropped."""
-    table = result.table
-    limit = table["group"].map(cutoff) if isinstance(cutoff, dict) else cutoff
-    return dataclasses.replace(result, table=table[table["time"] <= limit].reset_index(drop=True))
 
 
 def _headline(clock: Clock) -> dict[str, Any]:
@@ -227,8 +249,8 @@ def _clock_section(clock: Clock) -> dict[str, Any]:
         "answer": f.ANSWER[clock.name],
         "published": clock.published,
         "episodes": f.number(len(ep)),
-        "answered": f.number(answered),
-        "open": f.number(len(ep) - answered),
+        "answered": clock.count("answered"),
+        "open": clock.count("open"),
         "quantiles": [],
         "km_figure": None,
         "cif_figure": None,
@@ -299,31 +321,88 @@ def _cif_sentence(cif: EstimateResult, clock: Clock) -> str:
     return f"By day {clock.cutoff:g}: " + ", ".join([*parts, waiting]) + "."
 
 
+def mix_edges(clock: Clock, bins: Sequence[float] = DEFAULT_BINS) -> list[float]:
+    """Band edges for the outcome mix: adjacent bands merged until each band's answers come
+    from at least ``min_group`` distinct candidates; the last band ends on the cutoff day.
+
+    Empty when all the answers up to the cutoff come from fewer candidates.
+    """
+    ep = clock.episodes
+    edges = sorted({*(e for e in bins if e <= clock.cutoff), clock.cutoff + 1})
+    answered = ep[ep["cause"].notna() & (ep["duration"] <= clock.cutoff)]
+    who = candidate_key(answered).to_numpy()
+    band = (
+        np.searchsorted(np.asarray(edges, dtype=float), answered["duration"].to_numpy(), "right")
+        - 1
+    )
+    members = [set(who[band == i]) for i in range(len(edges) - 1)]
+    merged = [edges[0]]
+    current: set[object] = set()
+    for i, m in enumerate(members):
+        current |= m
+        if len(current) >= clock.min_group and i < len(members) - 1:
+            merged.append(edges[i + 1])
+            current = set()
+    if len(merged) > 1 and len(current) < clock.min_group:
+        merged.pop()  # the last band is too small: it joins the one before
+    if len(merged) == 1 and len(current) < clock.min_group:
+        return []
+    return [*merged, edges[-1]]
+
+
 def _mix_section(clock: Clock) -> dict[str, Any]:
     ep = clock.episodes
     if not (ep["cause"] == clock.cause).any():
         return {"figure": None, "text": f"No {clock.cause} in the log yet.", "cause": clock.cause}
-    # The last band ends on the cutoff day: answers after it rest on too few people.
-    edges = [e for e in DEFAULT_BINS if e <= clock.cutoff] + [clock.cutoff + 1]
-    edges = sorted(set(edges))
-    mix = outcome_mix(ep[ep["duration"] <= clock.cutoff], clock.cause, bins=edges)
-    figure = svg_data_url(lambda ax: plot_outcome_mix(mix, ax=ax), height=3.0)
-    table = mix.table
-    labels = mix.meta["labels"]
-    rows = [
-        {
-            "band": labels.get(float(r.time), f"{r.time:g}+"),
-            "answers": f.number(r.events),
-            "share": f.pct(r.estimate),
-            "ci": f.interval(r.ci_lower, r.ci_upper),
+    edges = mix_edges(clock)
+    if not edges:
+        return {
+            "figure": None,
+            "text": "Not shown: the answers come from fewer than the minimum number of "
+            "candidates (see Privacy).",
+            "cause": clock.cause,
         }
-        for r in table.itertuples(index=False)
-    ]
+    within = ep[ep["duration"] <= clock.cutoff]
+    mix = outcome_mix(within, clock.cause, bins=edges)
+    table = mix.table.copy()
+    labels = dict(mix.meta["labels"])
+    who = candidate_key(within).to_numpy()
+    band_of = (
+        np.searchsorted(np.asarray(edges, dtype=float), within["duration"].to_numpy(), "right") - 1
+    )
+    rows = []
+    for i, r in enumerate(table.itertuples(index=False)):
+        band = int(np.searchsorted(edges, float(r.time), "right")) - 1
+        here = (band_of == band) & within["cause"].notna().to_numpy()
+        hoped = here & (within["cause"] == clock.cause).to_numpy()
+        share = share_text(
+            int(hoped.sum()),
+            int(here.sum()),
+            part_members=len(set(who[hoped])),
+            rest_members=len(set(who[here & ~hoped])),
+            min_group=clock.min_group,
+        )
+        exact = share == f.pct(r.estimate)
+        if not exact:
+            # The bar and its interval would give the small count back: the band shows none.
+            table.loc[i, ["estimate", "ci_lower", "ci_upper"]] = np.nan
+            labels[float(r.time)] = f"{labels.get(float(r.time), f'{r.time:g}+')}\n({share})"
+        rows.append(
+            {
+                "band": mix.meta["labels"].get(float(r.time), f"{r.time:g}+"),
+                "answers": f.number(r.events),
+                "share": share,
+                "ci": f.interval(r.ci_lower, r.ci_upper) if exact else "–",
+            }
+        )
+    shown_mix = dataclasses.replace(mix, table=table, meta={**mix.meta, "labels": labels})
+    figure = svg_data_url(lambda ax: plot_outcome_mix(shown_mix, ax=ax), height=3.0)
     return {
         "figure": figure,
         "rows": rows,
         "cause": f.CAUSE_PLURAL.get(clock.cause, clock.cause),
         "clock": f.CLOCK_TITLES[clock.name],
+        "merged": len(edges) - 1 < len([e for e in DEFAULT_BINS if e <= clock.cutoff]),
     }
 
 
@@ -334,14 +413,19 @@ def _dashboard(clocks: list[Clock], sections: list[dict[str, Any]]) -> dict[str,
         if not clock.published:
             continue
         ep = clock.episodes
-        waits = ep.loc[ep["cause"].notna(), "duration"]
+        answered = ep["cause"].notna()
+        waits = ep.loc[answered, "duration"]
         if waits.empty:
             continue
-        naive_median = float(waits.median())
         median = section["median"]
         if median is None:
             continue
-        if median["reached"]:
+        # The dashboard's figures describe the answered ones only: not shown if they are few.
+        few = candidate_key(ep[answered]).nunique() < clock.min_group
+        naive_median = float(waits.median())
+        if few:
+            bias = "not shown: too few answered applications"
+        elif median["reached"]:
             gap = median["estimate"] - naive_median
             if gap > 0:
                 share = f.pct(gap / median["estimate"], 0)
@@ -355,10 +439,10 @@ def _dashboard(clocks: list[Clock], sections: list[dict[str, Any]]) -> dict[str,
         rows.append(
             {
                 "clock": f.CLOCK_TITLES[clock.name],
-                "answered": f.number(len(waits)),
-                "open": f.number(len(ep) - len(waits)),
-                "naive_mean": f.days(float(waits.mean())),
-                "naive_median": f.days(naive_median),
+                "answered": clock.count("answered"),
+                "open": clock.count("open"),
+                "naive_mean": "–" if few else f.days(float(waits.mean())),
+                "naive_median": "–" if few else f.days(naive_median),
                 "median": median["text"],
                 "ci": median["ci"],
                 "bias": bias,
@@ -368,23 +452,48 @@ def _dashboard(clocks: list[Clock], sections: list[dict[str, Any]]) -> dict[str,
 
 
 def _offer_shares(clocks: list[Clock], sections: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """How often applications end in an offer: two dashboard ratios and the censoring-aware estimate."""
+    """How often applications end in an offer: two dashboard ratios and the censoring-aware estimate.
+
+    The ratios divide counts by published totals (all waits, decided waits), so
+    a number of offers (or of the rest) under ``min_group`` candidates is given
+    as a bound ("below 1.3%"), never exactly.
+    """
     for clock, section in zip(clocks, sections, strict=True):
         if clock.name != "decision" or not clock.published or not section.get("cif_final"):
             continue
         ep = clock.episodes
-        offers = int((ep["cause"] == "offer").sum())
-        decided = int(ep["cause"].notna().sum())
+        who = candidate_key(ep).to_numpy()
+        offer = (ep["cause"] == "offer").to_numpy()
+        decided = ep["cause"].notna().to_numpy()
+        k = clock.min_group
         estimate, lower, upper = section["cif_final"].get("offer", (0.0, np.nan, np.nan))
+        all_share = share_text(
+            int(offer.sum()),
+            len(ep),
+            part_members=len(set(who[offer])),
+            rest_members=len(set(who[~offer])),
+            min_group=k,
+        )
+        decided_share = (
+            share_text(
+                int(offer.sum()),
+                int(decided.sum()),
+                part_members=len(set(who[offer])),
+                rest_members=len(set(who[decided & ~offer])),
+                min_group=k,
+            )
+            if decided.any() and "answered" not in clock.split
+            else "–"
+        )
         return [
             {
                 "what": "Offers ÷ all applications (open ones counted as “no offer”)",
-                "value": f.pct(offers / len(ep)),
+                "value": all_share,
                 "ci": "–",
             },
             {
                 "what": "Offers ÷ decided applications (open ones left out)",
-                "value": f.pct(offers / decided) if decided else "–",
+                "value": decided_share,
                 "ci": "–",
             },
             {

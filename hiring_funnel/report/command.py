@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from hiring_funnel.anonymize import DEFAULT_MIN_GROUP
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, file_name
 from hiring_funnel.schema import HiringFunnelError
 
 
@@ -45,6 +45,13 @@ def add_report_arguments(cmd: argparse.ArgumentParser) -> None:
         metavar="K",
         help=f"suppress segments of fewer than K candidates (default: {DEFAULT_MIN_GROUP})",
     )
+    cmd.add_argument(
+        "--max-levels",
+        type=int,
+        default=DEFAULT_MAX_LEVELS,
+        metavar="N",
+        help=f"refuse a --by column with more than N values (default: {DEFAULT_MAX_LEVELS})",
+    )
 
 
 def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
@@ -65,6 +72,7 @@ def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> i
             out=args.out,
             formats=args.format,
             min_group=args.min_group,
+            max_levels=getattr(args, "max_levels", DEFAULT_MAX_LEVELS),
             command=shlex.join(["hiring-funnel", *words]),
         )
     for warning in caught:
@@ -75,7 +83,7 @@ def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> i
                 warning.message, warning.category, warning.filename, warning.lineno
             )
     for path in paths.values():
-        print(f"wrote {path}")
+        print(f"wrote {file_name(path)}")  # no folders: they often hold a user name
     return 0
 
 
@@ -95,5 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_report(args, ["report", *words])
     except HiringFunnelError as exc:
-        print(f"hiring-funnel: error: {exc}", file=sys.stderr)
+        from hiring_funnel.cli import public_error  # files by their names, as the CLI prints
+
+        print(f"hiring-funnel: error: {public_error(exc, args)}", file=sys.stderr)
         return 1

@@ -16,14 +16,18 @@ of another figure.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from hiring_funnel.estimators import EstimateResult
 
 #: Width of a full-width figure in inches (A4 text width is about 6.7 inches).
 WIDTH = 7.0
@@ -117,7 +121,7 @@ def draw_chances(
     """
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from hiring_funnel.plots import PALETTE, plain_text
+    from hiring_funnel.plots import PALETTE, plain_label, plain_text
 
     y = list(range(len(rows)))[::-1]
     est = [r[1] for r in rows]
@@ -135,7 +139,7 @@ def draw_chances(
         markersize=6,
     )
     ax.set_yticks(y)
-    ax.set_yticklabels([plain_text(r[0]) for r in rows])
+    ax.set_yticklabels([plain_label(r[0]) for r in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     top = max([r[3] for r in rows if r[3] == r[3]] + est + [0.01])
     ax.set_xlim(0.0, min(1.0, top * 1.1))
@@ -146,3 +150,37 @@ def draw_chances(
     ax.set_title(plain_text(title))
     ax.set_xlabel(plain_text(xlabel))
     return ax
+
+
+def cut_tail(result: EstimateResult, cutoff: float | dict[str, float]) -> EstimateResult:
+    """The result with the rows after the cutoff day (per group when a dict) dropped.
+
+    A curve whose last row before the cutoff is earlier than the cutoff gets
+    one more row on the cutoff day, with its last estimate and the number
+    still at risk that day (that of the first row dropped: no one left in
+    between), so that the at-risk row under a figure gives the true number up
+    to the cutoff instead of 0 past the curve's last step.
+    """
+    table = result.table
+    limit = table["group"].map(cutoff) if isinstance(cutoff, dict) else cutoff
+    keep = (table["time"] <= limit).to_numpy()
+    kept, dropped = table[keep], table[~keep]
+    keys = ["group", "cause"] if "cause" in table.columns else ["group"]
+    extra = []
+    if len(kept) and len(dropped):
+        last = kept.sort_values("time").groupby(keys, sort=False, observed=True).tail(1)
+        first_after = dropped.sort_values("time").groupby(keys, sort=False, observed=True).head(1)
+        after = first_after.set_index(keys)["at_risk"]
+        for row in last.itertuples(index=False):
+            key = tuple(getattr(row, k) for k in keys)
+            key = key[0] if len(keys) == 1 else key
+            day = cutoff[row.group] if isinstance(cutoff, dict) else cutoff
+            if row.time < day and key in after.index:
+                pad = row._asdict()
+                pad.update(time=float(day), at_risk=float(after[key]))
+                if "events" in pad:
+                    pad["events"] = 0.0
+                extra.append(pad)
+    out = pd.concat([kept, pd.DataFrame(extra, columns=table.columns)]) if extra else kept
+    out = out.sort_values([*keys[:1], "time"], kind="stable").reset_index(drop=True)
+    return dataclasses.replace(result, table=out)

@@ -14,10 +14,12 @@ Privacy: the models read only applications whose every ``--by`` level is
 published. A level suppressed anywhere in the report (on any clock's
 breakdown) is left out with its applications, and so is a level that falls
 below ``min_group`` candidates once those are gone (suppression is rerun on
-what is left until nothing changes). The section gives the number of
-applications fitted, never a count per level: subtracting per-level counts
-from the breakdown tables would give the size of small hidden cells. Day
-numbers past the last day the curves show are taken out of the models' notes,
+what is left until nothing changes). The applications fitted are a
+combination of breakdowns, so the section gives no count of them at all: not
+the number fitted or left out (the sizes of two breakdowns' hidden segments
+minus the number left out is the size of their overlap, a cell that may hold
+three people), not the events fitted, and no number from the models' notes.
+Day numbers past the last day the curves show are taken out of the notes too,
 as they would date one person's answer.
 
 A model that cannot be fitted (no events at a level, too few events, no
@@ -45,6 +47,7 @@ from hiring_funnel.regression import CoxResult, cause_specific_cox, ghosting_mod
 from hiring_funnel.report import _format as f
 from hiring_funnel.report.figures import svg_panels_url
 from hiring_funnel.schema import HiringFunnelError
+from hiring_funnel.text import clean_label, short_label
 
 if TYPE_CHECKING:
     from hiring_funnel.report.build import Clock
@@ -55,6 +58,8 @@ CLOCK = "first_response"
 ALPHA = 0.05
 
 _DAY = re.compile(r"\bday (\d+(?:\.\d+)?)(?: of (\d+(?:\.\d+)?))?")
+# A number in a note: a count or a ratio of the applications fitted ("fewer than 10" stays).
+_NUMBER = re.compile(r"(?<![\w.])(?<!fewer than )\d[\d,]*(?:\.\d+)?(?![\w])")
 
 
 def regression_section(
@@ -114,9 +119,9 @@ def regression_section(
         out["note"] = " ".join(notes) or "No published level is left to compare."
         out["notes"] = []
         return out
-    out["covariates"] = covariates
+    out["covariates"] = [short_label(c) for c in covariates]
     left_out = len(clock.episodes) - len(fitted)
-    columns = _join(covariates)
+    columns = _join(out["covariates"])
     if len(covariates) > 1:
         other = "column" if len(covariates) == 2 else "columns"
         compare = (
@@ -129,14 +134,12 @@ def regression_section(
             f"These models compare the levels of {columns} on the wait from applying to the "
             "first answer; with more --by columns they would hold the others fixed."
         )
+    # No count: the applications fitted are a combination of breakdowns (see the module).
     out["intro"] = compare + (
-        f" Fitted on {f.number(len(fitted))} applications"
-        + (
-            f"; {f.number(left_out)} were left out because a level of theirs is not published "
-            "in this report (see Privacy)."
-            if left_out
-            else "; none was left out."
-        )
+        " Applications with a level that is not published in this report are left out "
+        "(see Privacy)."
+        if left_out
+        else " Every level of every application is published, so all of them are fitted."
     )
     out["cox"] = _cox_part(fitted, covariates, clock.cutoff)
     out["ghosting"] = _ghosting_part(fitted, covariates, clock.cutoff)
@@ -158,8 +161,8 @@ def _published_rows(
     labels = {c: segment_labels(episodes[c]).to_numpy() for c in by}
     excluded: dict[str, set[str]] = {c: set() for c in by}
     for section in breakdowns:
-        if section["column"] in excluded:
-            excluded[section["column"]] |= {str(s["label"]) for s in section["suppressed"]}
+        if section["key"] in excluded:
+            excluded[section["key"]] |= {str(label) for label in section["hidden"]}
     who = candidate_key(episodes).to_numpy()
     while True:
         keep = np.ones(len(episodes), dtype=bool)
@@ -188,7 +191,7 @@ def _published_rows(
         fitted[c] = labels[c][keep]
         if fitted[c].nunique() < 2:
             notes.append(
-                f"{c} is not in the models: fewer than two of its levels are left to compare "
+                f"{short_label(c)} is not in the models: fewer than two of its levels are left to compare "
                 "(a level hidden anywhere in this report is left out here too, and so is one "
                 f"with fewer than {min_group} candidates among the applications fitted)."
             )
@@ -220,13 +223,7 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
             )
             continue
         fits[cause] = fit
-        out["causes"].append(
-            {
-                "cause": cause,
-                "words": f.CAUSE_PLURAL.get(cause, cause),
-                "events": f.number(fit.meta["events"]),
-            }
-        )
+        out["causes"].append({"cause": cause, "words": f.CAUSE_PLURAL.get(cause, cause)})
         out["sentences"] += _sentences(fit, words, covariates)
         out["notes"] += [f"{words}: {_redact(str(n), cutoff)}" for n in fit.meta["notes"]]
     if not fits:
@@ -246,9 +243,9 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
             )
         out["rows"].append(
             {
-                "term": str(r.term),
-                "level": str(r.level),
-                "reference": str(reference[r.term]),
+                "term": short_label(r.term),
+                "level": short_label(r.level),
+                "reference": short_label(reference[r.term]),
                 "cells": cells,
             }
         )
@@ -288,9 +285,10 @@ def _sentences(fit: CoxResult, words: str, covariates: list[str]) -> list[str]:
             f"{words} comes."
         ]
     row = clear.loc[np.abs(np.log(clear["hazard_ratio"])).idxmax()]
-    term, level, hr = str(row["term"]), str(row["level"]), float(row["hazard_ratio"])
-    ref = fit.meta["reference"][term]
-    others = [c for c in covariates if c != term]
+    term, level, hr = str(row["term"]), short_label(row["level"]), float(row["hazard_ratio"])
+    ref = short_label(fit.meta["reference"][term])
+    others = [short_label(c) for c in covariates if c != term]
+    term = short_label(term)
     lead = f"Holding {' and '.join(others)} fixed, applications" if others else "Applications"
     interval = (
         f"(hazard ratio {ratio(hr)}, 95% confidence interval {ratio(float(row['ci_lower']))} "
@@ -313,8 +311,8 @@ def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -
     out["notes"] = [_redact(str(n), cutoff) for n in fit.meta["notes"]]
     for r in fit.by_level.itertuples(index=False):
         row = {
-            "covariate": str(r.covariate),
-            "level": str(r.level),
+            "covariate": short_label(r.covariate),
+            "level": short_label(r.level),
             "share": f.pct(r.estimate),
             "ci": f.interval(r.ci_lower, r.ci_upper),
         }
@@ -326,10 +324,30 @@ def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -
 
 
 def _redact(text: str, cutoff: float) -> str:
-    """Take out day numbers past the last day shown: each would date one person's wait."""
+    """A model's note or error as published: no count of the applications fitted, no late day.
+
+    Day numbers past the last day shown would date one person's wait; every
+    other number (events, episodes, events per parameter) describes the
+    applications fitted, a combination of breakdowns, and becomes "…".
+
+    Examples
+    --------
+    >>> _redact("only 3.4 events of 'positive' per parameter (12 events)", 30)
+    "only … events of 'positive' per parameter (… events)"
+    >>> _redact("last answer on day 12 of 45; answered on day 12", 30)
+    'last answer on a day after day 30; answered on day 12'
+    """
 
     def replace(m: re.Match[str]) -> str:
         days = [float(g) for g in m.groups() if g is not None]
         return m.group(0) if max(days) <= cutoff else f"a day after day {cutoff:g}"
 
-    return _DAY.sub(replace, text)
+    text = re.sub("[\ue000-\uf8ff]", "", clean_label(text))
+    kept: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        kept.append(replace(m))
+        return chr(0xE000 + len(kept) - 1)  # a private-use character: no digit to redact
+
+    text = _NUMBER.sub("…", _DAY.sub(hold, text))
+    return re.sub("[\ue000-\uf8ff]", lambda m: kept[ord(m.group(0)) - 0xE000], text)
