@@ -217,11 +217,21 @@ def _format(
         ci = f" ({lo:.0f}-{hi:.0f})" if pd.notna(lo) else ""
         return f"{est:.0f} more days on average{ci}"
 
+    from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
+
     level = int(round(100 * meta["conf_level"]))
-    out = [
-        f"\nPending applications ({level}% bootstrap intervals over {meta['n_boot']} "
-        f"resamples of {meta['resampled']}):"
-    ]
+    usable = meta["n_boot"] - meta["boot_failed"]
+    if meta["n_boot"] == 0:
+        intervals = "no intervals: --boot 0"
+    elif usable < MIN_USABLE_RESAMPLES:
+        # Never a "95%" label on the spread of a handful of resamples (issue 10).
+        intervals = (
+            f"no intervals: {usable} usable bootstrap resample(s), at least "
+            f"{MIN_USABLE_RESAMPLES} are needed; use --boot 200"
+        )
+    else:
+        intervals = f"{level}% bootstrap intervals over {usable} resamples of {meta['resampled']}"
+    out = [f"\nPending applications ({intervals}):"]
     for _, row in wide.iterrows():
         attrs = ", ".join(f"{short_label(c)}={short_label(row[c])}" for c in covs)
         out.append(
