@@ -163,8 +163,8 @@ def test_attribute_file(tmp_path: Path) -> None:
     q = log.quarantine[log.quarantine["file"] == str(path)]
     assert dict(zip(q["line"], q["reason"], strict=True)) == {
         4: "exact duplicate of an earlier row",
-        5: "conflicting duplicates: application id 'a3' has more than one row",
-        6: "conflicting duplicates: application id 'a3' has more than one row",
+        5: "conflicting duplicates: application id 'a3' is on 2 rows (first on line 5)",
+        6: "conflicting duplicates: application id 'a3' is on 2 rows (first on line 5)",
         7: "missing application id",
         9: "row has 2 fields but the header has 3",
     }
@@ -176,6 +176,7 @@ def test_attribute_file(tmp_path: Path) -> None:
         "rows_loaded": 3,  # a1, a2, a9
         "rows_quarantined": 5,
         "rows_unmatched": 1,  # a9
+        "ids_cleaned": 0,
     }
     # The events file's own counts are unchanged.
     assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (5, 5, 0)

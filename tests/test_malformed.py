@@ -175,8 +175,10 @@ CASES: list[Case] = [
         read=4,
         loaded=2,
         reasons={
-            2: "conflicting duplicates: application id 't1' also on line 4",
-            4: "conflicting duplicates: application id 't1' also on line 2",
+            2: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+            "(first on line 2)",
+            4: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+            "(first on line 2)",
         },
     ),
     # --- dates --------------------------------------------------------------

@@ -86,7 +86,9 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
         load_mapping(bad)
     latin = tmp_path / "latin.toml"
     latin.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
-    with pytest.raises(HiringFunnelError, match=r"latin\.toml: cannot read the mapping"):
+    with pytest.raises(
+        HiringFunnelError, match=r"latin\.toml:1: cannot read the mapping: byte 0xe9 is not valid UTF-8"
+    ):
         load_mapping(latin)
 
 
