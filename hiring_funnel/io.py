@@ -226,7 +226,7 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def check_header(
-    header: list[str], name: str, line: int = 1, lim: Limits | None = None
+    header: list[str], name: str, line: int | None = 1, lim: Limits | None = None
 ) -> list[str]:
     if lim is not None and len(header) > lim.max_columns:
         raise too_many_columns(len(header), lim, name, line)

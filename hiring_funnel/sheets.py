@@ -16,12 +16,14 @@ import pandas as pd
 
 from hiring_funnel.io import RawTable, check_header, first_line, too_many_columns
 from hiring_funnel.limits import Limits
-from hiring_funnel.nested import nested_to_text
+from hiring_funnel.nested import as_json_text, nested_to_text
 from hiring_funnel.schema import HiringFunnelError
 
 
 def read_parquet(path: Path, name: str, lim: Limits) -> RawTable:
-    import pyarrow.parquet as pq  # a core dependency; imported here like openpyxl
+    """A Parquet file's cells; list, struct and map columns as the JSON text of each cell."""
+    import pyarrow as pa  # a core dependency; imported here like openpyxl
+    import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
@@ -29,15 +31,31 @@ def read_parquet(path: Path, name: str, lim: Limits) -> RawTable:
         raise HiringFunnelError(f"cannot read as Parquet: {first_line(exc)}", source=name) from exc
     if len(schema.names) > lim.max_columns:
         raise too_many_columns(len(schema.names), lim, name, None)
-    check_header(list(schema.names), name, 1)
+    check_header([str(c) for c in schema.names], name, None)
     try:
-        frame = pd.read_parquet(path)
+        table = pq.read_table(path)
+        frame = table.to_pandas()
+        # From Arrow, not from pandas: pandas turns a struct's integers into
+        # floats when a row is null, and a map into a list of tuples.
+        lists = {
+            str(f.name): table.column(i).to_pylist()
+            for i, f in enumerate(table.schema)
+            if pa.types.is_nested(f.type)
+        }
     except Exception as exc:  # pyarrow raises many types for corrupt files
         raise HiringFunnelError(f"cannot read as Parquet: {first_line(exc)}", source=name) from exc
     if frame.empty:
         raise HiringFunnelError("the file has no data rows", source=name)
+    frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
     cells, nested = nested_to_text(frame.astype(object))
+    for col, values in lists.items():
+        if col not in cells.columns or len(values) != len(cells):
+            continue
+        present = np.array([v is not None for v in values], dtype=bool)
+        text = np.array([None if v is None else as_json_text(v) for v in values], dtype=object)
+        cells[col] = text
+        nested[col] = np.flatnonzero(present)
     return RawTable(
         name,
         "parquet",
