@@ -425,11 +425,9 @@ def _parse_jsonl(text: str, name: str, lim: Limits) -> RawTable:
         lines.append(i)
     if not records and not rejected:
         raise HiringFunnelError("the file is empty", source=name)
-    frame = (
-        pd.DataFrame.from_records(records, columns=list(keys)).astype(object)
-        if records
-        else pd.DataFrame()
-    )
+    # dtype=object: no type inference, which fails on an integer too large for a
+    # float (JSON allows 4,300 digits) and would turn 1 into 1.0 beside a 1.5.
+    frame = pd.DataFrame(records, columns=list(keys), dtype=object) if records else pd.DataFrame()
     return RawTable(
         name,
         "jsonl",
