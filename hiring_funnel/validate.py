@@ -414,9 +414,11 @@ def _attributes(
     app = attrs["application_id"].map(lambda v: str(v).strip() if v is not None else v)
     keep = (app.isin(loaded) & attrs["line"].isin(loaded_lines)).to_numpy()
     value_cols = [c for c in attrs.columns if c not in ("application_id", "line")]
-    where = {c: j for j, c in enumerate(cells.columns)}
-    sources = [where[str(mapped.attribute_sources[c])] for c in value_cols]
-    values = cells.take(np.flatnonzero(keep), sources)
+    values = None
+    if keep.any():  # (a JSON Lines file with no valid line has no cells at all)
+        where = {c: j for j, c in enumerate(cells.columns)}
+        sources = [where[str(mapped.attribute_sources[c])] for c in value_cols]
+        values = cells.take(np.flatnonzero(keep), sources)
     # Every loaded line has its row here, so every loaded application is in the table.
     table, varies = attribute_table(app[keep].to_numpy(dtype=object), values, value_cols)
     counts = varies.sum(axis=0)
@@ -447,7 +449,7 @@ def _attributes(
 
 
 def attribute_table(
-    app: np.ndarray, cells: CodedCells, names: list[str]
+    app: np.ndarray, cells: CodedCells | None, names: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per distinct ``app`` (sorted): the first present value of each column, typed.
 
@@ -458,7 +460,7 @@ def attribute_table(
     distinct value.
     """
     codes, apps = pd.factorize(app, sort=True)
-    if len(apps) == 0:
+    if len(apps) == 0 or cells is None:
         empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in names})
         empty.insert(0, "application_id", pd.Series([], dtype="string"))
         return empty, np.zeros((0, len(names)), dtype=bool)

@@ -116,6 +116,13 @@ timestamp = "timestamp"
 offer = ["Hired", "offer"]
 rejection = ["Declined"]
 """
+JSONL_TOML = """attributes = ["industry", "salary"]
+as_of = { column = "timestamp" }
+
+[columns]
+candidate_id = "candidate_id"
+stage = { value = "online" }
+"""
 
 # --- mutations -------------------------------------------------------------------
 
@@ -402,6 +409,10 @@ def fuzz_jsonl(data: bytes) -> None:
     run_file(".jsonl", data)
 
 
+def fuzz_jsonl_mapping(data: bytes, mapping: bytes) -> None:
+    run_file(".jsonl", data, mapping=mapping.decode("utf-8", "replace"))
+
+
 def fuzz_wide(csv: bytes, mapping: bytes) -> None:
     run_file(".csv", csv, mapping=mapping.decode("utf-8", "replace"))
 
@@ -460,6 +471,11 @@ CASES: list[tuple[str, Callable[..., None], tuple[st.SearchStrategy[Any], ...]]]
         (mutated_frame(),),
     ),
     ("wide", fuzz_wide, (mutated_bytes(WIDE_CSV), mutated_bytes(WIDE_TOML))),
+    (
+        "jsonl_mapping",
+        fuzz_jsonl_mapping,
+        (mutated_bytes(as_jsonl(SEED)), st.just(JSONL_TOML.encode()) | mutated_bytes(JSONL_TOML)),
+    ),
     ("frame", fuzz_frame, (mutated_frame(),)),
     (
         "parquet",

@@ -142,6 +142,14 @@ CASES: list[Case] = [
             2: "not valid JSON: Expecting property name",
         },
     ),
+    # ... also when the mapping names attributes that no valid line could give.
+    Case(
+        "all_invalid.jsonl",
+        mapping("all_invalid"),
+        exit=1,
+        read=2,
+        reasons={1: "not valid JSON", 2: "not valid JSON"},
+    ),
     # Row 5 (a2 screen) holds -5, which is no Excel date.
     Case(
         "excel_serial.xlsx",
