@@ -402,6 +402,15 @@ def test_exact_duplicates_are_counted_in_the_summary(capsys: pytest.CaptureFixtu
     assert "2 quarantined, 2 of them exact duplicates" in out
 
 
+def test_validate_counts_the_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(Case("conflicting_outcomes.csv"), capsys)
+    assert code == 0
+    assert (
+        "quarantined by kind: conflicting_duplicate 2 (conflicting duplicates of one application "
+        "or event); conflicting_outcomes 2 (an application with both an offer and a rejection)\n"
+    ) in out
+
+
 # --- what the loaded files hold --------------------------------------------
 
 
