@@ -17,7 +17,12 @@ from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.mapped import apply_mapping, clean_id_cells
 from hiring_funnel.mapping import load_mapping
 from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
-from hiring_funnel.validate import attribute_table, ids_cleaned_problem, validate
+from hiring_funnel.validate import (
+    attribute_table,
+    ids_cleaned_problem,
+    quarantine_frame,
+    validate,
+)
 
 #: pandas holds times as nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
 _FIRST, _LAST = pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2261-12-31", tz="UTC")
@@ -229,24 +234,5 @@ def _attribute_quarantine(
 ) -> pd.DataFrame:
     if not reasons:
         return quarantine
-    lines = sorted(reasons)
-    pos = pd.Series(np.arange(len(raw.line)), index=raw.line)
-    rejected = {line: cells for line, _, cells in raw.rejected}
-    rows = []
-    for line in lines:
-        row: dict[str, Any] = {
-            "file": raw.source,
-            "line": line,
-            "column": None,
-            "reason": reasons[line][0],
-            "kind": reasons[line][1],
-        }
-        cells = (
-            raw.frame.iloc[int(pos[line])].to_dict()
-            if line in pos.index
-            else rejected.get(line, {})
-        )
-        for key, value in cells.items():
-            row[key if key not in row else f"{key} (original)"] = value
-        rows.append(row)
-    return pd.concat([quarantine, pd.DataFrame(rows)], ignore_index=True)
+    rows = quarantine_frame(raw, {line: [(None, r, k)] for line, (r, k) in reasons.items()})
+    return pd.concat([quarantine, rows], ignore_index=True)

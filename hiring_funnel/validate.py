@@ -160,12 +160,12 @@ def validate(
         for col, reason, kind in bad[line][:1]
     ]
     problems += _warnings(raw, cells, events, mapped)
-    quarantine_frame = _quarantine_frame(raw, bad)
+    quarantined = quarantine_frame(raw, bad)
     loaded_lines = events["line"].nunique()
-    if loaded_lines + len(quarantine_frame) != raw.rows_read:
+    if loaded_lines + len(quarantined) != raw.rows_read:
         raise AssertionError(  # a bug, not a user error: rows must add up
             f"rows do not add up: {raw.rows_read} read, {loaded_lines} loaded, "
-            f"{len(quarantine_frame)} quarantined"
+            f"{len(quarantined)} quarantined"
         )
     canonical = _canonical(events)
     attributes = _attributes(
@@ -174,10 +174,10 @@ def validate(
     return EventLog(
         events=canonical,
         attributes=attributes,
-        quarantine=quarantine_frame,
+        quarantine=quarantined,
         rows_read=raw.rows_read,
         rows_loaded=int(loaded_lines),
-        rows_quarantined=len(quarantine_frame),
+        rows_quarantined=len(quarantined),
         exact_duplicates=exact,
         problems=tuple(sorted(problems, key=lambda p: (p.line or 0, p.reason))),
         source=raw.source,
@@ -344,7 +344,13 @@ def ids_cleaned_problem(count: int, line: int, column: str, source: str | None =
     )
 
 
-def _quarantine_frame(raw: RawTable, bad: Bad) -> pd.DataFrame:
+def quarantine_frame(raw: RawTable, bad: Bad) -> pd.DataFrame:
+    """One row per bad line of ``raw``: file, line, column, reason, kind, then the line's cells.
+
+    A line with several problems gets every reason, joined by "; "; the first
+    problem gives the column and the kind. Cells keep their Python objects
+    (no type inference, which fails on an integer too large for a float).
+    """
     lines = sorted(bad)
     meta = pd.DataFrame(
         {
