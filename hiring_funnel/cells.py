@@ -110,8 +110,7 @@ def parse_timestamps(
             nums = values[is_num]
             days = pd.Series([as_float(v) for v in nums], index=nums.index, dtype=float)
             ok = (days > 0) & (days < 2_958_466)  # Excel's range: 1900-01-01 to 9999-12-31
-            stamp = _EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")
-            out[is_num] = _localize(stamp, timezone)
+            out[is_num] = _localize(excel_dates(days.where(ok)), timezone)
             why[np.flatnonzero(is_num)[~ok.to_numpy()]] = [
                 f"number {number_text(v)} is out of the range of Excel dates (1 to 2958465)"
                 for v in nums[~ok]
@@ -153,10 +152,29 @@ def parse_timestamps(
     why[lost] = [
         f"date {v} is out of range (years 1678 to 2261)"
         if isinstance(v, dt.date)
+        else f"Excel date number {number_text(v)} is out of range (years 1678 to 2261)"
+        if isinstance(v, int | float | np.number) and not isinstance(v, bool)
         else f"cannot read {v!r} as a date"
         for v in values[lost]
     ]
     return out, why
+
+
+#: Excel serial days past this are after 2262-04-11, the last day pandas can hold.
+_EXCEL_LAST = (pd.Timestamp.max.value - _EXCEL_EPOCH.value) / (86_400 * 10**9)
+_DAYS_STEP = 100_000.0  # below pd.Timedelta's limit of 106,751 days
+
+
+def excel_dates(days: pd.Series) -> pd.Series:
+    """Excel serial day numbers as naive timestamps; NaT where missing or past pandas' range.
+
+    A Timedelta holds at most 106,751 days, fewer than from Excel's day 0 to
+    2262, so the days are added in two steps.
+    """
+    days = pd.to_numeric(days, errors="coerce").astype(float)
+    days = days.where((days >= 0) & (days <= _EXCEL_LAST))
+    first = days.clip(upper=_DAYS_STEP)
+    return _EXCEL_EPOCH + pd.to_timedelta(first, unit="D") + pd.to_timedelta(days - first, unit="D")
 
 
 def as_float(value: object) -> float:
@@ -278,7 +296,7 @@ def _parse_text_as(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series
         return _localize(stamp, timezone)
     if fmt == "excel":
         num = pd.to_numeric(text, errors="coerce")
-        return _localize(_EXCEL_EPOCH + pd.to_timedelta(num, unit="D"), timezone)
+        return _localize(excel_dates(num), timezone)
     return _localize(pd.to_datetime(text, format=fmt, errors="coerce"), timezone)
 
 

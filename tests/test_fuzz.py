@@ -428,8 +428,8 @@ def fuzz_parquet(frame: pd.DataFrame, damage: bytes | None) -> None:
     run_file(".parquet", data if damage is None else damage)
 
 
-def fuzz_xlsx(frame: pd.DataFrame) -> None:
-    run_file(".xlsx", xlsx_bytes(frame))
+def fuzz_xlsx(frame: pd.DataFrame, damage: bytes | None) -> None:
+    run_file(".xlsx", xlsx_bytes(frame) if damage is None else damage)
 
 
 def fuzz_mapping_dict(mapping: dict[str, Any]) -> None:
@@ -485,7 +485,7 @@ CASES: list[tuple[str, Callable[..., None], tuple[st.SearchStrategy[Any], ...]]]
             st.none() | mutated_bytes(parquet_bytes(SEED)),
         ),
     ),
-    ("xlsx", fuzz_xlsx, (mutated_frame(),)),
+    ("xlsx", fuzz_xlsx, (mutated_frame(), st.none() | mutated_bytes(xlsx_bytes(SEED)))),
     ("mapping_dict", fuzz_mapping_dict, (mapping_dicts(),)),
 ]
 

@@ -13,12 +13,14 @@ import re
 import socket
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import hiring_funnel as hf
+from hiring_funnel.cells import parse_timestamps
 from hiring_funnel.cli import main
 from hiring_funnel.io import read_raw
 from hiring_funnel.limits import ENV_VARS, Limits
@@ -442,3 +444,24 @@ def test_output_per_row_is_bounded(
     # hundred bytes per row, however many rows share the application.
     assert stdout / n < 400, stdout / n
     assert quarantine / n < 400, quarantine / n
+
+
+def test_excel_serial_days_to_the_end_of_pandas_range() -> None:
+    # A Timedelta holds 106,751 days, fewer than from Excel's day 0 (1899-12-30) to 2262:
+    # serial 106,752 raised OutOfBoundsDatetime (found by the fuzz test).
+    values = pd.Series([45352.75, 106_752, 132_000, 140_000, 10**400], dtype=object)
+    ts, why = parse_timestamps(values, np.arange(2, 7))
+    assert ts[:3].tolist() == [
+        pd.Timestamp("2024-03-01 18:00", tz="UTC"),
+        pd.Timestamp("2192-04-09", tz="UTC"),
+        pd.Timestamp("2261-05-26", tz="UTC"),
+    ]
+    assert why[3] == "Excel date number 140000 is out of range (years 1678 to 2261)"
+    assert why[4] == (
+        "number 10000000000000000000… (401 digits) is out of the range of Excel dates "
+        "(1 to 2958465)"
+    )
+    text, why = parse_timestamps(
+        pd.Series(["106752", "1e400"]), np.arange(2, 4), date_format="excel"
+    )
+    assert text[0] == pd.Timestamp("2192-04-09", tz="UTC") and why[1].startswith("cannot read")
