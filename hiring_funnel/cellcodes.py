@@ -169,15 +169,18 @@ def code_cells(frame: pd.DataFrame) -> CodedCells:
     columns = tuple(str(c) for c in frame.columns)
     if n * k == 0:
         return CodedCells(np.zeros((n, k), dtype=np.int32), np.array([], dtype=object), columns)
-    flat = values.ravel(order="F")
+    # Row by row, the order a reader made the cells in: walking the objects in
+    # memory order is 2-3x faster than column by column through a wide frame.
+    flat = values.ravel(order="C")
     if pd.api.types.infer_dtype(flat, skipna=False) == "string":
         # Text only (every CSV): one factorization for all columns; equal text is equal.
         codes, uniques = pd.factorize(flat)
-        out = codes.reshape((n, k), order="F")
-        return CodedCells(_narrow(out), np.asarray(uniques, dtype=object), columns)
+        return CodedCells(
+            _narrow(codes.reshape((n, k))), np.asarray(uniques, dtype=object), columns
+        )
     parts, uniq, offset = [], [], 0
     for j in range(k):
-        codes, uniques = pd.factorize(flat[j * n : (j + 1) * n])
+        codes, uniques = pd.factorize(values[:, j])
         parts.append(np.where(codes >= 0, codes + offset, -1))
         uniq.append(np.asarray(uniques, dtype=object))
         offset += len(uniques)

@@ -189,10 +189,13 @@ def _attribute_frame(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """``application_id``, ``line`` and the attribute columns, built at once (not column by column,
     which copies the frame once per column: quadratic with thousands of columns)."""
-    cells = frame[list(names.values())].reset_index(drop=True)
     # A source column named like a key column keeps its cells under another name.
     out_names = [n if n not in ("application_id", "line") else f"{n} (attribute)" for n in names]
-    cells.columns = out_names
+    where = {c: j for j, c in enumerate(frame.columns)}
+    # One 2-D block taken from the cells: selecting thousands of columns by
+    # name costs more than the copy itself.
+    block = frame.to_numpy(dtype=object)[:, [where[c] for c in names.values()]]
+    cells = pd.DataFrame(block, columns=out_names, dtype=object)
     base = pd.DataFrame({"application_id": app.to_numpy(dtype=object), "line": lines})
     sources = dict(zip(out_names, names.values(), strict=True))
     return pd.concat([base, cells], axis=1), sources
