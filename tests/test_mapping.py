@@ -87,7 +87,8 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
     latin = tmp_path / "latin.toml"
     latin.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
     with pytest.raises(
-        HiringFunnelError, match=r"latin\.toml:1: cannot read the mapping: byte 0xe9 is not valid UTF-8"
+        HiringFunnelError,
+        match=r"latin\.toml:1: cannot read the mapping: byte 0xe9 is not valid UTF-8",
     ):
         load_mapping(latin)
 
