@@ -227,7 +227,10 @@ def _apply_long(raw: RawTable, m: Mapping) -> Mapped:
     out["source_column_timestamp"] = str(source_of["timestamp"])
     out["plus_days"] = np.nan
     out["event_source_column"] = str(source_of["event"])
-    taken = {v for v in source_of.values() if isinstance(v, str)}
+    # "line" is a column of the canonical events layout (EventLog.events has
+    # it), so a frame read back in does not turn its old line numbers into an
+    # attribute; line numbers are always those of this input.
+    taken = {v for v in source_of.values() if isinstance(v, str)} | {"line"}
     attr_map = (
         m.attributes
         if m.attributes is not None
