@@ -107,12 +107,13 @@ def parse_timestamps(
         out[is_dt] = _datetimes_to_utc(values[is_dt], timezone)
     if is_num.any():
         if fmt == "excel" or fmt is None:
-            days = values[is_num].astype(float)
+            nums = values[is_num]
+            days = pd.Series([as_float(v) for v in nums], index=nums.index, dtype=float)
             ok = (days > 0) & (days < 2_958_466)  # Excel's range: 1900-01-01 to 9999-12-31
-            stamp = _EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")
-            out[is_num] = _localize(stamp, timezone)
+            out[is_num] = _localize(excel_dates(days.where(ok)), timezone)
             why[np.flatnonzero(is_num)[~ok.to_numpy()]] = [
-                f"number {v:g} is out of the range of Excel dates (1 to 2958465)" for v in days[~ok]
+                f"number {number_text(v)} is out of the range of Excel dates (1 to 2958465)"
+                for v in nums[~ok]
             ]
         else:
             why[is_num] = "a number where a date is expected"
@@ -151,10 +152,48 @@ def parse_timestamps(
     why[lost] = [
         f"date {v} is out of range (years 1678 to 2261)"
         if isinstance(v, dt.date)
+        else f"Excel date number {number_text(v)} is out of range (years 1678 to 2261)"
+        if isinstance(v, int | float | np.number) and not isinstance(v, bool)
         else f"cannot read {v!r} as a date"
         for v in values[lost]
     ]
     return out, why
+
+
+#: Excel serial days past this are after 2262-04-11, the last day pandas can hold.
+_EXCEL_LAST = (pd.Timestamp.max.value - _EXCEL_EPOCH.value) / (86_400 * 10**9)
+_DAYS_STEP = 100_000.0  # below pd.Timedelta's limit of 106,751 days
+
+
+def excel_dates(days: pd.Series) -> pd.Series:
+    """Excel serial day numbers as naive timestamps; NaT where missing or past pandas' range.
+
+    A Timedelta holds at most 106,751 days, fewer than from Excel's day 0 to
+    2262, so the days are added in two steps.
+    """
+    days = pd.to_numeric(days, errors="coerce").astype(float)
+    days = days.where((days >= 0) & (days <= _EXCEL_LAST))
+    first = days.clip(upper=_DAYS_STEP)
+    return _EXCEL_EPOCH + pd.to_timedelta(first, unit="D") + pd.to_timedelta(days - first, unit="D")
+
+
+def as_float(value: object) -> float:
+    """A number as a float; inf for an integer too large for one (JSON allows 4,300 digits)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return float("inf") if int(value) > 0 else float("-inf")  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def number_text(value: object) -> str:
+    """A number for a message: ``%g`` where it fits a float, else its first digits."""
+    number = as_float(value)
+    if np.isfinite(number) or isinstance(value, float):
+        return f"{number:g}"
+    text = str(value)
+    return text if len(text) <= 20 else text[:20] + f"… ({len(text):,} digits)"
 
 
 def _explain(value: str, fmt: str | None, timezone: str, expected: str) -> str:
@@ -257,7 +296,7 @@ def _parse_text_as(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series
         return _localize(stamp, timezone)
     if fmt == "excel":
         num = pd.to_numeric(text, errors="coerce")
-        return _localize(_EXCEL_EPOCH + pd.to_timedelta(num, unit="D"), timezone)
+        return _localize(excel_dates(num), timezone)
     return _localize(pd.to_datetime(text, format=fmt, errors="coerce"), timezone)
 
 
@@ -305,7 +344,7 @@ def parse_days(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     for i in map(int, np.flatnonzero(~missing)):
         v = text.iloc[i]
         if isinstance(v, int | float):
-            num.iloc[i] = float(v)
+            num.iloc[i] = as_float(v)
         elif _NUMBER.match(v):
             num.iloc[i] = float(v.replace(",", ""))
         else:
@@ -323,7 +362,9 @@ def parse_numbers(values: pd.Series) -> pd.Series | None:
     if present.empty:
         return None
     if present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
-        return pd.to_numeric(values.where(~missing), errors="coerce")
+        out = pd.Series(np.nan, index=values.index)
+        out[~missing] = [as_float(v) for v in present]
+        return out
     text = present.map(str).str.strip()
     if not text.str.match(_NUMBER).all():
         return None

@@ -202,6 +202,16 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  {problem.format(log.source)}")
     else:
         print("problems: none")
+    if len(log.quarantine):
+        from hiring_funnel.schema import QUARANTINE_KINDS
+
+        # The kinds, with their fixed descriptions: what a report may publish.
+        counts = log.quarantine["kind"].value_counts(sort=False)
+        listed = "; ".join(
+            f"{k} {n:,} ({QUARANTINE_KINDS.get(str(k), 'another problem')})"
+            for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        )
+        print(f"quarantined by kind: {listed}")
     if args.quarantine:
         write_guarded_csv(log.quarantine, args.quarantine, inputs=inputs, force=args.force)
         print(f"quarantined rows written to {args.quarantine} ({len(log.quarantine)} rows)")

@@ -1,17 +1,23 @@
 """Reading raw tables from files: CSV, JSON Lines, Parquet, Excel, or a DataFrame.
 
 This module only turns bytes into a table of cells with the source line of each
-record. It knows nothing of events; :mod:`hiring_funnel.mapping` and
+record. It knows nothing of events; :mod:`hiring_funnel.mapped` and
 :mod:`hiring_funnel.validate` give the cells their meaning.
 
 Decoding is strict (issue 2): UTF-8 with or without a byte-order mark; any other
 byte sequence is an error naming the line, unless the caller names an encoding.
 Guessing an encoding silently turns "Zürich" into "ZÃ¼rich" in a report.
+
+Every reader is bounded (issue 10): only regular files are read, and cells,
+columns and JSON nesting have limits (:mod:`hiring_funnel.limits`) whose
+one-line errors say how to raise them. A list or map where one value is
+expected is read as its JSON text (:mod:`hiring_funnel.nested`).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from dataclasses import dataclass, field
@@ -21,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.limits import Limits, require_regular_file, resolve
+from hiring_funnel.nested import as_json_text, json_depth, may_exceed, nested_to_text, value_depth
 from hiring_funnel.schema import HiringFunnelError, Problem
 
 _BOMS_OTHER = {
@@ -40,6 +48,10 @@ SUFFIXES = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
+#: Extra fields of a ragged row kept as cells of their own in the quarantine;
+#: the rest go in one cell, so that one row of a million fields cannot give
+#: every quarantined row a million columns.
+_EXTRA_FIELDS_KEPT = 5
 
 
 @dataclass
@@ -52,7 +64,11 @@ class RawTable:
     record starts (the header is line 1), the line of a JSON object, the Excel
     row number, or the 1-based row position for Parquet and DataFrames.
     ``rejected`` holds records that could not even be split into cells
-    (ragged rows, invalid JSON) as (line, reason, cells) triples.
+    (ragged rows, invalid JSON) as (line, reason, cells) triples, and
+    ``rejected_kind`` the kind (a key of
+    :data:`hiring_funnel.schema.QUARANTINE_KINDS`) of each rejected line.
+    ``nested`` maps a column to the 0-based positions of rows whose cell held
+    a list or map, read as its JSON text.
     """
 
     source: str
@@ -62,6 +78,8 @@ class RawTable:
     rejected: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     blank_lines: int = 0
+    rejected_kind: dict[int, str] = field(default_factory=dict)
+    nested: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -74,12 +92,24 @@ def read_raw(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    limits: Limits | None = None,
 ) -> RawTable:
     """Read a file (or take a DataFrame) as a table of cells with line numbers.
 
-    Fatal problems (unreadable file, empty file, header only, undecodable
-    text, duplicate header names) raise :class:`HiringFunnelError` with one
-    clear message; row-level problems are returned in ``rejected``.
+    Fatal problems (unreadable file, not a regular file, empty file, header
+    only, undecodable text, duplicate header names, a limit exceeded) raise
+    :class:`HiringFunnelError` with one clear message; row-level problems are
+    returned in ``rejected``.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A .csv, .tsv, .txt, .jsonl, .ndjson, .parquet, .pq or .xlsx file.
+    encoding, delimiter, sheet : optional
+        The text encoding when not UTF-8; the CSV delimiter when the header
+        does not show it; the Excel sheet (name or 0-based position).
+    limits : Limits, optional
+        Size and depth limits; default :meth:`Limits.from_env`.
 
     Examples
     --------
@@ -88,14 +118,18 @@ def read_raw(
     >>> raw.line.tolist()
     [1]
     """
+    lim = resolve(limits)
     if isinstance(source, pd.DataFrame):
-        return _from_frame(source)
+        if source.shape[1] > lim.max_columns:
+            raise too_many_columns(source.shape[1], lim, "<DataFrame>", None)
+        raw = _from_frame(source)
+        frame, nested = nested_to_text(raw.frame)
+        return dataclasses.replace(raw, frame=frame, nested=nested)
     path = Path(source)
     name = str(source)
     if not path.exists():
         raise HiringFunnelError("file not found", source=name, hint="check the path")
-    if path.is_dir():
-        raise HiringFunnelError("is a folder, not a file", source=name)
+    require_regular_file(path, name)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise HiringFunnelError(
@@ -104,10 +138,12 @@ def read_raw(
             hint="use .csv, .tsv, .jsonl, .parquet or .xlsx",
         )
     try:
-        if kind == "parquet":
-            return _read_parquet(path, name)
-        if kind == "xlsx":
-            return _read_xlsx(path, name, sheet)
+        if kind in ("parquet", "xlsx"):
+            from hiring_funnel.sheets import read_parquet, read_xlsx
+
+            if kind == "parquet":
+                return read_parquet(path, name, lim)
+            return read_xlsx(path, name, sheet, lim)
         text = _decode(path.read_bytes(), name, encoding)
     except HiringFunnelError:
         raise
@@ -115,11 +151,24 @@ def read_raw(
         raise HiringFunnelError(
             f"cannot read the file: {exc.strerror or exc}", source=name
         ) from exc
+    except MemoryError:
+        raise HiringFunnelError(
+            "the file does not fit in memory", source=name, hint="split it into smaller files"
+        ) from None
     if kind == "jsonl":
-        return _parse_jsonl(text, name)
+        return _parse_jsonl(text, name, lim)
     if delimiter is None and path.suffix.lower() == ".tsv":
         delimiter = "\t"
-    return _parse_csv(text, name, delimiter)
+    return _parse_csv(text, name, delimiter, lim)
+
+
+def too_many_columns(n: int, lim: Limits, name: str, line: int | None) -> HiringFunnelError:
+    return HiringFunnelError(
+        f"the table has {n:,} columns, more than the limit of {lim.max_columns:,}",
+        source=name,
+        line=line,
+        hint=lim.hint("max_columns"),
+    )
 
 
 def _decode(data: bytes, name: str, encoding: str | None) -> str:
@@ -132,6 +181,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
             raise HiringFunnelError(f"unknown encoding {encoding!r}", source=name) from exc
         except UnicodeDecodeError as exc:
             raise _undecodable(data, exc, name, f"cannot be decoded as {encoding}", None) from exc
+        except UnicodeError as exc:  # a codec that fails without a position (utf-16 of odd length)
+            raise HiringFunnelError(f"cannot be decoded as {encoding}: {exc}", source=name) from exc
     for bom, enc in _BOMS_OTHER.items():
         if data.startswith(bom):
             raise HiringFunnelError(
@@ -150,9 +201,10 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
 def _undecodable(
     data: bytes, exc: UnicodeDecodeError, name: str, problem: str, hint: str | None
 ) -> HiringFunnelError:
-    line, col = _position(data, exc.start)
+    offset = min(exc.start, len(data) - 1)
+    line, col = _position(data, offset)
     return HiringFunnelError(
-        f"byte 0x{data[exc.start]:02x} at character {col} {problem}",
+        f"byte 0x{data[offset]:02x} at character {col} {problem}",
         source=name,
         line=line,
         hint=hint,
@@ -173,25 +225,55 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _check_header(header: list[str], name: str, line: int = 1) -> list[str]:
+def check_header(
+    header: list[str], name: str, line: int | None = 1, lim: Limits | None = None
+) -> list[str]:
+    if lim is not None and len(header) > lim.max_columns:
+        raise too_many_columns(len(header), lim, name, line)
     cleaned = [h.strip() for h in header]
     seen: dict[str, int] = {}
     for i, h in enumerate(cleaned, start=1):
         if h in seen and h != "":
             raise HiringFunnelError(
-                f"duplicate column name {h!r} in the header (columns {seen[h]} and {i})",
+                f"duplicate column name {short_repr(h)} in the header (columns {seen[h]} and {i})",
                 source=name,
                 line=line,
                 hint="rename one of them",
             )
         seen.setdefault(h, i)
-    return [h if h else f"column {i}" for i, h in enumerate(cleaned, start=1)]
+    # A blank name is numbered; so is one that a blank name's number would repeat.
+    out = [h if h else f"column {i}" for i, h in enumerate(cleaned, start=1)]
+    if len(set(out)) != len(out):
+        out = [h if h and out.count(h) == 1 else f"column {i}" for i, h in enumerate(cleaned, 1)]
+    return out
 
 
-def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
-    first_line = text.split("\n", 1)[0]
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, cut to 200 characters."""
+    text = str(exc).strip().split("\n", 1)[0]
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def short_repr(value: object, width: int = 60) -> str:
+    """``repr`` of a value from the data, cut to ``width`` characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _parse_csv(text: str, name: str, delimiter: str | None, lim: Limits) -> RawTable:
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     delim = delimiter or _sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    # The limit is global to the csv module; every reader sets its own.
+    csv.field_size_limit(lim.max_cell_chars)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    except (TypeError, ValueError) as exc:  # a delimiter of two characters, or a quote
+        raise HiringFunnelError(
+            f"cannot use {delim!r} as the delimiter: {exc}",
+            source=name,
+            hint="name one character, e.g. delimiter = ';' in the mapping",
+        ) from exc
     rows: list[list[str]] = []
     lines: list[int] = []
     rejected: list[tuple[int, str, dict[str, Any]]] = []
@@ -205,21 +287,26 @@ def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _csv_error(exc, name, start, reader.line_num) from exc
+            raise _csv_error(exc, name, start, reader.line_num, lim) from exc
         prev_end = reader.line_num
         if not record or all(not c.strip() for c in record) and header is not None:
             blank += 1
             continue
         if header is None:
-            header = _check_header(record, name, start)
+            header = check_header(record, name, start, lim)
             continue
         n = len(header)
         if len(record) > n and all(not c.strip() for c in record[n:]):
             record = record[:n]  # trailing delimiters, as spreadsheets write them
         if len(record) != n:
             cells = dict(zip(header, record, strict=False))
-            for k, extra in enumerate(record[n:], start=1):
+            extras = record[n:]
+            for k, extra in enumerate(extras[:_EXTRA_FIELDS_KEPT], start=1):
                 cells[f"extra field {k}"] = extra
+            if len(extras) > _EXTRA_FIELDS_KEPT:
+                cells[f"extra fields {_EXTRA_FIELDS_KEPT + 1} on"] = delim.join(
+                    extras[_EXTRA_FIELDS_KEPT:]
+                )
             rejected.append(
                 (
                     start,
@@ -241,14 +328,28 @@ def _parse_csv(text: str, name: str, delimiter: str | None) -> RawTable:
         )
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     return RawTable(
-        name, "csv", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank
+        name,
+        "csv",
+        frame,
+        np.asarray(lines, dtype=np.int64),
+        rejected,
+        blank_lines=blank,
+        rejected_kind={line: "ragged_row" for line, _, _ in rejected},
     )
 
 
-def _csv_error(exc: csv.Error, name: str, start: int, end: int) -> HiringFunnelError:
+def _csv_error(exc: csv.Error, name: str, start: int, end: int, lim: Limits) -> HiringFunnelError:
     # The record that failed starts on line `start`; the csv module reports
     # the line where it gave up, which for an unclosed quote is the last line
     # of the file, far from the quote to fix.
+    if "field larger than field limit" in str(exc):
+        return HiringFunnelError(
+            f"a cell of the row starting on line {start} is longer than the limit of "
+            f"{lim.max_cell_chars:,} characters (or a quote opened there is never closed)",
+            source=name,
+            line=start,
+            hint=lim.hint("max_cell_chars"),
+        )
     if "unexpected end of data" in str(exc):
         return HiringFunnelError(
             f"a quoted cell opened in the row on line {start} is never closed "
@@ -264,13 +365,22 @@ def _csv_error(exc: csv.Error, name: str, start: int, end: int) -> HiringFunnelE
             line=end,
             hint='write a quote that is part of the text as two: "", and quote the whole cell',
         )
+    if "NUL" in str(exc) or "null byte" in str(exc):
+        return HiringFunnelError(
+            "the row holds a NUL byte (0x00), which no text file has",
+            source=name,
+            line=end,
+            hint="the file is probably binary or damaged; export it again",
+        )
     return HiringFunnelError(f"cannot split the row into fields: {exc}", source=name, line=end)
 
 
-def _parse_jsonl(text: str, name: str) -> RawTable:
+def _parse_jsonl(text: str, name: str, lim: Limits) -> RawTable:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     rejected: list[tuple[int, str, dict[str, Any]]] = []
+    nested: dict[str, list[int]] = {}
+    keys: dict[str, None] = {}
     blank = 0
     # JSON Lines separates records by "\n" only; str.splitlines would also
     # split at U+2028 and other separators that JSON strings may hold as text.
@@ -282,81 +392,79 @@ def _parse_jsonl(text: str, name: str) -> RawTable:
         if not raw.strip():
             blank += 1
             continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            rejected.append(
-                (i, f"not valid JSON: {exc.msg} at character {exc.colno}", {"text": raw})
+        obj, why = _json_object(raw, lim)
+        if why is not None:
+            rejected.append((i, why, {"text": raw}))
+            continue
+        assert obj is not None
+        record: dict[str, Any] = {}
+        for k, v in obj.items():
+            key = str(k)
+            if isinstance(v, list | dict):
+                v = as_json_text(v)
+                nested.setdefault(key, []).append(len(records))
+            elif isinstance(v, str) and len(v) > lim.max_cell_chars:
+                raise HiringFunnelError(
+                    f"the value of {short_repr(key)} is longer than the limit of "
+                    f"{lim.max_cell_chars:,} characters",
+                    source=name,
+                    line=i,
+                    hint=lim.hint("max_cell_chars"),
+                )
+            record[key] = v
+        keys.update(dict.fromkeys(record))
+        if len(keys) > lim.max_columns:
+            raise HiringFunnelError(
+                f"the lines up to this one have {len(keys):,} different keys, more than the "
+                f"limit of {lim.max_columns:,} columns",
+                source=name,
+                line=i,
+                hint=lim.hint("max_columns"),
             )
-            continue
-        if not isinstance(obj, dict):
-            rejected.append((i, "a line must hold one JSON object", {"text": raw}))
-            continue
-        records.append({str(k): v for k, v in obj.items()})
+        records.append(record)
         lines.append(i)
     if not records and not rejected:
         raise HiringFunnelError("the file is empty", source=name)
-    frame = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
+    # dtype=object: no type inference, which fails on an integer too large for a
+    # float (JSON allows 4,300 digits) and would turn 1 into 1.0 beside a 1.5.
+    frame = pd.DataFrame(records, columns=list(keys), dtype=object) if records else pd.DataFrame()
     return RawTable(
-        name, "jsonl", frame, np.asarray(lines, dtype=np.int64), rejected, blank_lines=blank
+        name,
+        "jsonl",
+        frame,
+        np.asarray(lines, dtype=np.int64),
+        rejected,
+        blank_lines=blank,
+        rejected_kind={line: "bad_json" for line, _, _ in rejected},
+        nested={k: np.asarray(v, dtype=np.int64) for k, v in nested.items()},
     )
 
 
-def _read_parquet(path: Path, name: str) -> RawTable:
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise HiringFunnelError(f"cannot read as Parquet: {exc}", source=name) from exc
-    if frame.empty:
-        raise HiringFunnelError("the file has no data rows", source=name)
-    return RawTable(
-        name, "parquet", frame.astype(object), np.arange(1, len(frame) + 1, dtype=np.int64)
+def _json_object(raw: str, lim: Limits) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object of one line, or None and why the line is not one."""
+    too_deep = (
+        f"nested deeper than the limit of {lim.max_json_depth} levels of lists and objects "
+        f"({lim.hint('max_json_depth')})"
     )
-
-
-def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> RawTable:
-    import openpyxl  # imported here: only Excel users pay for it
-
+    # Counting brackets is cheap; only a line with many is scanned, and one
+    # too deep is never handed to the parser, which recurses once per level.
+    if may_exceed(raw, lim.max_json_depth) and json_depth(raw) > lim.max_json_depth:
+        return None, too_deep
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile and XML errors alike
-        raise HiringFunnelError(f"cannot read as an Excel workbook: {exc}", source=name) from exc
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = book.worksheets[sheet]
-        else:
-            ws = book[sheet]
-    except (IndexError, KeyError) as exc:
-        raise HiringFunnelError(f"no sheet {sheet!r} in the workbook", source=name) from exc
-    it = ws.iter_rows(values_only=True)
-    header_row: tuple[Any, ...] | None = None
-    header_line = 0
-    for header_line, header_row in enumerate(it, start=1):  # noqa: B007
-        if header_row and any(c is not None and str(c).strip() for c in header_row):
-            break
-    else:
-        header_row = None
-    if header_row is None:
-        raise HiringFunnelError("the workbook's first sheet is empty", source=name)
-    header = _check_header(["" if c is None else str(c) for c in header_row], name, header_line)
-    rows, lines = [], []
-    blank = 0
-    for lineno, row in enumerate(it, start=header_line + 1):
-        cells = list(row)[: len(header)] + [None] * max(0, len(header) - len(row))
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            blank += 1
-            continue
-        rows.append(cells)
-        lines.append(lineno)
-    book.close()
-    if not rows:
-        raise HiringFunnelError(
-            "the sheet has a header but no data rows", source=name, line=header_line
-        )
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    return RawTable(name, "xlsx", frame, np.asarray(lines, dtype=np.int64), blank_lines=blank)
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at character {exc.colno}"
+    except RecursionError:  # a limit raised above what the parser's stack allows
+        return None, too_deep
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return None, f"not valid JSON: {str(exc).split(';')[0]}"
+    if not isinstance(obj, dict):
+        return None, "a line must hold one JSON object"
+    # The bracket count cannot see nesting hidden in a line it did not scan;
+    # a parsed value is checked when it may be deep.
+    if may_exceed(raw, lim.max_json_depth) and value_depth(obj) > lim.max_json_depth:
+        return None, too_deep
+    return obj, None
 
 
 def _from_frame(frame: pd.DataFrame) -> RawTable:

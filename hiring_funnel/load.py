@@ -10,11 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cells import is_missing, parse_numbers
-from hiring_funnel.io import read_raw
-from hiring_funnel.mapping import apply_mapping, load_mapping
+from hiring_funnel.cellcodes import CodedCells, code_cells
+from hiring_funnel.cells import is_missing
+from hiring_funnel.io import RawTable, read_raw, short_repr
+from hiring_funnel.limits import Limits, resolve
+from hiring_funnel.mapped import apply_mapping, clean_id_cells
+from hiring_funnel.mapping import load_mapping
 from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
-from hiring_funnel.validate import validate
+from hiring_funnel.validate import (
+    attribute_table,
+    ids_cleaned_problem,
+    quarantine_frame,
+    validate,
+)
+
+#: pandas holds times as nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
+_FIRST, _LAST = pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2261-12-31", tz="UTC")
 
 
 def read_events(
@@ -24,6 +35,7 @@ def read_events(
     mapping: str | Path | AnyMapping[str, Any] | None = None,
     encoding: str | None = None,
     as_of: str | pd.Timestamp | None = None,
+    limits: Limits | None = None,
 ) -> EventLog:
     """Read a job-application log into the canonical events and attributes tables.
 
@@ -41,18 +53,26 @@ def read_events(
         The text encoding when it is not UTF-8.
     as_of : str or Timestamp, optional
         The export date; overrides the mapping's. Events after it are quarantined.
+    limits : Limits, optional
+        Size and depth limits of the readers (:mod:`hiring_funnel.limits`);
+        default :meth:`Limits.from_env`, the defaults with any
+        ``HIRING_FUNNEL_MAX_...`` environment variable applied.
 
     Returns
     -------
     EventLog
         ``events``, ``attributes``, ``quarantine`` and the row counts, with
-        ``rows_read == rows_loaded + rows_quarantined``.
+        ``rows_read == rows_loaded + rows_quarantined``. Every quarantined row
+        and every problem has a ``kind`` (:data:`~hiring_funnel.schema.QUARANTINE_KINDS`).
+        ``meta["ids_cleaned"]`` counts the id cells cleaned of invisible
+        characters (also said in one problem of kind ``cleaned_ids``).
 
     Raises
     ------
     HiringFunnelError
-        For problems that make the whole file unusable (not found, empty,
-        header only, undecodable, a required column missing, ambiguous dates).
+        For problems that make the whole file unusable (not found, not a
+        regular file, empty, header only, undecodable, a required column
+        missing, ambiguous dates, a limit exceeded).
 
     Examples
     --------
@@ -62,8 +82,11 @@ def read_events(
     >>> log.rows_loaded, log.events["event"].tolist()
     (2, ['applied', 'rejection'])
     """
-    m = load_mapping(mapping)
-    raw = read_raw(source, encoding=encoding or m.encoding, delimiter=m.delimiter, sheet=m.sheet)
+    lim = resolve(limits)
+    m = load_mapping(mapping, limits=lim)
+    raw = read_raw(
+        source, encoding=encoding or m.encoding, delimiter=m.delimiter, sheet=m.sheet, limits=lim
+    )
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:
@@ -71,72 +94,71 @@ def read_events(
     log = validate(raw, mapped, layout=m.layout, as_of=cutoff)
     if attributes is None:
         return log
-    return _with_attribute_file(log, attributes, encoding)
+    return _with_attribute_file(log, attributes, encoding, lim)
 
 
 def _as_of(value: str | pd.Timestamp) -> pd.Timestamp:
     """The as-of argument in UTC; naive times are UTC (as ``--as-of`` documents)."""
     bad = HiringFunnelError(
-        f"as_of {value!r} is not a date",
+        f"as_of {short_repr(value)} is not a date",
         hint="write it as ISO 8601, e.g. 2024-03-31 or 2024-03-31T18:00:00Z",
     )
     try:
         cutoff = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise bad from exc
     if pd.isna(cutoff):
         raise bad
-    return cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff.tz_convert("UTC")
+    try:
+        cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff.tz_convert("UTC")
+    except (ValueError, OverflowError) as exc:  # pandas' out-of-bounds errors are ValueErrors
+        raise _out_of_range(value) from exc
+    # pandas parses years 1 to 9999, but holds times in nanoseconds only from 1677 to 2262.
+    if not _FIRST <= cutoff <= _LAST:
+        raise _out_of_range(value)
+    return cutoff.as_unit("ns")
+
+
+def _out_of_range(value: object) -> HiringFunnelError:
+    return HiringFunnelError(
+        f"as_of {short_repr(value)} is out of the supported range (years 1678 to 2261)",
+        hint="write the export date, e.g. 2024-03-31",
+    )
 
 
 def _with_attribute_file(
-    log: EventLog, source: str | Path | pd.DataFrame, encoding: str | None
+    log: EventLog, source: str | Path | pd.DataFrame, encoding: str | None, lim: Limits
 ) -> EventLog:
-    raw = read_raw(source, encoding=encoding)
+    raw = read_raw(source, encoding=encoding, limits=lim)
     if "application_id" not in raw.frame.columns:
         raise HiringFunnelError(
             "missing required column 'application_id'",
             source=raw.source,
             line=1 if raw.kind == "csv" else None,
-            hint=f"the file has: {', '.join(map(str, raw.frame.columns))}",
+            hint=f"the file has: {', '.join(map(str, raw.frame.columns[:20]))}",
         )
     frame = raw.frame.reset_index(drop=True).copy()
+    ids_cleaned, cleaned_at = clean_id_cells(frame, raw.line, {})
     frame["application_id"] = frame["application_id"].map(
         lambda v: str(v).strip() if v is not None else v
     )
-    reasons: dict[int, str] = {int(line): reason for line, reason, _ in raw.rejected}
-    missing = is_missing(frame["application_id"]).to_numpy()
-    for line in raw.line[missing]:
-        reasons[int(line)] = "missing application id"
-    key = frame.astype(str)
-    exact = key.duplicated(keep="first").to_numpy() & ~missing
-    for line in raw.line[exact]:
-        reasons[int(line)] = "exact duplicate of an earlier row"
-    ids = frame["application_id"].where(~missing & ~exact)
-    conflict = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
-    for line, app in zip(raw.line[conflict], ids[conflict], strict=True):
-        reasons[int(line)] = f"conflicting duplicates: application id {app!r} has more than one row"
-    keep = ~(missing | exact | conflict)
-    attrs = frame[keep].drop(columns=[c for c in frame.columns if c == "line"])
-    for col in attrs.columns.drop("application_id"):
-        col_missing = is_missing(attrs[col]).to_numpy()
-        attrs[col] = attrs[col].where(~col_missing, None)
-        numbers = parse_numbers(attrs[col])
-        attrs[col] = numbers if numbers is not None else attrs[col].astype("string")
-    attrs["application_id"] = attrs["application_id"].astype("string")
+    reasons, keep, cells = _attribute_rows(raw, frame)
+    value_cols = [j for j, c in enumerate(cells.columns) if c not in ("application_id", "line")]
+    attrs, _ = attribute_table(
+        frame.loc[keep, "application_id"].to_numpy(dtype=object),
+        cells.take(np.flatnonzero(keep), value_cols),
+        [cells.columns[j] for j in value_cols],
+    )
+    loaded_ids = set(log.events["application_id"])
     merged = log.attributes.merge(attrs, on="application_id", how="outer", suffixes=("_log", ""))
-    merged = merged[merged["application_id"].isin(set(log.events["application_id"]))]
-    unknown = int((~attrs["application_id"].isin(set(log.events["application_id"]))).sum())
+    merged = merged[merged["application_id"].isin(loaded_ids)]
+    unknown = int((~attrs["application_id"].isin(loaded_ids)).sum())
     problems = list(log.problems)
-    pos = {int(k): i for i, k in enumerate(raw.line)}
-    rejected = {line: cells for line, _, cells in raw.rejected}
-    rows = []
     for line in sorted(reasons):
-        cells = raw.frame.iloc[pos[line]].to_dict() if line in pos else rejected.get(line, {})
-        rows.append(
-            {"file": raw.source, "line": line, "column": None, "reason": reasons[line], **cells}
-        )
-        problems.append(Problem(line, None, reasons[line], source=raw.source))
+        reason, kind = reasons[line]
+        problems.append(Problem(line, None, reason, source=raw.source, kind=kind))
+    if ids_cleaned and cleaned_at is not None:
+        problems.append(ids_cleaned_problem(ids_cleaned, *cleaned_at, source=raw.source))
     if unknown:
         problems.append(
             Problem(
@@ -145,13 +167,10 @@ def _with_attribute_file(
                 f"{unknown} attribute row(s) name applications that have no events; "
                 "they are not used",
                 source=raw.source,
+                kind="unmatched_attributes",
             )
         )
-    quarantine = (
-        pd.concat([log.quarantine, pd.DataFrame(rows)], ignore_index=True)
-        if rows
-        else log.quarantine
-    )
+    quarantine = _attribute_quarantine(log.quarantine, raw, reasons)
     meta = dict(log.meta)
     meta["attributes"] = {
         "source": raw.source,
@@ -159,6 +178,7 @@ def _with_attribute_file(
         "rows_loaded": int(np.sum(keep)),
         "rows_quarantined": len(reasons),
         "rows_unmatched": unknown,
+        "ids_cleaned": ids_cleaned,
     }
     return dataclasses.replace(
         log,
@@ -167,3 +187,52 @@ def _with_attribute_file(
         problems=tuple(problems),
         meta=meta,
     )
+
+
+def _attribute_rows(
+    raw: RawTable, frame: pd.DataFrame
+) -> tuple[dict[int, tuple[str, str]], np.ndarray, CodedCells]:
+    """Why each unusable row of an attributes file is quarantined (reason, kind), the rows
+    kept, and the coded cells of ``frame``."""
+    reasons: dict[int, tuple[str, str]] = {
+        int(line): (reason, raw.rejected_kind.get(int(line), "other"))
+        for line, reason, _ in raw.rejected
+    }
+    nested = np.zeros(len(frame), dtype=bool)
+    nested[raw.nested.get("application_id", np.zeros(0, dtype=np.int64))] = True
+    for line in raw.line[nested]:
+        reasons[int(line)] = (
+            "a list or map where one value is expected (read as its JSON text)",
+            "nested_value",
+        )
+    missing = is_missing(frame["application_id"]).to_numpy() & ~nested
+    for line in raw.line[missing]:
+        reasons[int(line)] = ("missing application id", "missing_id")
+    cells = code_cells(frame)
+    dup, _ = cells.duplicate_rows()
+    exact = dup & ~missing & ~nested
+    for line in raw.line[exact]:
+        reasons[int(line)] = ("exact duplicate of an earlier row", "exact_duplicate")
+    ids = frame["application_id"].where(~(missing | exact | nested))
+    per_id = pd.DataFrame({"id": ids, "line": raw.line}).dropna().groupby("id", sort=False)["line"]
+    n, first = per_id.transform("size"), per_id.transform("min")
+    many = (n > 1).to_numpy()
+    rows = ids.dropna().index[many]
+    for line, app, k, f in zip(raw.line[rows], ids[rows], n[many], first[many], strict=True):
+        reasons[int(line)] = (
+            f"conflicting duplicates: application id {short_repr(app, 80)} is on {k:,} rows "
+            f"(first on line {f})",
+            "conflicting_duplicate",
+        )
+    conflict = np.zeros(len(frame), dtype=bool)
+    conflict[rows] = True
+    return reasons, ~(missing | exact | conflict | nested), cells
+
+
+def _attribute_quarantine(
+    quarantine: pd.DataFrame, raw: RawTable, reasons: dict[int, tuple[str, str]]
+) -> pd.DataFrame:
+    if not reasons:
+        return quarantine
+    rows = quarantine_frame(raw, {line: [(None, r, k)] for line, (r, k) in reasons.items()})
+    return pd.concat([quarantine, rows], ignore_index=True)

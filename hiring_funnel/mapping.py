@@ -21,22 +21,33 @@ example. Each ``[[events]]`` entry has ``event``, ``date`` (a column, or a list
 of columns of which the first filled one is used), optionally ``plus_days``
 (a column of day counts added to the date), ``when`` (``{column, in}`` or
 ``{column, not_in}``) and ``required``.
+
+Applying a mapping to the cells of a file is :func:`hiring_funnel.mapped.apply_mapping`
+(also importable from here, as before the two were split).
+
+A mapping file is read under the same limits as a log
+(:mod:`hiring_funnel.limits`): a regular file, at most ``max_mapping_bytes``,
+UTF-8, nested at most ``max_json_depth`` deep. Python's TOML parser recurses
+once per level of nesting, so ``a = [[[[...]]]]`` 100,000 deep raised
+RecursionError before this check.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping as AnyMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from hiring_funnel.cells import _normalise_format, is_missing, parse_days, parse_timestamps
-from hiring_funnel.io import RawTable
+from hiring_funnel.cells import _normalise_format
+from hiring_funnel.io import short_repr
+from hiring_funnel.limits import Limits, require_regular_file, resolve
+from hiring_funnel.nested import value_depth
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
+from hiring_funnel.text import clean_label
 
 _TOP_KEYS = {
     "layout",
@@ -88,7 +99,9 @@ class Mapping:
     source: str = "<mapping>"
 
 
-def load_mapping(mapping: str | Path | AnyMapping[str, Any] | None) -> Mapping:
+def load_mapping(
+    mapping: str | Path | AnyMapping[str, Any] | None, *, limits: Limits | None = None
+) -> Mapping:
     """Read a mapping from a TOML file, a dict, or the name of a bundled mapping.
 
     Examples
@@ -97,23 +110,67 @@ def load_mapping(mapping: str | Path | AnyMapping[str, Any] | None) -> Mapping:
     >>> m.columns["event"], m.event_values["hired"]
     ('Status', 'offer')
     """
+    lim = resolve(limits)
     if mapping is None:
         return Mapping()
     if isinstance(mapping, AnyMapping):
-        return _parse(dict(mapping), "<mapping>")
+        data = dict(mapping)
+        _check_depth(data, "<mapping>", lim)
+        return _parse(data, "<mapping>")
     path = Path(mapping)
     if not path.exists() and (BUNDLED / f"{mapping}.toml").exists():
         path = BUNDLED / f"{mapping}.toml"
     name = str(mapping)
+    if not path.exists():
+        raise HiringFunnelError("mapping file not found", source=name)
+    size = require_regular_file(path, name)
+    if size > lim.max_mapping_bytes:
+        raise HiringFunnelError(
+            f"the mapping file has {size:,} bytes, more than the limit of "
+            f"{lim.max_mapping_bytes:,}",
+            source=name,
+            hint=lim.hint("max_mapping_bytes"),
+        )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise HiringFunnelError("mapping file not found", source=name) from exc
-    except (UnicodeDecodeError, OSError) as exc:
-        raise HiringFunnelError(f"cannot read the mapping: {exc}", source=name) from exc
+        data = tomllib.loads(_mapping_text(path.read_bytes(), name))
+    except OSError as exc:
+        raise HiringFunnelError(
+            f"cannot read the mapping: {exc.strerror or exc}", source=name
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise HiringFunnelError(f"not valid TOML: {exc}", source=name) from exc
+    except RecursionError:
+        raise _too_deep(name, lim) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise HiringFunnelError(f"not valid TOML: {exc}", source=name) from exc
+    _check_depth(data, name, lim)
     return _parse(data, name)
+
+
+def _mapping_text(data: bytes, name: str) -> str:
+    try:
+        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise HiringFunnelError(
+            f"cannot read the mapping: byte 0x{data[exc.start]:02x} is not valid UTF-8",
+            source=name,
+            line=line,
+            hint="TOML files are UTF-8; save the mapping as UTF-8",
+        ) from exc
+
+
+def _too_deep(name: str, lim: Limits) -> HiringFunnelError:
+    return HiringFunnelError(
+        f"the mapping is nested deeper than the limit of {lim.max_json_depth} levels",
+        source=name,
+        hint=lim.hint("max_json_depth") + "; a mapping needs three levels at most",
+    )
+
+
+def _check_depth(data: dict[str, Any], name: str, lim: Limits) -> None:
+    if value_depth(data) > lim.max_json_depth:
+        raise _too_deep(name, lim)
 
 
 def _parse(data: dict[str, Any], name: str) -> Mapping:
@@ -128,29 +185,33 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         )
     layout = data.get("layout", "long")
     if layout not in ("long", "wide"):
-        raise fail(f"layout must be 'long' or 'wide', not {layout!r}")
+        raise fail(f"layout must be 'long' or 'wide', not {short_repr(layout)}")
     # A TOML file can hold any type anywhere; check the shape here so that a
     # slip in the mapping is reported against the mapping, not as a traceback.
     columns = dict(_expect(data, "columns", dict, "a table [columns]", fail, {}))
     for key, spec in columns.items():
         if key not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
             raise fail(
-                f"[columns] has unknown canonical name {key!r}",
+                f"[columns] has unknown canonical name {short_repr(key)}",
                 hint=f"use {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}",
             )
         if not (isinstance(spec, str) or (isinstance(spec, dict) and set(spec) == {"value"})):
-            raise fail(f"[columns] {key} must be a column name or {{ value = ... }}, not {spec!r}")
+            raise fail(
+                f"[columns] {key} must be a column name or {{ value = ... }}, "
+                f"not {short_repr(spec)}"
+            )
     values: dict[str, str] = {}
     event_values = _expect(data, "event_values", dict, "a table [event_values]", fail, {})
     for event, sources in event_values.items():
         if event not in EVENTS:
             raise fail(
-                f"[event_values] has unknown event {event!r}", hint=f"use {', '.join(EVENTS)}"
+                f"[event_values] has unknown event {short_repr(event)}",
+                hint=f"use {', '.join(EVENTS)}",
             )
         if not _is_names(sources):
             raise fail(f"[event_values] {event} must be a string or a list of strings")
         for s in [sources] if isinstance(sources, str) else sources:
-            values[str(s).strip().casefold()] = event
+            values[event_key(s)] = event
     attributes = data.get("attributes")
     if isinstance(attributes, list) and all(isinstance(a, str) for a in attributes):
         attributes = {a: a for a in attributes}
@@ -158,6 +219,12 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         isinstance(attributes, dict) and all(isinstance(c, str) for c in attributes.values())
     ):
         raise fail("attributes must be a list of column names or a table name = column")
+    reserved = sorted({"application_id", "line"} & set(attributes or {}))
+    if reserved:
+        raise fail(
+            f"attribute name {reserved[0]!r} is reserved",
+            hint='give the attribute another name: other_name = "column"',
+        )
     entries = _expect(data, "events", list, "a list of [[events]] tables", fail, [])
     events = tuple(_parse_event(e, i, fail) for i, e in enumerate(entries, start=1))
     date_format = _expect(data, "date_format", str, "a string", fail, None)
@@ -170,7 +237,8 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         pd.Timestamp("2000-01-01").tz_localize(timezone)
     except Exception as exc:  # pytz, zoneinfo and dateutil raise different types
         raise fail(
-            f"unknown timezone {timezone!r}", hint="use an IANA name such as Europe/Berlin"
+            f"unknown timezone {short_repr(timezone)}",
+            hint="use an IANA name such as Europe/Berlin",
         ) from exc
     if layout == "wide" and not any(e.event == "applied" for e in events):
         raise fail("a wide mapping needs an [[events]] entry for 'applied'")
@@ -180,6 +248,15 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         if set(as_of) != {"column"} or not isinstance(as_of["column"], str):
             raise fail('as_of must be a date or { column = "..." }')
         as_of_column, as_of = as_of["column"], None
+    encoding = _expect(data, "encoding", str, "a string such as 'cp1252'", fail, None)
+    delimiter = _expect(data, "delimiter", str, "one character such as ';'", fail, None)
+    if delimiter is not None and len(delimiter) != 1:
+        raise fail(f"delimiter must be one character, not {short_repr(delimiter)}")
+    sheet = data.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
+        raise fail(f"sheet must be a sheet name or a 0-based number, not {short_repr(sheet)}")
+    if isinstance(as_of, list | dict):
+        raise fail(f'as_of must be a date or {{ column = "..." }}, not {short_repr(as_of)}')
     return Mapping(
         layout=layout,
         columns=columns,
@@ -190,9 +267,9 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         timezone=timezone,
         as_of=None if as_of is None else str(as_of),
         as_of_column=as_of_column,
-        encoding=data.get("encoding"),
-        delimiter=data.get("delimiter"),
-        sheet=data.get("sheet"),
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
         source=name,
     )
 
@@ -200,7 +277,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
 def _expect(data: dict[str, Any], key: str, kind: type, what: str, fail: Any, default: Any) -> Any:
     value = data.get(key, default)
     if value is not default and not isinstance(value, kind):
-        raise fail(f"{key} must be {what}, not {value!r}")
+        raise fail(f"{key} must be {what}, not {short_repr(value)}")
     return value
 
 
@@ -213,10 +290,10 @@ def _is_names(value: Any) -> bool:
 
 def _parse_event(entry: dict[str, Any], i: int, fail: Any) -> WideEvent:
     if not isinstance(entry, dict):
-        raise fail(f"[[events]] entry {i} must be a table, not {entry!r}")
+        raise fail(f"[[events]] entry {i} must be a table, not {short_repr(entry)}")
     unknown = set(entry) - _EVENT_KEYS
     if unknown:
-        raise fail(f"[[events]] entry {i} has unknown key {sorted(unknown)[0]!r}")
+        raise fail(f"[[events]] entry {i} has unknown key {short_repr(sorted(unknown)[0])}")
     if entry.get("event") not in EVENTS:
         raise fail(f"[[events]] entry {i}: event must be one of {', '.join(EVENTS)}")
     if "date" not in entry:
@@ -256,240 +333,26 @@ def _names(value: str | list[str]) -> frozenset[str]:
     return frozenset([value] if isinstance(value, str) else value)
 
 
-@dataclass
-class Mapped:
-    """Events still tied to their source lines, with a reason where a cell is bad."""
+def event_key(value: object) -> str:
+    """How an event name is compared: a clean label, case-folded.
 
-    events: pd.DataFrame  # canonical columns + line, reason, reason_column, event_raw
-    attributes: pd.DataFrame  # application_id, line, attribute columns
-    as_of: pd.Timestamp | None
+    A clean label has no invisible or control characters, is NFC and has one
+    space between words, so "Offer\u200b" is an offer.
 
-
-def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
-    """Give the cells of ``raw`` their meaning as events and attributes."""
-    if raw.kind == "jsonl" and len(raw.frame) == 0:
-        # Every line was invalid JSON, so the file shows no columns at all;
-        # give it the ones the mapping reads, so that its rows are quarantined
-        # for what they are rather than the file refused for a missing column.
-        needed = _referenced_columns(mapping) + [
-            mapping.columns.get(c, c)
-            for c in REQUIRED_COLUMNS
-            if isinstance(mapping.columns.get(c, c), str)
-        ]
-        raw = replace(raw, frame=pd.DataFrame(columns=list(dict.fromkeys(needed)), dtype=object))
-    used = [c for c in _referenced_columns(mapping) if c not in raw.frame.columns]
-    if used:
-        raise HiringFunnelError(
-            f"the mapping names column {used[0]!r}, which the file does not have",
-            source=raw.source,
-            line=1 if raw.kind == "csv" else None,
-            hint=f"the file has: {', '.join(map(str, raw.frame.columns))}",
-        )
-    mapped = _apply_wide(raw, mapping) if mapping.layout == "wide" else _apply_long(raw, mapping)
-    as_of = _as_of(raw, mapping)
-    return Mapped(mapped[0], mapped[1], as_of)
+    Examples
+    --------
+    >>> event_key(" Phone\u200b  Screen ")
+    'phone screen'
+    """
+    return clean_label(value).casefold()
 
 
-def _referenced_columns(m: Mapping) -> list[str]:
-    cols = [c for c in m.columns.values() if isinstance(c, str)]
-    cols += list((m.attributes or {}).values())
-    for e in m.events:
-        cols += list(e.date) + [c for c in (e.plus_days, e.when_column) if c]
-    if m.as_of_column:
-        cols.append(m.as_of_column)
-    return cols
+def __getattr__(name: str) -> Any:
+    # apply_mapping and Mapped moved to hiring_funnel.mapped when this module
+    # passed 500 lines; importing them from here still works. (A plain import
+    # at the end would be circular: mapped imports Mapping from here.)
+    if name in ("apply_mapping", "Mapped"):
+        from hiring_funnel import mapped
 
-
-def _as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
-    if m.as_of is not None:
-        ts, why = parse_timestamps(
-            pd.Series([m.as_of]),
-            np.array([0]),
-            date_format=m.date_format,
-            timezone=m.timezone,
-            source=m.source,
-            column="as_of",
-        )
-        if why.iloc[0] or pd.isna(ts.iloc[0]):
-            raise HiringFunnelError(
-                f"as_of {m.as_of!r} is not a date: {why.iloc[0]}",
-                source=m.source,
-                hint="write it as ISO 8601, e.g. 2024-03-31T18:00:00Z",
-            )
-        return pd.Timestamp(ts.iloc[0])
-    if m.as_of_column is None:
-        return None
-    ts, _ = parse_timestamps(
-        raw.frame[m.as_of_column],
-        raw.line,
-        date_format=m.date_format,
-        timezone=m.timezone,
-        source=raw.source,
-        column=m.as_of_column,
-    )
-    return None if ts.isna().all() else pd.Timestamp(ts.max())
-
-
-def _cell_column(raw: RawTable, spec: Any, n: int) -> pd.Series:
-    if isinstance(spec, dict) and "value" in spec:
-        return pd.Series([str(spec["value"])] * n, dtype=object)
-    return raw.frame[spec].reset_index(drop=True)
-
-
-def _apply_long(raw: RawTable, m: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = raw.frame.reset_index(drop=True)
-    n = len(frame)
-    source_of = {c: m.columns.get(c, c) for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    for col in REQUIRED_COLUMNS:
-        spec = source_of[col]
-        if not (isinstance(spec, dict) or spec in frame.columns):
-            raise HiringFunnelError(
-                f"missing required column {spec!r}",
-                source=raw.source,
-                line=1 if raw.kind == "csv" else None,
-                hint=f"the file has: {', '.join(map(str, frame.columns))}; name it in a mapping [columns]",
-            )
-    out = pd.DataFrame({"line": raw.line})
-    for col in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-        spec = source_of[col]
-        if isinstance(spec, dict) or spec in frame.columns:
-            out[col] = _cell_column(raw, spec, n)
-        else:
-            out[col] = None
-    out["source_column_timestamp"] = str(source_of["timestamp"])
-    out["plus_days"] = np.nan
-    out["event_source_column"] = str(source_of["event"])
-    taken = {v for v in source_of.values() if isinstance(v, str)}
-    attr_map = (
-        m.attributes
-        if m.attributes is not None
-        else {c: c for c in frame.columns if c not in taken}
-    )
-    attrs = pd.DataFrame({"application_id": out["application_id"], "line": raw.line})
-    for name, col in attr_map.items():
-        attrs[name] = frame[col].to_numpy()
-    events = _finish(out, raw, m)
-    return events, attrs
-
-
-def _apply_wide(raw: RawTable, m: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = raw.frame.reset_index(drop=True)
-    n = len(frame)
-    if "application_id" in m.columns:
-        app = _cell_column(raw, m.columns["application_id"], n)
-    else:
-        # No id column: the source line is the only stable key a tracker has.
-        app = pd.Series([f"row-{k}" for k in raw.line], dtype=object)
-    base = pd.DataFrame({"line": raw.line, "application_id": app})
-    for col in OPTIONAL_COLUMNS:
-        base[col] = _cell_column(raw, m.columns[col], n) if col in m.columns else None
-    parts = []
-    for spec in m.events:
-        take = np.ones(n, dtype=bool)
-        if spec.when_column is not None:
-            cell = frame[spec.when_column].map(lambda v: str(v).strip() if v is not None else "")
-            if spec.when_in is not None:
-                take &= cell.isin(spec.when_in).to_numpy()
-            if spec.when_not_in is not None:
-                take &= ~cell.isin(spec.when_not_in).to_numpy()
-        date = frame[spec.date[0]].copy()
-        date_col = pd.Series([spec.date[0]] * n, dtype=object)
-        for alt in spec.date[1:]:
-            fill = is_missing(date).to_numpy() & ~is_missing(frame[alt]).to_numpy()
-            date[fill] = frame[alt][fill]
-            date_col[fill] = alt
-        present = ~is_missing(date).to_numpy()
-        days = pd.Series(np.nan, index=range(n))
-        days_why = pd.Series([None] * n, dtype=object)
-        if spec.plus_days is not None:
-            days, days_why = parse_days(frame[spec.plus_days])
-            present &= ~is_missing(frame[spec.plus_days]).to_numpy()
-        # A required event, or one whose positive condition holds, with no date
-        # ("when ... in" says the event happened), is a problem to report;
-        # otherwise a missing date means the event did not happen.
-        must = take & (spec.required or spec.when_in is not None)
-        rows = take & (present | must)
-        part = base[rows].copy()
-        part["event"] = spec.event
-        part["timestamp"] = date.where(present, None)[rows].to_numpy()
-        part["source_column_timestamp"] = date_col[rows].to_numpy()
-        part["plus_days"] = days[rows].to_numpy()
-        part["plus_days_reason"] = days_why[rows].to_numpy()
-        part["plus_days_column"] = spec.plus_days
-        part["event_source_column"] = spec.when_column
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    attrs = pd.DataFrame({"application_id": app, "line": raw.line})
-    for name, col in (m.attributes or {}).items():
-        attrs[name] = frame[col].to_numpy()
-    return _finish(out, raw, m), attrs
-
-
-def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
-    """Parse timestamps and event names; attach the first reason a row is bad."""
-    reason = pd.Series([None] * len(out), dtype=object)
-    reason_col = pd.Series([None] * len(out), dtype=object)
-
-    def flag(mask: Any, why: Any, col: Any) -> None:
-        mask = np.asarray(mask, dtype=bool) & reason.isna().to_numpy()
-        reason[mask] = why[mask] if isinstance(why, pd.Series | np.ndarray) else why
-        reason_col[mask] = col[mask] if isinstance(col, pd.Series) else col
-
-    app_missing = is_missing(out["application_id"]).to_numpy()
-    flag(app_missing, "missing application id", m.columns.get("application_id", "application_id"))
-    ts_cols = out["source_column_timestamp"]
-    ts, ts_why = parse_timestamps(
-        out["timestamp"],
-        out["line"].to_numpy(),
-        date_format=m.date_format,
-        timezone=m.timezone,
-        source=raw.source,
-        column=str(ts_cols.iloc[0]) if len(ts_cols) else "timestamp",
-    )
-    flag(is_missing(out["timestamp"]), "missing timestamp", ts_cols)
-    flag(ts_why.notna(), ts_why, ts_cols)
-    if "plus_days_reason" in out:
-        flag(out["plus_days_reason"].notna(), out["plus_days_reason"], out["plus_days_column"])
-    offset = pd.to_timedelta(out["plus_days"].fillna(0), unit="D")
-    out["timestamp"] = ts + offset.to_numpy()
-
-    names = out["event"].map(lambda v: v.strip() if isinstance(v, str) else v)
-    canon = names.map(lambda v: _canonical_event(v, m.event_values))
-    ev_missing = is_missing(out["event"]).to_numpy()
-    flag(ev_missing, "missing event name", out["event_source_column"])
-    unknown = canon.isna().to_numpy() & ~ev_missing
-    flag(
-        unknown,
-        pd.Series(
-            [
-                # The hint (validate._HINTS) says how to map it; not repeated here.
-                f"unknown event {v!r} (expected one of {', '.join(EVENTS)})"
-                for v in names
-            ],
-            dtype=object,
-        ),
-        out["event_source_column"],
-    )
-    out["event_raw"] = out["event"]
-    out["event"] = canon
-    out["application_id"] = out["application_id"].map(
-        lambda v: str(v).strip() if v is not None else v
-    )
-    for col in OPTIONAL_COLUMNS:
-        miss = is_missing(out[col])
-        out[col] = (
-            out[col].map(lambda v: str(v).strip() if v is not None else None).where(~miss, None)
-        )
-    out["reason"] = reason
-    out["reason_column"] = reason_col
-    return out
-
-
-def _canonical_event(value: Any, values: dict[str, str]) -> str | None:
-    if not isinstance(value, str):
-        return None
-    key = value.strip().casefold()
-    if key in values:
-        return values[key]
-    key = key.replace(" ", "_").replace("-", "_")
-    return key if key in EVENTS else None
+        return getattr(mapped, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,7 @@ Attributes: one row per application, ``application_id`` plus any columns.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,9 @@ QUARANTINE_KINDS: dict[str, str] = {
 }
 
 
+_LINE_BREAKS_AND_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 class HiringFunnelError(Exception):
     """An error the user can cause and fix: bad file, bad mapping, bad argument.
 
@@ -119,7 +123,10 @@ class HiringFunnelError(Exception):
             where += ": "
         col = f"column {self.column!r}: " if self.column is not None else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{col}{self.message}{hint}".replace("\n", " ")
+        # One line, whatever the data put in it: a column name may hold a vertical
+        # tab or U+2028, which terminals and str.splitlines break at too, and an
+        # escape sequence, which would recolour the terminal.
+        return _LINE_BREAKS_AND_CONTROLS.sub(" ", f"{where}{col}{self.message}{hint}")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,17 @@
 """Validation that never loses a row silently.
 
 Every problem is found in one pass. A row that cannot be used goes to the
-quarantine table with its source line, the column and the reason; the counts
-always satisfy ``rows_read == rows_loaded + rows_quarantined``. In a wide
-tracker one row yields several events, and a row with one bad event is
-quarantined whole: half an application would look like a different story
-(an application whose rejection date is unreadable would look still open).
+quarantine table with its source line, the column, the reason and the kind of
+problem (a key of :data:`hiring_funnel.schema.QUARANTINE_KINDS`, which is what
+a report may publish); the counts always satisfy ``rows_read == rows_loaded +
+rows_quarantined``. In a wide tracker one row yields several events, and a row
+with one bad event is quarantined whole: half an application would look like a
+different story (an application whose rejection date is unreadable would look
+still open).
+
+Output is linear in the input (issue 10): a reason names at most the first line
+and a count, never every line of a group (4,000 rows of one application gave
+184 MB of reasons), and warnings about many columns are one line.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cells import is_missing, looks_like_formula, parse_numbers
-from hiring_funnel.io import RawTable
-from hiring_funnel.mapping import Mapped
+from hiring_funnel.cellcodes import CodedCells, code_cells
+from hiring_funnel.io import RawTable, short_repr
+from hiring_funnel.mapped import Mapped
 from hiring_funnel.schema import (
     EVENT_DTYPE,
     ONCE_ONLY,
     OPTIONAL_COLUMNS,
+    QUARANTINE_COLUMNS,
     REQUIRED_COLUMNS,
     EventLog,
     Problem,
@@ -45,16 +52,24 @@ _HINTS = {
     "where a date is expected": 'fix the cell, or set date_format = "excel" for serial numbers',
     "negative number of days": "a day count cannot be negative; fix the number",
     "not a number of days": "write the days as a number, e.g. 16",
+    "number of days is too large": "fix the number of days",
     "fields but the header": "a delimiter missing or too many, or one inside a cell that "
     "is not quoted; quote such cells",
     "not valid JSON": "fix the line: a missing comma, quote or brace",
     "one JSON object": "write one {...} object per line",
+    "nested deeper": "flatten the line; a log needs one value per key",
+    "a list or map": "write one value in the cell; lists and maps are kept only in unused columns",
     "yields no event": "nothing to do if the row is meant to be skipped",
 }
+#: Warnings about more columns than this are one line naming the first few.
+_COLUMNS_NAMED = 3
 
 
 def _hint(reason: str) -> str:
     return next((h for key, h in _HINTS.items() if key in reason), "")
+
+
+Bad = dict[int, list[tuple[str | None, str, str]]]
 
 
 def validate(
@@ -72,28 +87,29 @@ def validate(
     in the future.
     """
     events = mapped.events.copy()
-    bad: dict[int, list[tuple[str | None, str]]] = {}
+    bad: Bad = {}
 
-    def quarantine(lines: Any, column: Any, reasons: Any) -> None:
+    def quarantine(lines: Any, column: Any, reasons: Any, kind: str | Any) -> None:
         lines = np.asarray(lines, dtype=np.int64)
-        cols = (
-            column if isinstance(column, list | np.ndarray | pd.Series) else [column] * len(lines)
-        )
-        rs = (
-            reasons
-            if isinstance(reasons, list | np.ndarray | pd.Series)
-            else [reasons] * len(lines)
-        )
-        for line, col, reason in zip(lines, cols, rs, strict=True):
-            bad.setdefault(int(line), []).append((None if col is None else str(col), str(reason)))
+        cols = _spread(column, len(lines))
+        rs = _spread(reasons, len(lines))
+        kinds = _spread(kind, len(lines))
+        for line, col, reason, k in zip(lines, cols, rs, kinds, strict=True):
+            bad.setdefault(int(line), []).append(
+                (None if col is None else str(col), str(reason), str(k))
+            )
 
     # Exact copies of an earlier row: counted, dropped, and reported.
-    dup_mask, first_line = _exact_duplicates(raw)
+    cells = code_cells(raw.frame)
+    dup_pos, first_pos = cells.duplicate_rows()
     quarantine(
-        raw.line[dup_mask], None, [f"exact duplicate of line {k}" for k in first_line[dup_mask]]
+        raw.line[dup_pos],
+        None,
+        [f"exact duplicate of line {k}" for k in raw.line[first_pos[dup_pos]]],
+        "exact_duplicate",
     )
-    exact = int(dup_mask.sum())
-    events = events[~events["line"].isin(raw.line[dup_mask])]
+    exact = int(dup_pos.sum())
+    events = events[~events["line"].isin(raw.line[dup_pos])]
 
     # Cells that could not be read.
     has_reason = events["reason"].notna()
@@ -101,6 +117,7 @@ def validate(
         events.loc[has_reason, "line"],
         events.loc[has_reason, "reason_column"].tolist(),
         events.loc[has_reason, "reason"].tolist(),
+        events.loc[has_reason, "reason_kind"].tolist(),
     )
     events = _drop_lines(events, bad)
 
@@ -114,6 +131,7 @@ def validate(
             f"dated {t:%Y-%m-%d %H:%M} UTC, after {what} ({limit:%Y-%m-%d %H:%M} UTC)"
             for t in events.loc[late, "timestamp"]
         ],
+        "after_as_of",
     )
     events = _drop_lines(events, bad)
 
@@ -130,84 +148,95 @@ def validate(
         silent,
         None,
         "the mapping yields no event for this row (its [[events]] 'when' conditions exclude it)",
+        "no_event",
     )
 
     for line, reason, _ in raw.rejected:
-        bad.setdefault(line, []).append((None, reason))
+        bad.setdefault(line, []).append((None, reason, raw.rejected_kind.get(line, "other")))
 
     problems = [
-        Problem(line, col, reason, _hint(reason))
+        Problem(line, col, reason, _hint(reason), kind=kind)
         for line in sorted(bad)
-        for col, reason in bad[line][:1]
+        for col, reason, kind in bad[line][:1]
     ]
-    problems += _warnings(raw, events)
-    quarantine_frame = _quarantine_frame(raw, bad)
+    problems += _warnings(raw, cells, events, mapped)
+    quarantined = quarantine_frame(raw, bad)
     loaded_lines = events["line"].nunique()
-    if loaded_lines + len(quarantine_frame) != raw.rows_read:
+    if loaded_lines + len(quarantined) != raw.rows_read:
         raise AssertionError(  # a bug, not a user error: rows must add up
             f"rows do not add up: {raw.rows_read} read, {loaded_lines} loaded, "
-            f"{len(quarantine_frame)} quarantined"
+            f"{len(quarantined)} quarantined"
         )
     canonical = _canonical(events)
     attributes = _attributes(
-        mapped.attributes, set(canonical["application_id"]), set(canonical["line"]), problems
+        mapped, cells, set(canonical["application_id"]), set(canonical["line"]), problems
     )
     return EventLog(
         events=canonical,
         attributes=attributes,
-        quarantine=quarantine_frame,
+        quarantine=quarantined,
         rows_read=raw.rows_read,
         rows_loaded=int(loaded_lines),
-        rows_quarantined=len(quarantine_frame),
+        rows_quarantined=len(quarantined),
         exact_duplicates=exact,
         problems=tuple(sorted(problems, key=lambda p: (p.line or 0, p.reason))),
         source=raw.source,
         as_of=as_of,
-        meta={"blank_lines": raw.blank_lines, "kind": raw.kind},
+        meta={"blank_lines": raw.blank_lines, "kind": raw.kind, "ids_cleaned": mapped.ids_cleaned},
     )
 
 
-def _drop_lines(events: pd.DataFrame, bad: dict[int, Any]) -> pd.DataFrame:
+def _spread(value: Any, n: int) -> list[Any]:
+    if isinstance(value, list | np.ndarray | pd.Series):
+        return list(value)
+    return [value] * n
+
+
+def _drop_lines(events: pd.DataFrame, bad: Bad) -> pd.DataFrame:
     return events[~events["line"].isin(list(bad))]
-
-
-def _exact_duplicates(raw: RawTable) -> tuple[np.ndarray, np.ndarray]:
-    frame = raw.frame.reset_index(drop=True)
-    if frame.empty:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-    keys = frame.map(
-        lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else repr(v)
-    )
-    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
-    first_pos = pd.Series(np.arange(len(frame))).groupby(group).transform("min").to_numpy()
-    dup = first_pos != np.arange(len(frame))
-    return dup, raw.line[first_pos]
 
 
 def _conflicts(events: pd.DataFrame, layout: str, quarantine: Any) -> None:
     if layout == "wide":
         # One row per application: two different rows with one id disagree.
-        per_app = events.groupby("application_id")["line"].unique()
-        for app, lines in per_app[per_app.map(len) > 1].items():
-            for line in lines:
-                others = ", ".join(str(k) for k in lines if k != line)
-                quarantine(
-                    [line],
-                    None,
-                    f"conflicting duplicates: application id {app!r} also on line {others} "
-                    "with other values",
+        rows = events[["application_id", "line"]].drop_duplicates()
+        per_app = rows.groupby("application_id", sort=False)["line"]
+        n, first = per_app.transform("size"), per_app.transform("min")
+        many = (n > 1).to_numpy()
+        quarantine(
+            rows.loc[many, "line"],
+            None,
+            [
+                f"conflicting duplicates: application id {short_repr(app, 80)} is on {k:,} rows "
+                f"with other values (first on line {f})"
+                for app, k, f in zip(
+                    rows.loc[many, "application_id"], n[many], first[many], strict=True
                 )
+            ],
+            "conflicting_duplicate",
+        )
         return
     once = events[events["event"].isin(ONCE_ONLY)]
-    counts = once.groupby(["application_id", "event"])["line"].transform("count")
-    for (app, event), grp in once[counts > 1].groupby(["application_id", "event"]):
-        lines = ", ".join(str(k) for k in grp["line"])
-        quarantine(
-            grp["line"],
-            grp["source_column_timestamp"].tolist(),
-            f"conflicting duplicates: {event!r} of application {app!r} recorded more than once "
-            f"(lines {lines})",
-        )
+    per_event = once.groupby(["application_id", "event"], sort=False)["line"]
+    counts, first = per_event.transform("size"), per_event.transform("min")
+    many = (counts > 1).to_numpy()
+    quarantine(
+        once.loc[many, "line"],
+        once.loc[many, "source_column_timestamp"].tolist(),
+        [
+            f"conflicting duplicates: {event!r} of application {short_repr(app, 80)} recorded "
+            f"on {k:,} rows (first on line {f})"
+            for app, event, k, f in zip(
+                once.loc[many, "application_id"],
+                once.loc[many, "event"],
+                counts[many],
+                first[many],
+                strict=True,
+            )
+        ],
+        "conflicting_duplicate",
+    )
+    # Each outcome is on one row here, so a reason names at most two lines.
     outcome = once[once["event"].isin(["offer", "rejection"]) & (counts == 1)]
     both = outcome.groupby("application_id")["event"].transform("nunique") > 1
     for app, grp in outcome[both].groupby("application_id"):
@@ -217,7 +246,9 @@ def _conflicts(events: pd.DataFrame, layout: str, quarantine: Any) -> None:
         quarantine(
             grp["line"],
             grp["event_source_column"].tolist(),
-            f"conflicting outcomes: application {app!r} has both an offer and a rejection ({lines})",
+            f"conflicting outcomes: application {short_repr(app, 80)} has both an offer and a "
+            f"rejection ({lines})",
+            "conflicting_outcomes",
         )
 
 
@@ -239,59 +270,120 @@ def _before_application(events: pd.DataFrame, quarantine: Any) -> None:
                 strict=True,
             )
         ],
+        "before_application",
     )
 
 
-def _warnings(raw: RawTable, events: pd.DataFrame) -> list[Problem]:
+def column_names(names: list[str], shown: int = _COLUMNS_NAMED) -> str:
+    """``'a', 'b', 'c' and 4 more``: the first few of many column names, for one line."""
+    listed = ", ".join(short_repr(n, 40) for n in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+
+
+def _warnings(
+    raw: RawTable, cells: CodedCells, events: pd.DataFrame, mapped: Mapped
+) -> list[Problem]:
     out = []
-    for col in raw.frame.columns:
-        mask = looks_like_formula(raw.frame[col]).to_numpy()
-        if mask.any():
-            first = int(raw.line[np.flatnonzero(mask)[0]])
+    counts, first = cells.formula_counts()
+    hit = np.flatnonzero(counts)
+    formula_hint = "they are never evaluated, and are guarded in CSV output"
+    if 0 < len(hit) <= _COLUMNS_NAMED:
+        for j in hit:
             out.append(
                 Problem(
-                    first,
-                    str(col),
-                    f"{int(mask.sum())} cell(s) look like spreadsheet formulas; kept as plain text",
-                    "they are never evaluated, and are guarded in CSV output",
+                    int(raw.line[first[j]]),
+                    cells.columns[j],
+                    f"{int(counts[j])} cell(s) look like spreadsheet formulas; kept as plain text",
+                    formula_hint,
+                    kind="formula",
                 )
             )
+    elif len(hit):
+        out.append(
+            Problem(
+                int(raw.line[first[hit].min()]),
+                None,
+                f"{int(counts.sum()):,} cells in {len(hit):,} columns "
+                f"({column_names([cells.columns[j] for j in hit])}) look like spreadsheet "
+                "formulas; kept as plain text",
+                formula_hint,
+                kind="formula",
+            )
+        )
     orphans = set(events["application_id"]) - set(
         events.loc[events["event"] == "applied", "application_id"]
     )
     if orphans:
-        first = int(events.loc[events["application_id"].isin(orphans), "line"].min())
+        first_line = int(events.loc[events["application_id"].isin(orphans), "line"].min())
         out.append(
             Problem(
-                first,
+                first_line,
                 None,
                 f"{len(orphans)} application(s) have events but no 'applied' event; "
                 "they give no episode on clocks that start at the application",
+                kind="no_applied",
             )
         )
+    if mapped.ids_cleaned and mapped.ids_cleaned_at is not None:
+        line, column = mapped.ids_cleaned_at
+        out.append(ids_cleaned_problem(mapped.ids_cleaned, line, column))
     return out
 
 
-def _quarantine_frame(raw: RawTable, bad: dict[int, list[tuple[str | None, str]]]) -> pd.DataFrame:
-    pos = {int(k): i for i, k in enumerate(raw.line)}
-    rejected = {line: cells for line, _, cells in raw.rejected}
-    rows = []
-    for line in sorted(bad):
-        items = bad[line]
-        cols = [c for c, _ in items if c]
-        row: dict[str, Any] = {
+def ids_cleaned_problem(count: int, line: int, column: str, source: str | None = None) -> Problem:
+    """The one problem that says how many id cells were cleaned, and where the first one is."""
+    return Problem(
+        line,
+        column,
+        f"{count:,} id cell(s) held invisible characters (zero-width, byte-order mark or "
+        "bidirectional controls) or a non-NFC form; they were cleaned, so that equal ids "
+        "match",
+        "nothing to do; to silence this, export the ids without them",
+        source=source,
+        kind="cleaned_ids",
+    )
+
+
+def quarantine_frame(raw: RawTable, bad: Bad) -> pd.DataFrame:
+    """One row per bad line of ``raw``: file, line, column, reason, kind, then the line's cells.
+
+    A line with several problems gets every reason, joined by "; "; the first
+    problem gives the column and the kind. Cells keep their Python objects
+    (no type inference, which fails on an integer too large for a float).
+    """
+    lines = sorted(bad)
+    meta = pd.DataFrame(
+        {
             "file": raw.source,
-            "line": line,
-            "column": cols[0] if cols else None,
-            "reason": "; ".join(dict.fromkeys(r for _, r in items)),
-        }
-        cells = rejected.get(line) or raw.frame.iloc[pos[line]].to_dict()
-        for key, value in cells.items():
-            row[key if key not in row else f"{key} (original)"] = value
-        rows.append(row)
-    columns = ["file", "line", "column", "reason"]
-    frame = pd.DataFrame(rows, columns=None if rows else columns)
-    return frame.reset_index(drop=True)
+            "line": np.asarray(lines, dtype=np.int64),
+            "column": [next((c for c, _, _ in bad[k] if c), None) for k in lines],
+            "reason": ["; ".join(dict.fromkeys(r for _, r, _ in bad[k])) for k in lines],
+            "kind": [bad[k][0][2] for k in lines],
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+    if not lines:
+        return meta
+    # The row's own cells follow, taken as one block (not row by row: a
+    # tracker may have thousands of columns); a ragged or non-JSON line has
+    # only the cells it could be split into.
+    pos = pd.Series(np.arange(len(raw.line)), index=raw.line)
+    in_frame = [k for k in lines if k in pos.index]
+    rejected = {line: cells for line, _, cells in raw.rejected}
+    blocks = []
+    if in_frame:
+        block = raw.frame.iloc[pos.loc[in_frame].to_numpy()].copy()
+        block.index = pd.Index(in_frame)
+        blocks.append(block)
+    others = [k for k in lines if k not in pos.index]
+    if others:
+        blocks.append(pd.DataFrame([rejected.get(k, {}) for k in others], index=others))
+    cells = pd.concat(blocks) if len(blocks) > 1 else blocks[0]
+    cells = cells.reindex(lines)
+    cells.columns = [
+        c if c not in QUARANTINE_COLUMNS else f"{c} (original)" for c in map(str, cells.columns)
+    ]
+    return pd.concat([meta, cells.reset_index(drop=True)], axis=1)
 
 
 def _canonical(events: pd.DataFrame) -> pd.DataFrame:
@@ -310,39 +402,77 @@ def _canonical(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _attributes(
-    attrs: pd.DataFrame, loaded: set[str], loaded_lines: set[int], problems: list[Problem]
+    mapped: Mapped,
+    cells: CodedCells,
+    loaded: set[str],
+    loaded_lines: set[int],
+    problems: list[Problem],
 ) -> pd.DataFrame:
     """One row per loaded application; numbers with thousands separators become numbers.
 
     Only loaded rows count: a quarantined row's cells are not used, attributes
-    included.
+    included. The first present value of each application is used; columns in
+    which an application has several are reported (one line for many columns).
+    The attribute cells are the raw table's, already coded (``cells``): the
+    rows of ``mapped.attributes`` are the raw rows in order.
     """
-    attrs = attrs.copy()
-    attrs["application_id"] = attrs["application_id"].map(
-        lambda v: str(v).strip() if v is not None else v
-    )
-    attrs = attrs[attrs["application_id"].isin(loaded) & attrs["line"].isin(loaded_lines)]
+    attrs = mapped.attributes
+    app = attrs["application_id"].map(lambda v: str(v).strip() if v is not None else v)
+    keep = (app.isin(loaded) & attrs["line"].isin(loaded_lines)).to_numpy()
     value_cols = [c for c in attrs.columns if c not in ("application_id", "line")]
-    for col in value_cols:
-        attrs[col] = attrs[col].where(~is_missing(attrs[col]).to_numpy(), None)
-    if value_cols:
-        firsts = attrs.groupby("application_id", sort=True)[value_cols].first()
-        varies = attrs.groupby("application_id")[value_cols].nunique() > 1
-        for col in value_cols:
-            if varies[col].any():
-                problems.append(
-                    Problem(
-                        None,
-                        str(col),
-                        f"{int(varies[col].sum())} application(s) have "
-                        f"more than one value of {col!r}; the first one is used",
-                    )
+    values = None
+    if keep.any():  # (a JSON Lines file with no valid line has no cells at all)
+        where = {c: j for j, c in enumerate(cells.columns)}
+        sources = [where[str(mapped.attribute_sources[c])] for c in value_cols]
+        values = cells.take(np.flatnonzero(keep), sources)
+    # Every loaded line has its row here, so every loaded application is in the table.
+    table, varies = attribute_table(app[keep].to_numpy(dtype=object), values, value_cols)
+    counts = varies.sum(axis=0)
+    many = [str(value_cols[j]) for j in np.flatnonzero(counts)]
+    if 0 < len(many) <= _COLUMNS_NAMED:
+        for j in np.flatnonzero(counts):
+            col = str(value_cols[j])
+            problems.append(
+                Problem(
+                    None,
+                    col,
+                    f"{int(counts[j])} application(s) have "
+                    f"more than one value of {col!r}; the first one is used",
+                    kind="varying_attribute",
                 )
-    else:
-        firsts = pd.DataFrame(index=pd.Index(sorted(loaded), name="application_id"))
-    out = firsts.reset_index()
-    for col in value_cols:
-        numbers = parse_numbers(out[col])
-        out[col] = numbers if numbers is not None else out[col].astype("string")
-    out["application_id"] = out["application_id"].astype("string")
-    return out.reset_index(drop=True)
+            )
+    elif many:
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"{len(many):,} attribute columns ({column_names(many)}) have applications "
+                "with more than one value; the first one is used",
+                kind="varying_attribute",
+            )
+        )
+    return table
+
+
+def attribute_table(
+    app: np.ndarray, cells: CodedCells | None, names: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per distinct ``app`` (sorted): the first present value of each column, typed.
+
+    ``app`` gives the application of each row of ``cells``; ``names`` the
+    output name of each column. Returns the table (``application_id`` then the
+    columns, numbers as float, other text as ``string``) and a boolean array
+    (applications x columns) of where an application had more than one
+    distinct value.
+    """
+    codes, apps = pd.factorize(app, sort=True)
+    if len(apps) == 0 or cells is None:
+        empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in names})
+        empty.insert(0, "application_id", pd.Series([], dtype="string"))
+        return empty, np.zeros((0, len(names)), dtype=bool)
+    firsts, varies = cells.firsts_by_group(codes, len(apps))
+    table = cells.typed_frame(firsts)
+    table.columns = list(names)
+    ids = pd.DataFrame({"application_id": pd.array(np.asarray(apps, dtype=object), dtype="string")})
+    # concat, not insert: inserting into a frame of thousands of columns copies it.
+    return pd.concat([ids, table], axis=1), varies

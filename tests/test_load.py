@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hiring_funnel as hf
+from hiring_funnel.cli import main
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import HiringFunnelError
 
@@ -163,8 +167,8 @@ def test_attribute_file(tmp_path: Path) -> None:
     q = log.quarantine[log.quarantine["file"] == str(path)]
     assert dict(zip(q["line"], q["reason"], strict=True)) == {
         4: "exact duplicate of an earlier row",
-        5: "conflicting duplicates: application id 'a3' has more than one row",
-        6: "conflicting duplicates: application id 'a3' has more than one row",
+        5: "conflicting duplicates: application id 'a3' is on 2 rows (first on line 5)",
+        6: "conflicting duplicates: application id 'a3' is on 2 rows (first on line 5)",
         7: "missing application id",
         9: "row has 2 fields but the header has 3",
     }
@@ -176,6 +180,7 @@ def test_attribute_file(tmp_path: Path) -> None:
         "rows_loaded": 3,  # a1, a2, a9
         "rows_quarantined": 5,
         "rows_unmatched": 1,  # a9
+        "ids_cleaned": 0,
     }
     # The events file's own counts are unchanged.
     assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (5, 5, 0)
@@ -306,3 +311,78 @@ def test_every_row_is_loaded_or_quarantined(rows: list[Row]) -> None:
         else:
             first_copy[row.text] = line
     assert log.exact_duplicates == sum(r.startswith("exact duplicate") for r in reason.values())
+
+
+# --- ids cleaned of invisible characters, and said so (issue 10) ------------------
+
+INVISIBLE = ["\u200b", "\ufeff", "\u202e", "\u2066", "\u200d", "\u2069"]
+
+
+def plant(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """Put one invisible character before, after or inside the id of each row in ``rows``."""
+    out = values.astype(object).copy()
+    for k, i in enumerate(rows):
+        v, c = out.iat[i], INVISIBLE[k % len(INVISIBLE)]
+        out.iat[i] = [c + v, v + c, v[:2] + c + v[2:]][k % 3]
+    return out
+
+
+def test_invisible_characters_and_unicode_forms_do_not_split_applications(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Issue 10: 300 applications became 304 and answers were orphaned.
+    sim = hf.simulate(300, seed=11)
+    events = sim.events.drop(columns="line").reset_index(drop=True)
+    # Some ids hold an accent, written composed (NFC) on most rows.
+    accented = events["application_id"].str.replace("A0000", "Aé00", regex=False)
+    events["application_id"] = accented
+    attributes = sim.attributes.assign(
+        application_id=sim.attributes["application_id"].str.replace("A0000", "Aé00", regex=False)
+    )
+    clean = read_events(events, attributes=attributes, as_of=sim.as_of)
+    assert clean.meta["ids_cleaned"] == 0
+    assert not any(p.kind == "cleaned_ids" for p in clean.problems)
+
+    rng = np.random.default_rng(5)
+    dirty = events.copy()
+    rows = rng.choice(len(dirty), 150, replace=False)
+    dirty["application_id"] = plant(dirty["application_id"], rows)
+    nfd = dirty["application_id"].str.contains("é", regex=False).to_numpy()
+    nfd[rng.random(len(nfd)) < 0.5] = False
+    dirty.loc[nfd, "application_id"] = [
+        unicodedata.normalize("NFD", v) for v in dirty.loc[nfd, "application_id"]
+    ]
+    dirty["candidate_id"] = plant(dirty["candidate_id"], rows[:40])
+    dirty["company_id"] = plant(dirty["company_id"], rows[40:60])
+    dirty["event"] = dirty["event"].astype(object)
+    offers = dirty["event"] == "offer"
+    dirty.loc[offers, "event"] = "offer\u200b"  # an event name is cleaned too
+    dirty_attrs = attributes.copy()
+    dirty_attrs["application_id"] = plant(dirty_attrs["application_id"], np.arange(0, 300, 7))
+    log = read_events(dirty, attributes=dirty_attrs, as_of=sim.as_of)
+
+    assert log.events["application_id"].nunique() == 300
+    keep = ["application_id", "event", "timestamp", "candidate_id", "company_id"]
+    pd.testing.assert_frame_equal(log.events[keep], clean.events[keep])
+    pd.testing.assert_frame_equal(log.attributes, clean.attributes)
+    # Every answer still belongs to its application: the episodes are the same.
+    for clock in ("first_response", "decision"):
+        pd.testing.assert_frame_equal(
+            hf.episodes(log, clock=clock), hf.episodes(clean, clock=clock)
+        )
+    # Cells, not rows: a row may hold a planted character in more than one id.
+    ids = ["application_id", "candidate_id", "company_id"]
+    planted = np.column_stack([(dirty[c] != events[c]).to_numpy() for c in ids])
+    expected_ids = int(planted.sum())
+    assert log.meta["ids_cleaned"] == expected_ids
+    assert log.meta["attributes"]["ids_cleaned"] == len(range(0, 300, 7))
+    [problem] = [p for p in log.problems if p.kind == "cleaned_ids" and p.source is None]
+    assert problem.line == int(np.flatnonzero(planted.any(axis=1))[0]) + 1  # lines are 1-based
+    assert problem.reason.startswith(f"{expected_ids:,} id cell(s) held invisible characters")
+
+    path = tmp_path / "events.csv"
+    dirty.to_csv(path, index=False)
+    assert main(["validate", str(path), "--as-of", str(sim.as_of)]) == 0
+    out = capsys.readouterr().out
+    assert "applications: 300;" in out
+    assert f"{expected_ids:,} id cell(s) held invisible characters" in out

@@ -20,6 +20,7 @@ import pytest
 
 from hiring_funnel.cli import main
 from hiring_funnel.load import read_events
+from hiring_funnel.schema import QUARANTINE_COLUMNS, QUARANTINE_KINDS, EventLog
 
 CORPUS = Path(__file__).parent / "malformed"
 
@@ -141,6 +142,14 @@ CASES: list[Case] = [
             2: "not valid JSON: Expecting property name",
         },
     ),
+    # ... also when the mapping names attributes that no valid line could give.
+    Case(
+        "all_invalid.jsonl",
+        mapping("all_invalid"),
+        exit=1,
+        read=2,
+        reasons={1: "not valid JSON", 2: "not valid JSON"},
+    ),
     # Row 5 (a2 screen) holds -5, which is no Excel date.
     Case(
         "excel_serial.xlsx",
@@ -175,8 +184,10 @@ CASES: list[Case] = [
         read=4,
         loaded=2,
         reasons={
-            2: "conflicting duplicates: application id 't1' also on line 4",
-            4: "conflicting duplicates: application id 't1' also on line 2",
+            2: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+            "(first on line 2)",
+            4: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+            "(first on line 2)",
         },
     ),
     # --- dates --------------------------------------------------------------
@@ -391,6 +402,15 @@ def test_exact_duplicates_are_counted_in_the_summary(capsys: pytest.CaptureFixtu
     assert "2 quarantined, 2 of them exact duplicates" in out
 
 
+def test_validate_counts_the_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(Case("conflicting_outcomes.csv"), capsys)
+    assert code == 0
+    assert (
+        "quarantined by kind: conflicting_duplicate 2 (conflicting duplicates of one application "
+        "or event); conflicting_outcomes 2 (an application with both an offer and a rejection)\n"
+    ) in out
+
+
 # --- what the loaded files hold --------------------------------------------
 
 
@@ -587,3 +607,72 @@ def test_subprocess_prints_no_traceback(file: str, code: int, fragment: str | No
         assert proc.stdout == ""
         assert proc.stderr.startswith("hiring-funnel: error: ") and proc.stderr.count("\n") == 1
         assert fragment in proc.stderr
+
+
+# --- kinds: what a report may publish about each problem (issue 10) ------------
+
+
+def read_case(case: Case) -> EventLog:
+    args = dict(zip(case.args[::2], case.args[1::2], strict=True))
+    return read_events(
+        case.file,
+        mapping=args.get("--mapping"),
+        attributes=args.get("--attributes"),
+        encoding=args.get("--encoding"),
+        as_of=args.get("--as-of"),
+    )
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.error], ids=lambda c: c.id)
+def test_every_known_reason_has_its_kind(case: Case) -> None:
+    # Every reason of the corpus is a known one, so none may fall back to "other";
+    # a report publishes QUARANTINE_KINDS[kind], never the reason (which holds values).
+    log = read_case(case)
+    assert list(log.quarantine.columns[:5]) == list(QUARANTINE_COLUMNS)
+    kinds = log.quarantine["kind"].tolist() + [p.kind for p in log.problems]
+    assert all(k in QUARANTINE_KINDS and k != "other" for k in kinds), list(
+        zip(log.quarantine["reason"], log.quarantine["kind"], strict=True)
+    )
+    # The quarantine row and the problem of one line agree on the kind.
+    by_line = {(p.source or log.source, p.line): p.kind for p in log.problems if p.line}
+    for file, line, kind in log.quarantine[["file", "line", "kind"]].itertuples(index=False):
+        assert by_line[(file, line)] == kind
+
+
+def test_kinds_of_the_corpus_reasons() -> None:
+    # Pinned by hand: each fragment of a reason in CASES and the kind it must get.
+    expected = {
+        "row has": "ragged_row",
+        "not valid JSON": "bad_json",
+        "a line must hold one JSON object": "bad_json",
+        "out of the range of Excel dates": "bad_date",
+        "exact duplicate": "exact_duplicate",
+        "conflicting outcomes": "conflicting_outcomes",
+        "conflicting duplicates": "conflicting_duplicate",
+        "no such date": "bad_date",
+        "cannot read": "bad_date",
+        "is out of range": "bad_date",
+        "daylight-saving": "bad_date",
+        "negative number of days": "bad_days",
+        "before its application": "before_application",
+        "after today": "after_as_of",
+        "after the as-of date": "after_as_of",
+        "missing timestamp": "missing_date",
+        "unknown event": "unknown_event",
+        "missing application id": "missing_id",
+        "the mapping yields no event": "no_event",
+    }
+    seen: set[str] = set()
+    for case in CASES:
+        if case.error:
+            continue
+        log = read_case(case)
+        for reason, kind in zip(log.quarantine["reason"], log.quarantine["kind"], strict=True):
+            fragment = next(f for f in expected if f in reason)
+            assert kind == expected[fragment], (case.id, reason, kind)
+            seen.add(fragment)
+    assert seen == set(expected)
+    formula = read_case(next(c for c in CASES if c.file == "formula.csv"))
+    assert {p.kind for p in formula.problems if "formulas" in p.reason} == {"formula"}
+    attrs = read_case(next(c for c in CASES if c.file == "attributes_file.csv"))
+    assert {p.kind for p in attrs.problems if p.line is None} == {"unmatched_attributes"}

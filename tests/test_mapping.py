@@ -86,7 +86,10 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
         load_mapping(bad)
     latin = tmp_path / "latin.toml"
     latin.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
-    with pytest.raises(HiringFunnelError, match=r"latin\.toml: cannot read the mapping"):
+    with pytest.raises(
+        HiringFunnelError,
+        match=r"latin\.toml:1: cannot read the mapping: byte 0xe9 is not valid UTF-8",
+    ):
         load_mapping(latin)
 
 
@@ -389,3 +392,20 @@ def test_empty_attribute_list_means_no_attributes() -> None:
     )
     mapped = apply(frame, {"attributes": []})
     assert mapped.attributes.columns.tolist() == ["application_id", "line"]
+
+
+def test_a_line_column_is_not_an_attribute() -> None:
+    # EventLog.events has a "line" column; read back in, it is not an attribute,
+    # and the line numbers are those of the new input (row positions).
+    frame = pd.DataFrame(
+        {
+            "application_id": ["a1", "a1"],
+            "event": ["applied", "offer"],
+            "timestamp": ["2024-03-01", "2024-03-05"],
+            "line": [7, 9],
+            "size": ["big", "big"],
+        }
+    )
+    mapped = apply(frame, {})
+    assert mapped.attributes.columns.tolist() == ["application_id", "line", "size"]
+    assert mapped.attributes["line"].tolist() == [1, 2]

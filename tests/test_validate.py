@@ -45,11 +45,11 @@ def test_clean_log() -> None:
     log = check([("a1", "applied", "2024-03-01"), ("a1", "rejection", "2024-03-08")])
     assert (log.rows_loaded, log.rows_quarantined, log.exact_duplicates) == (2, 0, 0)
     assert log.problems == ()
-    assert list(log.quarantine.columns) == ["file", "line", "column", "reason"]
+    assert list(log.quarantine.columns) == ["file", "line", "column", "reason", "kind"]
     assert list(log.events.columns) == list(EVENT_COLUMNS)
     assert str(log.events["timestamp"].dtype) == "datetime64[ns, UTC]"
     assert str(log.events["event"].dtype) == "category"
-    assert log.meta == {"blank_lines": 0, "kind": "frame"}
+    assert log.meta == {"blank_lines": 0, "kind": "frame", "ids_cleaned": 0}
 
 
 def test_events_are_sorted_by_time_then_id_then_event_order() -> None:
@@ -110,12 +110,14 @@ def test_once_only_events_recorded_twice_conflict() -> None:
             ("a2", "withdrawn", "2024-03-04"),
         ]
     )
+    # Issue 10: a reason names the first line and a count, not every line of the group.
     assert reasons(log) == {
-        1: "conflicting duplicates: 'applied' of application 'a1' recorded more than once (lines 1, 2)",
-        2: "conflicting duplicates: 'applied' of application 'a1' recorded more than once (lines 1, 2)",
-        4: "conflicting duplicates: 'withdrawn' of application 'a2' recorded more than once (lines 4, 5)",
-        5: "conflicting duplicates: 'withdrawn' of application 'a2' recorded more than once (lines 4, 5)",
+        1: "conflicting duplicates: 'applied' of application 'a1' recorded on 2 rows (first on line 1)",
+        2: "conflicting duplicates: 'applied' of application 'a1' recorded on 2 rows (first on line 1)",
+        4: "conflicting duplicates: 'withdrawn' of application 'a2' recorded on 2 rows (first on line 4)",
+        5: "conflicting duplicates: 'withdrawn' of application 'a2' recorded on 2 rows (first on line 4)",
     }
+    assert set(log.quarantine["kind"]) == {"conflicting_duplicate"}
     assert log.quarantine["column"].tolist() == ["timestamp"] * 4
     assert all(p.hint == "keep one of the rows" for p in log.problems)
 
@@ -218,6 +220,7 @@ def test_quarantine_keeps_the_original_cells() -> None:
             "line": 2,
             "column": "timestamp",
             "reason": "cannot read 'soon' as a date (expected YYYY-MM-DD)",
+            "kind": "bad_date",
             "application_id": "a1",
             "event": "screen",
             "timestamp": "soon",
@@ -290,8 +293,10 @@ def test_wide_duplicate_ids_conflict() -> None:
         WIDE,
     )
     assert reasons(log) == {
-        1: "conflicting duplicates: application id 't1' also on line 2 with other values",
-        2: "conflicting duplicates: application id 't1' also on line 1 with other values",
+        1: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+        "(first on line 1)",
+        2: "conflicting duplicates: application id 't1' is on 2 rows with other values "
+        "(first on line 1)",
     }
 
 
