@@ -18,6 +18,7 @@ from hiring_funnel.candidates import after_rejection, applications_until_offer
 from hiring_funnel.clocks import CLOCKS, episodes
 from hiring_funnel.funnel import quarantine_reasons, stage_counts
 from hiring_funnel.lifetable import life_table
+from hiring_funnel.limits import Limits
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
 from hiring_funnel.regression import (
@@ -41,6 +42,7 @@ __all__ = [
     "EVENTS",
     "EventLog",
     "HiringFunnelError",
+    "Limits",
     "Problem",
     "SimulatedLog",
     "__version__",

@@ -7,6 +7,7 @@ no traceback, and exit non-zero. Tracebacks are kept for bugs.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -130,6 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hiring-funnel: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`hiring-funnel summary LOG | head`): not an error of
+        # ours, and nothing more can be printed. Point stdout at /dev/null so that
+        # Python's flush at exit does not raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a program killed by it
     raise AssertionError(args.command)
 
 

@@ -291,7 +291,14 @@ def resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
     if stamp is pd.NaT:
         raise HiringFunnelError("as_of is missing (NaT); pass a date or leave it None")
     stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
-    return stamp.as_unit("ns")
+    try:
+        return stamp.as_unit("ns")
+    except (OverflowError, ValueError) as exc:  # OutOfBoundsDatetime is a ValueError
+        # Nanoseconds in 64 bits reach 1677-09-21 to 2262-04-11 (issue 10: 9999-01-01).
+        raise HiringFunnelError(
+            f"as_of={as_of!r} is out of the supported range",
+            hint="give a date in the years 1678 to 2261",
+        ) from exc
 
 
 # -- sorting -----------------------------------------------------------------

@@ -93,3 +93,19 @@ def test_real_tracker_through_the_entry_point() -> None:
         assert "as of 2023-03-13 18:51 UTC" in done.stdout
         assert "Traceback" not in done.stderr
         assert str(REAL.parent) not in done.stdout
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `hiring-funnel summary LOG | head -1`: the reader leaves early. That is the
+    # reader's choice, not an error: no traceback, the exit code a shell gives SIGPIPE.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hiring_funnel", "summary", str(SAMPLE / "events.csv")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err

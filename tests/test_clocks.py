@@ -272,6 +272,13 @@ def test_censoring_at_as_of(as_of):
     assert ep.attrs["skipped"] == {"no applied event": 0, "origin after as_of": 1}
 
 
+@pytest.mark.parametrize("as_of", ["9999-01-01", "1500-06-01"])
+def test_as_of_out_of_range_is_one_clear_error(as_of):
+    # Issue 10: as_of=9999-01-01 was pandas' OutOfBoundsDatetime traceback.
+    with pytest.raises(HiringFunnelError, match="out of the supported range"):
+        episodes(make_log(AS_OF), "first_response", as_of=as_of)
+
+
 def test_event_log_supplies_as_of_and_attributes():
     events = make_log(AS_OF)
     attributes = pd.DataFrame({"application_id": ["x", "z"], "remote": [True, False]})
