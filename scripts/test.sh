@@ -9,4 +9,5 @@ ensure_venv "dev,notebooks,reports"
 echo "== ruff"; .venv/bin/ruff check hiring_funnel tests benchmarks
 .venv/bin/ruff format --check hiring_funnel tests benchmarks
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/python -m pytest -q "$@"
+# -n auto: one worker per core (pytest-xdist); every test writes only to its own tmp_path.
+echo "== pytest"; .venv/bin/python -m pytest -q -n auto --maxprocesses 4 "$@"
