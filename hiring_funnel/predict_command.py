@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, file_name
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS
 from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
+from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 

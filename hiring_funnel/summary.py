@@ -31,7 +31,6 @@ from hiring_funnel.anonymize import (
     check_breakdown_column,
     check_min_group,
     distinct_candidates,
-    file_name,
     hide_splits,
     segment_labels,
     suppress_across,
@@ -40,6 +39,7 @@ from hiring_funnel.anonymize import (
 )
 from hiring_funnel.clocks import episodes
 from hiring_funnel.estimators import still_hope, waiting_quantiles
+from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
 

@@ -17,16 +17,14 @@ from hiring_funnel.anonymize import (
     check_breakdown_column,
     check_min_group,
     distinct_candidates,
-    file_name,
     hide_splits,
     segment_labels,
-    share_text,
-    shown,
     suppress_across,
     suppress_parts,
     suppress_segments,
     tail_cutoff,
 )
+from hiring_funnel.published import file_name, share_text, shown
 from hiring_funnel.schema import HiringFunnelError
 
 

@@ -27,9 +27,9 @@ from hiring_funnel.anonymize import (
     check_breakdown_column,
     check_max_levels,
     check_min_group,
-    file_name,
 )
 from hiring_funnel.clocks import CLOCKS
+from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 

@@ -22,7 +22,6 @@ from hiring_funnel.anonymize import (
     candidate_key,
     hide_splits,
     segment_labels,
-    shown,
     suppress_across,
     tail_cutoff,
 )
@@ -34,6 +33,7 @@ from hiring_funnel.estimators import (
     waiting_quantiles,
 )
 from hiring_funnel.plots import plain_text, plot_survival
+from hiring_funnel.published import shown
 from hiring_funnel.report import _format as f
 from hiring_funnel.report.figures import cut_tail, draw_chances, svg_data_url
 from hiring_funnel.schema import EventLog, HiringFunnelError

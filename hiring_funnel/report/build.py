@@ -22,14 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
-    candidate_key,
-    distinct_candidates,
-    share_text,
-    shown,
-    suppress_parts,
-    tail_cutoff,
-)
+from hiring_funnel.anonymize import candidate_key, distinct_candidates, suppress_parts, tail_cutoff
 from hiring_funnel.clocks import CAUSES, episodes
 from hiring_funnel.estimators import (
     EstimateResult,
@@ -46,6 +39,7 @@ from hiring_funnel.plots import (
     plot_still_hope,
     plot_survival,
 )
+from hiring_funnel.published import share_text, shown
 from hiring_funnel.report import _format as f
 from hiring_funnel.report.breakdowns import breakdown_section
 from hiring_funnel.report.figures import cut_tail, svg_data_url

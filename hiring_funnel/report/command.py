@@ -8,7 +8,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, file_name
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
+from hiring_funnel.published import file_name
 from hiring_funnel.schema import HiringFunnelError
 
 

@@ -19,14 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
-    COMPLEMENTARY,
-    TOO_FEW,
-    Members,
-    file_name,
-    shown,
-    suppress_parts,
-)
+from hiring_funnel.anonymize import COMPLEMENTARY, TOO_FEW, Members, suppress_parts
+from hiring_funnel.published import file_name, shown
 from hiring_funnel.report import _format as f
 from hiring_funnel.schema import QUARANTINE_KINDS, EventLog
 
