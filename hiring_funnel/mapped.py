@@ -196,7 +196,11 @@ def _attribute_frame(
     # name costs more than the copy itself.
     block = frame.to_numpy(dtype=object)[:, [where[c] for c in names.values()]]
     cells = pd.DataFrame(block, columns=out_names, dtype=object)
-    base = pd.DataFrame({"application_id": app.to_numpy(dtype=object), "line": lines})
+    # A Series of dtype object: from a bare object array pandas would infer a type,
+    # and an integer id of 40 digits does not fit a float (found by the fuzz test).
+    base = pd.DataFrame(
+        {"application_id": pd.Series(app.to_numpy(dtype=object), dtype=object), "line": lines}
+    )
     sources = dict(zip(out_names, names.values(), strict=True))
     return pd.concat([base, cells], axis=1), sources
 

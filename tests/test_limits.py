@@ -465,3 +465,26 @@ def test_excel_serial_days_to_the_end_of_pandas_range() -> None:
         pd.Series(["106752", "1e400"]), np.arange(2, 4), date_format="excel"
     )
     assert text[0] == pd.Timestamp("2192-04-09", tz="UTC") and why[1].startswith("cannot read")
+
+
+def test_an_integer_id_too_large_for_a_float_is_an_id(tmp_path: Path) -> None:
+    # Found by the slow fuzz run: an id of 400 digits in a DataFrame or a JSON line made
+    # pandas infer a type for the attribute table and fail ("int too large to convert
+    # to float"). It is an id like any other.
+    big = 10**400 + 7  # more than a float holds (1.8e308)
+    frame = pd.DataFrame(
+        {
+            # ints and a None: from a list pandas would infer floats and fail itself
+            "application_id": pd.Series([big, big, None], dtype=object),
+            "event": ["applied", "rejection", "applied"],
+            "timestamp": ["2024-03-01", "2024-03-05", "2024-03-02"],
+            "industry": ["retail", "retail", "software"],
+        }
+    )
+    log = read_events(frame, as_of="2024-03-31")
+    assert (log.rows_loaded, log.rows_quarantined) == (2, 1)  # the row without an id
+    assert str(big) in set(log.events["application_id"])
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in frame.to_dict("records")) + "\n")
+    log = read_events(path, as_of="2024-03-31")
+    assert log.rows_loaded == 2 and str(big) in set(log.attributes["application_id"])
