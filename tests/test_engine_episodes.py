@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hiring_funnel as hf
 from hiring_funnel.engine import connect
 from hiring_funnel.engine.episodes import episodes as engine_episodes
 from hiring_funnel.engine.tables import events_table
+from hiring_funnel.schema import as_canonical_events, empty_events
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -132,3 +135,90 @@ def test_files_of_canonical_events_give_the_same(tmp_path, sample, con, fmt):
         if log.as_of is None:
             want.attrs["as_of"] = got.attrs["as_of"]
         assert_same(got, want)
+
+
+# -- Hypothesis: generated logs ------------------------------------------------------------
+
+BASES = [pd.Timestamp("2024-02-26", tz="UTC"), pd.Timestamp("1969-12-29", tz="UTC")]
+
+
+@st.composite
+def event_logs(draw):
+    """Few days and hours (ties are common), events before applied, no candidate, no applied."""
+    base = draw(st.sampled_from(BASES))
+    rows = []
+    for app in range(draw(st.integers(0, 5))):
+        for _ in range(draw(st.integers(0, 7))):
+            when = base + pd.Timedelta(
+                days=draw(st.integers(0, 9)),
+                hours=draw(st.sampled_from([0, 9, 23])),
+                seconds=draw(st.sampled_from([0, 0, 1])),
+            )
+            rows.append(
+                (
+                    f"app{app}",
+                    draw(st.sampled_from(hf.EVENTS)),
+                    when,
+                    draw(st.sampled_from([None, None, "p1", "p2"])),
+                )
+            )
+    if not rows:
+        return empty_events()
+    frame = pd.DataFrame(rows, columns=["application_id", "event", "timestamp", "candidate_id"])
+    frame["line"] = draw(st.permutations(list(range(2, len(rows) + 2))))
+    return as_canonical_events(frame)
+
+
+options = st.fixed_dictionaries(
+    {
+        "clock": st.sampled_from(hf.CLOCKS),
+        "withdrawn": st.sampled_from(["censor", "cause"]),
+        "as_of_day": st.none() | st.integers(-1, 10),
+        "first_interview": st.booleans(),
+        "unit": st.sampled_from(
+            [
+                ("days", None),
+                ("business_days", None),
+                ("business_days", "US"),
+                ("business_days", "DE"),
+            ]
+        ),
+    }
+)
+
+
+def check_generated(con, log: pd.DataFrame, opts: dict) -> None:
+    origin = (
+        "first_interview" if opts["first_interview"] and opts["clock"] == "decision" else "applied"
+    )
+    base = log["timestamp"].min() if len(log) else BASES[0]
+    as_of = None
+    if opts["as_of_day"] is not None:
+        as_of = base.normalize() + pd.Timedelta(days=opts["as_of_day"], hours=9)
+    unit, holidays = opts["unit"]
+    kw = {
+        "as_of": as_of,
+        "withdrawn": opts["withdrawn"],
+        "origin": origin,
+        "unit": unit,
+        "holidays": holidays,
+    }
+    got = engine_episodes(log, opts["clock"], con=con, **kw).to_pandas()
+    want = hf.episodes(log, opts["clock"], **kw)
+    if pd.isna(want.attrs["as_of"]):  # NaT != NaT
+        assert pd.isna(got.attrs["as_of"])
+        got.attrs["as_of"] = want.attrs["as_of"]
+    assert_same(got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(event_logs(), options)
+def test_generated_logs_equal_pandas(con, log, opts):
+    check_generated(con, log, opts)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None)
+@given(event_logs(), options)
+def test_generated_logs_equal_pandas_many(con, log, opts):
+    check_generated(con, log, opts)
