@@ -1,23 +1,10 @@
 """Clocks on an engine: episodes as a lazy Ibis query, equal to :func:`hiring_funnel.episodes`.
 
-One window pass over the events, partitioned by application and ordered by
-(timestamp, schema event order, line), finds everything an episode needs:
-
-- ``run``: how many origin events came up to this row (running count): the
-  first ``applied`` is the origin of the first_response and decision clocks,
-  and the running count of ``interview`` events is the ``round`` of the
-  interview_feedback clock;
-- ``next``: the first ending event strictly after this row, not after
-  ``as_of`` (a minimum over the following rows of a key that packs the
-  timestamp in microseconds and the event order, so its event comes back
-  from the key's last digits, and its timestamp as a minimum over the same
-  frame);
-- ``candidate``: the first candidate_id recorded for the application.
-
-The three share one partitioning and one order, so DuckDB sorts once and
-Spark shuffles once (by application). Then a filter keeps the origin rows,
-a projection computes durations and causes, and a left join adds the
-attributes. Timestamps are ordered to the microsecond (the engines' unit);
+The clock's origins and ends are read off one window pass over the events
+(:mod:`hiring_funnel.engine.window`: partitioned by application only, one
+order, so DuckDB sorts once and Spark shuffles once); a filter keeps the
+origin rows, a projection computes durations and causes, and a left join adds
+the attributes. Timestamps are ordered to the microsecond (the engines' unit);
 the pandas path orders to the nanosecond.
 """
 
@@ -30,26 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.clocks import (
-    _ENDS,
-    _STOPS,
-    CAUSES,
-    EPISODE_COLUMNS,
-    _check_options,
-    _holiday_dates,
-    resolve_as_of,
-)
-from hiring_funnel.engine.busdays import busday_count, weekday_holidays
+from hiring_funnel.clocks import EPISODE_COLUMNS, _check_options, _holiday_dates, resolve_as_of
+from hiring_funnel.engine.busdays import weekday_holidays
 from hiring_funnel.engine.tables import attributes_table, events_table
-from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError
+from hiring_funnel.engine.window import clock_spec, episode_columns, keep, windowed
+from hiring_funnel.schema import EventLog, HiringFunnelError
 
 __all__ = ["EngineEpisodes", "episodes"]
-
-_RANK = {name: i for i, name in enumerate(EVENTS)}
-#: Added to epoch microseconds so that every timestamp of the years 1678-2262
-#: gives a positive key, whose event order is then the key modulo 8.
-_US_OFFSET = 10**16
-_US_PER_DAY = 86_400 * 10**6
 
 
 @dataclass(frozen=True)
@@ -109,20 +83,6 @@ class EngineEpisodes:
             frame["round"] = frame["round"].astype(np.int64)
         frame.attrs = self.attrs
         return frame
-
-
-def _epoch_us(ts: Any) -> Any:
-    """Microseconds since 1970 of a UTC timestamp (a builtin of each engine)."""
-    from hiring_funnel.engine._builtins import epoch_us
-
-    return epoch_us(ts, _backend_name(ts))
-
-
-def _backend_name(expr: Any) -> str:
-    try:
-        return str(expr._find_backend().name)
-    except Exception:  # an unbound memtable: DuckDB runs it by default
-        return "duckdb"
 
 
 def episodes(
@@ -202,10 +162,8 @@ def episodes(
         as_of_ts = resolve_as_of(as_of, np.zeros(0, dtype=np.int64))
     as_of_ts = pd.Timestamp(as_of_ts) if not pd.isna(as_of_ts) else pd.Timestamp("NaT")
 
-    causes = tuple(CAUSES[clock]) + (_STOPS if withdrawn == "cause" else ())
-    table = _episode_query(
-        t, attr, clock, causes, as_of_ts, unit, holidays, withdrawn, origin, first_ts
-    )
+    causes = clock_spec(clock, withdrawn, origin).causes
+    table = _episode_query(t, attr, clock, as_of_ts, unit, holidays, withdrawn, origin, first_ts)
     options = {
         "as_of": as_of_ts,
         "clock": clock,
@@ -232,7 +190,6 @@ def _episode_query(
     t: Any,
     attr: Any,
     clock: str,
-    causes: tuple[str, ...],
     as_of_ts: pd.Timestamp,
     unit: str,
     holidays: Any,
@@ -242,68 +199,21 @@ def _episode_query(
 ) -> Any:
     import ibis
 
-    start_rank = _RANK[_start_event(clock, origin)]
-    # Which events end an episode, and with which cause (None: censored there).
-    cause_of: dict[str, str | None] = dict(_ENDS[clock])
-    for name in _STOPS:
-        cause_of[name] = name if withdrawn == "cause" else None
-    rank = t.event.substitute({name: i for i, name in enumerate(EVENTS)}, else_=ibis.null())
-    t = t.mutate(rank=rank.cast("int64"))
-
-    if pd.isna(as_of_ts):
-        in_time = ibis.literal(False)
-    else:
-        as_of_lit = ibis.literal(as_of_ts.to_pydatetime(), type="timestamp('UTC')")
-        in_time = t.timestamp <= as_of_lit
-    ending = t.event.isin(list(cause_of)) & in_time
-    key = (_epoch_us(t.timestamp) + _US_OFFSET) * 8 + t.rank
-    order = [t.timestamp, t.rank, t.line]
-    following = ibis.window(group_by=t.application_id, order_by=order, rows=(1, None))
-    upto = ibis.window(group_by=t.application_id, order_by=order, rows=(None, 0))
-    whole = ibis.window(group_by=t.application_id, order_by=order, rows=(None, None))
-    cand_key = ibis.struct({"k": key, "line": t.line})
-    w = t.mutate(
-        run=(t.rank == start_rank).cast("int64").sum().over(upto),
-        next_key=ending.ifelse(key, ibis.null()).min().over(following),
-        next_ts=ending.ifelse(t.timestamp, ibis.null()).min().over(following),
-        first_candidate=t.candidate_id.argmin(
-            t.candidate_id.notnull().ifelse(cand_key, ibis.null())
-        ).over(whole),
-    )
-    keep = (w.rank == start_rank) & in_time
-    if clock != "interview_feedback":
-        keep = keep & (w.run == 1)
-    w = w.filter(keep)
-
-    end_rank = w.next_key % 8
-    cause = ibis.cases(
-        *[
-            (end_rank == _RANK[name], ibis.literal(c))
-            for name, c in cause_of.items()
-            if c is not None
-        ],
-        else_=ibis.null().cast("string"),
-    )
-    end = w.next_ts.coalesce(as_of_lit) if not pd.isna(as_of_ts) else w.next_ts
-    origin_day = w.timestamp.date().epoch_days()
-    end_day = end.date().epoch_days()
-    if unit == "days":
-        duration = (end_day - origin_day).cast("float64")
-    else:
-        duration = busday_count(origin_day, end_day, _holidays(holidays, first_ts, as_of_ts)).cast(
-            "float64"
-        )
+    spec = clock_spec(clock, withdrawn, origin)
+    w = windowed(t, [spec], as_of_ts)
+    w = w.filter(keep(w, spec, as_of_ts))
+    made = episode_columns(w, spec, as_of_ts, unit, _holidays(holidays, first_ts, as_of_ts))
     cols: dict[str, Any] = {
         "application_id": w.application_id,
         "candidate_id": w.first_candidate.coalesce(w.application_id),
         "entry": ibis.literal(0.0, type="float64"),
-        "duration": duration,
-        "cause": cause,
+        "duration": made["duration"],
+        "cause": made["cause"],
         "origin": w.timestamp,
-        "end": end,
+        "end": made["end"],
     }
     if clock == "interview_feedback":
-        cols["round"] = w.run.cast("int64")
+        cols["round"] = w[f"run_{spec.start}"].cast("int64")
     out = w.select(**cols)
     if attr is not None:
         extra = [c for c in attr.columns if c != "application_id"]
