@@ -64,12 +64,37 @@ def test_real_tracker_equals_pandas(con, clock):
     assert_same(got, hf.life_table(hf.episodes(log, clock)))
 
 
-def test_every_table_of_a_report_in_one_call(sample, con):
+@pytest.mark.parametrize(
+    ("withdrawn", "unit", "holidays"),
+    [("censor", "days", None), ("cause", "days", None), ("censor", "business_days", "US")],
+)
+def test_every_table_of_a_report_in_one_pass(sample, con, withdrawn, unit, holidays):
     by = [None, "industry", "company_size", ["industry", "remote"]]
-    tables = clock_life_tables(sample, by=by, con=con)
+    kw = {"withdrawn": withdrawn, "unit": unit, "holidays": holidays}
+    tables = clock_life_tables(sample, by=by, con=con, **kw)
     assert len(tables) == 12
     for (clock, key), got in tables.items():
-        assert_same(got, hf.life_table(hf.episodes(sample, clock), by=list(key)))
+        assert_same(got, hf.life_table(hf.episodes(sample, clock, **kw), by=list(key)))
+
+
+def test_report_tables_of_a_log_without_interviews(con):
+    ev = as_canonical_events(
+        pd.DataFrame(
+            {
+                "application_id": ["a", "a", "b"],
+                "event": ["applied", "rejection", "applied"],
+                "timestamp": ["2024-03-01", "2024-03-04", "2024-03-02"],
+            }
+        )
+    )
+    attrs = pd.DataFrame({"application_id": ["a"], "g": ["x"]}).astype("string")
+    tables = clock_life_tables(ev, by=[None, "g"], attributes=attrs, as_of="2024-03-10", con=con)
+    for (clock, key), got in tables.items():
+        want = hf.life_table(
+            hf.episodes(ev, clock, attributes=attrs, as_of="2024-03-10"), by=list(key)
+        )
+        assert_same(got, want)
+    assert tables[("interview_feedback", ())].empty
 
 
 def test_all_censored_groups_count_zero_not_missing(con):
@@ -171,3 +196,17 @@ def test_generated_logs_equal_pandas(con, log, clock, withdrawn, by):
     )
     want = hf.life_table(hf.episodes(events, clock, attributes=attrs, withdrawn=withdrawn), by=by)
     assert_same(got, want)
+
+
+@settings(max_examples=25, deadline=None)
+@given(logs(), st.sampled_from(["censor", "cause"]))
+def test_generated_logs_report_tables_equal_pandas(con, log, withdrawn):
+    events, attrs = log
+    tables = clock_life_tables(
+        events, by=[None, "g"], attributes=attrs, withdrawn=withdrawn, con=con
+    )
+    for (clock, key), got in tables.items():
+        want = hf.life_table(
+            hf.episodes(events, clock, attributes=attrs, withdrawn=withdrawn), by=list(key)
+        )
+        assert_same(got, want)

@@ -148,19 +148,7 @@ def episodes(
                 f"attribute column(s) {clash} clash with episode columns",
                 hint="rename them before calling episodes()",
             )
-    first_ts = None
-    if as_of is None or unit == "business_days":
-        bounds = t.aggregate(lo=t.timestamp.min(), hi=t.timestamp.max()).to_pandas()
-        first_ts, last_ts = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
-        if as_of is None:
-            as_of_ts = (
-                pd.Timestamp("NaT") if pd.isna(last_ts) else pd.Timestamp(last_ts).tz_convert("UTC")
-            )
-        else:
-            as_of_ts = resolve_as_of(as_of, np.zeros(0, dtype=np.int64))
-    else:
-        as_of_ts = resolve_as_of(as_of, np.zeros(0, dtype=np.int64))
-    as_of_ts = pd.Timestamp(as_of_ts) if not pd.isna(as_of_ts) else pd.Timestamp("NaT")
+    as_of_ts, first_ts = resolve_bounds(t, as_of, unit)
 
     causes = clock_spec(clock, withdrawn, origin).causes
     table = _episode_query(t, attr, clock, as_of_ts, unit, holidays, withdrawn, origin, first_ts)
@@ -173,6 +161,24 @@ def episodes(
         "origin": {"interview_feedback": "interview"}.get(clock, origin),
     }
     return EngineEpisodes(table=table, causes=causes, options=options, events=t)
+
+
+def resolve_bounds(t: Any, as_of: Any, unit: str) -> tuple[pd.Timestamp, Any]:
+    """``as_of`` resolved as the pandas path does, and the first timestamp when needed.
+
+    One aggregate on the engine when ``as_of`` is None (the latest timestamp)
+    or the unit is business days (the first timestamp: the years of a holiday
+    calendar); none otherwise.
+    """
+    first_ts = None
+    if as_of is None or unit == "business_days":
+        bounds = t.aggregate(lo=t.timestamp.min(), hi=t.timestamp.max()).to_pandas()
+        first_ts, last_ts = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
+        if as_of is None:
+            if pd.isna(last_ts):
+                return pd.Timestamp("NaT"), first_ts
+            return pd.Timestamp(last_ts).tz_convert("UTC"), first_ts
+    return resolve_as_of(as_of, np.zeros(0, dtype=np.int64)), first_ts
 
 
 def _bound_con(t: Any, con: Any) -> Any:
@@ -202,7 +208,7 @@ def _episode_query(
     spec = clock_spec(clock, withdrawn, origin)
     w = windowed(t, [spec], as_of_ts)
     w = w.filter(keep(w, spec, as_of_ts))
-    made = episode_columns(w, spec, as_of_ts, unit, _holidays(holidays, first_ts, as_of_ts))
+    made = episode_columns(w, spec, as_of_ts, unit, holiday_days(holidays, first_ts, as_of_ts))
     cols: dict[str, Any] = {
         "application_id": w.application_id,
         "candidate_id": w.first_candidate.coalesce(w.application_id),
@@ -222,7 +228,7 @@ def _episode_query(
     return out
 
 
-def _holidays(holidays: Any, first_ts: Any, as_of_ts: pd.Timestamp) -> list[int]:
+def holiday_days(holidays: Any, first_ts: Any, as_of_ts: pd.Timestamp) -> list[int]:
     if holidays is None or pd.isna(first_ts) or pd.isna(as_of_ts):
         return []
     # Every origin and end lies between the first timestamp and as_of, so the

@@ -239,17 +239,18 @@ def clock_life_tables(
     withdrawn: str = "censor",
     con: Any = None,
 ) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
-    """Every life table of a report: each clock, overall and per breakdown.
+    """Every life table of a report: each clock, overall and per breakdown, in one engine pass.
 
-    One engine pass per clock: the counts are grouped by all breakdown columns
-    at once (the finest cells: days x every combination of the breakdowns x
-    causes), and each table is that small frame summed over the other
-    columns in pandas. ``as_of`` is resolved once for all clocks.
+    One window pass serves every clock (:mod:`hiring_funnel.engine.window`);
+    its origin rows are crossed with the clock names, each clock keeps its
+    own origins and computes its own duration and cause, and one aggregate
+    counts by (clock, every breakdown column, day, cause): the finest cells.
+    Each table is that small frame summed over the other columns in pandas.
 
     Parameters
     ----------
     events, attributes, as_of, unit, holidays, withdrawn, con
-        As in :func:`hiring_funnel.engine.episodes`.
+        As in :func:`hiring_funnel.engine.episodes` (origin "applied").
     clocks : sequence of str
     by : sequence
         Breakdowns: None (overall), a column, or a list of columns.
@@ -270,8 +271,19 @@ def clock_life_tables(
     >>> sorted(tables)[:2]
     [('decision', ()), ('decision', ('industry',))]
     """
-    from hiring_funnel.engine.episodes import episodes as engine_episodes
+    import ibis
+
+    from hiring_funnel.clocks import _check_options
+    from hiring_funnel.engine.episodes import holiday_days, resolve_bounds
     from hiring_funnel.engine.tables import attributes_table, events_table
+    from hiring_funnel.engine.window import (
+        RANK,
+        clock_spec,
+        episode_columns,
+        in_time,
+        keep,
+        windowed,
+    )
     from hiring_funnel.schema import EventLog
 
     if isinstance(events, EventLog):
@@ -280,37 +292,53 @@ def clock_life_tables(
         if as_of is None:
             as_of = events.as_of
         events = events.events
+    for clock in clocks:
+        _check_options(clock, unit, withdrawn, "applied", holidays)
+    if holidays is not None and not isinstance(holidays, str):
+        holidays = tuple(holidays)
+    clocks = list(dict.fromkeys(clocks))
     keys = list(dict.fromkeys(_breakdown_key(b) for b in by))
     columns = list(dict.fromkeys(c for key in keys for c in key))
     t = events_table(events, con)
-    attr = None
-    if attributes is not None and columns:
+    as_of_ts, first_ts = resolve_bounds(t, as_of, unit)
+    hol = holiday_days(holidays, first_ts, as_of_ts) if unit == "business_days" else []
+    specs = {c: clock_spec(c, withdrawn) for c in clocks}
+
+    w = windowed(t, list(specs.values()), as_of_ts, candidate=False)
+    starts = sorted({RANK[s.start] for s in specs.values()})
+    origins = w.filter(w.rank.isin(starts) & in_time(w, as_of_ts))
+    x = origins.cross_join(ibis.memtable({_CLOCK: clocks}))
+    x = x.filter(ibis.cases(*[(x[_CLOCK] == c, keep(x, s, as_of_ts)) for c, s in specs.items()]))
+    made = {c: episode_columns(x, s, as_of_ts, unit, hol) for c, s in specs.items()}
+    ep = x.select(
+        "application_id",
+        _CLOCK,
+        duration=ibis.cases(*[(x[_CLOCK] == c, m["duration"]) for c, m in made.items()]),
+        cause=ibis.cases(*[(x[_CLOCK] == c, m["cause"]) for c, m in made.items()]),
+    )
+    if columns:
+        if attributes is None:
+            raise HiringFunnelError(f"breakdown column(s) {columns} need attributes")
         attr = attributes_table(attributes, t._find_backend())
-        attr = attr.select("application_id", *[c for c in columns if c in attr.columns])
+        _check_by(attr.mutate(duration=0, cause=ibis.null().cast("string")), columns)
+        ep = ep.left_join(attr.select("application_id", *columns), "application_id")
+    all_causes = list(dict.fromkeys(c for s in specs.values() for c in s.causes))
+    finest = cell_counts(ep, [_CLOCK, *columns], all_causes, late_entry=False).to_pandas()
+
     out: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
-    for clock in clocks:
-        ep = engine_episodes(
-            t,
-            clock,
-            attributes=attr,
-            as_of=as_of,
-            unit=unit,
-            holidays=holidays,
-            withdrawn=withdrawn,
-        )
-        # One as_of for every clock, as the pandas path resolves it per log.
-        as_of = ep.options["as_of"]
-        _check_by(ep.table, columns)
-        finest = cell_counts(ep.table, columns, ep.causes, late_entry=False).to_pandas()
-        counts = [c for c in finest.columns if c not in columns and c != "time"]
+    for clock, spec in specs.items():
+        mine = finest[finest[_CLOCK] == clock]
+        counts = [f"events_{c}" for c in spec.causes] + ["censored", "entered"]
+        options = {"as_of": as_of_ts, "clock": clock, "unit": unit}
         for key in keys:
-            if list(key) == columns:
-                part = finest
-            else:
-                part = (
-                    finest.groupby([*key, "time"], dropna=False, sort=False)[counts]
-                    .sum()
-                    .reset_index()
-                )
-            out[(clock, key)] = table_from_counts(part, key, ep.causes, ep.options)
+            part = (
+                mine.groupby([*key, "time"], dropna=False, sort=False)[counts].sum().reset_index()
+                if list(key) != columns
+                else mine[[*key, "time", *counts]]
+            )
+            out[(clock, key)] = table_from_counts(part, key, spec.causes, options)
     return out
+
+
+#: The clock column of the single pass (a name no attribute is expected to have).
+_CLOCK = "hf_clock"
