@@ -6,5 +6,6 @@ of quarantined rows, counts. See ``docs/scale.md`` and the README's "Large logs"
 """
 
 from hiring_funnel.engine.connection import connect
+from hiring_funnel.engine.ingest import EngineLog, read_events_engine
 
-__all__ = ["connect"]
+__all__ = ["EngineLog", "connect", "read_events_engine"]
