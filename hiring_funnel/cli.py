@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "simulate",
-        help="write a simulated log (events.csv, attributes.csv, truth.json, mapping.toml)",
+        help="write a simulated log (events, attributes, truth.json, mapping.toml) as CSV or Parquet",
     )
     s.add_argument("--applications", type=int, default=SAMPLE_APPLICATIONS, metavar="N")
     s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")

@@ -7,6 +7,8 @@ and records what an applicant-tracking export would show at the as-of date.
 ``truth.json`` and ``mapping.toml``, byte for byte the same for the same seed;
 the shipped ``data/sample/`` is
 ``write_simulated(simulate(5000, seed=20261126), "data/sample", force=True)``.
+Large logs (1e7 applications) go straight into CSV or Parquet files, block by
+block, with :func:`hiring_funnel.simulate_files.simulate_to_files`.
 
 The generative model and the true curves it implies live in
 :mod:`hiring_funnel.simulate_model`; the calibration follows DESIGN.md,

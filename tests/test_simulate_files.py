@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import EventLog, HiringFunnelError
@@ -136,6 +138,31 @@ def test_ids_unique_across_blocks_and_truth_counts(tmp_path: Path) -> None:
     # The truth kept from counts equals the truth built from the attributes themselves.
     rebuilt = build_truth(make_params({}), attrs, sample)
     assert truth == rebuilt
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(n=st.integers(1, 400), blocks=st.integers(1, 8), seed=st.integers(0, 2**32 - 1))
+def test_any_size_and_block(
+    tmp_path_factory: pytest.TempPathFactory, n: int, blocks: int, seed: int
+) -> None:
+    block = -(-n // blocks)  # up to 8 blocks, the last one shorter
+    folder = tmp_path_factory.mktemp("log")
+    simulate_to_files(n, folder, seed=seed, block_applications=block)
+    events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+    attrs = read_attributes_csv(folder / "attributes.csv")
+    truth = json.loads((folder / "truth.json").read_text())
+    assert attrs["application_id"].tolist() == [f"A{i:06d}" for i in range(1, n + 1)]
+    applied = events[events["event"] == "applied"]
+    assert sorted(applied["application_id"]) == attrs["application_id"].tolist()
+    assert set(events["application_id"]) == set(attrs["application_id"])
+    assert applied["candidate_id"].nunique() == truth["sample"]["n_candidates"]
+    assert truth == build_truth(make_params({}), attrs, truth["sample"])
+    if n <= block:  # one block: the one-piece simulator's log
+        old = simulate(n, seed=seed)
+        assert len(events) == len(old.events)
+        assert events["application_id"].tolist() == old.events["application_id"].tolist()
 
 
 def test_wider_ids_when_numbers_need_them(tmp_path: Path) -> None:
