@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -189,9 +190,14 @@ class _TableSink:
             )
         self.parquet.write_table(table, row_group_size=max(1, table.num_rows))
 
-    def __exit__(self, *exc: object) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if self.parquet is None:
+            return
+        if kind is None:
+            self.parquet.close()  # writes the footer
+        else:  # the temporary file is removed anyway; keep the first error
+            with suppress(Exception):
+                self.parquet.close()
 
 
 def simulate_to_files(
@@ -247,7 +253,7 @@ def simulate_to_files(
     """
     n = check_count(n_applications, "n_applications")
     block = check_count(block_applications, "block_applications")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise HiringFunnelError(f"seed must be a non-negative integer, got {seed!r}")
     if format not in FORMATS:
         raise HiringFunnelError(f"unknown format {format!r}", hint="use csv or parquet")

@@ -223,27 +223,33 @@ import resource, signal, sys
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.simulate_files import simulate_to_files
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
-resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 try:
-    simulate_to_files(5_000, sys.argv[1], seed=1, force=True, block_applications=1_000)
+    simulate_to_files(
+        5_000, sys.argv[1], seed=1, force=True, block_applications=1_000, format=sys.argv[2]
+    )
 except HiringFunnelError as exc:
     print(exc)
 """
 
 
-def test_a_failed_write_leaves_the_previous_files_and_no_temporaries(tmp_path: Path) -> None:
-    for name in CSV_FILES:
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
+def test_a_failed_write_leaves_the_previous_files_and_no_temporaries(
+    tmp_path: Path, file_format: str
+) -> None:
+    names = list(simulated_file_names(file_format))
+    for name in names:
         (tmp_path / name).write_text(f"old {name}")
     done = subprocess.run(
-        [sys.executable, "-c", _FAIL, str(tmp_path)],
+        [sys.executable, "-c", _FAIL, str(tmp_path), file_format],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
-    assert "file size limit" in done.stdout and "events.csv" in done.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(CSV_FILES)
-    for name in CSV_FILES:
+    assert "file size limit" in done.stdout and f"events.{file_format}" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    for name in names:
         assert (tmp_path / name).read_text() == f"old {name}"
 
 
