@@ -55,11 +55,17 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "simulate",
-        help="write a simulated log (events.csv, attributes.csv, truth.json, mapping.toml)",
+        help="write a simulated log (events, attributes, truth.json, mapping.toml) as CSV or Parquet",
     )
     s.add_argument("--applications", type=int, default=SAMPLE_APPLICATIONS, metavar="N")
     s.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="S")
     s.add_argument("--out", required=True, metavar="DIR")
+    s.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="events and attributes as CSV (default) or Parquet",
+    )
     s.add_argument("--force", action="store_true", help="replace the files if they exist")
 
     from hiring_funnel.report.command import add_report_arguments
@@ -248,15 +254,17 @@ def _counts_line(log: EventLog) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from hiring_funnel.outputs import check_output
-    from hiring_funnel.simulate import SIMULATED_FILES, simulate, write_simulated
+    from hiring_funnel.simulate_files import simulate_to_files
 
     if args.applications < 1:
         raise HiringFunnelError("--applications must be at least 1")
-    for name in SIMULATED_FILES:  # before simulating: refuse at once, not after a minute
-        check_output(Path(args.out) / name, force=args.force)
-    log = simulate(args.applications, seed=args.seed)
-    paths = write_simulated(log, Path(args.out), force=args.force)
+    if args.seed < 0:
+        raise HiringFunnelError("--seed must be a non-negative integer")
+    # In blocks, in bounded memory; existing files are refused before anything
+    # is simulated. A progress count on stderr when it is a terminal.
+    paths = simulate_to_files(
+        args.applications, Path(args.out), seed=args.seed, format=args.format, force=args.force
+    )
     for path in paths:
         print(f"wrote {path}")
     return 0

@@ -7,6 +7,8 @@ and records what an applicant-tracking export would show at the as-of date.
 ``truth.json`` and ``mapping.toml``, byte for byte the same for the same seed;
 the shipped ``data/sample/`` is
 ``write_simulated(simulate(5000, seed=20261126), "data/sample", force=True)``.
+Large logs (1e7 applications) go straight into CSV or Parquet files, block by
+block, with :func:`hiring_funnel.simulate_files.simulate_to_files`.
 
 The generative model and the true curves it implies live in
 :mod:`hiring_funnel.simulate_model`; the calibration follows DESIGN.md,
@@ -26,15 +28,17 @@ import pandas as pd
 from scipy.special import expit
 
 from hiring_funnel.outputs import Writer, csv_writer, write_files
-from hiring_funnel.schema import EVENTS, HiringFunnelError, as_canonical_events
+from hiring_funnel.schema import EVENTS, as_canonical_events
 from hiring_funnel.simulate_model import (
     SimulationParams,
-    build_truth,
+    check_count,
+    export_date,
     ghost_probability_by_level,
     make_params,
     true_first_response_cif,
     true_outcome_probabilities,
 )
+from hiring_funnel.simulate_truth import build_truth
 
 __all__ = [
     "SimulatedLog",
@@ -167,15 +171,18 @@ def _follow_ups(
     rec.add(app[ok2], "follow_up", second[ok2], _NO_STAGE)
 
 
+def _candidates(n: int, p: SimulationParams, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Applications per candidate and the number of candidates: the first draws of a log."""
+    cap = p.max_applications_per_candidate
+    sizes = np.minimum(rng.geometric(1.0 / p.mean_applications_per_candidate, size=n), cap)
+    return sizes, int(np.searchsorted(np.cumsum(sizes), n) + 1)
+
+
 def _population(
     n: int, p: SimulationParams, rng: np.random.Generator, end: float
 ) -> dict[str, Any]:
     """Candidates, companies and applications with their times and covariates."""
-    sizes = np.minimum(
-        rng.geometric(1.0 / p.mean_applications_per_candidate, size=n),
-        p.max_applications_per_candidate,
-    )
-    n_cand = int(np.searchsorted(np.cumsum(sizes), n) + 1)
+    sizes, n_cand = _candidates(n, p, rng)
     cand = np.repeat(np.arange(n_cand), sizes[:n_cand])[:n]
     quality = rng.standard_normal(n_cand)
     role = _codes(rng, p.role_level, n_cand)
@@ -337,6 +344,18 @@ def _histories(
     return rec
 
 
+def _sorted_events(
+    pop: dict[str, Any], p: SimulationParams, rng: np.random.Generator, end_seconds: int
+) -> tuple[np.ndarray, ...]:
+    """Application index, event code, Unix seconds and stage code of each event, in file order."""
+    app, code, t, stage = _histories(pop, p, rng, end_seconds / _SECONDS_PER_DAY).arrays()
+    # Whole seconds, as exports show them; rounding is monotone so order and
+    # the as-of bound survive it.
+    seconds = np.minimum(np.rint(t * _SECONDS_PER_DAY).astype(np.int64), end_seconds)
+    order = np.lexsort((code, app, seconds))
+    return app[order], code[order], seconds[order], stage[order]
+
+
 def _ids(prefix: str, n: int, width: int, rng: np.random.Generator | None = None) -> np.ndarray:
     numbers = np.arange(1, n + 1) if rng is None else rng.permutation(n) + 1
     width = max(width, len(str(n)))
@@ -369,28 +388,13 @@ def simulate(n_applications: int, *, seed: int, **params: Any) -> SimulatedLog:
     >>> bool(log.events["timestamp"].max() <= log.as_of)
     True
     """
-    if isinstance(n_applications, bool) or not isinstance(n_applications, int | np.integer):
-        raise HiringFunnelError(f"n_applications must be an integer, got {n_applications!r}")
-    if n_applications < 1:
-        raise HiringFunnelError(f"n_applications must be at least 1, got {n_applications}")
+    n = check_count(n_applications, "n_applications")
     p = make_params(params)
-    try:
-        as_of = pd.Timestamp(p.as_of)
-    except ValueError as err:
-        raise HiringFunnelError(f"as_of {p.as_of!r} is not a date", hint="use ISO 8601") from err
-    as_of = (as_of.tz_localize("UTC") if as_of.tz is None else as_of.tz_convert("UTC")).floor("s")
-    n = int(n_applications)
+    as_of = export_date(p)
     rng = np.random.default_rng(seed)
     end_seconds = as_of.value // 1_000_000_000
-    end = end_seconds / _SECONDS_PER_DAY
-
-    pop = _population(n, p, rng, end)
-    app, code, t, stage = _histories(pop, p, rng, end).arrays()
-    # Whole seconds, as exports show them; rounding is monotone so order and
-    # the as-of bound survive it.
-    seconds = np.minimum(np.rint(t * _SECONDS_PER_DAY).astype(np.int64), end_seconds)
-    order = np.lexsort((code, app, seconds))
-    app, code, seconds, stage = app[order], code[order], seconds[order], stage[order]
+    pop = _population(n, p, rng, end_seconds / _SECONDS_PER_DAY)
+    app, code, seconds, stage = _sorted_events(pop, p, rng, end_seconds)
 
     app_ids = _ids("A", n, 6)
     cand_ids = _ids("C", pop["n_cand"], 6, rng)[pop["cand"]]

@@ -43,10 +43,9 @@ employer's answer, they are independent censoring: Aalen-Johansen on the
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -254,6 +253,45 @@ def make_params(overrides: Mapping[str, Any]) -> SimulationParams:
     return params
 
 
+def check_count(value: Any, name: str) -> int:
+    """``value`` as a positive int; anything else (a bool, a float, 0) raises naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise HiringFunnelError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise HiringFunnelError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def export_date(params: SimulationParams) -> pd.Timestamp:
+    """``params.as_of`` as a UTC timestamp in whole seconds; not a date raises."""
+    try:
+        as_of = pd.Timestamp(params.as_of)
+    except ValueError as err:
+        raise HiringFunnelError(
+            f"as_of {params.as_of!r} is not a date", hint="use ISO 8601"
+        ) from err
+    return (as_of.tz_localize("UTC") if as_of.tz is None else as_of.tz_convert("UTC")).floor("s")
+
+
+@dataclass(frozen=True)
+class CombinationCounts:
+    """How many applications have each combination of levels of :data:`FACTORS`.
+
+    What the realised-sample truth needs of the applications, kept instead of
+    them when a log is simulated in blocks (:mod:`hiring_funnel.simulate_files`).
+    ``frame`` has the factors' columns (level text, as ``str`` of the
+    attribute) and ``count``, one row per combination present, sorted by the
+    levels as a groupby of the attributes sorts them; it can stand for the
+    ``attributes`` of the functions below.
+    """
+
+    frame: pd.DataFrame
+
+
+#: Realised covariates: the applications' attributes, or their combination counts.
+Realised: TypeAlias = pd.DataFrame | CombinationCounts
+
+
 def level_table(
     params_or_truth: SimulationParams | Mapping[str, Any],
 ) -> dict[str, dict[str, float]]:
@@ -278,8 +316,12 @@ def _as_dict(params_or_truth: SimulationParams | Mapping[str, Any]) -> dict[str,
     return dict(params_or_truth)
 
 
-def _combinations(p: dict[str, Any], attributes: pd.DataFrame | None) -> pd.DataFrame:
+def _combinations(p: dict[str, Any], attributes: Realised | None) -> pd.DataFrame:
     """One row per covariate combination with its weight (summing to 1)."""
+    if isinstance(attributes, CombinationCounts):
+        frame = attributes.frame.loc[:, list(FACTORS)].reset_index(drop=True)
+        frame["weight"] = attributes.frame["count"].to_numpy() / attributes.frame["count"].sum()
+        return frame
     if attributes is None:
         table = level_table(p)
         grid = pd.MultiIndex.from_product([list(table[f]) for f in FACTORS], names=FACTORS)
@@ -306,7 +348,7 @@ def _linear(frame: pd.DataFrame, intercept: float, effects: Mapping[str, Any]) -
 
 
 def _first_response_parts(
-    p: dict[str, Any], attributes: pd.DataFrame | None
+    p: dict[str, Any], attributes: Realised | None
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Weights, P(first answer is cause k) and log-median of its time, per combination."""
     combos = _combinations(p, attributes)
@@ -330,7 +372,7 @@ def _first_response_parts(
 
 
 def true_first_response_cif(
-    truth: Mapping[str, Any], days: np.ndarray, attributes: pd.DataFrame | None = None
+    truth: Mapping[str, Any], days: np.ndarray, attributes: Realised | None = None
 ) -> dict[str, np.ndarray]:
     """True cumulative incidence of the first response by cause, without censoring.
 
@@ -377,7 +419,7 @@ def true_first_response_cif(
 
 
 def true_outcome_probabilities(
-    truth: Mapping[str, Any], attributes: pd.DataFrame | None = None
+    truth: Mapping[str, Any], attributes: Realised | None = None
 ) -> dict[str, float]:
     """True probabilities of the outcomes of an application left uncensored.
 
@@ -423,7 +465,7 @@ def true_outcome_probabilities(
 
 
 def ghost_probability_by_level(
-    truth: Mapping[str, Any], attributes: pd.DataFrame | None = None
+    truth: Mapping[str, Any], attributes: Realised | None = None
 ) -> dict[str, dict[str, float]]:
     """True ghosting probability for each level of each factor (others averaged over).
 
@@ -444,38 +486,3 @@ def ghost_probability_by_level(
         sums = frame.groupby("level", observed=True)[["w", "wg"]].sum()
         out[f] = {str(k): float(r.wg / r.w) for k, r in sums.iterrows()}
     return out
-
-
-def _rounded(obj: Any, digits: int = 6) -> Any:
-    # Derived numbers come from sums whose last bits may vary with the numpy
-    # build; rounding keeps truth.json byte-identical across machines.
-    if isinstance(obj, dict):
-        return {str(k): _rounded(v, digits) for k, v in obj.items()}
-    if isinstance(obj, float | np.floating):
-        return round(float(obj), digits)
-    return obj
-
-
-def build_truth(
-    params: SimulationParams, attributes: pd.DataFrame, sample: dict[str, Any]
-) -> dict[str, Any]:
-    """The JSON-ready truth dict: parameters, level shares and expected outcomes.
-
-    ``expected`` is averaged over the realised ``attributes``; the curves and
-    probabilities can be recomputed from ``params`` with the functions above.
-    """
-    truth: dict[str, Any] = {
-        "model": list(MODEL),
-        "params": dataclasses.asdict(params),
-        "sample": sample,
-        "level_shares": _rounded(level_table(params)),
-    }
-    truth["expected"] = _rounded(
-        {
-            **true_outcome_probabilities(truth, attributes),
-            "ghosted_by_level": ghost_probability_by_level(truth, attributes),
-        }
-    )
-    # A JSON round trip makes the in-memory truth equal to truth.json read back.
-    result: dict[str, Any] = json.loads(json.dumps(truth, sort_keys=True))
-    return result
