@@ -109,6 +109,7 @@ def worker(engine: str, data: Path, out: Path, master: str, driver_memory: str |
     from hiring_funnel.engine.lifetable import clock_life_tables
 
     as_of = pd.Timestamp(json.loads((data / "meta.json").read_text())["as_of"])
+    cpu0 = tree_cpu(os.getpid())
     start = time.perf_counter()
     if engine == "spark":
         # The web UI is on (as on a cluster) so that its REST API can tell the shuffle sizes.
@@ -118,12 +119,19 @@ def worker(engine: str, data: Path, out: Path, master: str, driver_memory: str |
         con = connect("spark", master=master, config=config)
     else:
         con = connect("duckdb", threads=2)
-    connected = time.perf_counter()
+    connected, cpu1 = time.perf_counter(), tree_cpu(os.getpid())
     tables = clock_life_tables(str(data / "events.parquet"), clocks=CLOCKS, as_of=as_of, con=con)
-    done = time.perf_counter()
+    done, cpu2 = time.perf_counter(), tree_cpu(os.getpid())
     with open(out, "wb") as f:
         pickle.dump(tables, f)
-    result = {"connect": connected - start, "total": done - start}
+    # CPU seconds of the process tree (driver + JVM): on a shared machine they change far
+    # less with the load than wall time does, so the per-event costs come from them.
+    result = {
+        "connect": connected - start,
+        "total": done - start,
+        "cpu_connect": cpu1 - cpu0,
+        "cpu_work": cpu2 - cpu1,
+    }
     if engine == "spark":
         result.update(stage_metrics(con._session.sparkContext))
         con.disconnect()
@@ -146,6 +154,21 @@ def stage_metrics(sc: Any) -> dict[str, float]:
         # peakExecutionMemory of a stage is the sum of its tasks' peaks.
         "task_peak_mb": max(s["peakExecutionMemory"] / max(1, s["numTasks"]) for s in stages) / 1e6,
     }
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process and its live descendants."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def tree_rss(pid: int) -> int:
@@ -223,6 +246,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 results[engine].append(r)
                 print(
                     f"run {i + 1} {engine:>6}: {r['total']:6.1f} s (connect {r['connect']:.1f} s), "
+                    f"CPU {r['cpu_connect']:.1f} + {r['cpu_work']:.1f} s, "
                     f"process {r['wall']:.1f} s, peak {r['peak_mb']:,.0f} MB (process tree)",
                     flush=True,
                 )
@@ -262,9 +286,10 @@ def report(sizes: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "the shuffle figures come from Spark's REST API (all stages).",
         "",
         "| applications | events | life-table rows | engine | connect (s) | connect + life tables (s) "
-        "| ratio to DuckDB | whole process (s) | peak RSS (MB) | shuffle write (MB) "
-        "| bytes / event | task peak (MB) | spill (MB) |",
-        "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ratio to DuckDB | whole process (s) | CPU: connect, life tables (s) | peak RSS (MB) "
+        "| shuffle write (MB) | bytes / event | task peak (MB) | spill (MB) |",
+        "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for size in sizes:
         meta, med, rows = size["meta"], size["median"], size["rows"]
@@ -280,9 +305,25 @@ def report(sizes: list[dict[str, Any]], args: argparse.Namespace) -> str:
             lines.append(
                 f"| {meta['n']:,} | {meta['events']:,} | {rows:,} | {engine} | {m['connect']:.1f} "
                 f"| {m['total']:.1f} | {m['total'] / ref:.1f} | {m['wall']:.1f} "
-                f"| {m['peak_mb']:,.0f} {shuffle}"
+                f"| {m['cpu_connect']:.1f}, {m['cpu_work']:.1f} | {m['peak_mb']:,.0f} {shuffle}"
             )
+    if len(sizes) > 1:
+        lines += ["", marginal(sizes)]
     return "\n".join(lines)
+
+
+def marginal(sizes: list[dict[str, Any]]) -> str:
+    """CPU per event between the smallest and the largest size: the fixed costs cancel."""
+    small, big = sizes[0], sizes[-1]
+    more = big["meta"]["events"] - small["meta"]["events"]
+    parts = []
+    for engine in ("duckdb", "spark"):
+        extra = big["median"][engine]["cpu_work"] - small["median"][engine]["cpu_work"]
+        parts.append(f"{engine} {1e6 * extra / more:.1f} us")
+    return (
+        f"CPU per event (all three clocks), from {small['meta']['n']:,} to "
+        f"{big['meta']['n']:,} applications: " + ", ".join(parts) + "."
+    )
 
 
 def cli() -> None:
@@ -301,6 +342,8 @@ def cli() -> None:
         worker(args.worker, Path(args.data), Path(args.out), args.master, args.driver_memory)
         return
     sizes = [run_size(int(float(n)), args) for n in args.n.split(",")]
+    if len(sizes) > 1:
+        print(marginal(sizes))
     if args.write:
         write_section(ROOT / "benchmarks" / "results.md", "bench_spark", report(sizes, args))
         print("wrote benchmarks/results.md")
