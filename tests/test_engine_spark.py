@@ -25,6 +25,7 @@ from hiring_funnel.engine.episodes import episodes as engine_episodes
 from hiring_funnel.engine.lifetable import clock_life_tables
 from hiring_funnel.engine.lifetable import life_table as engine_life_table
 from hiring_funnel.engine.spark import (
+    _file_kind,
     connect_spark,
     default_config,
     find_java,
@@ -76,6 +77,14 @@ def test_default_config_sizes_local_runs_and_leaves_clusters_alone():
     assert cluster["spark.sql.session.timeZone"] == "UTC"
     assert "spark.sql.shuffle.partitions" not in cluster
     assert "spark.driver.extraJavaOptions" not in cluster
+
+
+def test_cluster_paths_are_not_looked_for_on_this_machine():
+    # Spark's executors read s3a:// and hdfs:// paths; the driver must not call them missing.
+    assert _file_kind("s3a://bucket/events/", None) == "parquet"
+    assert _file_kind("hdfs://name/logs/events.csv", None) == "csv"
+    assert _file_kind("gs://bucket/events.jsonl", None) == "json"
+    assert _file_kind("s3a://bucket/events/", "csv") == "csv"
 
 
 def test_no_java_is_one_clear_line(monkeypatch, tmp_path):

@@ -36,6 +36,16 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _LOCAL_MASTER = re.compile(r"^local(?:\[(\*|\d+)(?:,\s*\d+)?\])?$")
 _GLOB_CHARS = re.compile(r"[*?\[{]")
+_REMOTE = re.compile(r"^(?!file:)[a-zA-Z][a-zA-Z0-9+.-]*://")  # s3a://, hdfs://, abfss://, gs://
+
+
+def is_remote(path: str) -> bool:
+    """A URI on a cluster's file system (not a path this machine can look into).
+
+    >>> is_remote("s3a://bucket/events/"), is_remote("/data/events"), is_remote("file:///data")
+    (True, False, False)
+    """
+    return _REMOTE.match(path) is not None
 
 
 def local_threads(master: str) -> int | None:
@@ -197,7 +207,10 @@ def _file_kind(path: str, file_format: str | None) -> str:
         return kind
     names = [path]
     folder = Path(path)
-    if not _GLOB_CHARS.search(path) and folder.is_dir():
+    if is_remote(path) and not Path(path.rstrip("/")).suffix:
+        # A folder on the cluster's file system: Spark's own format, unless told otherwise.
+        return "parquet"
+    if not is_remote(path) and not _GLOB_CHARS.search(path) and folder.is_dir():
         # A folder (Hive-partitioned too): its data files say what it holds.
         names = [
             str(p) for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("_", "."))
@@ -235,7 +248,9 @@ def spark_table(
         From :func:`connect_spark` (or ``connect("spark")``).
     source : pandas.DataFrame, pyspark.sql.DataFrame, str or Path, optional
         A DataFrame, or a file, folder (Hive-partitioned too) or glob of
-        Parquet, CSV, TSV or JSON Lines files. CSV cells are read as text:
+        Parquet, CSV, TSV or JSON Lines files, here or on the cluster's file
+        system (``s3a://``, ``hdfs://``: a folder there without a suffix is
+        taken as Parquet). CSV cells are read as text:
         the data path's mapping and validation give them their types (and
         report the cells that do not fit), never Spark's schema inference.
     table : str, optional
@@ -274,11 +289,11 @@ def spark_table(
             f"cannot read {type(source).__name__} on Spark: give a DataFrame, a path or table="
         )
     path = os.fspath(source)
-    if not _GLOB_CHARS.search(path) and not Path(path).exists():
+    if not is_remote(path) and not _GLOB_CHARS.search(path) and not Path(path).exists():
         raise HiringFunnelError("no such file or folder", source=path)
     kind = _file_kind(path, file_format)
     reader = session.read
-    nanos = _nanosecond_columns(path) if kind == "parquet" else {}
+    nanos = _nanosecond_columns(path) if kind == "parquet" and not is_remote(path) else {}
     if nanos:
         # Spark refuses Parquet's TIMESTAMP(NANOS) (pandas' default) unless told to read
         # it as the integer it is; it is turned back into a timestamp below.
