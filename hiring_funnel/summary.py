@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,9 +115,9 @@ def summarise(
     k = check_min_group(min_group)
     if by is not None:
         available = [str(c) for c in log.attributes.columns if c != "application_id"]
-        values = log.attributes[by] if by in available else None
+        values = _column(log.attributes, by) if by in available else None
         check_breakdown_column(by, available, values, max_levels=max_levels)
-    made = {clock: episodes(log, clock) for clock in clocks}
+    made = {clock: collected(episodes(log, clock)) for clock in clocks}
     as_of = next(iter(made.values())).attrs.get("as_of") if made else None
     published = {c: ep for c, ep in made.items() if distinct_candidates(ep) >= k and len(ep)}
     hidden: dict[tuple[str, str, str], str] = {}
@@ -172,6 +173,26 @@ def summarise(
         unpublished=[c for c in made if c not in published] if k > 1 else [],
     )
     return out
+
+
+def collected(ep: pd.DataFrame | Any) -> pd.DataFrame:
+    """Episodes as a pandas frame: engine episodes (of an engine log) are collected."""
+    return ep if isinstance(ep, pd.DataFrame) else ep.to_pandas()
+
+
+def _column(table: pd.DataFrame | Any, column: str) -> pd.Series:
+    """One column of a pandas frame or of an engine table, as a Series."""
+    if isinstance(table, pd.DataFrame):
+        return table[column]
+    return table.select(column).to_pandas()[column]
+
+
+def log_candidates(log: EventLog | Any) -> int:
+    """Distinct candidates of a log (an application without a candidate is one)."""
+    if isinstance(log, EventLog):
+        return int(log.events["candidate_id"].fillna(log.events["application_id"]).nunique())
+    ev = log.events
+    return int(ev.candidate_id.fill_null(ev.application_id).nunique().execute())
 
 
 def _splits(
@@ -247,7 +268,7 @@ def headline(
     True
     """
     k = check_min_group(min_group)
-    ep = episodes(log, "decision")
+    ep = collected(episodes(log, "decision"))
     if len(ep) and distinct_candidates(ep) < k:
         return [f"Not shown: the decisions concern fewer than {k} candidates."]
     if ep.empty or not (ep["cause"] == cause).any():
@@ -285,7 +306,7 @@ def counts_line(log: EventLog, *, min_group: int = 1) -> str:
     k = check_min_group(min_group)
     name = file_name(log.source)
     attrs = log.meta.get("attributes")
-    if k > 1 and log.events["candidate_id"].fillna(log.events["application_id"]).nunique() < k:
+    if k > 1 and log_candidates(log) < k:
         files = name + (f" and {file_name(attrs['source'])}" if attrs else "")
         return f"{files}: counts not shown (fewer than {k} candidates)"
 
