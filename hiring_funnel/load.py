@@ -125,6 +125,16 @@ def _on_engine(
     from hiring_funnel.engine import connect, read_events_engine
 
     con = connect(engine or "duckdb") if engine is None or isinstance(engine, str) else engine
+    if con.name != "duckdb":  # Spark: canonical events where they are (engine.canonical)
+        from hiring_funnel.engine.canonical import read_canonical
+
+        if mapping is not None or encoding is not None:
+            raise HiringFunnelError(
+                f"a mapping or an encoding is applied on DuckDB, not on {con.name}",
+                hint="map the log with --engine duckdb and write it as Parquet, "
+                "or give Spark a table with the canonical columns",
+            )
+        return read_canonical(con, source, table=table, attributes=attributes, as_of=as_of)
     return read_events_engine(
         source,
         mapping,
