@@ -258,7 +258,9 @@ def cases_for(n: int, fmt: str) -> list[str]:
     return out
 
 
-def bench(sizes: list[int], formats: list[str], repeats: int, tmp: Path) -> list[dict[str, Any]]:
+def bench(
+    sizes: list[int], formats: list[str], repeats: int, tmp: Path, big_repeats: int
+) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         folder = tmp / f"n{n}"
@@ -275,7 +277,7 @@ def bench(sizes: list[int], formats: list[str], repeats: int, tmp: Path) -> list
         meta = json.loads((folder / "meta.json").read_text())
         for fmt in fmts:
             got: dict[str, list[dict[str, Any]]] = {c: [] for c in cases_for(n, fmt)}
-            for _ in range(repeats):
+            for _ in range(repeats if n < 10**7 else big_repeats):
                 for case in got:
                     got[case].append(spawn(case, folder, fmt, {}))
                     last = got[case][-1]
@@ -374,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1e5,1e6", help="applications, comma-separated")
     parser.add_argument("--formats", default="csv,parquet")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--big-repeats", type=int, default=1, help="repeats from 1e7 on")
     parser.add_argument("--events", type=float, help="also the spilling run with this many events")
     parser.add_argument("--tmp", help="keep the generated data in this folder (reused)")
     parser.add_argument("--write", action="store_true", help="rewrite its section of results.md")
@@ -400,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     with tempfile.TemporaryDirectory(dir=args.tmp) as scratch:
         tmp = Path(args.tmp) if args.tmp else Path(scratch)
-        rows = bench(sizes, formats, args.repeats, tmp) if sizes else []
+        rows = bench(sizes, formats, args.repeats, tmp, args.big_repeats) if sizes else []
         big = bench_events(args.events, Path(scratch)) if args.events else None
     text = report(rows, big, sys.argv[1:] if argv is None else argv)
     print(text)
