@@ -29,6 +29,7 @@ Usage (from the repository root)::
     python benchmarks/bench_ingest.py --sizes 1e7 --formats parquet --repeats 1
     python benchmarks/bench_ingest.py --events 1e8             # the spilling run, once
     python benchmarks/bench_ingest.py --write                  # ... and rewrite its section of results.md
+    python benchmarks/bench_ingest.py --profile 1e6            # where the report query spends its time
 """
 
 from __future__ import annotations
@@ -322,6 +323,44 @@ def bench_events(n_events: float, tmp: Path) -> dict[str, Any]:
     return {**meta, "build_seconds": build, **got}
 
 
+# -- profile -----------------------------------------------------------------
+
+
+def profile(folder: Path) -> str:
+    """DuckDB's operator timings (CPU seconds, all threads) for the report tables' query."""
+    import hiring_funnel.engine.lifetable as lifetable
+    from hiring_funnel.engine import connect, events_table
+
+    meta = json.loads((folder / "meta.json").read_text())
+    events, attributes = _sources(folder, "parquet")
+    out = folder / "profile.json"
+    con = connect()
+    t = events_table(events, con)
+    con.raw_sql("PRAGMA enable_profiling = 'json'")
+    con.raw_sql(f"PRAGMA profiling_output = '{out}'")
+    start = time.perf_counter()
+    tables = lifetable.clock_life_tables(
+        t, by=BREAKDOWNS, attributes=attributes, as_of=meta["as_of"], con=con
+    )
+    wall = time.perf_counter() - start
+    con.raw_sql("PRAGMA disable_profiling")
+    lines = [f"report tables ({len(tables)}) in {wall:.2f} s wall; operators of the last query:"]
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        info = node.get("extra_info", {})
+        what = info.get("Projections") or info.get("Aggregates") or ""
+        lines.append(
+            f"{'  ' * depth}{node.get('name')}: {node.get('timing', 0):.2f} s CPU, "
+            f"{node.get('operator_cardinality', node.get('intermediate_rows', ''))} rows {str(what)[:100]}"
+        )
+        for child in node.get("children", []):
+            walk(child, depth + 1)
+
+    for node in json.loads(out.read_text())["operator"]:
+        walk(node, 0)
+    return "\n".join(lines)
+
+
 # -- report ------------------------------------------------------------------
 
 
@@ -380,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=float, help="also the spilling run with this many events")
     parser.add_argument("--tmp", help="keep the generated data in this folder (reused)")
     parser.add_argument("--write", action="store_true", help="rewrite its section of results.md")
+    parser.add_argument(
+        "--profile", type=float, help="print DuckDB's operator timings of the report query"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--make", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--csv", action="store_true", help=argparse.SUPPRESS)
@@ -398,6 +440,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             out = run_case(case, Path(args.data), args.format, opts)
         print(json.dumps(out))
+        return 0
+    if args.profile:
+        folder = Path(args.tmp or tempfile.mkdtemp()) / f"n{int(args.profile)}"
+        if not (folder / "meta.json").exists():
+            make_data(int(args.profile), folder, csv=False)
+        print(profile(folder))
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
