@@ -119,9 +119,9 @@ def windowed(
     import ibis
 
     if not candidate:
-        # follow_up rows neither start nor end an episode; without the
-        # candidate column nothing else reads them.
-        t = t.filter(t.event != "follow_up")
+        # follow_up rows and rows after as_of neither start nor end an
+        # episode; without the candidate column nothing else reads them.
+        t = t.filter((t.event != "follow_up") & in_time(t, as_of_ts))
     rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
     t = t.mutate(rank=rank, us=epoch_us(t.timestamp))
     # (us * 8 + order, line) sorts as (timestamp, order, line) with one integer
