@@ -19,7 +19,11 @@ import ibis
 import pandas as pd
 import pytest
 
+import hiring_funnel as hf
 from hiring_funnel.engine import connect
+from hiring_funnel.engine.episodes import episodes as engine_episodes
+from hiring_funnel.engine.lifetable import clock_life_tables
+from hiring_funnel.engine.lifetable import life_table as engine_life_table
 from hiring_funnel.engine.spark import (
     connect_spark,
     default_config,
@@ -28,6 +32,8 @@ from hiring_funnel.engine.spark import (
     spark_table,
 )
 from hiring_funnel.schema import HiringFunnelError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 # --- fast: the install that CI and scripts/test.sh promise --------------------------------
 
@@ -213,3 +219,38 @@ def test_grouped_counts_equal_duckdb(spark, tmp_path_factory):
     raw = counts(on_spark, False)
     assert raw.loc[raw["application_id"] == "a5", "web"].isna().all()
     assert (counts(duck, False).loc[lambda f: f["application_id"] == "a5", "web"] == 0).all()
+
+
+# --- the engine's episodes and life tables, on Spark ------------------------------------------
+
+
+@pytest.mark.slow
+def test_engine_episodes_and_life_tables_on_spark_equal_pandas(spark, tmp_path_factory):
+    """A small simulated log, the three clocks: Spark gives pandas' episodes and life tables."""
+    log = hf.simulate(400, seed=11)
+    path = tmp_path_factory.mktemp("sim") / "events.parquet"
+    log.events.to_parquet(path, index=False)  # pandas' nanoseconds: through spark_table
+    events = spark_table(spark, path)
+    attributes = spark_table(spark, log.attributes)
+    for clock in hf.CLOCKS:
+        want = hf.episodes(log.events, clock, attributes=log.attributes, as_of=log.as_of)
+        got = engine_episodes(events, clock, attributes=attributes, as_of=log.as_of)
+        pd.testing.assert_frame_equal(got.to_pandas(), want)
+        for by in (None, "industry"):
+            pd.testing.assert_frame_equal(engine_life_table(got, by), hf.life_table(want, by))
+
+
+@pytest.mark.slow
+def test_clock_life_tables_of_the_sample_on_spark_equal_duckdb(spark):
+    """The bundled sample as CSV text, the report's tables: Spark and DuckDB agree."""
+    by = [None, "industry", ["company_size", "remote"]]
+    events = spark_table(spark, SAMPLE / "events.csv")
+    attributes = spark_table(spark, SAMPLE / "attributes.csv")
+    on_spark = clock_life_tables(events, by=by, attributes=attributes)
+    on_duckdb = clock_life_tables(
+        SAMPLE / "events.csv", by=by, attributes=SAMPLE / "attributes.csv", con=connect()
+    )
+    assert on_spark.keys() == on_duckdb.keys()
+    assert len(on_spark) == 9
+    for key, table in on_duckdb.items():
+        pd.testing.assert_frame_equal(on_spark[key], table)

@@ -259,7 +259,12 @@ def spark_table(
             )
         return _register(con, session.table(table), "spark_table")
     if isinstance(source, pd.DataFrame):
-        return _register(con, session.createDataFrame(source), "pandas")
+        frame = source.copy(deep=False)
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                # Spark has no categorical type: the values, as their own type.
+                frame[col] = frame[col].astype(frame[col].cat.categories.dtype)
+        return _register(con, session.createDataFrame(frame), "pandas")
     from pyspark.sql import DataFrame as SparkDataFrame
 
     if isinstance(source, SparkDataFrame):
