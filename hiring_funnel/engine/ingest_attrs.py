@@ -16,7 +16,7 @@ from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import (
     NUMBER,
-    is_plain,
+    is_ascii,
     missing,
     py_repr,
     quote_ident,
@@ -148,7 +148,7 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         joins.append(f"LEFT JOIN {lk} AS {alias} ON {c} = {alias}.v")
         changed[col] = f"coalesce({alias}.changed, false)"
         if col == "application_id":
-            cleaned[col] = f"(CASE WHEN {is_plain(c)} THEN trim({c}) ELSE {alias}.clean END)"
+            cleaned[col] = f"(CASE WHEN {is_ascii(c)} THEN {strip(c)} ELSE {alias}.clean END)"
             app_repr_lk = f"{alias}.repr"
         else:
             cleaned[col] = f"(CASE WHEN {alias}.changed THEN {alias}.clean ELSE {c} END)"

@@ -133,12 +133,13 @@ def native_read(
 
 def _formulas(db: Any, raw: RawCSV) -> list[Problem]:
     n = len(raw.header)
+    flags = ", ".join(f"{looks_like_formula(f'c{j}')} AS f{j}" for j in range(n))
     aggs = ", ".join(
-        f"count(*) FILTER (WHERE {looks_like_formula(f'c{j}')}), "
-        f"min(line) FILTER (WHERE {looks_like_formula(f'c{j}')})"
-        for j in range(n)
+        f"count(*) FILTER (WHERE f{j}), min(line) FILTER (WHERE f{j})" for j in range(n)
     )
-    row = db.execute(f"SELECT {aggs} FROM {raw.table} WHERE NOT ragged").fetchall()[0]
+    row = db.execute(
+        f"SELECT {aggs} FROM (SELECT line, {flags} FROM {raw.table} WHERE NOT ragged)"
+    ).fetchall()[0]
     counts = [int(row[2 * j]) for j in range(n)]
     firsts = [row[2 * j + 1] for j in range(n)]
     hit = [j for j in range(n) if counts[j]]

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
-from hiring_funnel.engine.ingest_sql import PY_SPACE, quote_literal, run
+from hiring_funnel.engine.ingest_sql import is_blank, quote_literal, run
 from hiring_funnel.io import _sniff_delimiter, check_header
 from hiring_funnel.limits import Limits
 
@@ -77,7 +77,6 @@ def read_csv_raw(
     lines = pa.table({"hf_line": scan.lines, "hf_nf": scan.fields})
     table = fresh_name("raw")
     view = fresh_name("lines")
-    db.register(view, lines)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     options = [
         "header = false",
@@ -94,48 +93,44 @@ def read_csv_raw(
         size = scan.max_record_bytes + 1024
         options += [f"max_line_size = {size}", f"buffer_size = {max(size * 4, 1 << 25)}"]
     csv = f"read_csv({quote_literal(str(path))}, {', '.join(options)})"
+    # The header first (its record is the first one DuckDB reads), then one pass.
+    try:
+        head = db.execute(f"SELECT * FROM {csv} LIMIT 1").fetchall()
+    except Exception as exc:
+        raise NotPlain(f"DuckDB could not read it: {first_error(exc)}") from exc
+    if not head:
+        raise NotPlain("DuckDB read no record")
+    header_line, header_nf = int(scan.lines[0]), int(scan.fields[0])
+    header = check_header(
+        ["" if c is None else str(c) for c in head[0][:header_nf]], name, header_line, lim
+    )
+    n = len(header)
     cells = ", ".join(
         f"CASE WHEN hf_nf > {i} THEN coalesce(c{i}, '') END AS c{i}" for i in range(width)
     )
+    blank = " AND ".join(is_blank(f"coalesce(c{i}, '')") for i in range(width))
+    extras = " AND ".join(is_blank(f"coalesce(c{i}, '')") for i in range(n, width))
+    ragged = f"hf_nf < {n}" + (f" OR (hf_nf > {n} AND NOT ({extras}))" if width > n else "")
+    db.register(view, lines)
     try:
         run(
             db,
-            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS hf_rec, "
-            f"hf_line AS line, hf_nf AS nf, hf_one, {cells} "
-            f"FROM (SELECT 1 AS hf_one, * FROM {csv}) POSITIONAL JOIN {view}",
+            f"CREATE TEMP TABLE {table} AS SELECT hf_line AS line, hf_nf AS nf, "
+            f"({ragged}) AS ragged, hf_one, {cells}, hash({', '.join(f'c{i}' for i in range(n))}) AS h "
+            f"FROM (SELECT 1 AS hf_one, * FROM {csv}) POSITIONAL JOIN {view} "
+            f"WHERE hf_line IS DISTINCT FROM {header_line} AND NOT ({blank})",
         )
     except Exception as exc:  # DuckDB split the file otherwise than the scan: the pandas reader
         raise NotPlain(f"DuckDB could not read it as the scan did: {first_error(exc)}") from exc
     finally:
         db.unregister(view)
-    mismatch = db.execute(
-        f"SELECT count(*) FROM {table} WHERE line IS NULL OR hf_one IS NULL"
-    ).fetchall()[0][0]
+    rows, n_ragged, mismatch = db.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ragged), "
+        f"count(*) FILTER (WHERE line IS NULL OR hf_one IS NULL) FROM {table}"
+    ).fetchall()[0]
     if mismatch:
         run(db, f"DROP TABLE {table}")
         raise NotPlain("DuckDB found other records than the scan")
-    first = db.execute(
-        f"SELECT line, nf, {', '.join(f'c{i}' for i in range(width))} FROM {table} WHERE hf_rec = 1"
-    ).fetchall()[0]
-    header_line, header_nf = int(first[0]), int(first[1])
-    header = check_header([str(c) for c in first[2 : 2 + header_nf]], name, header_line, lim)
-    n = len(header)
-    blank = " AND ".join(
-        f"regexp_full_match(coalesce(c{i}, ''), '{PY_SPACE}*')" for i in range(width)
-    )
-    extras = " AND ".join(
-        f"regexp_full_match(coalesce(c{i}, ''), '{PY_SPACE}*')" for i in range(n, width)
-    )
-    ragged = f"nf < {n}" + (f" OR (nf > {n} AND NOT ({extras}))" if width > n else "")
-    run(
-        db,
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT line, nf, ({ragged}) AS ragged, "
-        f"{', '.join(f'c{i}' for i in range(width))} FROM {table} "
-        f"WHERE hf_rec > 1 AND NOT ({blank}) ORDER BY line",
-    )
-    rows, n_ragged = db.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE ragged) FROM {table}"
-    ).fetchall()[0]
     data_records = len(scan.lines) - 1
     return RawCSV(
         source=name,
