@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from hiring_funnel.cells import _normalise_format
 from hiring_funnel.engine.ingest_lookup import event_lookup, id_lookup, timestamp_lookup
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import is_ascii, missing, py_repr, quote_literal, run, strip
@@ -45,7 +46,12 @@ _SHAPE_Z = r"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 _SHAPE_DATE = r"\d{4}-\d\d-\d\d"
 
 
-def _fast_columns(cell: str) -> str:
+def utc_iso(m: Mapping) -> bool:
+    """Whether dates are read as ISO 8601 in UTC (then most are read by SQL itself)."""
+    return m.timezone == "UTC" and _normalise_format(m.date_format) in (None, "ISO8601")
+
+
+def fast_columns(cell: str) -> str:
     """Select-list items ``ts_a``, ``ts_p``, ``ts_fast``: the UTC time of an ISO 8601 cell
     that pandas reads the same way, else NULL (``parse_timestamps`` then reads it).
 
@@ -138,6 +144,7 @@ def check_long(
     ids: dict[str, str] = {}
     changed: dict[str, str] = {}
     reprs = "NULL"
+    id_lks: dict[str, str] = {}
     for col in _ID_COLUMNS:
         if col not in cell:
             continue
@@ -150,6 +157,7 @@ def check_long(
             continue
         lk = id_lookup(db, t, raw.col(spec))
         lookups.append(lk)
+        id_lks[col] = lk
         alias = f"lk_{col}"
         joins.append(f"LEFT JOIN {lk} AS {alias} ON {cell[col]} = {alias}.v")
         ids[col] = (
@@ -162,17 +170,19 @@ def check_long(
     lookups.append(ev_lk)
     joins.append(f"LEFT JOIN {ev_lk} AS lk_ev ON {cell['event']} = lk_ev.v")
     ts_cell = cell["timestamp"]
-    utc_iso = m.timezone == "UTC" and m.date_format in (None, "ISO8601", "iso8601", "iso", "ISO")
-    fast = _fast_columns(ts_cell) if utc_iso else _NO_FAST
     ts_col = str(source_of["timestamp"])
-    ts_lk = timestamp_lookup(
-        db,
-        f"SELECT v, line FROM (SELECT {ts_cell} AS v, r.line, {fast} FROM {t} AS r "
-        "WHERE NOT ragged) WHERE ts_fast IS NULL",
-        m,
-        raw.source,
-        ts_col,
-    )
+    if "ts_fast" in raw.columns:  # read in the pass over the file (ingest_raw's extra)
+        fast = ""
+        pending = (
+            f"SELECT {ts_cell} AS v, r.line FROM {t} AS r WHERE NOT ragged AND ts_fast IS NULL"
+        )
+    else:
+        fast = ", " + (fast_columns(ts_cell) if utc_iso(m) else _NO_FAST)
+        pending = (
+            f"SELECT v, line FROM (SELECT {ts_cell} AS v, r.line{fast} FROM {t} AS r "
+            "WHERE NOT ragged) WHERE ts_fast IS NULL"
+        )
+    ts_lk = timestamp_lookup(db, pending, m, raw.source, ts_col)
     lookups.append(ts_lk)
     joins.append(f"LEFT JOIN {ts_lk} AS lk_ts ON {ts_cell} = lk_ts.v")
     ev_col = str(source_of["event"])
@@ -207,7 +217,7 @@ def check_long(
             CASE WHEN r.ts_fast IS NULL THEN lk_ts.why END AS ts_why,
             {optional["candidate_id"]} AS candidate_id, {optional["company_id"]} AS company_id,
             {optional["stage"]} AS stage, {optional["channel"]} AS channel
-        FROM (SELECT r.*, {fast} FROM {t} AS r WHERE NOT ragged) AS r
+        FROM (SELECT r.*{fast} FROM {t} AS r WHERE NOT ragged) AS r
         LEFT JOIN dups ON r.line = dups.line
         {" ".join(joins)}),
     l2 AS (
@@ -328,6 +338,13 @@ def check_long(
     FROM {first} AS m LEFT JOIN {later} AS x ON m.line = x.line
     """,
     )
+    # Only columns whose lookup cleaned something need counting over the rows.
+    changed = {
+        c: v
+        for c, v in changed.items()
+        if c not in id_lks
+        or db.execute(f"SELECT coalesce(bool_or(changed), false) FROM {id_lks[c]}").fetchall()[0][0]
+    }
     count, at = _ids_cleaned(db, t, raw, source_of, changed, joins)
     return Checked(table, ts_col, count, at, _attribute_columns(raw, m, source_of), lookups)
 
