@@ -235,13 +235,16 @@ def _row(rows: list[dict[str, Any]], n: object, case: str, fmt: str) -> dict[str
     return next((r for r in rows if r["n"] == n and r["case"] == case and r["format"] == fmt), None)
 
 
-def report(rows: list[dict[str, Any]], argv: list[str], load: str) -> str:
+def report(rows: list[dict[str, Any]], argv: list[str], load: str, started: dt.datetime) -> str:
     lines = [
         "## bench_simulate: the simulator in blocks, straight into files (issue 11, point 5)",
         "",
         f"`python benchmarks/bench_simulate.py {shlex.join(argv)}`".replace(" `", "`"),
-        f"on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"{os.cpu_count()} cores (shared; load average {load} at the start), "
+        f"started {started:%Y-%m-%d %H:%M} UTC, took "
+        f"{(dt.datetime.now(dt.UTC) - started).total_seconds() / 60:.0f} min; "
+        f"{platform.machine()}, "
+        f"{os.cpu_count()} cores (shared; load average {load} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end), "
         f"Python {platform.python_version()}; each run in a fresh interpreter, wall and "
         "CPU (user + system) time and peak RSS from its `wait4` rusage; medians of interleaved "
         "runs. *floor*: pyarrow writing random tables of the same shape, block by block; "
@@ -271,6 +274,7 @@ def report(rows: list[dict[str, Any]], argv: list[str], load: str) -> str:
     for r in rows:
         if r["case"] == "ours" and r["format"] == "parquet" and r["n"] >= 10_000_000:
             met = r["wall"] < 120 and r["rss_mb"] < 2048
+            lines += [""]
             lines.append(
                 f"Target at {r['n']:,} applications (Parquet, under 120 s and 2 GB): "
                 f"{'met' if met else 'NOT met'} ({r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
@@ -301,10 +305,13 @@ def cli() -> None:
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     old = [int(float(s)) for s in args.old_sizes.split(",") if s]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    started = dt.datetime.now(dt.UTC)
     rows = run(sizes, old, args.repeats)
     if args.write:
         write_section(
-            ROOT / "benchmarks" / "results.md", "bench_simulate", report(rows, sys.argv[1:], load)
+            ROOT / "benchmarks" / "results.md",
+            "bench_simulate",
+            report(rows, sys.argv[1:], load, started),
         )
         print("wrote benchmarks/results.md")
 
