@@ -375,11 +375,15 @@ def _summary(args: argparse.Namespace) -> int:
         raise HiringFunnelError(
             "no usable rows: nothing to summarise (run validate)", source=log.source
         )
-    table = summarise(log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels)
+    # Each clock's episodes once, for the table and the headline (engine: only what they read).
+    made: dict[str, Any] = {}
+    table = summarise(
+        log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels, made=made
+    )
     print(format_summary(table, as_of=table.attrs.get("as_of")))
     if "decision" in clocks:
         print("\nIs silence bad news? (decision clock: from applying to an offer or a rejection)")
-        for sentence in headline(log, min_group=k):
+        for sentence in headline(log, min_group=k, decision=made.get("decision")):
             print(f"  {sentence}")
     return 0
 
