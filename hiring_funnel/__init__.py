@@ -66,3 +66,13 @@ __all__ = [
     "summarise",
     "write_simulated",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # hf.engine (DuckDB, Spark through Ibis) is imported on first use: the pandas
+    # path does not pay for Ibis.
+    if name == "engine":
+        import importlib
+
+        return importlib.import_module("hiring_funnel.engine")
+    raise AttributeError(f"module 'hiring_funnel' has no attribute {name!r}")

@@ -52,7 +52,7 @@ from hiring_funnel.simulate import (
 )
 from hiring_funnel.simulate_model import FACTORS, CombinationCounts, SimulationParams
 
-#: Applications per block unless told otherwise (about 220,000 events, 60 MB at most).
+#: Applications per block unless told otherwise (about 220,000 events).
 BLOCK_APPLICATIONS = 100_000
 
 

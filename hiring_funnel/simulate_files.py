@@ -121,15 +121,19 @@ class _Run:
     def write_events(self, f: IO[bytes]) -> None:
         done = 0
         self._tick(0)
-        with _TableSink(f, self.file_format, _FILE_COLUMNS) as sink:
-            for k, size in enumerate(self.plan.sizes):
-                block = simulate_block(self.plan, k)
-                table = events_table(self.plan, block)
-                self.counter.add(block.pop)
-                self.n_events += table.num_rows
-                sink.write(table)
-                done += size
-                self._tick(done)
+        try:
+            with _TableSink(f, self.file_format, _FILE_COLUMNS) as sink:
+                for k, size in enumerate(self.plan.sizes):
+                    block = simulate_block(self.plan, k)
+                    table = events_table(self.plan, block)
+                    self.counter.add(block.pop)
+                    self.n_events += table.num_rows
+                    sink.write(table)
+                    done += size
+                    self._tick(done)
+        finally:
+            if self.progress and done < self.plan.n_applications:
+                sys.stderr.write("\n")  # the error, if any, on a line of its own
 
     def write_attributes(self, f: IO[bytes]) -> None:
         with _TableSink(f, self.file_format, _ATTRIBUTE_COLUMNS) as sink:

@@ -222,3 +222,40 @@ def test_generated_logs_equal_pandas(con, log, opts):
 @given(event_logs(), options)
 def test_generated_logs_equal_pandas_many(con, log, opts):
     check_generated(con, log, opts)
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+def _frame(**change) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "application_id": pd.array(["a", "a", "b"], dtype="string"),
+            "event": ["applied", "offer", "applied"],
+            "timestamp": pd.to_datetime(["2024-03-01", "2024-03-04", "2024-03-02"], utc=True),
+            "line": [2, 3, 4],
+        }
+    )
+    for col, (row, value) in change.items():
+        frame.loc[row, col] = value
+    return frame
+
+
+@pytest.mark.parametrize("column", ["application_id", "timestamp"])
+def test_a_missing_value_is_the_pandas_error(con, column):
+    frame = _frame(**{column: (2, None)})
+    with pytest.raises(hf.HiringFunnelError) as want:
+        hf.episodes(as_canonical_events(frame), "decision")
+    with pytest.raises(hf.HiringFunnelError) as got:
+        engine_episodes(frame, "decision", con=con)
+    assert str(got.value) == str(want.value)
+    assert got.value.line == 4 and got.value.column == column
+
+
+def test_an_unknown_event_names_the_event_and_line(con, tmp_path):
+    path = tmp_path / "events.csv"
+    _frame(event=(1, "hired")).to_csv(path, index=False)
+    with pytest.raises(
+        hf.HiringFunnelError, match=r"1 unknown event name\(s\), first 'hired' at line 3"
+    ):
+        engine_episodes(events_table(path, con), "decision")

@@ -77,6 +77,13 @@ def test_every_table_of_a_report_in_one_pass(sample, con, withdrawn, unit, holid
         assert_same(got, hf.life_table(hf.episodes(sample, clock, **kw), by=list(key)))
 
 
+def test_report_tables_with_an_earlier_as_of(sample, con):
+    tables = clock_life_tables(sample, by=[None, "industry"], as_of="2026-05-01", con=con)
+    for (clock, key), got in tables.items():
+        want = hf.life_table(hf.episodes(sample, clock, as_of="2026-05-01"), by=list(key))
+        assert_same(got, want)
+
+
 def test_report_tables_of_a_log_without_interviews(con):
     ev = as_canonical_events(
         pd.DataFrame(

@@ -324,3 +324,15 @@ def test_cli_progress_on_a_terminal(tmp_path: Path) -> None:
     assert proc.stdout is not None and b"wrote" in proc.stdout.read()
     assert b"simulating: 0 of 1,500 applications" in seen
     assert b"simulating: 1,500 of 1,500 applications (100%)" in seen
+
+
+def test_progress_when_asked_and_silence_by_default_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulate_to_files(900, tmp_path / "a", seed=1, block_applications=300, progress=True)
+    err = capsys.readouterr().err
+    counts = [part.split(" applications")[0] for part in err.split("\r") if part]
+    assert counts == [f"simulating: {k:,} of 900" for k in (0, 300, 600, 900)]
+    assert err.endswith("(100%)\n")
+    simulate_to_files(900, tmp_path / "b", seed=1, block_applications=300)  # not a terminal
+    assert capsys.readouterr().err == ""

@@ -19,6 +19,7 @@ import pandas as pd
 
 from hiring_funnel.clocks import EPISODE_COLUMNS, _check_options, _holiday_dates, resolve_as_of
 from hiring_funnel.engine.busdays import weekday_holidays
+from hiring_funnel.engine.checks import scan_events
 from hiring_funnel.engine.tables import attributes_table, events_table
 from hiring_funnel.engine.window import clock_spec, episode_columns, keep, windowed
 from hiring_funnel.schema import EventLog, HiringFunnelError
@@ -164,20 +165,19 @@ def episodes(
 
 
 def resolve_bounds(t: Any, as_of: Any, unit: str) -> tuple[pd.Timestamp, Any]:
-    """``as_of`` resolved as the pandas path does, and the first timestamp when needed.
+    """Check the events and resolve ``as_of`` as the pandas path does.
 
-    One aggregate on the engine when ``as_of`` is None (the latest timestamp)
-    or the unit is business days (the first timestamp: the years of a holiday
-    calendar); none otherwise.
+    One aggregate on the engine (:func:`hiring_funnel.engine.checks.scan_events`):
+    the checks of the pandas path (missing ids, events, timestamps; unknown
+    events), the latest timestamp (``as_of`` when None) and the first (the
+    years of a holiday calendar). Returns ``(as_of, first timestamp)``.
     """
-    first_ts = None
-    if as_of is None or unit == "business_days":
-        bounds = t.aggregate(lo=t.timestamp.min(), hi=t.timestamp.max()).to_pandas()
-        first_ts, last_ts = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
-        if as_of is None:
-            if pd.isna(last_ts):
-                return pd.Timestamp("NaT"), first_ts
-            return pd.Timestamp(last_ts).tz_convert("UTC"), first_ts
+    bounds = scan_events(t)
+    first_ts, last_ts = bounds["lo"], bounds["hi"]
+    if as_of is None:
+        if pd.isna(last_ts):
+            return pd.Timestamp("NaT"), first_ts
+        return pd.Timestamp(last_ts).tz_convert("UTC"), first_ts
     return resolve_as_of(as_of, np.zeros(0, dtype=np.int64)), first_ts
 
 

@@ -16,7 +16,7 @@ from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import (
     NUMBER,
-    is_plain,
+    is_ascii,
     missing,
     py_repr,
     quote_ident,
@@ -36,19 +36,26 @@ class Attrs:
     table: str
     columns: list[str]
     numeric: dict[str, bool] = field(default_factory=dict)
+    orphans: tuple[int, int | None] = (0, None)
 
 
 def first_values(
-    db: Any, rows_sql: str, columns: dict[str, str], problems: list[Problem] | None
+    db: Any,
+    rows_sql: str,
+    columns: dict[str, str],
+    problems: list[Problem] | None,
+    events: bool = False,
 ) -> Attrs:
     """Per application (``app`` of ``rows_sql``), the first present value of each column.
 
     ``rows_sql`` gives ``app``, ``line`` and the raw columns named in
     ``columns`` (output name -> SQL column). Columns where an application has
     more than one value are reported in ``problems`` as ``validate`` does.
+    ``events``: ``rows_sql`` gives ``event`` too, and the applications with no
+    'applied' event are counted (``Attrs.orphans``: how many, and the first line).
     """
     names = list(columns)
-    aggs = [
+    aggs = ["bool_or(event = 'applied') AS hf_applied, min(line) AS hf_first" if events else ""] + [
         f"arg_min({c}, line) FILTER (WHERE NOT {missing(c)}) AS a{j}, "
         f"count(DISTINCT {c}) FILTER (WHERE NOT {missing(c)}) > 1 AS v{j}"
         for j, c in enumerate(columns.values())
@@ -56,10 +63,20 @@ def first_values(
     firsts = fresh_name("firsts")
     run(
         db,
-        f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in aggs)} "
+        f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in aggs if a)} "
         f"FROM ({rows_sql}) GROUP BY app",
     )
     numeric: dict[str, bool] = {}
+    orphans: tuple[int, int | None] = (0, None)
+    if events:
+        n, first = db.execute(
+            f"SELECT count(*), min(hf_first) FROM {firsts} WHERE NOT hf_applied"
+        ).fetchall()[0]
+        orphans = (int(n), None if first is None else int(first))
+    if not names:  # no attribute column: the table is the applications
+        table = fresh_name("attrs")
+        run(db, f"CREATE TEMP VIEW {table} AS SELECT app AS application_id FROM {firsts}")
+        return Attrs(table, names, numeric, orphans)
     if names:
         checks = ", ".join(
             f"bool_and(a{j} IS NULL OR regexp_full_match({strip(f'a{j}')}, '{NUMBER}')), "
@@ -93,7 +110,7 @@ def first_values(
         f"{''.join(', ' + s for s in selects)} FROM {firsts} ORDER BY application_id",
     )
     run(db, f"DROP TABLE {firsts}")
-    return Attrs(table, names, numeric)
+    return Attrs(table, names, numeric, orphans)
 
 
 def _varying(varies: list[tuple[str, int]]) -> list[Problem]:
@@ -148,7 +165,7 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         joins.append(f"LEFT JOIN {lk} AS {alias} ON {c} = {alias}.v")
         changed[col] = f"coalesce({alias}.changed, false)"
         if col == "application_id":
-            cleaned[col] = f"(CASE WHEN {is_plain(c)} THEN trim({c}) ELSE {alias}.clean END)"
+            cleaned[col] = f"(CASE WHEN {is_ascii(c)} THEN {strip(c)} ELSE {alias}.clean END)"
             app_repr_lk = f"{alias}.repr"
         else:
             cleaned[col] = f"(CASE WHEN {alias}.changed THEN {alias}.clean ELSE {c} END)"

@@ -17,7 +17,7 @@ import pyarrow as pa
 from hiring_funnel.cells import is_missing, parse_timestamps
 from hiring_funnel.engine.ingest_raw import fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
-from hiring_funnel.engine.ingest_sql import PLAIN, run
+from hiring_funnel.engine.ingest_sql import is_ascii, run
 from hiring_funnel.io import short_repr
 from hiring_funnel.mapped import _canonical_event
 from hiring_funnel.mapping import Mapping
@@ -46,11 +46,10 @@ def distinct(db: Any, sql: str) -> tuple[list[Any], np.ndarray]:
 
 
 def id_lookup(db: Any, table: str, col: str) -> str:
-    """``clean_id`` of the distinct cells of ``col`` that are not plain ASCII."""
+    """``clean_id`` of the distinct cells of ``col`` that are not ASCII (ASCII is only stripped)."""
     values, _ = distinct(
         db,
-        f"SELECT {col} AS v, line FROM {table} "
-        f"WHERE NOT ragged AND NOT regexp_full_match({col}, '{PLAIN}')",
+        f"SELECT {col} AS v, line FROM {table} WHERE NOT ragged AND NOT {is_ascii(col)}",
     )
     clean = [clean_id(v) for v in values]
     changed = [c != v.strip() for v, c in zip(values, clean, strict=True)]
@@ -96,17 +95,13 @@ def event_lookup(db: Any, table: str, expr: str, m: Mapping) -> str:
     )
 
 
-def timestamp_lookup(
-    db: Any, table: str, expr: str, fast: str, m: Mapping, source: str, column: str
-) -> str:
-    """``parse_timestamps`` of the distinct date cells the SQL fast path does not read.
+def timestamp_lookup(db: Any, sql: str, m: Mapping, source: str, column: str) -> str:
+    """``parse_timestamps`` of the distinct date cells ``sql`` gives (``v``, ``line``).
 
     The values go in the order of their first line, so that an ambiguous
     date raises the error naming the first such line, as on the pandas path.
     """
-    values, lines = distinct(
-        db, f"SELECT {expr} AS v, line FROM {table} WHERE NOT ragged AND NOT ({fast})"
-    )
+    values, lines = distinct(db, sql)
     ts, why = parse_timestamps(
         pd.Series(values, dtype=object),
         lines,

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hiring_funnel.engine.ingest_attrs import Attrs, check_attribute_file, first_values
-from hiring_funnel.engine.ingest_check import Checked, check_long
+from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, utc_iso
 from hiring_funnel.engine.ingest_lookup import id_lookup
 from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_quarantines
 from hiring_funnel.engine.ingest_raw import RawCSV, read_csv_raw
@@ -30,11 +30,13 @@ _ID_COLUMNS = ("application_id", "candidate_id", "company_id")
 _FORMULA_HINT = "they are never evaluated, and are guarded in CSV output"
 
 
-def _raw(db: Any, source: Any, delimiter: str | None, lim: Limits) -> RawCSV:
+def _raw(
+    db: Any, source: Any, delimiter: str | None, lim: Limits, m: Mapping | None = None
+) -> RawCSV:
     path = Path(source)
     if not path.is_file():
         raise NotPlain("not a regular file")
-    raw = read_csv_raw(db, path, str(source), delimiter, lim)
+    raw = read_csv_raw(db, path, str(source), delimiter, lim, None if m is None else _extra(m))
     if raw.rows_read == 0:
         raise NotPlain("the file has no data rows")
     return raw
@@ -52,7 +54,7 @@ def native_read(
 ) -> Any:
     """Read ``source`` natively; :class:`NotPlain` when ``read_events`` must."""
     db = con.con
-    raw = _raw(db, source, m.delimiter, lim)
+    raw = _raw(db, source, m.delimiter, lim, m)
     now = pd.Timestamp.now(tz="UTC")
 
     def cutoff() -> pd.Timestamp | None:
@@ -76,17 +78,21 @@ def native_read(
         f"company_id, stage, channel, line FROM {t} WHERE reason IS NULL",
         "events",
     )
-    warnings = _formulas(db, raw) + _orphans(db, t)
+    warnings = _formulas(db, raw)
     if checked.ids_cleaned and checked.ids_cleaned_at is not None:
         warnings.append(ids_cleaned_problem(checked.ids_cleaned, *checked.ids_cleaned_at))
     used = sorted(set(checked.attribute_columns.values()))
-    attrs = first_values(
-        db,
-        f"SELECT q.app, q.line{''.join(f', r.{c}' for c in used)} "
-        f"FROM {t} AS q JOIN {raw.table} AS r ON q.line = r.line WHERE q.reason IS NULL",
-        checked.attribute_columns,
-        warnings,
-    )
+    rows = f"SELECT app, line, event FROM {t} WHERE reason IS NULL"
+    if used:
+        rows = (
+            f"SELECT q.app, q.line, q.event{''.join(f', r.{c}' for c in used)} "
+            f"FROM {t} AS q JOIN {raw.table} AS r ON q.line = r.line WHERE q.reason IS NULL"
+        )
+    varying: list[Problem] = []
+    attrs = first_values(db, rows, checked.attribute_columns, varying, events=True)
+    # validate's order: formulas, orphans, cleaned ids, then varying attributes.
+    warnings[1:1] = _orphans(*attrs.orphans)
+    warnings += varying
     parts = [quarantine_rows(db, raw, t)]
     meta: dict[str, Any] = {
         "blank_lines": raw.blank_lines,
@@ -131,14 +137,57 @@ def native_read(
     )
 
 
+def _extra(m: Mapping) -> Any:
+    """What the pass over the events file computes besides the cells: a bit per column
+    whose cell looks like a formula (up to 62 columns), and the dates SQL reads."""
+
+    def items(header: list[str]) -> tuple[str, list[str], list[str]]:
+        out: list[str] = []
+        dropped: list[str] = []
+        kept: list[str] = []
+        if len(header) <= _BITS:
+            bits = " | ".join(
+                f"(CASE WHEN {looks_like_formula(f'c{j}')} THEN {1 << j} ELSE 0 END)"
+                for j in range(len(header))
+            )
+            out.append(f"CAST({bits} AS BIGINT) AS fm")
+            kept.append("fm")
+        spec = m.columns.get("timestamp", "timestamp")
+        if isinstance(spec, str) and spec in header and utc_iso(m):
+            out.append(fast_columns(f"c{header.index(spec)}"))
+            dropped = ["ts_a", "ts_p"]
+            kept.append("ts_fast")
+        return ", ".join(out), dropped, kept
+
+    return items
+
+
+_BITS = 62
+
+
 def _formulas(db: Any, raw: RawCSV) -> list[Problem]:
     n = len(raw.header)
+    if "fm" in raw.columns:
+        aggs = ", ".join(
+            f"count(*) FILTER (WHERE fm & {1 << j} <> 0), min(line) FILTER (WHERE fm & {1 << j} <> 0)"
+            for j in range(n)
+        )
+        row = db.execute(f"SELECT {aggs} FROM {raw.table} WHERE NOT ragged AND fm <> 0").fetchall()[
+            0
+        ]
+        return _formula_problems(raw, row)
+    flags = ", ".join(f"{looks_like_formula(f'c{j}')} AS f{j}" for j in range(n))
     aggs = ", ".join(
-        f"count(*) FILTER (WHERE {looks_like_formula(f'c{j}')}), "
-        f"min(line) FILTER (WHERE {looks_like_formula(f'c{j}')})"
-        for j in range(n)
+        f"count(*) FILTER (WHERE f{j}), min(line) FILTER (WHERE f{j})" for j in range(n)
     )
-    row = db.execute(f"SELECT {aggs} FROM {raw.table} WHERE NOT ragged").fetchall()[0]
+    row = db.execute(
+        f"SELECT {aggs} FROM (SELECT line, {flags} FROM {raw.table} WHERE NOT ragged)"
+    ).fetchall()[0]
+    return _formula_problems(raw, row)
+
+
+def _formula_problems(raw: RawCSV, row: Any) -> list[Problem]:
+    n = len(raw.header)
     counts = [int(row[2 * j]) for j in range(n)]
     firsts = [row[2 * j + 1] for j in range(n)]
     hit = [j for j in range(n) if counts[j]]
@@ -168,13 +217,8 @@ def _formulas(db: Any, raw: RawCSV) -> list[Problem]:
     return []
 
 
-def _orphans(db: Any, t: str) -> list[Problem]:
-    n, first = db.execute(
-        f"SELECT count(*), min(first_line) FROM (SELECT app, min(line) AS first_line, "
-        f"bool_or(event = 'applied') AS has FROM {t} WHERE reason IS NULL GROUP BY app) "
-        "WHERE NOT has"
-    ).fetchall()[0]
-    if not n:
+def _orphans(n: int, first: int | None) -> list[Problem]:
+    if not n or first is None:
         return []
     return [
         Problem(

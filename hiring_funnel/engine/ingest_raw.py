@@ -15,6 +15,7 @@ NULL past a short record's last field.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
-from hiring_funnel.engine.ingest_sql import PY_SPACE, quote_literal, run
+from hiring_funnel.engine.ingest_sql import is_blank, quote_literal, run
 from hiring_funnel.io import _sniff_delimiter, check_header
 from hiring_funnel.limits import Limits
 
@@ -47,6 +48,7 @@ class RawCSV:
     ragged: int
     blank_lines: int
     delimiter: str
+    columns: frozenset[str] = frozenset()  # the table's columns (extra ones included)
 
     def col(self, name: str) -> str:
         """The SQL column of a header name."""
@@ -54,9 +56,18 @@ class RawCSV:
 
 
 def read_csv_raw(
-    db: Any, path: Path, name: str, delimiter: str | None, lim: Limits, progress: bool = False
+    db: Any,
+    path: Path,
+    name: str,
+    delimiter: str | None,
+    lim: Limits,
+    extra: Callable[[list[str]], tuple[str, list[str], list[str]]] | None = None,
 ) -> RawCSV:
-    """Read ``path`` into a DuckDB table; :class:`NotPlain` when the pandas reader must do it."""
+    """Read ``path`` into a DuckDB table; :class:`NotPlain` when the pandas reader must do it.
+
+    ``extra`` gives, from the header, more select items computed in the same
+    pass over the cells ``c0``..., the names among them not to keep, and those to keep.
+    """
     delim = delimiter
     if delim is None and path.suffix.lower() == ".tsv":
         delim = "\t"
@@ -74,10 +85,8 @@ def read_csv_raw(
             raise NotPlain("the file is not valid UTF-8") from exc
     scan = scan_csv(path, delim, lim.max_cell_chars)
     width = int(scan.fields.max())
-    lines = pa.table({"hf_line": scan.lines, "hf_nf": scan.fields})
     table = fresh_name("raw")
     view = fresh_name("lines")
-    db.register(view, lines)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     options = [
         "header = false",
@@ -94,45 +103,77 @@ def read_csv_raw(
         size = scan.max_record_bytes + 1024
         options += [f"max_line_size = {size}", f"buffer_size = {max(size * 4, 1 << 25)}"]
     csv = f"read_csv({quote_literal(str(path))}, {', '.join(options)})"
-    cells = ", ".join(
-        f"CASE WHEN hf_nf > {i} THEN coalesce(c{i}, '') END AS c{i}" for i in range(width)
-    )
+    # The header first (its record is the first one DuckDB reads), then one pass.
     try:
-        run(
-            db,
-            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS hf_rec, "
-            f"hf_line AS line, hf_nf AS nf, hf_one, {cells} "
-            f"FROM (SELECT 1 AS hf_one, * FROM {csv}) POSITIONAL JOIN {view}",
-        )
+        head = db.execute(f"SELECT * FROM {csv} LIMIT 1").fetchall()
+    except Exception as exc:
+        raise NotPlain(f"DuckDB could not read it: {first_error(exc)}") from exc
+    if not head:
+        raise NotPlain("DuckDB read no record")
+    header_line, header_nf = int(scan.lines[0]), int(scan.fields[0])
+    header = check_header(
+        ["" if c is None else str(c) for c in head[0][:header_nf]], name, header_line, lim
+    )
+    n = len(header)
+    # One parallel pass: the cells as the csv module gives them ('' where empty),
+    # with what later steps need computed on the way. A table's rowid is the
+    # record's position in the file (DuckDB keeps the insertion order).
+    uniform = bool((scan.fields == width).all())
+    coalesced = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
+    source = (
+        f"SELECT {coalesced}{''.join(f', c{i} AS hf_r{i}' for i in range(width)) if not uniform else ''} "
+        f"FROM {csv}"
+    )
+    blank = " AND ".join(is_blank(f"c{i}") for i in range(width))
+    items, dropped, kept = extra(header) if extra is not None else ("", [], [])
+    hashed = f"hash({', '.join(f'c{i}' for i in range(n))}) AS h"
+    cells_table = fresh_name("cells")
+    pass_sql = (
+        f"SELECT *, {hashed}, ({blank}) AS hf_blank{', ' + items if items else ''} FROM ({source})"
+    )
+    drop = [*dropped, *(f"c{i}" for i in range(width) if not uniform)]
+    keep = f"* EXCLUDE ({', '.join(drop)})" if drop else "*"
+    if not uniform:  # keep the raw cells (NULL past a short row's end), named c0...
+        keep = f"{keep} RENAME ({', '.join(f'hf_r{i} AS c{i}' for i in range(width))})"
+    try:
+        run(db, f"CREATE TEMP TABLE {cells_table} AS SELECT {keep} FROM ({pass_sql})")
     except Exception as exc:  # DuckDB split the file otherwise than the scan: the pandas reader
         raise NotPlain(f"DuckDB could not read it as the scan did: {first_error(exc)}") from exc
-    finally:
-        db.unregister(view)
-    mismatch = db.execute(
-        f"SELECT count(*) FROM {table} WHERE line IS NULL OR hf_one IS NULL"
-    ).fetchall()[0][0]
-    if mismatch:
-        run(db, f"DROP TABLE {table}")
+    count = db.execute(f"SELECT count(*) FROM {cells_table}").fetchall()[0][0]
+    if count != len(scan.lines):
+        run(db, f"DROP TABLE {cells_table}")
         raise NotPlain("DuckDB found other records than the scan")
-    first = db.execute(
-        f"SELECT line, nf, {', '.join(f'c{i}' for i in range(width))} FROM {table} WHERE hf_rec = 1"
-    ).fetchall()[0]
-    header_line, header_nf = int(first[0]), int(first[1])
-    header = check_header([str(c) for c in first[2 : 2 + header_nf]], name, header_line, lim)
-    n = len(header)
-    blank = " AND ".join(
-        f"regexp_full_match(coalesce(c{i}, ''), '{PY_SPACE}*')" for i in range(width)
-    )
-    extras = " AND ".join(
-        f"regexp_full_match(coalesce(c{i}, ''), '{PY_SPACE}*')" for i in range(n, width)
-    )
-    ragged = f"nf < {n}" + (f" OR (nf > {n} AND NOT ({extras}))" if width > n else "")
-    run(
-        db,
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT line, nf, ({ragged}) AS ragged, "
-        f"{', '.join(f'c{i}' for i in range(width))} FROM {table} "
-        f"WHERE hf_rec > 1 AND NOT ({blank}) ORDER BY line",
-    )
+    regular = uniform and bool((np.diff(scan.lines) == 1).all())
+    computed = ", ".join(["h", "hf_blank", *kept])
+    if regular:  # line = first line + position: no join needed
+        run(
+            db,
+            f"CREATE TEMP VIEW {table} AS SELECT rowid + {header_line} AS line, {n} AS nf, "
+            f"false AS ragged, {', '.join(f'c{i}' for i in range(width))}, {computed} "
+            f"FROM {cells_table} WHERE rowid > 0 AND NOT hf_blank",
+        )
+    else:
+        lines_table = fresh_name("lines")
+        db.register(
+            view,
+            pa.table({"idx": np.arange(len(scan.lines)), "line": scan.lines, "nf": scan.fields}),
+        )
+        try:
+            run(db, f"CREATE TEMP TABLE {lines_table} AS SELECT * FROM {view}")
+        finally:
+            db.unregister(view)
+        cells = ", ".join(
+            f"CASE WHEN l.nf > {i} THEN coalesce(t.c{i}, '') END AS c{i}" for i in range(width)
+        )
+        extras = " AND ".join(is_blank(f"coalesce(t.c{i}, '')") for i in range(n, width))
+        ragged = f"l.nf < {n}" + (f" OR (l.nf > {n} AND NOT ({extras}))" if width > n else "")
+        run(
+            db,
+            f"CREATE TEMP VIEW {table} AS SELECT l.line, l.nf, ({ragged}) AS ragged, {cells}, "
+            f"{', '.join('t.' + c for c in computed.split(', '))} "
+            f"FROM {cells_table} AS t JOIN {lines_table} AS l ON t.rowid = l.idx "
+            "WHERE l.idx > 0 AND NOT t.hf_blank",
+        )
     rows, n_ragged = db.execute(
         f"SELECT count(*), count(*) FILTER (WHERE ragged) FROM {table}"
     ).fetchall()[0]
@@ -146,6 +187,7 @@ def read_csv_raw(
         ragged=int(n_ragged),
         blank_lines=scan.empty + data_records - int(rows),
         delimiter=delim,
+        columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {table}").fetchall()),
     )
 
 

@@ -48,35 +48,65 @@ def is_plain(expr: str) -> str:
     return f"regexp_full_match({expr}, '{PLAIN}')"
 
 
+def is_ascii(expr: str) -> str:
+    return f"(strlen({expr}) = length({expr}))"
+
+
+def _ends_plain(expr: str) -> str:
+    """True when the first and last characters are printable ASCII other than a space:
+    then ``str.strip()`` leaves the text as it is (and no regular expression is needed)."""
+    return f"(ascii({expr}) BETWEEN 33 AND 126 AND ascii(right({expr}, 1)) BETWEEN 33 AND 126)"
+
+
+#: What ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = "(' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(28) || chr(29) || chr(30) || chr(31))"
+
+
 def strip(expr: str) -> str:
     """Python's ``str.strip()``."""
     return (
-        f"(CASE WHEN {is_plain(expr)} THEN trim({expr}) "
+        f"(CASE WHEN {expr} = '' OR {_ends_plain(expr)} THEN {expr} "
+        f"WHEN {is_ascii(expr)} THEN trim({expr}, {_ASCII_SPACE}) "
         f"ELSE regexp_replace({expr}, '^{PY_SPACE}+|{PY_SPACE}+$', '', 'g') END)"
     )
 
 
 def is_blank(expr: str) -> str:
     """``not value.strip()``."""
-    return f"regexp_full_match({expr}, '{PY_SPACE}*')"
-
-
-def missing(expr: str) -> str:
-    """:func:`hiring_funnel.cells.is_missing` of a text cell (NULL is missing)."""
-    folded = f"replace(replace(replace({strip(expr)}, 'ß', 'ss'), 'ẞ', 'ss'), 'ſ', 's')"
-    tokens = ", ".join(quote_literal(t) for t in sorted(MISSING_TOKENS))
     return (
-        f"coalesce(list_contains([{tokens}], lower({folded})) "
-        f"AND regexp_full_match({folded}, '[\\x00-\\x7f]*'), true)"
+        f"(CASE WHEN {expr} = '' THEN true WHEN ascii({expr}) BETWEEN 33 AND 126 THEN false "
+        f"ELSE regexp_full_match({expr}, '{PY_SPACE}*') END)"
+    )
+
+
+def missing(expr: str, *, stripped: bool = False) -> str:
+    """:func:`hiring_funnel.cells.is_missing` of a text cell (NULL is missing).
+
+    Every token starts with n, m, # or - (or is empty), so text that starts
+    with another printable ASCII character is not missing, without folding it.
+    ``stripped``: the text is already stripped.
+    """
+    text = expr if stripped else strip(expr)
+    folded = f"replace(replace(replace({text}, 'ß', 'ss'), 'ẞ', 'ss'), 'ſ', 's')"
+    tokens = ", ".join(quote_literal(t) for t in sorted(MISSING_TOKENS))
+    starts = "(" + ", ".join(str(ord(c)) for c in "nNmM#-") + ")"
+    return (
+        f"coalesce(CASE WHEN {expr} = '' THEN true "
+        f"WHEN ascii({expr}) BETWEEN 33 AND 126 AND ascii({expr}) NOT IN {starts} "
+        f"THEN false ELSE list_contains([{tokens}], lower({folded})) "
+        f"AND regexp_full_match({folded}, '[\\x00-\\x7f]*') END, true)"
     )
 
 
 def looks_like_formula(expr: str) -> str:
     """:func:`hiring_funnel.cellcodes._looks_like_formula` of a text cell."""
     s = strip(expr)
+    starts = "(" + ", ".join(str(ord(c)) for c in "=@+-") + ")"
     return (
-        f"(regexp_matches({expr}, '^{PY_SPACE}*[=@+-]') AND length({s}) > 1 AND "
-        f"(left({s}, 1) IN ('=', '@') OR NOT regexp_full_match({s}, '{NUMBER}')))"
+        f"(CASE WHEN {expr} = '' THEN false "
+        f"WHEN ascii({expr}) BETWEEN 33 AND 126 AND ascii({expr}) NOT IN {starts} "
+        f"THEN false ELSE (regexp_matches({expr}, '^{PY_SPACE}*[=@+-]') AND length({s}) > 1 AND "
+        f"(left({s}, 1) IN ('=', '@') OR NOT regexp_full_match({s}, '{NUMBER}'))) END)"
     )
 
 

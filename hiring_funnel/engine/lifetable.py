@@ -307,21 +307,24 @@ def clock_life_tables(
     w = windowed(t, list(specs.values()), as_of_ts, candidate=False)
     starts = sorted({RANK[s.start] for s in specs.values()})
     origins = w.filter(w.rank.isin(starts) & in_time(w, as_of_ts))
-    x = origins.cross_join(ibis.memtable({_CLOCK: clocks}))
-    x = x.filter(ibis.cases(*[(x[_CLOCK] == c, keep(x, s, as_of_ts)) for c, s in specs.items()]))
-    made = {c: episode_columns(x, s, as_of_ts, unit, hol) for c, s in specs.items()}
-    ep = x.select(
-        "application_id",
-        _CLOCK,
-        duration=ibis.cases(*[(x[_CLOCK] == c, m["duration"]) for c, m in made.items()]),
-        cause=ibis.cases(*[(x[_CLOCK] == c, m["cause"]) for c, m in made.items()]),
-    )
     if columns:
+        # Joined before the clocks are crossed in: one row per origin, not per episode.
         if attributes is None:
             raise HiringFunnelError(f"breakdown column(s) {columns} need attributes")
         attr = attributes_table(attributes, t._find_backend())
         _check_by(attr.mutate(duration=0, cause=ibis.null().cast("string")), columns)
-        ep = ep.left_join(attr.select("application_id", *columns), "application_id")
+        origins = origins.left_join(
+            attr.select("application_id", *columns), "application_id"
+        ).select(*origins.columns, *columns)
+    x = origins.cross_join(ibis.memtable({_CLOCK: clocks}))
+    x = x.filter(ibis.cases(*[(x[_CLOCK] == c, keep(x, s, as_of_ts)) for c, s in specs.items()]))
+    made = {c: episode_columns(x, s, as_of_ts, unit, hol) for c, s in specs.items()}
+    ep = x.select(
+        _CLOCK,
+        *columns,
+        duration=ibis.cases(*[(x[_CLOCK] == c, m["duration"]) for c, m in made.items()]),
+        cause=ibis.cases(*[(x[_CLOCK] == c, m["cause"]) for c, m in made.items()]),
+    )
     all_causes = list(dict.fromkeys(c for s in specs.values() for c in s.causes))
     finest = cell_counts(ep, [_CLOCK, *columns], all_causes, late_entry=False).to_pandas()
 

@@ -9,11 +9,12 @@ row:
   first_response and decision clocks, the first ``interview`` that of the
   decision clock with ``origin="first_interview"``, and the running count of
   ``interview`` is the ``round`` of interview_feedback;
-- ``next_key_<set>`` / ``next_ts_<set>``: the first event of an ending set
-  strictly after this row and not after ``as_of``, as a minimum over the
-  following rows of a key packing (microseconds since 1970, event order): its
-  event order comes back as the key modulo 8, its timestamp as the minimum
-  timestamp over the same frame. Two sets serve the three clocks: responses
+- ``next_key_<set>``: the first event of an ending set strictly after this
+  row and not after ``as_of``, as a minimum over the following rows of a key
+  packing (microseconds since 1970, event order) as ``us * 8 + order``: a
+  shift and a mask give both back exactly. ``next_ts_<set>`` is the same
+  event's timestamp, for the ``end`` column only (unused by counts, so the
+  engines prune it). Two sets serve the three clocks: responses
   (first_response, interview_feedback) and decisions;
 - ``first_candidate``: the first candidate_id recorded for the application.
 
@@ -117,13 +118,20 @@ def windowed(
     """Events with the window columns the clocks in ``specs`` need (one window pass)."""
     import ibis
 
+    if not candidate:
+        # follow_up rows and rows after as_of neither start nor end an
+        # episode; without the candidate column nothing else reads them.
+        t = t.filter((t.event != "follow_up") & in_time(t, as_of_ts))
     rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
     t = t.mutate(rank=rank, us=epoch_us(t.timestamp))
-    order = [t.timestamp, t.rank, t.line]
+    # (us * 8 + order, line) sorts as (timestamp, order, line) with one integer
+    # compare for the first two: about 10 % off the window's sort on DuckDB.
+    t = t.mutate(key=t.us * 8 + t.rank)
+    order = [t.key, t.line]
     following = ibis.window(group_by=t.application_id, order_by=order, rows=(1, None))
     upto = ibis.window(group_by=t.application_id, order_by=order, rows=(None, 0))
     now = in_time(t, as_of_ts)
-    key = t.us * 8 + t.rank
+    key = t.key
     cols: dict[str, Any] = {}
     for start in dict.fromkeys(s.start for s in specs):
         cols[f"run_{start}"] = (t.rank == RANK[start]).cast("int64").sum().over(upto)
@@ -156,17 +164,19 @@ def episode_columns(
 
     next_key = w[f"next_key_{spec.ending}"]
     next_ts = w[f"next_ts_{spec.ending}"]
-    # The key is us * 8 + order; modulo in SQL keeps the sign of the dividend.
-    end_rank = ((next_key % 8) + 8) % 8
+    # The key is us * 8 + order: a shift and a mask take it apart exactly (floor
+    # and two's complement for times before 1970), so counting needs neither
+    # the end timestamp nor its window column, which the engines then prune.
+    end_rank = next_key & 7
     cause = ibis.cases(
         *[(end_rank == RANK[name], ibis.literal(c)) for name, c in spec.cause_of if c is not None],
         else_=ibis.null().cast("string"),
     )
     if pd.isna(as_of_ts):
-        end, end_us = next_ts, epoch_us(next_ts)
+        end, end_us = next_ts, next_key >> 3
     else:
         end = next_ts.coalesce(as_of_literal(as_of_ts))
-        end_us = epoch_us(next_ts).coalesce(ibis.literal(as_of_ts.value // 1000, type="int64"))
+        end_us = (next_key >> 3).coalesce(ibis.literal(as_of_ts.value // 1000, type="int64"))
     origin_day = day_number(w.us)
     end_day = day_number(end_us)
     if unit == "days":
