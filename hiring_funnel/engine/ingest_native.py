@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from hiring_funnel.engine.ingest_attrs import Attrs, check_attribute_file, first_values
-from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, utc_iso
+from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, finish, utc_iso
 from hiring_funnel.engine.ingest_lookup import id_lookup
 from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_quarantines
 from hiring_funnel.engine.ingest_raw import RawCSV, read_csv_raw
@@ -92,6 +92,7 @@ def native_read(
     attrs = first_values(db, rows, checked.attribute_columns, varying, events=True)
     # validate's order: formulas, orphans, cleaned ids, then varying attributes.
     warnings[1:1] = _orphans(*attrs.orphans)
+    finish(db, checked, attrs.orphans[0])
     warnings += varying
     parts = [quarantine_rows(db, raw, t)]
     meta: dict[str, Any] = {
