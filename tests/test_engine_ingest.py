@@ -248,3 +248,60 @@ def test_progress_bar_on_a_terminal() -> None:
 
 def test_no_progress_bar_in_a_pipe() -> None:
     assert _progress_setting(subprocess.PIPE) == "False"
+
+
+# --- where the data live: Parquet files, folders and globs, DuckDB tables, Ibis tables ---
+
+
+@pytest.fixture(scope="module")
+def sample_frame() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "events.csv", dtype=str, keep_default_na=False)
+
+
+def test_parquet_file_equals_read_events(sample_frame: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    sample_frame.to_parquet(path)
+    engine = read_events_engine(str(path), mapping=SAMPLE / "mapping.toml")
+    assert "fallback" in engine.meta
+    assert_same(engine, read_events(str(path), mapping=SAMPLE / "mapping.toml"))
+
+
+def test_hive_folder_and_glob_equal_read_events_of_their_rows(
+    sample_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    # Two partitions (channel=...), files named so that their order is the frame's order.
+    folder = tmp_path / "events"
+    parts = []
+    for k, (channel, part) in enumerate(sample_frame.groupby("channel", sort=True)):
+        where = folder / f"channel={channel}"
+        where.mkdir(parents=True)
+        part.drop(columns="channel").to_parquet(where / f"part{k}.parquet", index=False)
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    mapping = SAMPLE / "mapping.toml"
+    # DuckDB reads the files in the order of their names, the Hive key last.
+    expected = read_events(
+        rows[[*sample_frame.columns.drop("channel"), "channel"]], mapping=mapping
+    )
+    for source in (str(folder), str(folder / "*" / "*.parquet")):
+        engine = read_events_engine(source, mapping=mapping)
+        assert "Parquet" in engine.meta["fallback"]
+        assert_same(engine, expected)
+
+
+def test_duckdb_table_and_ibis_table(sample_frame: pd.DataFrame, tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "log.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", sample_frame)
+        con.execute("CREATE TABLE events AS SELECT * FROM frame").fetchall()
+    mapping = SAMPLE / "mapping.toml"
+    expected = read_events(sample_frame, mapping=mapping)
+    engine = read_events_engine(str(path), mapping=mapping, table="events")
+    assert_same(engine, expected)
+    # An Ibis table is read the same way.
+    import ibis
+
+    table = ibis.duckdb.connect(str(path), read_only=True).table("events")
+    assert_same(read_events_engine(table, mapping=mapping), expected)

@@ -47,14 +47,14 @@ from hiring_funnel.engine.ingest_out import (
     quarantine_frame,
     write_quarantine_csv,
 )
-from hiring_funnel.engine.ingest_raw import fresh_name
+from hiring_funnel.engine.ingest_raw import first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
-from hiring_funnel.engine.ingest_sql import run
+from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
 from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
 from hiring_funnel.outputs import write_guarded_csv
-from hiring_funnel.schema import EventLog, Problem
+from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
 
 
 @dataclass
@@ -232,7 +232,7 @@ def read_events_engine(
         except NotPlain as exc:
             reason = str(exc)
     log = read_events(
-        source,
+        _as_frame(db, source, table),
         attributes=attributes,
         mapping=mapping,
         encoding=encoding,
@@ -242,11 +242,51 @@ def read_events_engine(
     return from_event_log(con, log, reason)
 
 
+def _as_frame(db: Any, source: Any, table: str | None) -> Any:
+    """What ``read_events`` can read: the source itself, or a DataFrame of it.
+
+    A table in a DuckDB database file, an Ibis table, and a folder or glob of
+    Parquet files (Hive-partitioned too) become a DataFrame, whose rows are
+    numbered 1, 2, ... (in the order of the files' names for a folder).
+    """
+    if table is not None:
+        alias = fresh_name("src")
+        run(db, f"ATTACH {quote_literal(str(source))} AS {alias} (READ_ONLY)")
+        try:
+            name = ".".join(quote_ident(part) for part in table.split("."))
+            return db.execute(f"SELECT * FROM {alias}.{name}").df()
+        except Exception as exc:
+            raise HiringFunnelError(
+                f"cannot read table {table!r}: {first_error(exc)}", source=str(source)
+            ) from exc
+        finally:
+            run(db, f"DETACH {alias}")
+    if hasattr(source, "to_pandas") and not isinstance(source, pd.DataFrame):
+        return source.to_pandas()
+    if isinstance(source, str | Path) and _parquet_set(source):
+        pattern = str(Path(source) / "**" / "*.parquet") if Path(source).is_dir() else str(source)
+        return db.execute(
+            f"SELECT * FROM read_parquet({quote_literal(pattern)}, hive_partitioning = true, "
+            "union_by_name = true)"
+        ).df()
+    return source
+
+
+def _parquet_set(source: str | Path) -> bool:
+    """A folder of Parquet files, or a glob naming some."""
+    text = str(source)
+    if Path(text).is_dir():
+        return any(Path(text).rglob("*.parquet"))
+    return any(c in text for c in "*?[") and text.lower().endswith((".parquet", ".pq"))
+
+
 def _why_not_native(
     source: Any, m: Any, encoding: str | None, attributes: Any, table: str | None
 ) -> str | None:
     if table is not None:
-        return "tables in a database file are read through pandas for now"
+        return "a table in a DuckDB database file is read by read_events (as a DataFrame)"
+    if isinstance(source, str | Path) and _parquet_set(source):
+        return "Parquet is read by read_events (a folder or glob as one DataFrame)"
     if not isinstance(source, str | Path):
         return f"a {type(source).__name__} is read by read_events"
     suffix = Path(source).suffix.lower()
