@@ -305,3 +305,14 @@ def test_duckdb_table_and_ibis_table(sample_frame: pd.DataFrame, tmp_path: Path)
 
     table = ibis.duckdb.connect(str(path), read_only=True).table("events")
     assert_same(read_events_engine(table, mapping=mapping), expected)
+
+
+@pytest.mark.slow
+def test_simulated_log_of_1e5_applications_equals_read_events(tmp_path: Path) -> None:
+    from hiring_funnel import simulate, write_simulated
+
+    write_simulated(simulate(100_000, seed=1), tmp_path, force=True)
+    args = {"mapping": tmp_path / "mapping.toml", "attributes": str(tmp_path / "attributes.csv")}
+    engine = read_events_engine(str(tmp_path / "events.csv"), **args)
+    assert engine.meta["native"]
+    assert_same(engine, read_events(str(tmp_path / "events.csv"), **args))
