@@ -8,10 +8,23 @@ asked for leave it.
 
 Native (DuckDB reads and checks the file; Python sees only distinct odd values):
 UTF-8 CSV and TSV files of the long layout, with or without an attributes
-file. Everything else (DataFrames, JSON Lines, Excel, Parquet, other encodings,
-wide mappings, an ``as_of`` column, a file that is not plainly quoted) is read
-by ``read_events`` and its result put in the engine; ``meta["fallback"]`` then
-says why. The checks of each native step are in
+file. Everything else is read by ``read_events`` and its result put in the
+engine; ``meta["fallback"]`` then says why: DataFrames, JSON Lines, Excel,
+Parquet (a folder or glob of Parquet files, Hive-partitioned or not, a table
+of a DuckDB database file with ``table=``, and an Ibis table are first made
+one DataFrame, whose rows are numbered 1, 2, ...), other encodings, wide
+mappings, an ``as_of`` column, a file that is not plainly quoted, and rows of
+other lengths in a file whose quoted cells hold line breaks.
+
+API (stable; ``read_events(engine=...)`` and the CLI build on it):
+``read_events_engine(source, mapping=None, *, attributes=None, con=None,
+as_of=None, encoding=None, limits=None, table=None) -> EngineLog``. An
+:class:`EngineLog` has ``events``, ``attributes`` and ``quarantine`` as Ibis
+tables of ``con`` (DuckDB only for now), the counts, ``problems`` (as
+``read_events`` gives them; computed on first use), ``warnings``, ``meta``,
+``quarantine_sample(n)``, ``write_quarantine(path)`` (DuckDB ``COPY``, atomic,
+byte for byte the pandas file) and ``to_event_log()``. It sets DuckDB's
+progress bar on ``con``: on when stderr is a terminal, off otherwise. The checks of each native step are in
 :mod:`~hiring_funnel.engine.ingest_scan` (bytes),
 :mod:`~hiring_funnel.engine.ingest_raw` (cells),
 :mod:`~hiring_funnel.engine.ingest_check` (mapping and validation),
