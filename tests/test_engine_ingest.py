@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from test_malformed import CASES, CORPUS, Case
 
 from hiring_funnel.engine.ingest import EngineLog, read_events_engine
+from hiring_funnel.engine.ingest_raw import RAGGED_MULTILINE
 from hiring_funnel.load import read_events
 from hiring_funnel.outputs import write_guarded_csv
 from hiring_funnel.schema import EventLog, HiringFunnelError
@@ -104,3 +107,172 @@ def test_corpus_equals_read_events(
     engine.write_quarantine(ours)
     write_guarded_csv(expected.quarantine, theirs)
     assert ours.read_bytes() == theirs.read_bytes()
+
+
+# --- the real tracker: a wide layout, read by read_events and put in the engine ---
+
+
+def test_real_tracker_falls_back_and_equals_read_events() -> None:
+    merged = ROOT / "data" / "real-logs" / "timhanneman" / "Merged.csv"
+    engine = read_events_engine(str(merged), mapping="timhanneman")
+    assert not engine.meta["native"] and "wide" in engine.meta["fallback"]
+    expected = read_events(str(merged), mapping="timhanneman")
+    assert_same(engine, expected)
+    # A wide row gives several events; all of them are in the engine's table.
+    assert engine.events.count().execute() == len(expected.events) > engine.rows_loaded
+
+
+# --- generated files: quotes, line breaks in cells, blank lines, bad dates, copies ---
+
+_IDS = st.sampled_from(["a1", "a2", "a3", " a4 ", "N/A", "", "a\u200b1", "é1"])
+_EVENTS = st.sampled_from(
+    ["applied", "Applied ", "rejection", "offer", "screen", "ghosted", "", "Follow-Up", "offer"]
+)
+_DATES = st.sampled_from(
+    [
+        "2024-03-01",
+        "2024-03-02T10:00:00Z",
+        "2024-03-05 08:30",
+        "2024-03-04T23:30:00-05:00",
+        "2024-02-30",
+        "yesterday",
+        "",
+        "2999-01-01",
+        " 2024-03-03T12:00:00Z ",
+        "2024-03-03T12:00:00.5Z",
+        "n/a",
+    ]
+)
+_TEXT = st.sampled_from(["x", "a, b", 'say "hi"', "two\nlines", "=1+1", "-3", " ", "Zürich"])
+
+
+def _cell(value: str, quote: bool) -> str:
+    if quote or any(c in value for c in ',"\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+# Each example reads a file twice (about a second); shrinking would take minutes,
+# and the failing file is printed whole anyway.
+_NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+_HC = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+@st.composite
+def csv_logs(draw: st.DrawFn) -> str:
+    rows = draw(
+        st.lists(st.tuples(_IDS, _EVENTS, _DATES, _TEXT, st.booleans()), min_size=1, max_size=12)
+    )
+    if draw(st.booleans()) and rows:
+        rows.append(rows[draw(st.integers(0, len(rows) - 1))])  # an exact copy
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = ["application_id,event,timestamp,stage"]
+    for app, event, date, text, quote in rows:
+        lines.append(",".join(_cell(v, quote) for v in (app, event, date, text)))
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", ",,,", "a9,applied"])))  # blank or ragged
+    return newline.join(lines) + (newline if draw(st.booleans()) else "")
+
+
+@settings(max_examples=12, deadline=None, phases=_NO_SHRINK, suppress_health_check=_HC)
+@given(text=csv_logs())
+def test_generated_csv_equals_read_events(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _compare_file(path, tmp_path)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, phases=_NO_SHRINK, suppress_health_check=_HC)
+@given(text=csv_logs())
+def test_generated_csv_equals_read_events_many(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _compare_file(path, tmp_path)
+
+
+def _compare_file(path: Path, tmp_path: Path) -> None:
+    as_of = "2024-06-01"
+    try:
+        expected = read_events(str(path), as_of=as_of)
+    except HiringFunnelError as exc:
+        with pytest.raises(HiringFunnelError) as got:
+            read_events_engine(str(path), as_of=as_of)
+        assert str(got.value) == str(exc)
+        return
+    engine = read_events_engine(str(path), as_of=as_of)
+    # The one kind of generated file DuckDB cannot read natively.
+    assert engine.meta["native"] or engine.meta["fallback"] == RAGGED_MULTILINE, engine.meta
+    assert_same(engine, expected)
+    ours, theirs = tmp_path / "engine.csv", tmp_path / "pandas.csv"
+    engine.write_quarantine(ours)
+    write_guarded_csv(expected.quarantine, theirs, force=True)
+    assert ours.read_bytes() == theirs.read_bytes()
+
+
+# --- where the data live: Parquet files, folders and globs, DuckDB tables, Ibis tables ---
+
+
+@pytest.fixture(scope="module")
+def sample_frame() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "events.csv", dtype=str, keep_default_na=False)
+
+
+def test_parquet_file_equals_read_events(sample_frame: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    sample_frame.to_parquet(path)
+    engine = read_events_engine(str(path), mapping=SAMPLE / "mapping.toml")
+    assert "fallback" in engine.meta
+    assert_same(engine, read_events(str(path), mapping=SAMPLE / "mapping.toml"))
+
+
+def test_hive_folder_and_glob_equal_read_events_of_their_rows(
+    sample_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    # Two partitions (channel=...), files named so that their order is the frame's order.
+    folder = tmp_path / "events"
+    parts = []
+    for k, (channel, part) in enumerate(sample_frame.groupby("channel", sort=True)):
+        where = folder / f"channel={channel}"
+        where.mkdir(parents=True)
+        part.drop(columns="channel").to_parquet(where / f"part{k}.parquet", index=False)
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    mapping = SAMPLE / "mapping.toml"
+    # DuckDB reads the files in the order of their names, the Hive key last.
+    expected = read_events(
+        rows[[*sample_frame.columns.drop("channel"), "channel"]], mapping=mapping
+    )
+    for source in (str(folder), str(folder / "*" / "*.parquet")):
+        engine = read_events_engine(source, mapping=mapping)
+        assert "Parquet" in engine.meta["fallback"]
+        assert_same(engine, expected)
+
+
+def test_duckdb_table_and_ibis_table(sample_frame: pd.DataFrame, tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "log.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", sample_frame)
+        con.execute("CREATE TABLE events AS SELECT * FROM frame").fetchall()
+    mapping = SAMPLE / "mapping.toml"
+    expected = read_events(sample_frame, mapping=mapping)
+    engine = read_events_engine(str(path), mapping=mapping, table="events")
+    assert_same(engine, expected)
+    # An Ibis table is read the same way.
+    import ibis
+
+    table = ibis.duckdb.connect(str(path), read_only=True).table("events")
+    assert_same(read_events_engine(table, mapping=mapping), expected)
+
+
+@pytest.mark.slow
+def test_simulated_log_of_1e5_applications_equals_read_events(tmp_path: Path) -> None:
+    from hiring_funnel import simulate, write_simulated
+
+    write_simulated(simulate(100_000, seed=1), tmp_path, force=True)
+    args = {"mapping": tmp_path / "mapping.toml", "attributes": str(tmp_path / "attributes.csv")}
+    engine = read_events_engine(str(tmp_path / "events.csv"), **args)
+    assert engine.meta["native"]
+    assert_same(engine, read_events(str(tmp_path / "events.csv"), **args))

@@ -8,10 +8,23 @@ asked for leave it.
 
 Native (DuckDB reads and checks the file; Python sees only distinct odd values):
 UTF-8 CSV and TSV files of the long layout, with or without an attributes
-file. Everything else (DataFrames, JSON Lines, Excel, Parquet, other encodings,
-wide mappings, an ``as_of`` column, a file that is not plainly quoted) is read
-by ``read_events`` and its result put in the engine; ``meta["fallback"]`` then
-says why. The checks of each native step are in
+file. Everything else is read by ``read_events`` and its result put in the
+engine; ``meta["fallback"]`` then says why: DataFrames, JSON Lines, Excel,
+Parquet (a folder or glob of Parquet files, Hive-partitioned or not, a table
+of a DuckDB database file with ``table=``, and an Ibis table are first made
+one DataFrame, whose rows are numbered 1, 2, ...), other encodings, wide
+mappings, an ``as_of`` column, a file that is not plainly quoted, and rows of
+other lengths in a file whose quoted cells hold line breaks.
+
+API (stable; ``read_events(engine=...)`` and the CLI build on it):
+``read_events_engine(source, mapping=None, *, attributes=None, con=None,
+as_of=None, encoding=None, limits=None, table=None) -> EngineLog``. An
+:class:`EngineLog` has ``events``, ``attributes`` and ``quarantine`` as Ibis
+tables of ``con`` (DuckDB only for now), the counts, ``problems`` (as
+``read_events`` gives them; computed on first use), ``warnings``, ``meta``,
+``quarantine_sample(n)``, ``write_quarantine(path)`` (DuckDB ``COPY``, atomic,
+byte for byte the pandas file) and ``to_event_log()``. It sets DuckDB's
+progress bar on ``con``: on when stderr is a terminal, off otherwise. The checks of each native step are in
 :mod:`~hiring_funnel.engine.ingest_scan` (bytes),
 :mod:`~hiring_funnel.engine.ingest_raw` (cells),
 :mod:`~hiring_funnel.engine.ingest_check` (mapping and validation),
@@ -32,7 +45,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import sys
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,14 +59,14 @@ from hiring_funnel.engine.ingest_out import (
     quarantine_frame,
     write_quarantine_csv,
 )
-from hiring_funnel.engine.ingest_raw import fresh_name
+from hiring_funnel.engine.ingest_raw import first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
-from hiring_funnel.engine.ingest_sql import run
+from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
 from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
 from hiring_funnel.outputs import write_guarded_csv
-from hiring_funnel.schema import EventLog, Problem
+from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
 
 
 @dataclass
@@ -222,7 +234,6 @@ def read_events_engine(
 
         con = connect("duckdb")
     db = con.con
-    _progress(db)
     lim = resolve(limits)
     m = load_mapping(mapping, limits=lim)
     reason = _why_not_native(source, m, encoding, attributes, table)
@@ -232,7 +243,7 @@ def read_events_engine(
         except NotPlain as exc:
             reason = str(exc)
     log = read_events(
-        source,
+        _as_frame(db, source, table),
         attributes=attributes,
         mapping=mapping,
         encoding=encoding,
@@ -242,11 +253,51 @@ def read_events_engine(
     return from_event_log(con, log, reason)
 
 
+def _as_frame(db: Any, source: Any, table: str | None) -> Any:
+    """What ``read_events`` can read: the source itself, or a DataFrame of it.
+
+    A table in a DuckDB database file, an Ibis table, and a folder or glob of
+    Parquet files (Hive-partitioned too) become a DataFrame, whose rows are
+    numbered 1, 2, ... (in the order of the files' names for a folder).
+    """
+    if table is not None:
+        alias = fresh_name("src")
+        run(db, f"ATTACH {quote_literal(str(source))} AS {alias} (READ_ONLY)")
+        try:
+            name = ".".join(quote_ident(part) for part in table.split("."))
+            return db.execute(f"SELECT * FROM {alias}.{name}").df()
+        except Exception as exc:
+            raise HiringFunnelError(
+                f"cannot read table {table!r}: {first_error(exc)}", source=str(source)
+            ) from exc
+        finally:
+            run(db, f"DETACH {alias}")
+    if hasattr(source, "to_pandas") and not isinstance(source, pd.DataFrame):
+        return source.to_pandas()
+    if isinstance(source, str | Path) and _parquet_set(source):
+        pattern = str(Path(source) / "**" / "*.parquet") if Path(source).is_dir() else str(source)
+        return db.execute(
+            f"SELECT * FROM read_parquet({quote_literal(pattern)}, hive_partitioning = true, "
+            "union_by_name = true)"
+        ).df()
+    return source
+
+
+def _parquet_set(source: str | Path) -> bool:
+    """A folder of Parquet files, or a glob naming some."""
+    text = str(source)
+    if Path(text).is_dir():
+        return any(Path(text).rglob("*.parquet"))
+    return any(c in text for c in "*?[") and text.lower().endswith((".parquet", ".pq"))
+
+
 def _why_not_native(
     source: Any, m: Any, encoding: str | None, attributes: Any, table: str | None
 ) -> str | None:
     if table is not None:
-        return "tables in a database file are read through pandas for now"
+        return "a table in a DuckDB database file is read by read_events (as a DataFrame)"
+    if isinstance(source, str | Path) and _parquet_set(source):
+        return "Parquet is read by read_events (a folder or glob as one DataFrame)"
     if not isinstance(source, str | Path):
         return f"a {type(source).__name__} is read by read_events"
     suffix = Path(source).suffix.lower()
@@ -309,11 +360,3 @@ def from_event_log(con: Any, log: EventLog, reason: str) -> EngineLog:
 
 def _as_text(value: Any) -> Any:
     return None if value is None else str(value)
-
-
-def _progress(db: Any) -> None:
-    """DuckDB's progress bar on a terminal, nothing in pipes and logs."""
-    on = sys.stderr is not None and sys.stderr.isatty()
-    run(db, f"SET enable_progress_bar = {'true' if on else 'false'}")
-    if on:
-        run(db, "SET progress_bar_time = 2000")

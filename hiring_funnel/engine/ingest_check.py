@@ -102,6 +102,9 @@ class Checked:
     ids_cleaned_at: tuple[int, str] | None
     attribute_columns: dict[str, str]  # output name -> raw SQL column
     lookups: list[str]
+    #: The rows steps 4-5 flag; a "before its application" reason holds chr(1) where
+    #: read_events writes the line of the application as a float (see :func:`finish`).
+    later: str = ""
 
 
 def check_long(
@@ -316,7 +319,7 @@ def check_long(
                  WHEN event <> 'applied' AND ts < start
                  THEN event || ' dated ' || strftime(ts, '%Y-%m-%d')
                     || ', before its application (' || strftime(start, '%Y-%m-%d')
-                    || ', line ' || start_line || ')' END AS reason,
+                    || ', line ' || start_line || chr(1) || ')' END AS reason,
             CASE WHEN conflict THEN 'conflicting_duplicate'
                  WHEN outcome AND n_out > 1 THEN 'conflicting_outcomes'
                  ELSE 'before_application' END AS kind,
@@ -346,7 +349,22 @@ def check_long(
         or db.execute(f"SELECT coalesce(bool_or(changed), false) FROM {id_lks[c]}").fetchall()[0][0]
     }
     count, at = _ids_cleaned(db, t, raw, source_of, changed, joins)
-    return Checked(table, ts_col, count, at, _attribute_columns(raw, m, source_of), lookups)
+    attrs = _attribute_columns(raw, m, source_of)
+    return Checked(table, ts_col, count, at, attrs, lookups, later)
+
+
+def finish(db: Any, checked: Checked, orphans: int) -> None:
+    """Write the application's line in "before its application" reasons as read_events does.
+
+    ``validate`` looks the line up with ``Series.map``, which gives floats
+    ("line 10.0") as soon as one loaded application has no 'applied' event.
+    """
+    dot = ".0" if orphans else ""
+    run(
+        db,
+        f"UPDATE {checked.later} SET reason = replace(reason, chr(1), '{dot}') "
+        "WHERE kind = 'before_application'",
+    )
 
 
 def _null_if_missing(col: str) -> str:

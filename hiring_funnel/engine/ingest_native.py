@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 
 from hiring_funnel.engine.ingest_attrs import Attrs, check_attribute_file, first_values
-from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, utc_iso
+from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, finish, utc_iso
 from hiring_funnel.engine.ingest_lookup import id_lookup
 from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_quarantines
 from hiring_funnel.engine.ingest_raw import RawCSV, read_csv_raw
 from hiring_funnel.engine.ingest_scan import NotPlain
-from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident
+from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, run
 from hiring_funnel.limits import Limits
 from hiring_funnel.load import _as_of as as_of_argument
 from hiring_funnel.mapped import _as_of as mapping_as_of
@@ -61,7 +61,14 @@ def native_read(
         value = mapping_as_of(None, m) if m.as_of is not None else None  # type: ignore[arg-type]
         return as_of_argument(as_of) if as_of is not None else value
 
-    checked = check_long(db, raw, m, cutoff, now)
+    # Past the read (whose rowids are the records' positions), no table needs
+    # DuckDB to keep the insertion order, which costs memory and time.
+    order = db.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    run(db, "SET preserve_insertion_order = false")
+    try:
+        checked = check_long(db, raw, m, cutoff, now)
+    finally:
+        run(db, f"SET preserve_insertion_order = {'true' if order else 'false'}")
     t = checked.table
     loaded, quarantined, exact = db.execute(
         f"SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL), "
@@ -92,6 +99,7 @@ def native_read(
     attrs = first_values(db, rows, checked.attribute_columns, varying, events=True)
     # validate's order: formulas, orphans, cleaned ids, then varying attributes.
     warnings[1:1] = _orphans(*attrs.orphans)
+    finish(db, checked, attrs.orphans[0])
     warnings += varying
     parts = [quarantine_rows(db, raw, t)]
     meta: dict[str, Any] = {

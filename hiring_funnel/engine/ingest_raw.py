@@ -29,6 +29,8 @@ from hiring_funnel.io import _sniff_delimiter, check_header
 from hiring_funnel.limits import Limits
 
 _names = (f"hf_ingest_{i}" for i in itertools.count())
+#: Why a file falls back when rows of other lengths meet cells with line breaks.
+RAGGED_MULTILINE = "rows with more or fewer fields than the header, and line breaks in quoted cells"
 
 
 def fresh_name(kind: str) -> str:
@@ -98,6 +100,9 @@ def read_csv_raw(
         f"columns = {{{cols}}}",
     ]
     if (scan.fields != width).any():
+        if not (np.diff(scan.lines) == 1).all():
+            # DuckDB does not pad short rows when quoted cells hold line breaks.
+            raise NotPlain(RAGGED_MULTILINE)
         options.append("null_padding = true")
     if scan.max_record_bytes > 1_000_000:
         size = scan.max_record_bytes + 1024
