@@ -255,7 +255,11 @@ def _conflicts(events: pd.DataFrame, layout: str, quarantine: Any) -> None:
 def _before_application(events: pd.DataFrame, quarantine: Any) -> None:
     applied = events[events["event"] == "applied"].drop_duplicates("application_id")
     start = events["application_id"].map(applied.set_index("application_id")["timestamp"])
-    start_line = events["application_id"].map(applied.set_index("application_id")["line"])
+    # Int64: an application with no 'applied' row maps to <NA>, which would make
+    # the whole column float and the reason say "line 10.0".
+    start_line = (
+        events["application_id"].map(applied.set_index("application_id")["line"]).astype("Int64")
+    )
     early = (events["event"] != "applied") & (events["timestamp"] < start)
     quarantine(
         events.loc[early, "line"],

@@ -375,3 +375,21 @@ def test_all_missing_attribute_is_na_text(salary: list[str]) -> None:
     )
     log = check(frame)
     assert log.attributes["salary"].isna().all()
+
+
+def test_before_application_names_the_line_as_an_integer_when_an_application_lacks_applied():
+    # One application without an 'applied' row once turned the looked-up lines into
+    # floats ("line 2.0"); found by the engine ingest's Hypothesis test.
+    import hiring_funnel as hf
+
+    log = hf.read_events(
+        pd.DataFrame(
+            {
+                "application_id": ["a", "a", "b"],
+                "event": ["applied", "screen", "screen"],
+                "timestamp": ["2024-03-05", "2024-03-01", "2024-03-02"],
+            }
+        )
+    )
+    (reason,) = log.quarantine["reason"].tolist()
+    assert reason.endswith("(2024-03-05, line 1)"), reason

@@ -356,13 +356,12 @@ def check_long(
 def finish(db: Any, checked: Checked, orphans: int) -> None:
     """Write the application's line in "before its application" reasons as read_events does.
 
-    ``validate`` looks the line up with ``Series.map``, which gives floats
-    ("line 10.0") as soon as one loaded application has no 'applied' event.
+    (``validate`` once wrote "line 10.0" when an application had no 'applied'
+    event; both paths now write "line 10" whatever ``orphans`` is.)
     """
-    dot = ".0" if orphans else ""
     run(
         db,
-        f"UPDATE {checked.later} SET reason = replace(reason, chr(1), '{dot}') "
+        f"UPDATE {checked.later} SET reason = replace(reason, chr(1), '') "
         "WHERE kind = 'before_application'",
     )
 
