@@ -125,3 +125,33 @@ def test_memory_limit_reaches_duckdb(capsys) -> None:
     assert limit.replace(" ", "") in {"286.1MiB", "300.0MB"}
     code, out, _ = _run(capsys, ["summary", str(SAMPLE / "events.csv"), "--memory-limit", "2GB"])
     assert code == 0 and "decision" in out
+
+
+def test_a_table_in_a_duckdb_file(tmp_path, capsys) -> None:
+    import duckdb
+
+    db = tmp_path / "hr.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "CREATE TABLE ev AS SELECT * FROM read_csv(?, all_varchar = true)",
+            [str(SAMPLE / "events.csv")],
+        )
+    mapping = ["--mapping", str(SAMPLE / "mapping.toml"), "--clock", "decision"]
+    code, out, _ = _run(capsys, ["summary", str(db), "--table", "ev", *mapping])
+    plain = _run(capsys, ["summary", str(SAMPLE / "events.csv"), *mapping])[1]
+    assert code == 0
+    assert out.splitlines()[0] == "hr.duckdb:ev: 11,158 rows read = 11,158 loaded + 0 quarantined"
+    # Without the attributes file the rest is what the CSV gives without it.
+    no_attrs = _run(
+        capsys,
+        ["summary", str(SAMPLE / "events.csv"), "--attributes", str(db), "--clock", "decision"],
+    )
+    assert no_attrs[0] == 1  # a database file is not an attributes file: one line
+
+    def table(text: str) -> list[str]:  # from the figures on
+        lines = text.splitlines()
+        return lines[next(i for i, x in enumerate(lines) if x.startswith("as of")) :]
+
+    assert table(out) == table(plain)
+    code, _, err = _run(capsys, ["summary", str(db), "--table", "nope", *mapping])
+    assert code == 1 and "cannot read table 'nope'" in err and err.count("\n") == 1

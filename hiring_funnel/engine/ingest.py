@@ -242,14 +242,20 @@ def read_events_engine(
             return native_read(con, source, m, attributes, as_of, encoding, lim, EngineLog)
         except NotPlain as exc:
             reason = str(exc)
+    frame = _as_frame(db, source, table)
     log = read_events(
-        _as_frame(db, source, table),
+        frame,
         attributes=attributes,
         mapping=mapping,
         encoding=encoding,
         as_of=as_of,
         limits=limits,
     )
+    if frame is not source and isinstance(source, str | Path):
+        # Read as a DataFrame, but named as the user named it (lines are row numbers).
+        name = str(source) + (f":{table}" if table is not None else "")
+        quarantine = log.quarantine.assign(file=name) if len(log.quarantine) else log.quarantine
+        log = dataclasses.replace(log, source=name, quarantine=quarantine)
     return from_event_log(con, log, reason)
 
 
