@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hiring_funnel import __version__
 from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log"
         )
+        add_engine_arguments(cmd)
 
     v = sub.add_parser("validate", help="check a log and list every problem")
     log_args(v)
@@ -114,6 +116,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_engine_arguments(cmd: argparse.ArgumentParser) -> None:
+    """--engine, --table, --memory-limit, --spark-master: where the log is read and counted."""
+    g = cmd.add_argument_group("engine (large logs; see the README's 'Large logs')")
+    g.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="read, check and count the log as queries on an engine: duckdb (in-process) "
+        "or spark; default: in memory with pandas",
+    )
+    g.add_argument(
+        "--table", metavar="NAME", help="a table in the DuckDB database file PATH (implies duckdb)"
+    )
+    g.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit, e.g. 4GB (past it DuckDB spills to a temporary folder)",
+    )
+    g.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="the Spark master (implies --engine spark): local[*] (default), spark://host:7077, yarn",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -127,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "predict":
             from hiring_funnel.predict_command import run_predict
 
-            return run_predict(args, _read(args))
+            return run_predict(args, read_pandas(args))
         if args.command == "report":
             from hiring_funnel.report.command import run_report
 
@@ -180,7 +206,7 @@ def public_error(exc: HiringFunnelError, args: argparse.Namespace) -> str:
     return clean_label(_PATH_IN_TEXT.sub(lambda m: file_name(m.group(0)), text))
 
 
-def _read(args: argparse.Namespace) -> EventLog:
+def _read(args: argparse.Namespace) -> EventLog | Any:
     from hiring_funnel.load import read_events
 
     attributes, mapping = args.attributes, args.mapping
@@ -195,8 +221,45 @@ def _read(args: argparse.Namespace) -> EventLog:
             mapping = path.parent / "mapping.toml"
             print("(mapping: mapping.toml, found beside the log)")
     return read_events(
-        path, mapping=mapping, attributes=attributes, encoding=args.encoding, as_of=args.as_of
+        path,
+        mapping=mapping,
+        attributes=attributes,
+        encoding=args.encoding,
+        as_of=args.as_of,
+        engine=engine_option(args),
+        table=getattr(args, "table", None),
     )
+
+
+def engine_option(args: argparse.Namespace) -> Any:
+    """The engine the options ask for: None (pandas), or an Ibis connection."""
+    name = getattr(args, "engine", None)
+    master = getattr(args, "spark_master", None)
+    memory = getattr(args, "memory_limit", None)
+    if master is not None:
+        if name == "duckdb":
+            raise HiringFunnelError("--spark-master needs --engine spark, not duckdb")
+        name = "spark"
+    if name is None and (getattr(args, "table", None) is not None or memory is not None):
+        name = "duckdb"
+    if name is None:
+        return None
+    from hiring_funnel.engine import connect
+
+    if name == "spark":
+        if memory is not None:
+            raise HiringFunnelError(
+                "--memory-limit is DuckDB's; Spark's memory is set on the cluster "
+                "(spark.executor.memory)"
+            )
+        return connect("spark", master=master)
+    return connect("duckdb", memory_limit=memory)
+
+
+def read_pandas(args: argparse.Namespace) -> EventLog:
+    """The log as pandas frames, for the commands that need them (report, predict)."""
+    log = _read(args)
+    return log if isinstance(log, EventLog) else log.to_event_log()
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -207,8 +270,7 @@ def _validate(args: argparse.Namespace) -> int:
         check_output(args.quarantine, inputs=inputs, force=args.force)
     log = _read(args)
     print(_counts_line(log))
-    n_apps = log.events["application_id"].nunique()
-    per_event = log.events["event"].value_counts().reindex(log.events["event"].cat.categories)
+    n_apps, per_event = _event_counts(log)
     listed = ", ".join(f"{k} {v:,}" for k, v in per_event.items() if v) or "none"
     print(f"applications: {n_apps:,}; events: {listed}")
     if log.problems:
@@ -217,26 +279,52 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  {problem.format(log.source)}")
     else:
         print("problems: none")
-    if len(log.quarantine):
+    if log.rows_quarantined:
         from hiring_funnel.schema import QUARANTINE_KINDS
 
         # The kinds, with their fixed descriptions: what a report may publish.
-        counts = log.quarantine["kind"].value_counts(sort=False)
+        counts = _kind_counts(log)
         listed = "; ".join(
             f"{k} {n:,} ({QUARANTINE_KINDS.get(str(k), 'another problem')})"
             for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
         )
         print(f"quarantined by kind: {listed}")
     if args.quarantine:
-        write_guarded_csv(log.quarantine, args.quarantine, inputs=inputs, force=args.force)
-        print(f"quarantined rows written to {args.quarantine} ({len(log.quarantine)} rows)")
+        if isinstance(log, EventLog):
+            write_guarded_csv(log.quarantine, args.quarantine, inputs=inputs, force=args.force)
+        else:  # checked above; the engine writes the rows (COPY), atomically
+            log.write_quarantine(args.quarantine)
+        print(f"quarantined rows written to {args.quarantine} ({log.rows_quarantined} rows)")
     usable = log.rows_loaded > 0 and n_apps > 0
     if not usable:
         print(f"{log.source}: no usable rows; nothing can be analysed", file=sys.stderr)
     return 0 if usable else 1
 
 
-def _counts_line(log: EventLog) -> str:
+def _event_counts(log: EventLog | Any) -> tuple[int, dict[str, int]]:
+    """Distinct applications and events per kind (in the schema's order), on either path."""
+    from hiring_funnel.schema import EVENTS
+
+    if isinstance(log, EventLog):
+        per = log.events["event"].value_counts()
+        return int(log.events["application_id"].nunique()), {e: int(per.get(e, 0)) for e in EVENTS}
+    ev = log.events
+    n_apps = int(ev.application_id.nunique().execute())
+    per_kind = ev.group_by("event").aggregate(n=ev.count()).to_pandas()
+    found = dict(zip(per_kind["event"].astype(str), per_kind["n"], strict=True))
+    return n_apps, {e: int(found.get(e, 0)) for e in EVENTS}
+
+
+def _kind_counts(log: EventLog | Any) -> dict[str, int]:
+    """Quarantined rows per kind, on either path."""
+    if isinstance(log, EventLog):
+        return {str(k): int(n) for k, n in log.quarantine["kind"].value_counts().items()}
+    q = log.quarantine
+    per = q.group_by("kind").aggregate(n=q.count()).to_pandas()
+    return {str(k): int(n) for k, n in zip(per["kind"], per["n"], strict=True)}
+
+
+def _counts_line(log: EventLog | Any) -> str:
     dup = f", {log.exact_duplicates:,} of them exact duplicates" if log.exact_duplicates else ""
     text = (
         f"{log.source}: {log.rows_read:,} rows read = {log.rows_loaded:,} loaded + "
@@ -283,15 +371,19 @@ def _summary(args: argparse.Namespace) -> int:
             f"unknown clock {clean_label(bad[0])!r}", hint=f"use {', '.join(CLOCKS)}"
         )
     print(counts_line(log, min_group=k))
-    if log.events.empty:
+    if log.events.empty if isinstance(log, EventLog) else log.rows_loaded == 0:
         raise HiringFunnelError(
             "no usable rows: nothing to summarise (run validate)", source=log.source
         )
-    table = summarise(log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels)
+    # Each clock's episodes once, for the table and the headline (engine: only what they read).
+    made: dict[str, Any] = {}
+    table = summarise(
+        log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels, made=made
+    )
     print(format_summary(table, as_of=table.attrs.get("as_of")))
     if "decision" in clocks:
         print("\nIs silence bad news? (decision clock: from applying to an offer or a rejection)")
-        for sentence in headline(log, min_group=k):
+        for sentence in headline(log, min_group=k, decision=made.get("decision")):
             print(f"  {sentence}")
     return 0
 

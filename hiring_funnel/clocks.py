@@ -28,6 +28,7 @@ from hiring_funnel.schema import (
     HiringFunnelError,
     check_events,
     check_events_structure,
+    on_engine,
     raise_if_missing,
 )
 
@@ -72,7 +73,7 @@ _NS_PER_DAY = 86_400 * 10**9
 
 
 def episodes(
-    events: pd.DataFrame | EventLog,
+    events: pd.DataFrame | EventLog | Any,
     clock: str,
     *,
     attributes: pd.DataFrame | None = None,
@@ -86,9 +87,13 @@ def episodes(
 
     Parameters
     ----------
-    events : DataFrame or EventLog
+    events : DataFrame, EventLog, engine log or Ibis table
         Canonical events (:mod:`hiring_funnel.schema`). An ``EventLog`` also
-        supplies ``attributes`` and ``as_of`` unless they are given here.
+        supplies ``attributes`` and ``as_of`` unless they are given here. An
+        engine log (``read_events(..., engine=...)``) or an Ibis table gives
+        the same episodes as a lazy query on its engine
+        (:class:`hiring_funnel.engine.EngineEpisodes`; ``.to_pandas()``
+        collects them, :func:`life_table` counts them where they are).
     clock : {"first_response", "interview_feedback", "decision"}
         ``first_response``: from ``applied`` to the first response (``screen``,
         ``interview``, ``offer`` → "positive"; ``rejection`` → "rejection").
@@ -157,6 +162,24 @@ def episodes(
     0              a       5.0  rejection
     1              b       4.0        NaN
     """
+    if on_engine(events):
+        # An engine log or table: the same episodes as a lazy query (engine.episodes).
+        from hiring_funnel.engine.episodes import episodes as on_the_engine
+
+        if hasattr(events, "rows_read"):  # an engine log: its events, attributes and as_of
+            attributes = events.attributes if attributes is None else attributes
+            as_of = events.as_of if as_of is None else as_of
+            events = events.events
+        return on_the_engine(
+            events,
+            clock,
+            attributes=attributes,
+            as_of=as_of,
+            unit=unit,
+            holidays=holidays,
+            withdrawn=withdrawn,
+            origin=origin,
+        )
     if isinstance(events, EventLog):
         frame = events.events
         if attributes is None:

@@ -9,11 +9,12 @@ DuckDB or Spark can compute as well.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.schema import HiringFunnelError, require_columns
+from hiring_funnel.schema import HiringFunnelError, on_engine, require_columns
 
 __all__ = ["TABLE_COLUMNS", "check_episodes", "life_table"]
 
@@ -117,7 +118,7 @@ def check_episodes(
 
 
 def life_table(
-    episodes: pd.DataFrame,
+    episodes: pd.DataFrame | Any,
     by: str | Sequence[str] | None = None,
     *,
     weights: str | None = None,
@@ -149,9 +150,11 @@ def life_table(
 
     Parameters
     ----------
-    episodes : DataFrame
+    episodes : DataFrame or engine episodes
         Canonical episodes (``entry``, ``duration``, categorical ``cause``),
-        checked by :func:`check_episodes`.
+        checked by :func:`check_episodes`. Episodes on an engine
+        (:func:`hiring_funnel.episodes` of an engine log) are counted there
+        (:func:`hiring_funnel.engine.life_table`), with the same result.
     by : str or sequence of str, optional
         Group columns. Missing group values form a group of their own, so no
         episode is dropped.
@@ -182,6 +185,16 @@ def life_table(
     1   2.0        3       1             0                 1         1        0
     2   5.0        1       1             1                 0         0        0
     """
+    if on_engine(episodes):
+        # Episodes on an engine: the counts run there, days x groups x causes come back.
+        from hiring_funnel.engine.lifetable import life_table as on_the_engine
+
+        if weights is not None:
+            raise HiringFunnelError(
+                "case weights are not counted on an engine yet",
+                hint="collect the episodes first (.to_pandas()), or leave out weights",
+            )
+        return on_the_engine(episodes, by)
     by_cols = [by] if isinstance(by, str) else list(by or [])
     check_episodes(episodes, by=by_cols, weights=weights)
     causes = [str(c) for c in episodes["cause"].cat.categories]

@@ -16,7 +16,7 @@ from hiring_funnel.io import RawTable, read_raw, short_repr
 from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.mapped import apply_mapping, clean_id_cells
 from hiring_funnel.mapping import load_mapping
-from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
+from hiring_funnel.schema import EventLog, HiringFunnelError, Problem, on_engine
 from hiring_funnel.validate import (
     attribute_table,
     ids_cleaned_problem,
@@ -36,7 +36,9 @@ def read_events(
     encoding: str | None = None,
     as_of: str | pd.Timestamp | None = None,
     limits: Limits | None = None,
-) -> EventLog:
+    engine: str | Any = None,
+    table: str | None = None,
+) -> EventLog | Any:
     """Read a job-application log into the canonical events and attributes tables.
 
     Parameters
@@ -57,6 +59,16 @@ def read_events(
         Size and depth limits of the readers (:mod:`hiring_funnel.limits`);
         default :meth:`Limits.from_env`, the defaults with any
         ``HIRING_FUNNEL_MAX_...`` environment variable applied.
+    engine : {"duckdb", "spark"} or Ibis connection, optional
+        Read, map and validate as queries on an engine, and return an engine
+        log (:class:`hiring_funnel.engine.EngineLog`) whose events stay there:
+        :func:`hiring_funnel.episodes` and :func:`hiring_funnel.life_table`
+        of it run on the engine and only the life table comes back. Same
+        answers and row counts as without it. ``"duckdb"`` runs in-process;
+        a DuckDB connection (``hiring_funnel.engine.connect(memory_limit=...)``)
+        sets its memory and threads. An Ibis table as ``source`` implies its engine.
+    table : str, optional
+        A table in the DuckDB database file ``source`` (implies ``engine``).
 
     Returns
     -------
@@ -82,6 +94,8 @@ def read_events(
     >>> log.rows_loaded, log.events["event"].tolist()
     (2, ['applied', 'rejection'])
     """
+    if engine is not None or table is not None or on_engine(source):
+        return _on_engine(source, attributes, mapping, encoding, as_of, limits, engine, table)
     lim = resolve(limits)
     m = load_mapping(mapping, limits=lim)
     raw = read_raw(
@@ -95,6 +109,42 @@ def read_events(
     if attributes is None:
         return log
     return _with_attribute_file(log, attributes, encoding, lim)
+
+
+def _on_engine(
+    source: Any,
+    attributes: Any,
+    mapping: Any,
+    encoding: str | None,
+    as_of: Any,
+    limits: Limits | None,
+    engine: str | Any,
+    table: str | None,
+) -> Any:
+    """read_events on an engine (:func:`hiring_funnel.engine.read_events_engine`)."""
+    from hiring_funnel.engine import connect, read_events_engine
+
+    con = connect(engine or "duckdb") if engine is None or isinstance(engine, str) else engine
+    if con.name != "duckdb":  # Spark: canonical events where they are (engine.canonical)
+        from hiring_funnel.engine.canonical import read_canonical
+
+        if mapping is not None or encoding is not None:
+            raise HiringFunnelError(
+                f"a mapping or an encoding is applied on DuckDB, not on {con.name}",
+                hint="map the log with --engine duckdb and write it as Parquet, "
+                "or give Spark a table with the canonical columns",
+            )
+        return read_canonical(con, source, table=table, attributes=attributes, as_of=as_of)
+    return read_events_engine(
+        source,
+        mapping,
+        attributes=attributes,
+        con=con,
+        as_of=as_of,
+        encoding=encoding,
+        limits=limits,
+        table=table,
+    )
 
 
 def _as_of(value: str | pd.Timestamp) -> pd.Timestamp:

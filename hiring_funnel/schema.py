@@ -361,3 +361,12 @@ def require_columns(
             f"{what} are missing the required column(s) {names}; found {list(frame.columns)}",
             hint=hint,
         )
+
+
+def on_engine(obj: object) -> bool:
+    """Whether ``obj`` lives on an engine: an Ibis table, an engine log or engine episodes.
+
+    Read off the type's module, so that the pandas path never imports Ibis.
+    """
+    module = type(obj).__module__
+    return module.startswith(("ibis.", "hiring_funnel.engine."))

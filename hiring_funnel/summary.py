@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,7 @@ def summarise(
     by: str | None = None,
     min_group: int = 1,
     max_levels: int = DEFAULT_MAX_LEVELS,
+    made: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Per clock (and group): episodes, answered, censored, naive and censoring-aware waits.
 
@@ -97,6 +99,10 @@ def summarise(
         answered candidates.
     max_levels : int
         The most distinct values ``by`` may have.
+    made : dict of clock to DataFrame, optional
+        Episodes already made from ``log``; the dict is filled with those made
+        here, so that :func:`headline` can take the decision clock's without
+        building it again (on an engine, a query over every event).
 
     Examples
     --------
@@ -114,9 +120,15 @@ def summarise(
     k = check_min_group(min_group)
     if by is not None:
         available = [str(c) for c in log.attributes.columns if c != "application_id"]
-        values = log.attributes[by] if by in available else None
+        values = _column(log.attributes, by) if by in available else None
         check_breakdown_column(by, available, values, max_levels=max_levels)
-    made = {clock: episodes(log, clock) for clock in clocks}
+    built = {
+        clock: made[clock] if made and clock in made else collected(episodes(log, clock), by)
+        for clock in clocks
+    }
+    if made is not None:
+        made.update(built)  # handed back for headline()
+    made = built
     as_of = next(iter(made.values())).attrs.get("as_of") if made else None
     published = {c: ep for c, ep in made.items() if distinct_candidates(ep) >= k and len(ep)}
     hidden: dict[tuple[str, str, str], str] = {}
@@ -172,6 +184,47 @@ def summarise(
         unpublished=[c for c in made if c not in published] if k > 1 else [],
     )
     return out
+
+
+def collected(ep: pd.DataFrame | Any, by: str | None = None) -> pd.DataFrame:
+    """Episodes as a pandas frame: of engine episodes only what the summary reads.
+
+    That is each episode's candidate (``candidate_id``, else its application:
+    :func:`~hiring_funnel.anonymize.candidate_key`, taken on the engine),
+    ``entry``, ``duration``, ``cause`` and the ``by`` column; the application
+    ids, times and other attributes stay on the engine.
+    """
+    if isinstance(ep, pd.DataFrame):
+        return ep
+    t = ep.table
+    lean = t.select(
+        candidate_id=t.candidate_id.fill_null(t.application_id),
+        entry=t.entry,
+        duration=t.duration,
+        cause=t.cause,
+        **({} if by is None else {by: t[by]}),
+    ).to_pandas()
+    lean["candidate_id"] = lean["candidate_id"].astype("string")
+    for col in ("entry", "duration"):
+        lean[col] = lean[col].astype(np.float64)
+    lean["cause"] = pd.Categorical(lean["cause"], categories=pd.Index(list(ep.causes)))
+    lean.attrs = dict(ep.options)
+    return lean
+
+
+def _column(table: pd.DataFrame | Any, column: str) -> pd.Series:
+    """One column of a pandas frame or of an engine table, as a Series."""
+    if isinstance(table, pd.DataFrame):
+        return table[column]
+    return table.select(column).to_pandas()[column]
+
+
+def log_candidates(log: EventLog | Any) -> int:
+    """Distinct candidates of a log (an application without a candidate is one)."""
+    if isinstance(log, EventLog):
+        return int(log.events["candidate_id"].fillna(log.events["application_id"]).nunique())
+    ev = log.events
+    return int(ev.candidate_id.fill_null(ev.application_id).nunique().execute())
 
 
 def _splits(
@@ -231,8 +284,11 @@ def headline(
     cause: str = "offer",
     waited: Sequence[int] = HEADLINE_WAITED,
     min_group: int = 1,
+    decision: pd.DataFrame | None = None,
 ) -> list[str]:
     """Sentences answering "is silence bad news?" on the decision clock.
+
+    ``decision``: the log's decision-clock episodes when already made.
 
     The horizon is the tail cutoff (the last day on which ``min_group``
     candidates are still waiting; the last day seen with 1), so every number
@@ -247,7 +303,7 @@ def headline(
     True
     """
     k = check_min_group(min_group)
-    ep = episodes(log, "decision")
+    ep = collected(episodes(log, "decision")) if decision is None else decision
     if len(ep) and distinct_candidates(ep) < k:
         return [f"Not shown: the decisions concern fewer than {k} candidates."]
     if ep.empty or not (ep["cause"] == cause).any():
@@ -285,7 +341,7 @@ def counts_line(log: EventLog, *, min_group: int = 1) -> str:
     k = check_min_group(min_group)
     name = file_name(log.source)
     attrs = log.meta.get("attributes")
-    if k > 1 and log.events["candidate_id"].fillna(log.events["application_id"]).nunique() < k:
+    if k > 1 and log_candidates(log) < k:
         files = name + (f" and {file_name(attrs['source'])}" if attrs else "")
         return f"{files}: counts not shown (fewer than {k} candidates)"
 

@@ -87,7 +87,7 @@ class Browser:
         # With port 0 Chromium picks a free port and writes it, and the browser's
         # WebSocket path, to DevToolsActivePort in the profile folder.
         active = self.profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not (active.exists() and len(active.read_text().split()) >= 2):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 self.close()
@@ -95,7 +95,7 @@ class Browser:
             time.sleep(0.05)
         port, path = active.read_text().split()[:2]
         self.ws = websocket.create_connection(
-            f"ws://127.0.0.1:{port}{path}", timeout=20, suppress_origin=True
+            f"ws://127.0.0.1:{port}{path}", timeout=60, suppress_origin=True
         )
         self.ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
@@ -121,7 +121,7 @@ class Browser:
                 return dict(reply.get("result", {}))
             self.events.append(reply)
 
-    def wait_for(self, method: str, timeout: float = 20.0) -> None:
+    def wait_for(self, method: str, timeout: float = 60.0) -> None:
         if any(e.get("method") == method for e in self.events):
             return
         deadline = time.monotonic() + timeout

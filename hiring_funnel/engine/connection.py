@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from hiring_funnel.schema import HiringFunnelError
@@ -18,6 +19,7 @@ def connect(
     temp_directory: str | None = None,
     master: str | None = None,
     config: dict[str, str] | None = None,
+    progress: bool | None = None,
 ) -> Any:
     """Open an Ibis connection to the engine that runs the data path.
 
@@ -33,6 +35,10 @@ def connect(
         spills to ``temp_directory``) and worker threads.
     master, config : optional
         Spark only: the master URL (default ``local[*]``) and extra Spark settings.
+    progress : bool, optional
+        DuckDB's progress bar on queries longer than two seconds. DuckDB prints it
+        on standard output, and by default even into a pipe or a CI log; here the
+        default is on only when standard output is a terminal.
 
     Returns
     -------
@@ -46,6 +52,7 @@ def connect(
             "memory_limit": memory_limit,
             "threads": threads,
             "temp_directory": temp_directory,
+            "enable_progress_bar": _on_terminal() if progress is None else progress,
         }
         for key, value in settings.items():
             if value is not None:
@@ -58,3 +65,10 @@ def connect(
     raise HiringFunnelError(
         f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}",
     )
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdout
+        return False

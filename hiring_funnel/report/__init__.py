@@ -60,6 +60,8 @@ def report(
     max_levels: int = DEFAULT_MAX_LEVELS,
     command: str | None = None,
     progress: bool | None = None,
+    engine: Any = None,
+    table: str | None = None,
 ) -> dict[str, Path]:
     """Write the HTML and PDF report of a log; return the paths written, by format.
 
@@ -97,6 +99,11 @@ def report(
         it are shown by their file names, without folders.
     progress : bool, optional
         Show a progress bar on stderr; by default only when stderr is a terminal.
+    engine, table : optional
+        As in :func:`hiring_funnel.read_events`: read and check the log on an
+        engine. The report's estimators then take the checked events as pandas
+        frames (for logs past memory, the engine's life tables:
+        :func:`hiring_funnel.engine.clock_life_tables`).
 
     Returns
     -------
@@ -138,7 +145,7 @@ def report(
     total += int("pdf" in chosen_formats)
     with _progress(total, progress) as step:
         step("reading the log")
-        log, found = _read(source, mapping, attributes, encoding, as_of)
+        log, found = _read(source, mapping, attributes, encoding, as_of, engine, table)
         html, _context = render_report(
             log,
             clocks=chosen_clocks,
@@ -256,7 +263,13 @@ def _inputs(source: Any, mapping: Any, attributes: Any) -> list[Path]:
 
 
 def _read(
-    source: Any, mapping: Any, attributes: Any, encoding: str | None, as_of: Any
+    source: Any,
+    mapping: Any,
+    attributes: Any,
+    encoding: str | None,
+    as_of: Any,
+    engine: Any = None,
+    table: str | None = None,
 ) -> tuple[EventLog, list[str]]:
     if isinstance(source, EventLog):
         if mapping is not None or attributes is not None or encoding is not None:
@@ -281,9 +294,15 @@ def _read(
             mapping = folder / "mapping.toml"
             found.append("mapping.toml")
     log = read_events(
-        source, mapping=mapping, attributes=attributes, encoding=encoding, as_of=as_of
+        source,
+        mapping=mapping,
+        attributes=attributes,
+        encoding=encoding,
+        as_of=as_of,
+        engine=engine,
+        table=table,
     )
-    return log, found
+    return (log if isinstance(log, EventLog) else log.to_event_log()), found
 
 
 def public_command(command: str) -> str:

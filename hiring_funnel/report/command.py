@@ -57,6 +57,7 @@ def add_report_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Write the report; print the paths written. ``argv`` is shown as the command in the report."""
+    from hiring_funnel.cli import engine_option
     from hiring_funnel.report import ReportWarning, report
 
     words = list(sys.argv[1:] if argv is None else argv)
@@ -75,6 +76,8 @@ def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> i
             min_group=args.min_group,
             max_levels=getattr(args, "max_levels", DEFAULT_MAX_LEVELS),
             command=shlex.join(["hiring-funnel", *words]),
+            engine=engine_option(args),
+            table=getattr(args, "table", None),
         )
     for warning in caught:
         if issubclass(warning.category, ReportWarning):

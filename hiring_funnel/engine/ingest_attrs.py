@@ -1,0 +1,222 @@
+"""Attributes in the engine: one row per loaded application, as ``validate`` and ``load`` build it.
+
+From the events file: the first present value (not missing) of each attribute
+column over the loaded rows, in line order; a column whose present values are
+all numbers (``"55,000"`` too) is a number. From an attributes file: its rows
+are checked (missing id, exact duplicate, conflicting duplicates), and the
+kept ones are joined to the applications of the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
+from hiring_funnel.engine.ingest_scan import NotPlain
+from hiring_funnel.engine.ingest_sql import (
+    NUMBER,
+    is_ascii,
+    missing,
+    py_repr,
+    quote_ident,
+    run,
+    strip,
+)
+from hiring_funnel.schema import Problem
+from hiring_funnel.validate import column_names
+
+_COLUMNS_NAMED = 3
+
+
+@dataclass
+class Attrs:
+    """A table of attributes: ``application_id`` then typed columns, sorted by id."""
+
+    table: str
+    columns: list[str]
+    numeric: dict[str, bool] = field(default_factory=dict)
+    orphans: tuple[int, int | None] = (0, None)
+
+
+def first_values(
+    db: Any,
+    rows_sql: str,
+    columns: dict[str, str],
+    problems: list[Problem] | None,
+    events: bool = False,
+) -> Attrs:
+    """Per application (``app`` of ``rows_sql``), the first present value of each column.
+
+    ``rows_sql`` gives ``app``, ``line`` and the raw columns named in
+    ``columns`` (output name -> SQL column). Columns where an application has
+    more than one value are reported in ``problems`` as ``validate`` does.
+    ``events``: ``rows_sql`` gives ``event`` too, and the applications with no
+    'applied' event are counted (``Attrs.orphans``: how many, and the first line).
+    """
+    names = list(columns)
+    aggs = ["bool_or(event = 'applied') AS hf_applied, min(line) AS hf_first" if events else ""] + [
+        f"arg_min({c}, line) FILTER (WHERE NOT {missing(c)}) AS a{j}, "
+        f"count(DISTINCT {c}) FILTER (WHERE NOT {missing(c)}) > 1 AS v{j}"
+        for j, c in enumerate(columns.values())
+    ]
+    firsts = fresh_name("firsts")
+    run(
+        db,
+        f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in aggs if a)} "
+        f"FROM ({rows_sql}) GROUP BY app",
+    )
+    numeric: dict[str, bool] = {}
+    orphans: tuple[int, int | None] = (0, None)
+    if events:
+        n, first = db.execute(
+            f"SELECT count(*), min(hf_first) FROM {firsts} WHERE NOT hf_applied"
+        ).fetchall()[0]
+        orphans = (int(n), None if first is None else int(first))
+    if not names:  # no attribute column: the table is the applications
+        table = fresh_name("attrs")
+        run(db, f"CREATE TEMP VIEW {table} AS SELECT app AS application_id FROM {firsts}")
+        return Attrs(table, names, numeric, orphans)
+    if names:
+        checks = ", ".join(
+            f"bool_and(a{j} IS NULL OR regexp_full_match({strip(f'a{j}')}, '{NUMBER}')), "
+            f"bool_or(a{j} IS NOT NULL), count(*) FILTER (WHERE v{j})"
+            for j in range(len(names))
+        )
+        row = db.execute(f"SELECT {checks} FROM {firsts}").fetchall()[0]
+        varies: list[tuple[str, int]] = []
+        for j, name in enumerate(names):
+            numeric[name] = bool(row[3 * j]) and bool(row[3 * j + 1])
+            if row[3 * j + 2]:
+                varies.append((name, int(row[3 * j + 2])))
+        if problems is not None:
+            problems.extend(_varying(varies))
+    selects = []
+    for j, name in enumerate(names):
+        if numeric[name]:
+            number = f"try_cast(replace({strip(f'a{j}')}, ',', '') AS DOUBLE)"
+            bad = db.execute(
+                f"SELECT count(*) FROM {firsts} WHERE a{j} IS NOT NULL AND {number} IS NULL"
+            ).fetchall()[0][0]
+            if bad:
+                raise NotPlain(f"column {name!r} has numbers SQL does not read as Python does")
+            selects.append(f"{number} AS {quote_ident(name)}")
+        else:
+            selects.append(f"a{j} AS {quote_ident(name)}")
+    table = fresh_name("attrs")
+    run(
+        db,
+        f"CREATE TEMP TABLE {table} AS SELECT app AS application_id"
+        f"{''.join(', ' + s for s in selects)} FROM {firsts} ORDER BY application_id",
+    )
+    run(db, f"DROP TABLE {firsts}")
+    return Attrs(table, names, numeric, orphans)
+
+
+def _varying(varies: list[tuple[str, int]]) -> list[Problem]:
+    if 0 < len(varies) <= _COLUMNS_NAMED:
+        return [
+            Problem(
+                None,
+                col,
+                f"{n} application(s) have more than one value of {col!r}; the first one is used",
+                kind="varying_attribute",
+            )
+            for col, n in varies
+        ]
+    if varies:
+        many = [c for c, _ in varies]
+        return [
+            Problem(
+                None,
+                None,
+                f"{len(many):,} attribute columns ({column_names(many)}) have applications "
+                "with more than one value; the first one is used",
+                kind="varying_attribute",
+            )
+        ]
+    return []
+
+
+@dataclass
+class AttributeFile:
+    """What an attributes file adds: its table, its checked rows and what to say."""
+
+    attrs: Attrs
+    checked: str  # line, reason, kind of every row (reason NULL where kept)
+    raw: RawCSV
+    ids_cleaned: int
+    ids_cleaned_at: tuple[int, str] | None
+
+
+def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> AttributeFile:
+    """The rules of ``load._attribute_rows`` over an attributes file's cells.
+
+    ``id_lookups`` maps each id column of the file to its ``clean_id`` lookup table.
+    """
+    t = raw.table
+    joins = []
+    cleaned: dict[str, str] = {}
+    changed: dict[str, str] = {}
+    app_repr_lk = "NULL"
+    for col, lk in id_lookups.items():
+        c = f"r.{raw.col(col)}"
+        alias = f"lk_{raw.col(col)}"
+        joins.append(f"LEFT JOIN {lk} AS {alias} ON {c} = {alias}.v")
+        changed[col] = f"coalesce({alias}.changed, false)"
+        if col == "application_id":
+            cleaned[col] = f"(CASE WHEN {is_ascii(c)} THEN {strip(c)} ELSE {alias}.clean END)"
+            app_repr_lk = f"{alias}.repr"
+        else:
+            cleaned[col] = f"(CASE WHEN {alias}.changed THEN {alias}.clean ELSE {c} END)"
+    cells = [cleaned.get(h, f"r.c{i}") for i, h in enumerate(raw.header)]
+    app_repr = f"coalesce({py_repr('app', 80)}, app_repr_lk)"
+    table = fresh_name("attr_checked")
+    run(
+        db,
+        f"""
+    CREATE TEMP TABLE {table} AS
+    WITH a AS (
+        SELECT r.line, {", ".join(f"{c} AS x{i}" for i, c in enumerate(cells))},
+            {cleaned["application_id"]} AS app, {app_repr_lk} AS app_repr_lk,
+            min(r.line) OVER (PARTITION BY {", ".join(cells)}) AS dup_of
+        FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {" ".join(joins)}),
+    b AS (
+        SELECT *, {missing("app")} AS miss, dup_of < line AND NOT {missing("app")} AS exact
+        FROM a),
+    c AS (
+        SELECT *,
+            count(*) FILTER (WHERE NOT miss AND NOT exact) OVER (PARTITION BY app) AS n_app,
+            min(line) FILTER (WHERE NOT miss AND NOT exact) OVER (PARTITION BY app) AS first_app
+        FROM b)
+    SELECT *,
+        CASE WHEN miss THEN 'missing application id'
+             WHEN exact THEN 'exact duplicate of an earlier row'
+             WHEN n_app > 1 THEN 'conflicting duplicates: application id ' || {app_repr}
+                || ' is on ' || format('{{:,}}', n_app) || ' rows (first on line '
+                || first_app || ')' END AS reason,
+        CASE WHEN miss THEN 'missing_id' WHEN exact THEN 'exact_duplicate'
+             WHEN n_app > 1 THEN 'conflicting_duplicate' END AS kind
+    FROM c
+    """,
+    )
+    aggs = ", ".join(
+        f"count(*) FILTER (WHERE {c}), min(r.line) FILTER (WHERE {c})" for c in changed.values()
+    )
+    count, first = 0, None
+    if aggs:
+        row = db.execute(
+            f"SELECT {aggs} FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {' '.join(joins)}"
+        ).fetchall()[0]
+        for j, col in enumerate(changed):
+            n, line = row[2 * j], row[2 * j + 1]
+            count += int(n)
+            if n and (first is None or line < first[0]):
+                first = (int(line), col)
+    value_cols = {
+        h: f"x{i}" for i, h in enumerate(raw.header) if h not in ("application_id", "line")
+    }
+    attrs = first_values(
+        db, f"SELECT * FROM {table} WHERE reason IS NULL", value_cols, problems=None
+    )
+    return AttributeFile(attrs, table, raw, count, first)

@@ -1,0 +1,199 @@
+"""A CSV file as a DuckDB table of cells with the line each record starts on.
+
+DuckDB's ``read_csv`` splits the records (all text, no type guessing); the
+scan of :mod:`hiring_funnel.engine.ingest_scan` gives each record its start
+line, and the two are put side by side with a ``POSITIONAL JOIN`` (DuckDB
+reads a file in order). Empty lines are skipped by both; a line of blank
+cells (``,,``) is a row to DuckDB and a blank line to the csv module, so it
+is dropped here and counted with the blank lines.
+
+The table holds ``line``, ``nf`` (the record's field count), ``ragged`` and
+``c0`` ... ``c{k-1}``: cells as the csv module gives them ('' where empty),
+NULL past a short record's last field.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
+from hiring_funnel.engine.ingest_sql import is_blank, quote_literal, run
+from hiring_funnel.io import _sniff_delimiter, check_header
+from hiring_funnel.limits import Limits
+
+_names = (f"hf_ingest_{i}" for i in itertools.count())
+
+
+def fresh_name(kind: str) -> str:
+    """A table name no other read in this process uses."""
+    return f"{next(_names)}_{kind}"
+
+
+@dataclass
+class RawCSV:
+    """Cells of one CSV file in a DuckDB table (see the module docstring)."""
+
+    source: str
+    table: str
+    header: list[str]
+    width: int  # columns c0 ... c{width-1}; at least len(header)
+    rows_read: int
+    ragged: int
+    blank_lines: int
+    delimiter: str
+    columns: frozenset[str] = frozenset()  # the table's columns (extra ones included)
+
+    def col(self, name: str) -> str:
+        """The SQL column of a header name."""
+        return f"c{self.header.index(name)}"
+
+
+def read_csv_raw(
+    db: Any,
+    path: Path,
+    name: str,
+    delimiter: str | None,
+    lim: Limits,
+    extra: Callable[[list[str]], tuple[str, list[str], list[str]]] | None = None,
+) -> RawCSV:
+    """Read ``path`` into a DuckDB table; :class:`NotPlain` when the pandas reader must do it.
+
+    ``extra`` gives, from the header, more select items computed in the same
+    pass over the cells ``c0``..., the names among them not to keep, and those to keep.
+    """
+    delim = delimiter
+    if delim is None and path.suffix.lower() == ".tsv":
+        delim = "\t"
+    if delim is None:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+        head = head.removeprefix(b"\xef\xbb\xbf")
+        end = head.find(b"\n")
+        if end < 0 and len(head) == 1 << 16:
+            raise NotPlain("the first line is very long")
+        first = head if end < 0 else head[:end]
+        try:
+            delim = _sniff_delimiter(first.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise NotPlain("the file is not valid UTF-8") from exc
+    scan = scan_csv(path, delim, lim.max_cell_chars)
+    width = int(scan.fields.max())
+    table = fresh_name("raw")
+    view = fresh_name("lines")
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    options = [
+        "header = false",
+        f"delim = {quote_literal(delim)}",
+        "quote = '\"'",
+        "escape = '\"'",
+        "auto_detect = false",
+        "all_varchar = true",
+        f"columns = {{{cols}}}",
+    ]
+    if (scan.fields != width).any():
+        options.append("null_padding = true")
+    if scan.max_record_bytes > 1_000_000:
+        size = scan.max_record_bytes + 1024
+        options += [f"max_line_size = {size}", f"buffer_size = {max(size * 4, 1 << 25)}"]
+    csv = f"read_csv({quote_literal(str(path))}, {', '.join(options)})"
+    # The header first (its record is the first one DuckDB reads), then one pass.
+    try:
+        head = db.execute(f"SELECT * FROM {csv} LIMIT 1").fetchall()
+    except Exception as exc:
+        raise NotPlain(f"DuckDB could not read it: {first_error(exc)}") from exc
+    if not head:
+        raise NotPlain("DuckDB read no record")
+    header_line, header_nf = int(scan.lines[0]), int(scan.fields[0])
+    header = check_header(
+        ["" if c is None else str(c) for c in head[0][:header_nf]], name, header_line, lim
+    )
+    n = len(header)
+    # One parallel pass: the cells as the csv module gives them ('' where empty),
+    # with what later steps need computed on the way. A table's rowid is the
+    # record's position in the file (DuckDB keeps the insertion order).
+    uniform = bool((scan.fields == width).all())
+    coalesced = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
+    source = (
+        f"SELECT {coalesced}{''.join(f', c{i} AS hf_r{i}' for i in range(width)) if not uniform else ''} "
+        f"FROM {csv}"
+    )
+    blank = " AND ".join(is_blank(f"c{i}") for i in range(width))
+    items, dropped, kept = extra(header) if extra is not None else ("", [], [])
+    hashed = f"hash({', '.join(f'c{i}' for i in range(n))}) AS h"
+    cells_table = fresh_name("cells")
+    pass_sql = (
+        f"SELECT *, {hashed}, ({blank}) AS hf_blank{', ' + items if items else ''} FROM ({source})"
+    )
+    drop = [*dropped, *(f"c{i}" for i in range(width) if not uniform)]
+    keep = f"* EXCLUDE ({', '.join(drop)})" if drop else "*"
+    if not uniform:  # keep the raw cells (NULL past a short row's end), named c0...
+        keep = f"{keep} RENAME ({', '.join(f'hf_r{i} AS c{i}' for i in range(width))})"
+    try:
+        run(db, f"CREATE TEMP TABLE {cells_table} AS SELECT {keep} FROM ({pass_sql})")
+    except Exception as exc:  # DuckDB split the file otherwise than the scan: the pandas reader
+        raise NotPlain(f"DuckDB could not read it as the scan did: {first_error(exc)}") from exc
+    count = db.execute(f"SELECT count(*) FROM {cells_table}").fetchall()[0][0]
+    if count != len(scan.lines):
+        run(db, f"DROP TABLE {cells_table}")
+        raise NotPlain("DuckDB found other records than the scan")
+    regular = uniform and bool((np.diff(scan.lines) == 1).all())
+    computed = ", ".join(["h", "hf_blank", *kept])
+    if regular:  # line = first line + position: no join needed
+        run(
+            db,
+            f"CREATE TEMP VIEW {table} AS SELECT rowid + {header_line} AS line, {n} AS nf, "
+            f"false AS ragged, {', '.join(f'c{i}' for i in range(width))}, {computed} "
+            f"FROM {cells_table} WHERE rowid > 0 AND NOT hf_blank",
+        )
+    else:
+        lines_table = fresh_name("lines")
+        db.register(
+            view,
+            pa.table({"idx": np.arange(len(scan.lines)), "line": scan.lines, "nf": scan.fields}),
+        )
+        try:
+            run(db, f"CREATE TEMP TABLE {lines_table} AS SELECT * FROM {view}")
+        finally:
+            db.unregister(view)
+        cells = ", ".join(
+            f"CASE WHEN l.nf > {i} THEN coalesce(t.c{i}, '') END AS c{i}" for i in range(width)
+        )
+        extras = " AND ".join(is_blank(f"coalesce(t.c{i}, '')") for i in range(n, width))
+        ragged = f"l.nf < {n}" + (f" OR (l.nf > {n} AND NOT ({extras}))" if width > n else "")
+        run(
+            db,
+            f"CREATE TEMP VIEW {table} AS SELECT l.line, l.nf, ({ragged}) AS ragged, {cells}, "
+            f"{', '.join('t.' + c for c in computed.split(', '))} "
+            f"FROM {cells_table} AS t JOIN {lines_table} AS l ON t.rowid = l.idx "
+            "WHERE l.idx > 0 AND NOT t.hf_blank",
+        )
+    rows, n_ragged = db.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ragged) FROM {table}"
+    ).fetchall()[0]
+    data_records = len(scan.lines) - 1
+    return RawCSV(
+        source=name,
+        table=table,
+        header=header,
+        width=width,
+        rows_read=int(rows),
+        ragged=int(n_ragged),
+        blank_lines=scan.empty + data_records - int(rows),
+        delimiter=delim,
+        columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {table}").fetchall()),
+    )
+
+
+def first_error(exc: BaseException) -> str:
+    return str(exc).strip().split("\n", 1)[0][:200]
+
+
+def lines_array(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)

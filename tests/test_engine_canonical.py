@@ -1,0 +1,103 @@
+"""read_events(..., engine="spark"): canonical events checked where they live, on Spark
+(local[1]), with the answers of the pandas path.
+
+The reference is the pandas path (pinned to R in tests/test_against_r.py). Spark
+starts a JVM (tens of seconds here), so the module shares one session and is slow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hiring_funnel as hf
+from hiring_funnel.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from hiring_funnel.engine import connect
+
+    return connect("spark", master="local[1]")
+
+
+@pytest.fixture(scope="module")
+def clean_log(tmp_path_factory) -> tuple[Path, Path, hf.SimulatedLog]:
+    folder = tmp_path_factory.mktemp("canonical")
+    sim = hf.simulate(400, seed=11)
+    sim.events.to_parquet(folder / "events.parquet")
+    sim.attributes.to_parquet(folder / "attributes.parquet")
+    return folder / "events.parquet", folder / "attributes.parquet", sim
+
+
+def test_life_tables_on_spark_equal_pandas(spark, clean_log) -> None:
+    events, attributes, sim = clean_log
+    log = hf.read_events(events, engine=spark, attributes=attributes, as_of=sim.as_of)
+    assert type(log).__name__ == "CanonicalLog" and log.meta["engine"] == "pyspark"
+    assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (len(sim.events),) * 2 + (0,)
+    reference = hf.read_events(sim.events, attributes=sim.attributes, as_of=sim.as_of)
+    for clock in hf.CLOCKS:
+        for by in (None, "industry"):
+            pd.testing.assert_frame_equal(
+                hf.life_table(hf.episodes(log, clock), by),
+                hf.life_table(hf.episodes(reference, clock), by),
+            )
+
+
+def test_bad_rows_are_quarantined_and_counted(spark, tmp_path) -> None:
+    rows = pd.DataFrame(
+        {
+            "application_id": ["a1", "a1", "", "a2", "a2", "a3", "a3", None],
+            "event": ["applied", "rejection", "applied", "applied", "lunch", "applied", None, "x"],
+            "timestamp": [
+                "2024-03-01",
+                "2024-03-05",
+                "2024-03-02",
+                "2024-03-02",
+                "2024-03-03",
+                "not a date",
+                "2024-03-04",
+                "2024-03-05",
+            ],
+            "line": range(2, 10),
+        }
+    )
+    rows.to_parquet(tmp_path / "ev.parquet")
+    log = hf.read_events(tmp_path / "ev.parquet", engine=spark, as_of="2024-06-01")
+    assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (8, 3, 5)
+    q = log.quarantine.to_pandas().sort_values("line").reset_index(drop=True)
+    assert q["line"].tolist() == [4, 6, 7, 8, 9]
+    assert q["kind"].tolist() == [
+        "missing_id",
+        "unknown_event",
+        "bad_date",
+        "missing_event",
+        "missing_id",
+    ]
+    assert set(q["file"]) == {"ev.parquet"}
+    log.write_quarantine(tmp_path / "q.csv")
+    assert len(pd.read_csv(tmp_path / "q.csv")) == 5
+
+
+def test_summary_on_spark_prints_what_pandas_prints(spark, clean_log, capsys) -> None:
+    events, attributes, sim = clean_log
+    argv = ["summary", str(events), "--attributes", str(attributes), "--as-of", str(sim.as_of)]
+    assert main([*argv, "--by", "industry"]) == 0
+    plain = capsys.readouterr().out
+    assert main([*argv, "--by", "industry", "--spark-master", "local[1]"]) == 0
+    assert capsys.readouterr().out == plain
+
+
+def test_a_mapping_is_refused_on_spark(spark, clean_log) -> None:
+    with pytest.raises(hf.HiringFunnelError, match="applied on DuckDB"):
+        hf.read_events(clean_log[0], engine=spark, mapping={"columns": {}})
+
+
+def test_missing_column_is_one_error(spark, tmp_path) -> None:
+    pd.DataFrame({"application_id": ["a"], "event": ["applied"]}).to_parquet(tmp_path / "e.parquet")
+    with pytest.raises(hf.HiringFunnelError, match="'timestamp' is missing"):
+        hf.read_events(tmp_path / "e.parquet", engine=spark)

@@ -1,0 +1,127 @@
+"""The engine through the front door: read_events(engine=), hf.episodes, hf.life_table
+and the commands' --engine give the same answers as the pandas path.
+
+The reference is the pandas path itself (tests/test_against_r.py pins that to R);
+here every figure a user sees must be the same whichever engine counted it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hiring_funnel as hf
+from hiring_funnel.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+MALFORMED = ROOT / "tests" / "malformed"
+
+
+@pytest.fixture(scope="module")
+def sample_logs() -> tuple[hf.EventLog, object]:
+    kwargs = {"attributes": SAMPLE / "attributes.csv", "mapping": SAMPLE / "mapping.toml"}
+    return (
+        hf.read_events(SAMPLE / "events.csv", **kwargs),
+        hf.read_events(SAMPLE / "events.csv", engine="duckdb", **kwargs),
+    )
+
+
+def test_read_events_on_an_engine_keeps_the_events_there(sample_logs) -> None:
+    pandas_log, engine_log = sample_logs
+    assert type(engine_log).__name__ == "EngineLog"
+    assert engine_log.meta["engine"] == "duckdb"
+    assert (engine_log.rows_read, engine_log.rows_loaded, engine_log.rows_quarantined) == (
+        pandas_log.rows_read,
+        pandas_log.rows_loaded,
+        pandas_log.rows_quarantined,
+    )
+    # Lazy: an Ibis table, not a frame.
+    assert not isinstance(engine_log.events, pd.DataFrame)
+    assert engine_log.as_of == pandas_log.as_of
+
+
+@pytest.mark.parametrize("clock", hf.CLOCKS)
+@pytest.mark.parametrize("by", [None, "industry"])
+def test_episodes_and_life_tables_through_the_front_door(sample_logs, clock, by) -> None:
+    pandas_log, engine_log = sample_logs
+    on_engine = hf.episodes(engine_log, clock)
+    assert type(on_engine).__name__ == "EngineEpisodes"
+    expected = hf.episodes(pandas_log, clock)
+    pd.testing.assert_frame_equal(on_engine.to_pandas(), expected)
+    pd.testing.assert_frame_equal(hf.life_table(on_engine, by), hf.life_table(expected, by))
+
+
+def test_weights_are_refused_on_an_engine(sample_logs) -> None:
+    with pytest.raises(hf.HiringFunnelError, match="case weights"):
+        hf.life_table(hf.episodes(sample_logs[1], "decision"), weights="w")
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", str(SAMPLE / "events.csv"), "--by", "industry"],
+        ["summary", str(SAMPLE / "events.csv"), "--min-group", "1", "--clock", "decision"],
+        ["validate", str(SAMPLE / "events.csv")],
+        ["validate", str(MALFORMED / "exact_duplicate.csv")],
+        ["validate", str(MALFORMED / "bad_dates.csv")],
+        ["summary", str(MALFORMED / "missing_id.csv"), "--min-group", "1"],
+    ],
+)
+def test_commands_print_the_same_on_duckdb(capsys, argv) -> None:
+    plain = _run(capsys, argv)
+    engine = _run(capsys, [*argv, "--engine", "duckdb"])
+    assert engine == plain
+    assert plain[0] == 0
+
+
+def test_quarantine_file_is_the_same_on_duckdb(tmp_path, capsys) -> None:
+    log = str(MALFORMED / "bad_dates.csv")
+    assert main(["validate", log, "--quarantine", str(tmp_path / "plain.csv")]) == 0
+    assert (
+        main(["validate", log, "--engine", "duckdb", "--quarantine", str(tmp_path / "e.csv")]) == 0
+    )
+    capsys.readouterr()
+    assert (tmp_path / "e.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    assert len((tmp_path / "plain.csv").read_text().splitlines()) > 1
+
+
+def test_predict_is_the_same_on_duckdb(capsys) -> None:
+    argv = [
+        "predict",
+        str(SAMPLE / "events.csv"),
+        "--pending",
+        str(SAMPLE / "pending.csv"),
+        "--boot",
+        "10",
+    ]
+    assert _run(capsys, [*argv, "--engine", "duckdb"]) == _run(capsys, argv)
+
+
+def test_engine_options_are_checked(capsys) -> None:
+    log = str(SAMPLE / "events.csv")
+    code, _, err = _run(capsys, ["summary", log, "--engine", "duckdb", "--spark-master", "local"])
+    assert code == 1 and err.count("\n") == 1 and "--spark-master needs --engine spark" in err
+    code, _, err = _run(capsys, ["summary", log, "--engine", "spark", "--memory-limit", "1GB"])
+    assert code == 1 and err.count("\n") == 1 and "--memory-limit is DuckDB's" in err
+
+
+def test_memory_limit_reaches_duckdb(capsys) -> None:
+    import argparse
+
+    from hiring_funnel.cli import engine_option
+
+    con = engine_option(argparse.Namespace(memory_limit="300MB", engine=None))
+    assert con.name == "duckdb"  # --memory-limit alone implies DuckDB
+    limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit.replace(" ", "") in {"286.1MiB", "300.0MB"}
+    code, out, _ = _run(capsys, ["summary", str(SAMPLE / "events.csv"), "--memory-limit", "2GB"])
+    assert code == 0 and "decision" in out
