@@ -33,6 +33,7 @@ from hiring_funnel.regression import (
 )
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
 from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
+from hiring_funnel.simulate_files import simulate_to_files
 from hiring_funnel.summary import summarise
 
 __version__ = "0.1.0"
@@ -62,6 +63,7 @@ __all__ = [
     "quarantine_reasons",
     "read_events",
     "simulate",
+    "simulate_to_files",
     "stage_counts",
     "summarise",
     "write_simulated",

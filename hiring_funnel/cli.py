@@ -213,13 +213,15 @@ def _read(args: argparse.Namespace) -> EventLog | Any:
     path = Path(args.path)
     # The simulator's layout (data/sample): events.csv with attributes.csv and
     # mapping.toml (which holds the export date) beside it.
-    if path.name == "events.csv":
-        if attributes is None and (path.parent / "attributes.csv").exists():
-            attributes = path.parent / "attributes.csv"
-            print("(attributes: attributes.csv, found beside the log)")
-        if mapping is None and (path.parent / "mapping.toml").exists():
-            mapping = path.parent / "mapping.toml"
-            print("(mapping: mapping.toml, found beside the log)")
+    from hiring_funnel.outputs import beside_log
+
+    near = {k: p for k, p in beside_log(path).items() if p.exists()}
+    if attributes is None and "attributes" in near:
+        attributes = near["attributes"]
+        print(f"(attributes: {attributes.name}, found beside the log)")
+    if mapping is None and "mapping" in near:
+        mapping = near["mapping"]
+        print(f"(mapping: {mapping.name}, found beside the log)")
     return read_events(
         path,
         mapping=mapping,

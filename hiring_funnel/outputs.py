@@ -95,8 +95,8 @@ def run_inputs(
 ) -> list[Path]:
     """The files a run reads, which no output of it may replace.
 
-    Besides the files named, an ``events.csv`` brings ``attributes.csv`` and
-    ``mapping.toml`` of its folder (the simulator's layout, which the readers
+    Besides the files named, an ``events.csv`` (``events.parquet``) brings
+    ``attributes.csv`` (``.parquet``) and ``mapping.toml`` of its folder (the simulator's layout, which the readers
     pick up by themselves), whether they exist yet or not. Values that are not
     paths (a DataFrame, a mapping dict) are skipped.
 
@@ -108,10 +108,35 @@ def run_inputs(
     paths = [
         Path(x) for x in (source, mapping, attributes, *others) if isinstance(x, str | os.PathLike)
     ]
-    if isinstance(source, str | os.PathLike) and Path(source).name == "events.csv":
-        folder = Path(source).parent
-        paths += [folder / "attributes.csv", folder / "mapping.toml"]
+    if isinstance(source, str | os.PathLike):
+        paths += list(beside_log(source).values())
     return paths
+
+
+#: The simulator's layout (data/sample, simulate --format parquet): the log's name
+#: and the attribute file that goes with it; mapping.toml holds the export date.
+_SIMULATED_LAYOUT = {"events.csv": "attributes.csv", "events.parquet": "attributes.parquet"}
+
+
+def beside_log(source: str | os.PathLike[str]) -> dict[str, Path]:
+    """The attributes and mapping files that go with a log in the simulator's layout.
+
+    For ``events.csv`` (or ``events.parquet``): ``attributes.csv`` (or
+    ``attributes.parquet``) and ``mapping.toml`` of its folder, whether they exist
+    or not; for any other name, none.
+
+    Examples
+    --------
+    >>> sorted((k, p.name) for k, p in beside_log("out/events.parquet").items())
+    [('attributes', 'attributes.parquet'), ('mapping', 'mapping.toml')]
+    """
+    path = Path(source)
+    if path.name not in _SIMULATED_LAYOUT:
+        return {}
+    return {
+        "attributes": path.parent / _SIMULATED_LAYOUT[path.name],
+        "mapping": path.parent / "mapping.toml",
+    }
 
 
 def check_output(

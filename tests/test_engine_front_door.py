@@ -155,3 +155,13 @@ def test_a_table_in_a_duckdb_file(tmp_path, capsys) -> None:
     assert table(out) == table(plain)
     code, _, err = _run(capsys, ["summary", str(db), "--table", "nope", *mapping])
     assert code == 1 and "cannot read table 'nope'" in err and err.count("\n") == 1
+
+
+def test_simulated_parquet_layout_is_found_and_counted_alike(tmp_path, capsys) -> None:
+    hf.simulate_to_files(2_000, tmp_path, seed=5, format="parquet", block_applications=700)
+    log = str(tmp_path / "events.parquet")
+    plain = _run(capsys, ["summary", log, "--by", "industry"])
+    assert plain[0] == 0
+    assert "(attributes: attributes.parquet, found beside the log)" in plain[1]
+    assert "(mapping: mapping.toml, found beside the log)" in plain[1]
+    assert _run(capsys, ["summary", log, "--by", "industry", "--engine", "duckdb"]) == plain

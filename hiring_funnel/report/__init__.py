@@ -285,14 +285,16 @@ def _read(
 
     found: list[str] = []
     # The simulator's layout (data/sample), as the command line reads it.
-    if isinstance(source, str | Path) and Path(source).name == "events.csv":
-        folder = Path(source).parent
-        if attributes is None and (folder / "attributes.csv").exists():
-            attributes = folder / "attributes.csv"
-            found.append("attributes.csv")
-        if mapping is None and (folder / "mapping.toml").exists():
-            mapping = folder / "mapping.toml"
-            found.append("mapping.toml")
+    if isinstance(source, str | Path):
+        from hiring_funnel.outputs import beside_log
+
+        near = {k: p for k, p in beside_log(source).items() if p.exists()}
+        if attributes is None and "attributes" in near:
+            attributes = near["attributes"]
+            found.append(attributes.name)
+        if mapping is None and "mapping" in near:
+            mapping = near["mapping"]
+            found.append(mapping.name)
     log = read_events(
         source,
         mapping=mapping,
