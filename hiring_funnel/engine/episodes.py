@@ -272,9 +272,12 @@ def _counts(t: Any, options: dict[str, Any]) -> dict[str, Any]:
         with_start=per_app.has_start.sum(),
         with_episode=per_app.has_episode.sum(),
     ).to_pandas()
-    n_apps = int(got["applications"].iloc[0])
-    with_start = int(got["with_start"].fillna(0).iloc[0])
-    with_episode = int(got["with_episode"].fillna(0).iloc[0])
+    row = got.iloc[0]
+    # Sums over no applications are NULL: zero here.
+    n_apps, with_start, with_episode = (
+        0 if pd.isna(row[c]) else int(row[c])
+        for c in ("applications", "with_start", "with_episode")
+    )
     return {
         "applications": n_apps,
         "skipped": {
