@@ -383,7 +383,9 @@ def report(rows: list[dict[str, Any]], big: dict[str, Any] | None, argv: list[st
         "## bench_ingest: the data path on an engine against a DuckDB SQL floor (issue 11)",
         "",
         f"`python benchmarks/bench_ingest.py {shlex.join(argv)}` on "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}.",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end (other jobs on the machine inflate every "
+        "figure; the ratios compare runs made in the same conditions).",
         "Each case in a fresh interpreter; seconds are medians of the work after the imports "
         "(imports apart: `import hiring_funnel` loads scipy and matplotlib), peak RSS the "
         "largest VmHWM (whole process, imports included). *floor*: hand-written DuckDB SQL, decision clock's "

@@ -45,12 +45,18 @@ class EngineEpisodes:
         the entries of the pandas ``attrs`` that need no pass over the data.
     events : ibis Table
         The canonical events the episodes come from (for :attr:`attrs`).
+    counting : ibis Table
+        The episodes without ``candidate_id``, from a leaner window pass
+        (what :func:`hiring_funnel.engine.life_table` reads).
     """
 
     table: Any
     causes: tuple[str, ...]
     options: dict[str, Any]
     events: Any
+    #: The same episodes without ``candidate_id``, read off a leaner window
+    #: (no follow_up rows, nothing after as_of, no candidate): what counts need.
+    counting: Any = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -152,7 +158,9 @@ def episodes(
     as_of_ts, first_ts = resolve_bounds(t, as_of, unit)
 
     causes = clock_spec(clock, withdrawn, origin).causes
-    table = _episode_query(t, attr, clock, as_of_ts, unit, holidays, withdrawn, origin, first_ts)
+    args = (t, attr, clock, as_of_ts, unit, holidays, withdrawn, origin, first_ts)
+    table = _episode_query(*args)
+    counting = _episode_query(*args, candidate=False)
     options = {
         "as_of": as_of_ts,
         "clock": clock,
@@ -161,7 +169,7 @@ def episodes(
         "withdrawn": withdrawn,
         "origin": {"interview_feedback": "interview"}.get(clock, origin),
     }
-    return EngineEpisodes(table=table, causes=causes, options=options, events=t)
+    return EngineEpisodes(table=table, causes=causes, options=options, events=t, counting=counting)
 
 
 def resolve_bounds(t: Any, as_of: Any, unit: str) -> tuple[pd.Timestamp, Any]:
@@ -202,22 +210,29 @@ def _episode_query(
     withdrawn: str,
     origin: str,
     first_ts: Any,
+    *,
+    candidate: bool = True,
 ) -> Any:
     import ibis
 
     spec = clock_spec(clock, withdrawn, origin)
-    w = windowed(t, [spec], as_of_ts)
+    w = windowed(t, [spec], as_of_ts, candidate=candidate)
     w = w.filter(keep(w, spec, as_of_ts))
     made = episode_columns(w, spec, as_of_ts, unit, holiday_days(holidays, first_ts, as_of_ts))
     cols: dict[str, Any] = {
         "application_id": w.application_id,
-        "candidate_id": w.first_candidate.coalesce(w.application_id),
         "entry": ibis.literal(0.0, type="float64"),
         "duration": made["duration"],
         "cause": made["cause"],
         "origin": w.timestamp,
         "end": made["end"],
     }
+    if candidate:
+        cols = {
+            "application_id": cols.pop("application_id"),
+            "candidate_id": w.first_candidate.coalesce(w.application_id),
+            **cols,
+        }
     if clock == "interview_feedback":
         cols["round"] = w[f"run_{spec.start}"].cast("int64")
     out = w.select(**cols)
@@ -257,9 +272,12 @@ def _counts(t: Any, options: dict[str, Any]) -> dict[str, Any]:
         with_start=per_app.has_start.sum(),
         with_episode=per_app.has_episode.sum(),
     ).to_pandas()
-    n_apps = int(got["applications"].iloc[0])
-    with_start = int(got["with_start"].fillna(0).iloc[0])
-    with_episode = int(got["with_episode"].fillna(0).iloc[0])
+    row = got.iloc[0]
+    # Sums over no applications are NULL: zero here.
+    n_apps, with_start, with_episode = (
+        0 if pd.isna(row[c]) else int(row[c])
+        for c in ("applications", "with_start", "with_episode")
+    )
     return {
         "applications": n_apps,
         "skipped": {

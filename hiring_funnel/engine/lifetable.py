@@ -32,7 +32,8 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 
 def _unpack(episodes: Any, causes: Sequence[str] | None) -> tuple[Any, list[str], dict[str, Any]]:
     if isinstance(episodes, EngineEpisodes):
-        return episodes.table, list(episodes.causes), dict(episodes.options)
+        table = episodes.counting if episodes.counting is not None else episodes.table
+        return table, list(episodes.causes), dict(episodes.options)
     import ibis.expr.types as ir
 
     if not isinstance(episodes, ir.Table):

@@ -89,7 +89,12 @@ def _kind(path: str) -> str:
     )
 
 
-def _read_path(con: Any, source: str | Path, materialize: bool | None) -> Any:
+def _read_path(con: Any, source: str | Path, materialize: bool | None, shape: Any = None) -> Any:
+    """A view over the files, or (CSV by default) an engine table of ``shape(view)``.
+
+    ``shape`` turns the raw view into the stored table (the canonical columns
+    and types for events), so that a CSV is parsed and typed once.
+    """
     path = str(source)
     has_glob = any(ch in path for ch in "*?[")
     if not has_glob and not Path(path).exists():
@@ -111,9 +116,13 @@ def _read_path(con: Any, source: str | Path, materialize: bool | None) -> Any:
             f"read_csv({_quote(pattern)}, header = true, all_varchar = true, union_by_name = true)"
         )
     keep = materialize if materialize is not None else kind == "csv"
-    kind_sql = "TEMP TABLE" if keep else "TEMP VIEW"
-    con.raw_sql(f"CREATE OR REPLACE {kind_sql} {name} AS SELECT * FROM {scan}")
-    return con.table(name)
+    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {scan}")
+    view = con.table(name)
+    if not keep:
+        return view
+    stored = shape(view) if shape is not None else view
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name}_t AS {con.compile(stored)}")
+    return con.table(f"{name}_t")
 
 
 def _from_frame(con: Any, frame: pd.DataFrame) -> Any:
@@ -199,7 +208,10 @@ def events_table(events: Any, con: Any = None, *, materialize: bool | None = Non
     if isinstance(events, pd.DataFrame):
         return _canonical(_from_frame(con, events), "events")
     if isinstance(events, (str, Path)):
-        return _canonical(_read_path(con, events, materialize), str(events))
+        what = str(events)
+        return _canonical(
+            _read_path(con, events, materialize, lambda raw: _canonical(raw, what)), what
+        )
     raise HiringFunnelError(
         f"events must be a DataFrame, an EventLog, a path or an Ibis table, "
         f"not {type(events).__name__}"
