@@ -101,3 +101,19 @@ def test_missing_column_is_one_error(spark, tmp_path) -> None:
     pd.DataFrame({"application_id": ["a"], "event": ["applied"]}).to_parquet(tmp_path / "e.parquet")
     with pytest.raises(hf.HiringFunnelError, match="'timestamp' is missing"):
         hf.read_events(tmp_path / "e.parquet", engine=spark)
+
+
+@pytest.mark.parametrize("given", ["frame", "parquet"])
+def test_engine_episodes_from_a_frame_or_a_path_on_spark(spark, clean_log, given) -> None:
+    # engine.tables hands Spark's own loader frames and paths (pandas' nanosecond
+    # Parquet timestamps, no temp tables through Ibis on Spark).
+    from hiring_funnel.engine import episodes, life_table
+
+    events, _, sim = clean_log
+    source = sim.events if given == "frame" else events
+    options = {"as_of": sim.as_of, "unit": "business_days", "withdrawn": "cause"}
+    for clock in hf.CLOCKS:
+        pd.testing.assert_frame_equal(
+            life_table(episodes(source, clock, con=spark, **options)),
+            hf.life_table(hf.episodes(sim.events, clock, **options)),
+        )

@@ -95,6 +95,13 @@ def _read_path(con: Any, source: str | Path, materialize: bool | None, shape: An
     ``shape`` turns the raw view into the stored table (the canonical columns
     and types for events), so that a CSV is parsed and typed once.
     """
+    if getattr(con, "name", None) == "pyspark":
+        # Spark reads where the files are (s3a://, hdfs:// too), cells of a CSV as
+        # text, and pandas' nanosecond Parquet timestamps (engine.spark).
+        from hiring_funnel.engine.spark import spark_table
+
+        table = spark_table(con, source)
+        return shape(table) if shape is not None and materialize else table
     path = str(source)
     has_glob = any(ch in path for ch in "*?[")
     if not has_glob and not Path(path).exists():
@@ -128,6 +135,11 @@ def _read_path(con: Any, source: str | Path, materialize: bool | None, shape: An
 def _from_frame(con: Any, frame: pd.DataFrame) -> Any:
     import ibis
     import pyarrow as pa
+
+    if getattr(con, "name", None) == "pyspark":  # Spark has no temp tables through Ibis
+        from hiring_funnel.engine.spark import spark_table
+
+        return spark_table(con, frame)
 
     frame = frame.copy()
     for col in frame.columns:
