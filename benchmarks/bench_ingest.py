@@ -219,6 +219,21 @@ def run_case(case: str, folder: Path, fmt: str, engine_opts: dict[str, str]) -> 
             )
             table = tables[("decision", ())]
         episodes = int(table["at_risk"].iloc[0]) if len(table) else 0
+    elif case == "summary":
+        # The first target: `hiring-funnel summary LOG --engine duckdb` on the
+        # CSV with its attributes and mapping beside it (reading, mapping and
+        # validation included), printed output discarded.
+        import contextlib
+        import io
+
+        from hiring_funnel.cli import main as cli
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            if cli(["summary", events, "--engine", "duckdb"]) != 0:
+                raise SystemExit("summary failed")
+        found = re.search(r"^decision\s+all\s+([\d,]+)", out.getvalue(), re.M)
+        episodes = int(found.group(1).replace(",", "")) if found else -1
     elif case in ("pandas_decision", "pandas_report"):
         import hiring_funnel as hf
 
@@ -254,6 +269,8 @@ def spawn(case: str, folder: Path, fmt: str, engine_opts: dict[str, str]) -> dic
 
 def cases_for(n: int, fmt: str) -> list[str]:
     out = ["floor", "decision", "report"]
+    if fmt == "csv":
+        out.append("summary")
     if fmt == "csv" and n <= 10**5:
         out += ["pandas_decision", "pandas_report"]
     return out
@@ -390,7 +407,9 @@ def report(rows: list[dict[str, Any]], big: dict[str, Any] | None, argv: list[st
         "(imports apart: `import hiring_funnel` loads scipy and matplotlib), peak RSS the "
         "largest VmHWM (whole process, imports included). *floor*: hand-written DuckDB SQL, decision clock's "
         "life table counts. *decision*: engine events_table -> episodes -> life_table. *report*: "
-        "engine clock_life_tables, 3 clocks x (overall, industry, company_size). *pandas*: "
+        "engine clock_life_tables, 3 clocks x (overall, industry, company_size). *summary*: "
+        "`hiring-funnel summary events.csv --engine duckdb` in-process (reading, mapping and "
+        "validating the CSV and its attributes file, three clocks, min_group 5). *pandas*: "
         "read_events + the pandas path (CSV only, up to 1e5).",
         "",
         "| applications | events | format | case | seconds | x floor | imports s | peak RSS MB |",
