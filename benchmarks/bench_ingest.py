@@ -470,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if args.tmp:
+        Path(args.tmp).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as scratch:
         tmp = Path(args.tmp) if args.tmp else Path(scratch)
         rows = bench(sizes, formats, args.repeats, tmp, args.big_repeats) if sizes else []
