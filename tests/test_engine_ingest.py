@@ -38,6 +38,13 @@ def assert_same(engine: EngineLog, log: EventLog) -> None:
     assert (got.as_of, got.source) == (log.as_of, log.source)
 
 
+def named(log: EventLog, name: str) -> EventLog:
+    """``log`` as read from a DataFrame, named as the engine names the file or table it read."""
+    import dataclasses
+
+    return dataclasses.replace(log, source=name, quarantine=log.quarantine.assign(file=name))
+
+
 def test_sample_reads_natively_and_equals_read_events(tmp_path: Path) -> None:
     args = {"mapping": SAMPLE / "mapping.toml", "attributes": str(SAMPLE / "attributes.csv")}
     engine = read_events_engine(str(SAMPLE / "events.csv"), **args)
@@ -246,7 +253,7 @@ def test_hive_folder_and_glob_equal_read_events_of_their_rows(
     for source in (str(folder), str(folder / "*" / "*.parquet")):
         engine = read_events_engine(source, mapping=mapping)
         assert "Parquet" in engine.meta["fallback"]
-        assert_same(engine, expected)
+        assert_same(engine, named(expected, source))
 
 
 def test_duckdb_table_and_ibis_table(sample_frame: pd.DataFrame, tmp_path: Path) -> None:
@@ -259,7 +266,7 @@ def test_duckdb_table_and_ibis_table(sample_frame: pd.DataFrame, tmp_path: Path)
     mapping = SAMPLE / "mapping.toml"
     expected = read_events(sample_frame, mapping=mapping)
     engine = read_events_engine(str(path), mapping=mapping, table="events")
-    assert_same(engine, expected)
+    assert_same(engine, named(expected, f"{path}:events"))
     # An Ibis table is read the same way.
     import ibis
 
