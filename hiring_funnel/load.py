@@ -128,12 +128,18 @@ def _on_engine(
     if con.name != "duckdb":  # Spark: canonical events where they are (engine.canonical)
         from hiring_funnel.engine.canonical import read_canonical
 
-        if mapping is not None or encoding is not None:
+        m = load_mapping(mapping, limits=resolve(limits))
+        # A mapping that only dates the export (the simulator's mapping.toml) is fine.
+        if encoding is not None or m != dataclasses.replace(
+            load_mapping(None), source=m.source, as_of=m.as_of
+        ):
             raise HiringFunnelError(
                 f"a mapping or an encoding is applied on DuckDB, not on {con.name}",
                 hint="map the log with --engine duckdb and write it as Parquet, "
                 "or give Spark a table with the canonical columns",
             )
+        if as_of is None and m.as_of is not None:
+            as_of = m.as_of
         return read_canonical(con, source, table=table, attributes=attributes, as_of=as_of)
     return read_events_engine(
         source,

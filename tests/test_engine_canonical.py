@@ -94,7 +94,7 @@ def test_summary_on_spark_prints_what_pandas_prints(spark, clean_log, capsys) ->
 
 def test_a_mapping_is_refused_on_spark(spark, clean_log) -> None:
     with pytest.raises(hf.HiringFunnelError, match="applied on DuckDB"):
-        hf.read_events(clean_log[0], engine=spark, mapping={"columns": {}})
+        hf.read_events(clean_log[0], engine=spark, mapping={"columns": {"event": "Status"}})
 
 
 def test_missing_column_is_one_error(spark, tmp_path) -> None:
@@ -117,3 +117,14 @@ def test_engine_episodes_from_a_frame_or_a_path_on_spark(spark, clean_log, given
             life_table(episodes(source, clock, con=spark, **options)),
             hf.life_table(hf.episodes(sim.events, clock, **options)),
         )
+
+
+def test_simulated_parquet_folder_layout_on_spark(spark, tmp_path, capsys) -> None:
+    # mapping.toml beside events.parquet only dates the export: Spark takes its as_of.
+    hf.simulate_to_files(500, tmp_path, seed=9, format="parquet")
+    argv = ["summary", str(tmp_path / "events.parquet"), "--by", "industry"]
+    assert main(argv) == 0
+    plain = capsys.readouterr().out
+    assert "(mapping: mapping.toml, found beside the log)" in plain
+    assert main([*argv, "--spark-master", "local[1]"]) == 0
+    assert capsys.readouterr().out == plain
