@@ -21,6 +21,7 @@ from hiring_funnel.validate import (
     attribute_table,
     ids_cleaned_problem,
     quarantine_frame,
+    unmatched_attributes_problem,
     validate,
 )
 
@@ -216,16 +217,7 @@ def _with_attribute_file(
     if ids_cleaned and cleaned_at is not None:
         problems.append(ids_cleaned_problem(ids_cleaned, *cleaned_at, source=raw.source))
     if unknown:
-        problems.append(
-            Problem(
-                None,
-                "application_id",
-                f"{unknown} attribute row(s) name applications that have no events; "
-                "they are not used",
-                source=raw.source,
-                kind="unmatched_attributes",
-            )
-        )
+        problems.append(unmatched_attributes_problem(unknown, raw.source))
     quarantine = _attribute_quarantine(log.quarantine, raw, reasons)
     meta = dict(log.meta)
     meta["attributes"] = {

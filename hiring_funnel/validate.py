@@ -348,6 +348,17 @@ def ids_cleaned_problem(count: int, line: int, column: str, source: str | None =
     )
 
 
+def unmatched_attributes_problem(count: int, source: str | None = None) -> Problem:
+    """The one problem that counts attribute rows naming no application with events."""
+    return Problem(
+        None,
+        "application_id",
+        f"{count} attribute row(s) name applications that have no events; they are not used",
+        source=source,
+        kind="unmatched_attributes",
+    )
+
+
 def quarantine_frame(raw: RawTable, bad: Bad) -> pd.DataFrame:
     """One row per bad line of ``raw``: file, line, column, reason, kind, then the line's cells.
 

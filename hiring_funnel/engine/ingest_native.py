@@ -24,7 +24,12 @@ from hiring_funnel.load import _as_of as as_of_argument
 from hiring_funnel.mapped import _as_of as mapping_as_of
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import HiringFunnelError, Problem
-from hiring_funnel.validate import _hint, column_names, ids_cleaned_problem
+from hiring_funnel.validate import (
+    _hint,
+    column_names,
+    ids_cleaned_problem,
+    unmatched_attributes_problem,
+)
 
 _ID_COLUMNS = ("application_id", "candidate_id", "company_id")
 _FORMULA_HINT = "they are never evaluated, and are guarded in CSV output"
@@ -283,16 +288,7 @@ def _with_attribute_file(
     if af.ids_cleaned and af.ids_cleaned_at is not None:
         problems.append(ids_cleaned_problem(af.ids_cleaned, *af.ids_cleaned_at, source=raw.source))
     if unknown:
-        problems.append(
-            Problem(
-                None,
-                "application_id",
-                f"{unknown} attribute row(s) name applications that have no events; "
-                "they are not used",
-                source=raw.source,
-                kind="unmatched_attributes",
-            )
-        )
+        problems.append(unmatched_attributes_problem(unknown, raw.source))
     kept = db.execute(f"SELECT count(*) FROM {af.checked} WHERE reason IS NULL").fetchall()[0][0]
     meta["attributes"] = {
         "source": raw.source,
