@@ -165,3 +165,9 @@ def test_simulated_parquet_layout_is_found_and_counted_alike(tmp_path, capsys) -
     assert "(attributes: attributes.parquet, found beside the log)" in plain[1]
     assert "(mapping: mapping.toml, found beside the log)" in plain[1]
     assert _run(capsys, ["summary", log, "--by", "industry", "--engine", "duckdb"]) == plain
+
+
+def test_an_unreadable_memory_limit_is_one_line(capsys) -> None:
+    code, _, err = _run(capsys, ["summary", str(SAMPLE / "events.csv"), "--memory-limit", "lots"])
+    assert code == 1 and err.count("\n") == 1
+    assert "DuckDB refused memory_limit = 'lots'" in err

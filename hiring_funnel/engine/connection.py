@@ -45,6 +45,7 @@ def connect(
     ibis.BaseBackend
     """
     if engine == "duckdb":
+        import duckdb
         import ibis
 
         con = ibis.duckdb.connect(database)
@@ -55,8 +56,16 @@ def connect(
             "enable_progress_bar": _on_terminal() if progress is None else progress,
         }
         for key, value in settings.items():
-            if value is not None:
+            if value is None:
+                continue
+            try:
                 con.raw_sql(f"SET {key} = '{value}'")
+            except duckdb.Error as error:  # a size DuckDB cannot read, a folder it cannot use
+                first = str(error).strip().splitlines()[0]
+                raise HiringFunnelError(
+                    f"DuckDB refused {key} = {str(value)!r}: {first}",
+                    hint="sizes are written like 4GB or 512MB",
+                ) from None
         return con
     if engine == "spark":
         from hiring_funnel.engine.spark import connect_spark
