@@ -171,3 +171,12 @@ def test_an_unreadable_memory_limit_is_one_line(capsys) -> None:
     code, _, err = _run(capsys, ["summary", str(SAMPLE / "events.csv"), "--memory-limit", "lots"])
     assert code == 1 and err.count("\n") == 1
     assert "DuckDB refused memory_limit = 'lots'" in err
+
+
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [("no-such.duckdb", "no-such.duckdb: file not found"), ("events.csv", "as a DuckDB database")],
+)
+def test_table_of_a_file_that_is_no_database_is_one_line(capsys, path, fragment) -> None:
+    code, _, err = _run(capsys, ["summary", str(SAMPLE / path), "--table", "ev"])
+    assert code == 1 and err.count("\n") == 1 and fragment in err

@@ -268,7 +268,17 @@ def _as_frame(db: Any, source: Any, table: str | None) -> Any:
     """
     if table is not None:
         alias = fresh_name("src")
-        run(db, f"ATTACH {quote_literal(str(source))} AS {alias} (READ_ONLY)")
+        path = Path(str(source))
+        if not path.is_file():
+            raise HiringFunnelError("file not found", source=str(source))
+        try:
+            run(db, f"ATTACH {quote_literal(str(source))} AS {alias} (READ_ONLY)")
+        except Exception as exc:  # not a DuckDB database file
+            raise HiringFunnelError(
+                f"cannot open it as a DuckDB database: {first_error(exc)}",
+                source=str(source),
+                hint="--table names a table in a DuckDB database file (.duckdb)",
+            ) from None
         try:
             name = ".".join(quote_ident(part) for part in table.split("."))
             return db.execute(f"SELECT * FROM {alias}.{name}").df()
