@@ -494,6 +494,11 @@ def tail_cutoff(episodes: pd.DataFrame, *, min_group: int = DEFAULT_MIN_GROUP) -
 def candidate_key(episodes: pd.DataFrame) -> pd.Series:
     """Each episode's candidate: ``candidate_id``, else its application (one person each)."""
     if "candidate_id" in episodes.columns:
+        if "application_id" not in episodes.columns and pd.api.types.is_integer_dtype(
+            episodes["candidate_id"].dtype
+        ):
+            # Integer codes from an engine (equal codes, equal candidates): as they are.
+            return episodes["candidate_id"]
         key = episodes["candidate_id"].astype("string")
         if "application_id" in episodes.columns:
             key = key.fillna("application " + episodes["application_id"].astype("string"))

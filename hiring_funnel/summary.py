@@ -122,10 +122,15 @@ def summarise(
         available = [str(c) for c in log.attributes.columns if c != "application_id"]
         values = _column(log.attributes, by) if by in available else None
         check_breakdown_column(by, available, values, max_levels=max_levels)
-    built = {
-        clock: made[clock] if made and clock in made else collected(episodes(log, clock), by)
-        for clock in clocks
-    }
+    built = {clock: made[clock] for clock in clocks if made and clock in made}
+    wanted = [c for c in clocks if c not in built]
+    if wanted and not isinstance(log, EventLog):
+        # On an engine: every clock off one pass, candidates as integer codes.
+        from hiring_funnel.engine.lean import lean_episodes
+
+        built.update(lean_episodes(log, wanted, by))
+    built.update({c: collected(episodes(log, c), by) for c in wanted if c not in built})
+    built = {c: built[c] for c in clocks}
     if made is not None:
         made.update(built)  # handed back for headline()
     made = built
