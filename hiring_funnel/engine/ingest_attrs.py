@@ -45,6 +45,7 @@ def first_values(
     columns: dict[str, str],
     problems: list[Problem] | None,
     events: bool = False,
+    unique: bool = False,
 ) -> Attrs:
     """Per application (``app`` of ``rows_sql``), the first present value of each column.
 
@@ -53,19 +54,34 @@ def first_values(
     more than one value are reported in ``problems`` as ``validate`` does.
     ``events``: ``rows_sql`` gives ``event`` too, and the applications with no
     'applied' event are counted (``Attrs.orphans``: how many, and the first line).
+    ``unique``: each application has one row (the kept rows of an attributes
+    file): its values are the first ones, and no grouping is needed.
     """
     names = list(columns)
-    aggs = ["bool_or(event = 'applied') AS hf_applied, min(line) AS hf_first" if events else ""] + [
-        f"arg_min({c}, line) FILTER (WHERE NOT {missing(c)}) AS a{j}, "
-        f"count(DISTINCT {c}) FILTER (WHERE NOT {missing(c)}) > 1 AS v{j}"
-        for j, c in enumerate(columns.values())
-    ]
     firsts = fresh_name("firsts")
-    run(
-        db,
-        f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in aggs if a)} "
-        f"FROM ({rows_sql}) GROUP BY app",
-    )
+    if unique and not events:
+        items = [
+            f"CASE WHEN {missing(c)} THEN NULL ELSE {c} END AS a{j}, false AS v{j}"
+            for j, c in enumerate(columns.values())
+        ]
+        run(
+            db,
+            f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in items)} "
+            f"FROM ({rows_sql})",
+        )
+    else:
+        aggs = [
+            "bool_or(event = 'applied') AS hf_applied, min(line) AS hf_first" if events else ""
+        ] + [
+            f"arg_min({c}, line) FILTER (WHERE NOT {missing(c)}) AS a{j}, "
+            f"count(DISTINCT {c}) FILTER (WHERE NOT {missing(c)}) > 1 AS v{j}"
+            for j, c in enumerate(columns.values())
+        ]
+        run(
+            db,
+            f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in aggs if a)} "
+            f"FROM ({rows_sql}) GROUP BY app",
+        )
     numeric: dict[str, bool] = {}
     orphans: tuple[int, int | None] = (0, None)
     if events:
@@ -79,16 +95,22 @@ def first_values(
         return Attrs(table, names, numeric, orphans)
     if names:
         checks = ", ".join(
-            f"bool_and(a{j} IS NULL OR regexp_full_match({strip(f'a{j}')}, '{NUMBER}')), "
-            f"bool_or(a{j} IS NOT NULL), count(*) FILTER (WHERE v{j})"
-            for j in range(len(names))
+            f"bool_or(a{j} IS NOT NULL), count(*) FILTER (WHERE v{j})" for j in range(len(names))
         )
         row = db.execute(f"SELECT {checks} FROM {firsts}").fetchall()[0]
         varies: list[tuple[str, int]] = []
         for j, name in enumerate(names):
-            numeric[name] = bool(row[3 * j]) and bool(row[3 * j + 1])
-            if row[3 * j + 2]:
-                varies.append((name, int(row[3 * j + 2])))
+            # A number column has values, none of them other than a number: the search for
+            # one that is not stops at the first (at once in a text column).
+            numeric[name] = (
+                bool(row[2 * j])
+                and not db.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {firsts} WHERE a{j} IS NOT NULL AND "
+                    f"NOT regexp_full_match({strip(f'a{j}')}, '{NUMBER}') LIMIT 1)"
+                ).fetchall()[0][0]
+            )
+            if row[2 * j + 1]:
+                varies.append((name, int(row[2 * j + 1])))
         if problems is not None:
             problems.extend(_varying(varies))
     selects = []
@@ -171,24 +193,36 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
             cleaned[col] = f"(CASE WHEN {alias}.changed THEN {alias}.clean ELSE {c} END)"
     cells = [cleaned.get(h, f"r.c{i}") for i, h in enumerate(raw.header)]
     app_repr = f"coalesce({py_repr('app', 80)}, app_repr_lk)"
+    xs = ", ".join(f"x{i}" for i in range(len(cells)))
     table = fresh_name("attr_checked")
     run(
         db,
         f"""
     CREATE TEMP TABLE {table} AS
-    WITH a AS (
+    WITH a0 AS (
         SELECT r.line, {", ".join(f"{c} AS x{i}" for i, c in enumerate(cells))},
-            {cleaned["application_id"]} AS app, {app_repr_lk} AS app_repr_lk,
-            min(r.line) OVER (PARTITION BY {", ".join(cells)}) AS dup_of
+            {cleaned["application_id"]} AS app, {app_repr_lk} AS app_repr_lk
         FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {" ".join(joins)}),
+    -- Rows equal to another: only those whose hash is shared go through the window.
+    a1 AS (SELECT *, hash({xs}) AS hx FROM a0),
+    multi AS (SELECT hx FROM a1 GROUP BY hx HAVING count(*) > 1),
+    dups AS (
+        SELECT line, min(line) OVER (PARTITION BY {xs}) AS dup_of
+        FROM a1 WHERE hx IN (SELECT hx FROM multi)),
+    a AS (
+        SELECT a1.* EXCLUDE (hx), coalesce(dups.dup_of, a1.line) AS dup_of
+        FROM a1 LEFT JOIN dups ON a1.line = dups.line),
     b AS (
         SELECT *, {missing("app")} AS miss, dup_of < line AND NOT {missing("app")} AS exact
         FROM a),
+    -- Applications on more than one kept row: a grouping, joined back.
+    n AS (
+        SELECT app AS n_key, count(*) AS n_app, min(line) AS first_app
+        FROM b WHERE NOT miss AND NOT exact GROUP BY app HAVING count(*) > 1),
     c AS (
-        SELECT *,
-            count(*) FILTER (WHERE NOT miss AND NOT exact) OVER (PARTITION BY app) AS n_app,
-            min(line) FILTER (WHERE NOT miss AND NOT exact) OVER (PARTITION BY app) AS first_app
-        FROM b)
+        SELECT b.*, CASE WHEN NOT b.miss AND NOT b.exact THEN coalesce(n.n_app, 1) END AS n_app,
+            CASE WHEN NOT b.miss AND NOT b.exact THEN coalesce(n.first_app, b.line) END AS first_app
+        FROM b LEFT JOIN n ON b.app = n.n_key)
     SELECT *,
         CASE WHEN miss THEN 'missing application id'
              WHEN exact THEN 'exact duplicate of an earlier row'
@@ -216,7 +250,8 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     value_cols = {
         h: f"x{i}" for i, h in enumerate(raw.header) if h not in ("application_id", "line")
     }
+    # The kept rows name each application once (conflicting duplicates are quarantined).
     attrs = first_values(
-        db, f"SELECT * FROM {table} WHERE reason IS NULL", value_cols, problems=None
+        db, f"SELECT * FROM {table} WHERE reason IS NULL", value_cols, problems=None, unique=True
     )
     return AttributeFile(attrs, table, raw, count, first)
