@@ -31,7 +31,7 @@ _COLUMNS_NAMED = 3
 
 @dataclass
 class Attrs:
-    """A table of attributes: ``application_id`` then typed columns, sorted by id."""
+    """A table of attributes: ``application_id`` then typed columns (unordered)."""
 
     table: str
     columns: list[str]
@@ -129,7 +129,7 @@ def first_values(
     run(
         db,
         f"CREATE TEMP TABLE {table} AS SELECT app AS application_id"
-        f"{''.join(', ' + s for s in selects)} FROM {firsts} ORDER BY application_id",
+        f"{''.join(', ' + s for s in selects)} FROM {firsts}",
     )
     run(db, f"DROP TABLE {firsts}")
     return Attrs(table, names, numeric, orphans)

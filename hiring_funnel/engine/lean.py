@@ -75,7 +75,7 @@ def lean_episodes(
         clock_spec,
         episode_columns,
         epoch_us,
-        in_time,
+        grouped,
         keep,
         windowed,
     )
@@ -94,41 +94,52 @@ def lean_episodes(
     specs = {c: clock_spec(c) for c in clocks}
     all_causes = list(dict.fromkeys(c for s in specs.values() for c in s.causes))
 
-    w = windowed(t, list(specs.values()), as_of_ts, candidate=False)
-    starts = sorted({RANK[s.start] for s in specs.values()})
-    origins = w.filter(w.rank.isin(starts) & in_time(w, as_of_ts))
-    names = ibis.memtable({_CLOCK: list(range(len(clocks)))})
-    x = origins.cross_join(names)
-    x = x.filter(
-        ibis.cases(*[(x[_CLOCK] == i, keep(x, specs[c], as_of_ts)) for i, c in enumerate(clocks)])
-    )
-    made = {c: episode_columns(x, specs[c], as_of_ts, "days", []) for c in clocks}
     cause_code = {c: i for i, c in enumerate(all_causes)}
 
     def coded(cause: Any) -> Any:
         return cause.substitute(cause_code, else_=ibis.null()).cast("int8")
 
-    ep = x.select(
-        "application_id",
-        _CLOCK,
-        duration=ibis.cases(
-            *[(x[_CLOCK] == i, made[c]["duration"]) for i, c in enumerate(clocks)]
-        ).cast("int32"),
-        cause=ibis.cases(
-            *[(x[_CLOCK] == i, coded(made[c]["cause"])) for i, c in enumerate(clocks)]
-        ),
-    )
+    def rows(w: Any, clock: str) -> Any:
+        made = episode_columns(w, specs[clock], as_of_ts, "days", [])
+        return w.select(
+            "application_id",
+            **{_CLOCK: ibis.literal(clocks.index(clock), type="int8")},
+            duration=made["duration"].cast("int32"),
+            cause=coded(made["cause"]),
+        )
+
+    parts = []
+    first = [c for c in clocks if specs[c].first_only]
+    if first:
+        # Clocks from each application's first 'applied': groupings, no window.
+        g = grouped(t, [specs[c] for c in first], as_of_ts)
+        parts += [rows(g, c) for c in first]
+    for clock in (c for c in clocks if not specs[c].first_only):
+        # Every interview starts an episode: a window, over the applications with one.
+        spec = specs[clock]
+        mine = t.filter(t.event == spec.start).select("application_id").distinct()
+        w = windowed(t.semi_join(mine, "application_id"), [spec], as_of_ts, candidate=False)
+        parts.append(rows(w.filter(keep(w, spec, as_of_ts)), clock))
+    ep = parts[0] if len(parts) == 1 else ibis.union(*parts)
 
     # Each application's candidate: its first candidate_id in event order, else itself.
-    rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
-    order = ibis.struct({"k": epoch_us(t.timestamp) * 8 + rank, "line": t.line})
-    per_app = t.group_by("application_id").aggregate(
-        first=t.candidate_id.argmin(order, where=t.candidate_id.notnull())
+    # Most applications name one candidate throughout (min = max); only the others
+    # are ordered.
+    span = t.group_by("application_id").aggregate(lo=t.candidate_id.min(), hi=t.candidate_id.max())
+    varying = span.filter(span.lo != span.hi).select("application_id")
+    v = t.semi_join(varying, "application_id")
+    rank = v.event.substitute(RANK, else_=ibis.null()).cast("int64")
+    order = ibis.struct({"k": epoch_us(v.timestamp) * 8 + rank, "line": v.line})
+    ordered = v.group_by("application_id").aggregate(
+        first=v.candidate_id.argmin(order, where=v.candidate_id.notnull())
     )
-    per_app = per_app.mutate(ckey=per_app["first"].coalesce(per_app.application_id))
-    keys = per_app.select("ckey").distinct()
-    keys = keys.mutate(code=ibis.row_number())
-    per_app = per_app.join(keys, "ckey").select("application_id", "code")
+    j = span.left_join(ordered, "application_id")
+    per_app = j.select(
+        "application_id",
+        ckey=ibis.ifelse(j.lo == j.hi, j.lo, j["first"]).coalesce(j.application_id),
+    )
+    # Equal candidates, equal codes: a dense rank of the key.
+    per_app = per_app.select("application_id", code=ibis.dense_rank().over(order_by=per_app.ckey))
     out = ep.join(per_app, "application_id")
     cols = [_CLOCK, "code", "duration", "cause"]
     if by is not None:

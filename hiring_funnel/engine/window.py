@@ -184,3 +184,36 @@ def episode_columns(
     else:
         duration = busday_count(origin_day, end_day, holidays).cast("float64")
     return {"end": end, "duration": duration, "cause": cause}
+
+
+def grouped(t: Any, specs: list[ClockSpec], as_of_ts: pd.Timestamp) -> Any:
+    """One row per application that has an origin, for clocks that start at the first one.
+
+    The same columns :func:`episode_columns` reads off :func:`windowed`
+    (``us`` of the origin, ``next_key_<set>``, ``next_ts_<set>``), from two
+    groupings and a join instead of a window: the origin is the application's
+    first ``spec.start`` event (the smallest key), and an episode's end is the
+    smallest key of an ending event after it. An ending event never has the
+    origin's rank, so "after the origin" in (key, line) order is a larger key.
+    """
+    import ibis
+
+    starts = {s.start for s in specs}
+    if len(starts) != 1 or not all(s.first_only for s in specs):
+        raise ValueError("grouped() serves clocks that start at the same first event")
+    start = starts.pop()
+    for s in specs:
+        if start in ENDING_SETS[s.ending]:
+            raise ValueError(f"{start!r} ends a {s.ending} episode: a window is needed")
+    t = t.filter((t.event != "follow_up") & in_time(t, as_of_ts))
+    rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
+    t = t.mutate(key=epoch_us(t.timestamp) * 8 + rank)
+    origins = t.filter(t.event == start).group_by("application_id").aggregate(okey=t.key.min())
+    j = t.inner_join(origins, "application_id")
+    cols: dict[str, Any] = {"okey": j.okey.min()}
+    for name in dict.fromkeys(s.ending for s in specs):
+        ends = j.event.isin(list(ENDING_SETS[name])) & (j.key > j.okey)
+        cols[f"next_key_{name}"] = j.key.min(where=ends)
+        cols[f"next_ts_{name}"] = j.timestamp.min(where=ends)
+    g = j.group_by("application_id").aggregate(**cols)
+    return g.mutate(us=g.okey >> 3)
