@@ -2,9 +2,10 @@
 
 The summary needs, per episode, its candidate (for distinct counts and small-
 group suppression), its duration and cause, and at most one breakdown column.
-:func:`lean_episodes` computes the episodes of several clocks off one window
-pass (as :func:`~hiring_funnel.engine.lifetable.clock_life_tables` does) and
-brings back only numbers: the candidate as an integer code (equal codes, equal
+:func:`lean_episodes` computes the episodes of several clocks in one query
+(the clocks from an application's first event by groupings,
+:func:`~hiring_funnel.engine.window.grouped`; interview rounds by the window)
+and brings back only numbers: the candidate as an integer code (equal codes, equal
 candidates), the duration, the cause as a small integer. Application ids and
 candidate ids stay on the engine; what crosses into Python is a few bytes per
 episode instead of two strings.
