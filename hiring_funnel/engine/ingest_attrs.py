@@ -46,6 +46,7 @@ def first_values(
     problems: list[Problem] | None,
     events: bool = False,
     unique: bool = False,
+    plain: frozenset[str] = frozenset(),
 ) -> Attrs:
     """Per application (``app`` of ``rows_sql``), the first present value of each column.
 
@@ -56,12 +57,17 @@ def first_values(
     'applied' event are counted (``Attrs.orphans``: how many, and the first line).
     ``unique``: each application has one row (the kept rows of an attributes
     file): its values are the first ones, and no grouping is needed.
+    ``plain``: the SQL columns whose cells ``str.strip()`` leaves as they are.
     """
     names = list(columns)
+
+    def absent(c: str) -> str:
+        return missing(c, stripped=c in plain)
+
     firsts = fresh_name("firsts")
     if unique and not events:
         items = [
-            f"CASE WHEN {missing(c)} THEN NULL ELSE {c} END AS a{j}, false AS v{j}"
+            f"CASE WHEN {absent(c)} THEN NULL ELSE {c} END AS a{j}, false AS v{j}"
             for j, c in enumerate(columns.values())
         ]
         run(
@@ -73,8 +79,8 @@ def first_values(
         aggs = [
             "bool_or(event = 'applied') AS hf_applied, min(line) AS hf_first" if events else ""
         ] + [
-            f"arg_min({c}, line) FILTER (WHERE NOT {missing(c)}) AS a{j}, "
-            f"count(DISTINCT {c}) FILTER (WHERE NOT {missing(c)}) > 1 AS v{j}"
+            f"arg_min({c}, line) FILTER (WHERE NOT {absent(c)}) AS a{j}, "
+            f"count(DISTINCT {c}) FILTER (WHERE NOT {absent(c)}) > 1 AS v{j}"
             for j, c in enumerate(columns.values())
         ]
         run(
@@ -184,10 +190,17 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     for col, lk in id_lookups.items():
         c = f"r.{raw.col(col)}"
         alias = f"lk_{raw.col(col)}"
+        plain = bool(raw.plain) and raw.plain[raw.header.index(col)]
+        if not db.execute(f"SELECT count(*) FROM {lk}").fetchall()[0][0]:
+            # Every id is ASCII: only stripped, and none is cleaned.
+            if col == "application_id":
+                cleaned[col] = c if plain else strip(c)
+            continue
         joins.append(f"LEFT JOIN {lk} AS {alias} ON {c} = {alias}.v")
         changed[col] = f"coalesce({alias}.changed, false)"
         if col == "application_id":
-            cleaned[col] = f"(CASE WHEN {is_ascii(c)} THEN {strip(c)} ELSE {alias}.clean END)"
+            text = c if plain else strip(c)
+            cleaned[col] = f"(CASE WHEN {is_ascii(c)} THEN {text} ELSE {alias}.clean END)"
             app_repr_lk = f"{alias}.repr"
         else:
             cleaned[col] = f"(CASE WHEN {alias}.changed THEN {alias}.clean ELSE {c} END)"
@@ -213,7 +226,8 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         SELECT a1.* EXCLUDE (hx), coalesce(dups.dup_of, a1.line) AS dup_of
         FROM a1 LEFT JOIN dups ON a1.line = dups.line),
     b AS (
-        SELECT *, {missing("app")} AS miss, dup_of < line AND NOT {missing("app")} AS exact
+        SELECT *, {missing("app", stripped=True)} AS miss,
+            dup_of < line AND NOT {missing("app", stripped=True)} AS exact
         FROM a),
     -- Applications on more than one kept row: a grouping, joined back.
     n AS (
@@ -251,7 +265,15 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         h: f"x{i}" for i, h in enumerate(raw.header) if h not in ("application_id", "line")
     }
     # The kept rows name each application once (conflicting duplicates are quarantined).
+    plain_cells = frozenset(
+        f"x{i}" for i, h in enumerate(raw.header) if raw.plain and raw.plain[i] and h not in cleaned
+    )
     attrs = first_values(
-        db, f"SELECT * FROM {table} WHERE reason IS NULL", value_cols, problems=None, unique=True
+        db,
+        f"SELECT * FROM {table} WHERE reason IS NULL",
+        value_cols,
+        problems=None,
+        unique=True,
+        plain=plain_cells,
     )
     return AttributeFile(attrs, table, raw, count, first)

@@ -51,7 +51,7 @@ def utc_iso(m: Mapping) -> bool:
     return m.timezone == "UTC" and _normalise_format(m.date_format) in (None, "ISO8601")
 
 
-def fast_columns(cell: str) -> str:
+def fast_columns(cell: str, *, stripped: bool = False) -> str:
     """Select-list items ``ts_a``, ``ts_p``, ``ts_fast``: the UTC time of an ISO 8601 cell
     that pandas reads the same way, else NULL (``parse_timestamps`` then reads it).
 
@@ -59,8 +59,9 @@ def fast_columns(cell: str) -> str:
     cannot cross); an impossible date (February 30) is NULL here and gets its
     reason from ``parse_timestamps``. ``2024-03-01T10:00:00Z`` and
     ``2024-03-01`` are read without a regular expression's groups.
+    ``stripped``: ``str.strip()`` leaves every cell as it is (a plain column).
     """
-    s = strip(cell)
+    s = cell if stripped else strip(cell)
     year = f"try_cast(left({s}, 4) AS INTEGER) BETWEEN 1678 AND 2261"
     general = (
         "make_timestamp(epoch_us(CAST(make_date(CAST(ts_p['y'] AS INTEGER), "
@@ -138,11 +139,15 @@ def check_long(
     lookups: list[str] = []
     joins: list[str] = []
     cell: dict[str, str] = {}
+    stripped: dict[str, str] = {}  # str.strip() of the cell
     for col, spec in source_of.items():
         if isinstance(spec, dict):
             cell[col] = quote_literal(str(spec["value"]))
+            stripped[col] = quote_literal(str(spec["value"]).strip())
         elif spec in header:
             cell[col] = f"r.{raw.col(spec)}"
+            plain = bool(raw.plain) and raw.plain[header.index(spec)]
+            stripped[col] = cell[col] if plain else strip(cell[col])
     # Ids: plain ASCII is only trimmed; anything else is cleaned by clean_id itself.
     ids: dict[str, str] = {}
     changed: dict[str, str] = {}
@@ -160,12 +165,13 @@ def check_long(
             continue
         lk = id_lookup(db, t, raw.col(spec))
         lookups.append(lk)
+        if not db.execute(f"SELECT count(*) FROM {lk}").fetchall()[0][0]:
+            ids[col] = stripped[col]  # every id is ASCII: only stripped
+            continue
         id_lks[col] = lk
         alias = f"lk_{col}"
         joins.append(f"LEFT JOIN {lk} AS {alias} ON {cell[col]} = {alias}.v")
-        ids[col] = (
-            f"(CASE WHEN {is_ascii(cell[col])} THEN {strip(cell[col])} ELSE {alias}.clean END)"
-        )
+        ids[col] = f"(CASE WHEN {is_ascii(cell[col])} THEN {stripped[col]} ELSE {alias}.clean END)"
         changed[col] = f"coalesce({alias}.changed, false)"
         if col == "application_id":
             reprs = f"{alias}.repr"
@@ -192,7 +198,7 @@ def check_long(
     app_col = str(m.columns.get("application_id", "application_id"))
     optional = {}
     for col in OPTIONAL_COLUMNS:
-        optional[col] = ids.get(col, strip(cell[col])) if col in cell else "NULL::VARCHAR"
+        optional[col] = ids.get(col, stripped[col]) if col in cell else "NULL::VARCHAR"
     cells = ", ".join(f"r.c{i}" for i in range(len(header)))
     as_of = cutoff()  # after the dates: an ambiguous date is reported first, as in read_events
     limit = as_of if as_of is not None else now
@@ -215,7 +221,7 @@ def check_long(
         SELECT r.line, coalesce(dups.dup_of, r.line) AS dup_of,
             {ids["application_id"]} AS app, {reprs} AS app_repr,
             lk_ev.canon AS event, lk_ev.missing AS ev_missing, lk_ev.reason AS ev_reason,
-            {missing(ts_cell)} AS ts_missing,
+            {missing(stripped["timestamp"], stripped=True)} AS ts_missing,
             coalesce(r.ts_fast, lk_ts.ts) AS ts,
             CASE WHEN r.ts_fast IS NULL THEN lk_ts.why END AS ts_why,
             {optional["candidate_id"]} AS candidate_id, {optional["company_id"]} AS company_id,
@@ -345,8 +351,13 @@ def check_long(
     changed = {
         c: v
         for c, v in changed.items()
-        if c not in id_lks
-        or db.execute(f"SELECT coalesce(bool_or(changed), false) FROM {id_lks[c]}").fetchall()[0][0]
+        if (
+            v != "false"
+            if c not in id_lks
+            else db.execute(
+                f"SELECT coalesce(bool_or(changed), false) FROM {id_lks[c]}"
+            ).fetchall()[0][0]
+        )
     }
     count, at = _ids_cleaned(db, t, raw, source_of, changed, joins)
     attrs = _attribute_columns(raw, m, source_of)

@@ -101,7 +101,8 @@ def native_read(
             f"FROM {t} AS q JOIN {raw.table} AS r ON q.line = r.line WHERE q.reason IS NULL"
         )
     varying: list[Problem] = []
-    attrs = first_values(db, rows, checked.attribute_columns, varying, events=True)
+    plain = frozenset(c for c in used if raw.plain and raw.plain[int(c[1:])])
+    attrs = first_values(db, rows, checked.attribute_columns, varying, events=True, plain=plain)
     # validate's order: formulas, orphans, cleaned ids, then varying attributes.
     warnings[1:1] = _orphans(*attrs.orphans)
     finish(db, checked, attrs.orphans[0])
@@ -152,22 +153,24 @@ def native_read(
 
 def _extra(m: Mapping) -> Any:
     """What the pass over the events file computes besides the cells: a bit per column
-    whose cell looks like a formula (up to 62 columns), and the dates SQL reads."""
+    whose cell looks like a formula (up to 62 columns; none where every cell is
+    plain), and the dates SQL reads."""
 
-    def items(header: list[str]) -> tuple[str, list[str], list[str]]:
+    def items(header: list[str], plain: tuple[bool, ...]) -> tuple[str, list[str], list[str]]:
         out: list[str] = []
         dropped: list[str] = []
         kept: list[str] = []
-        if len(header) <= _BITS:
+        odd = [j for j in range(len(header)) if not plain[j]]
+        if odd and len(header) <= _BITS:
             bits = " | ".join(
-                f"(CASE WHEN {looks_like_formula(f'c{j}')} THEN {1 << j} ELSE 0 END)"
-                for j in range(len(header))
+                f"(CASE WHEN {looks_like_formula(f'c{j}')} THEN {1 << j} ELSE 0 END)" for j in odd
             )
             out.append(f"CAST({bits} AS BIGINT) AS fm")
             kept.append("fm")
         spec = m.columns.get("timestamp", "timestamp")
         if isinstance(spec, str) and spec in header and utc_iso(m):
-            out.append(fast_columns(f"c{header.index(spec)}"))
+            j = header.index(spec)
+            out.append(fast_columns(f"c{j}", stripped=plain[j]))
             dropped = ["ts_a", "ts_p"]
             kept.append("ts_fast")
         return ", ".join(out), dropped, kept
@@ -180,6 +183,8 @@ _BITS = 62
 
 def _formulas(db: Any, raw: RawCSV) -> list[Problem]:
     n = len(raw.header)
+    if all(raw.plain[:n]):  # no plain cell looks like a formula
+        return []
     if "fm" in raw.columns:
         aggs = ", ".join(
             f"count(*) FILTER (WHERE fm & {1 << j} <> 0), min(line) FILTER (WHERE fm & {1 << j} <> 0)"

@@ -51,6 +51,9 @@ class RawCSV:
     blank_lines: int
     delimiter: str
     columns: frozenset[str] = frozenset()  # the table's columns (extra ones included)
+    #: Per column ``c{i}``: every cell is plain (:mod:`~hiring_funnel.engine.ingest_scan`):
+    #: ``str.strip()`` leaves it as it is and it never looks like a formula.
+    plain: tuple[bool, ...] = ()
 
     def col(self, name: str) -> str:
         """The SQL column of a header name."""
@@ -63,12 +66,13 @@ def read_csv_raw(
     name: str,
     delimiter: str | None,
     lim: Limits,
-    extra: Callable[[list[str]], tuple[str, list[str], list[str]]] | None = None,
+    extra: Callable[[list[str], tuple[bool, ...]], tuple[str, list[str], list[str]]] | None = None,
 ) -> RawCSV:
     """Read ``path`` into a DuckDB table; :class:`NotPlain` when the pandas reader must do it.
 
-    ``extra`` gives, from the header, more select items computed in the same
-    pass over the cells ``c0``..., the names among them not to keep, and those to keep.
+    ``extra`` gives, from the header and which columns are plain, more select
+    items computed in the same pass over the cells ``c0``..., the names among
+    them not to keep, and those to keep.
     """
     delim = delimiter
     if delim is None and path.suffix.lower() == ".tsv":
@@ -129,8 +133,9 @@ def read_csv_raw(
         f"SELECT {coalesced}{''.join(f', c{i} AS hf_r{i}' for i in range(width)) if not uniform else ''} "
         f"FROM {csv}"
     )
-    blank = " AND ".join(is_blank(f"c{i}") for i in range(width))
-    items, dropped, kept = extra(header) if extra is not None else ("", [], [])
+    plain = tuple(scan.plain(i) for i in range(width))
+    blank = " AND ".join(f"c{i} = ''" if plain[i] else is_blank(f"c{i}") for i in range(width))
+    items, dropped, kept = extra(header, plain) if extra is not None else ("", [], [])
     hashed = f"hash({', '.join(f'c{i}' for i in range(n))}) AS h"
     cells_table = fresh_name("cells")
     pass_sql = (
@@ -193,6 +198,7 @@ def read_csv_raw(
         blank_lines=scan.empty + data_records - int(rows),
         delimiter=delim,
         columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {table}").fetchall()),
+        plain=plain,
     )
 
 

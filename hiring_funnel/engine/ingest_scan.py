@@ -17,6 +17,13 @@ read, or refused, by the pandas path exactly as before):
 - an unclosed quote, a NUL byte, a carriage return not followed by a newline;
 - bytes that are not UTF-8, or a byte-order mark of another encoding;
 - a cell longer (in bytes) than ``max_cell_chars``.
+
+On the way it counts, per column, the cells that are not *plain*: a plain
+cell is empty, or starts with a printable ASCII character other than a space,
+a quote or one of ``=@+-`` and ends with a printable ASCII character other
+than a space. Python's ``str.strip()`` leaves a plain cell as it is, and it
+never looks like a formula, so the SQL that reads a column of plain cells
+needs neither (:attr:`Scan.odd`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ _QUOTE, _LF, _CR = 34, 10, 13
 _IS_SPACE = np.zeros(256, dtype=bool)
 _IS_SPACE[[9, 10, 11, 12, 13, 32]] = True  # what bytes.strip() removes
 _OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# Bytes that may start or end a plain cell (see the module docstring).
+_PLAIN_END = np.zeros(256, dtype=bool)
+_PLAIN_END[33:127] = True
+_PLAIN_START = _PLAIN_END.copy()
+_PLAIN_START[[ord(c) for c in '"=@+-']] = False
 
 
 class NotPlain(Exception):
@@ -53,6 +65,17 @@ class Scan:
     bom: bool
     first_line: bytes
     max_record_bytes: int
+    #: Per field position (0 = first column): how many cell starts and ends are
+    #: not plain (see the module docstring); 0 or past the end: every cell of
+    #: that column is plain. None when the file holds a carriage return: then
+    #: no column is taken for plain.
+    odd: np.ndarray | None = None
+
+    def plain(self, column: int) -> bool:
+        """Whether every cell in field position ``column`` is plain."""
+        if self.odd is None:
+            return False
+        return column >= len(self.odd) or not self.odd[column]
 
 
 def scan_csv(path: Path, delimiter: str, max_cell_bytes: int, chunk: int = 1 << 24) -> Scan:
@@ -109,6 +132,13 @@ class _State:
         self.empty = 0
         self.lines: list[np.ndarray] = []
         self.fields: list[np.ndarray] = []
+        self.odd = np.zeros(0, dtype=np.int64)
+        self.any_cr = False
+        # Bytes a plain cell may end (start) with, and the boundaries of an empty one.
+        self.ok_end = _PLAIN_END.copy()
+        self.ok_start = _PLAIN_START.copy()
+        self.ok_end[[delim, _LF]] = True
+        self.ok_start[[delim, _LF]] = True
 
     def feed(self, s: np.ndarray, nxt: int | None) -> None:
         n = len(s)
@@ -123,6 +153,7 @@ class _State:
         self._check_quotes(s, q, nxt)
         cr = np.flatnonzero(s == _CR)
         if len(cr):
+            self.any_cr = True
             after = np.append(s[1:], nxt if nxt is not None else 0)[cr]
             if (after != _LF).any():
                 raise NotPlain("a carriage return is not followed by a line feed")
@@ -141,6 +172,8 @@ class _State:
                 raise NotPlain("a cell may be longer than max_cell_chars")
             self.last_sep = int(pos_g[-1])
         at_lf = is_lf[pos]
+        if not self.any_cr:
+            self._count_odd(s, pos, at_lf, nxt)
         k_idx = np.flatnonzero(at_lf)  # record ends among the boundaries
         k = len(k_idx)
         if k:
@@ -179,6 +212,53 @@ class _State:
         self.prev = int(s[-1])
         self.offset += n
 
+    def _count_odd(
+        self, s: np.ndarray, pos: np.ndarray, at_lf: np.ndarray, nxt: int | None
+    ) -> None:
+        """Add the cells of this chunk that are not plain to ``odd``, by field position.
+
+        Each boundary ``p`` (delimiter or record end) ends one cell, whose
+        last byte is before it, and starts the next, whose first byte is after
+        it; a boundary on either side means an empty cell.
+        """
+        n = len(s)
+        if self.offset == 0 and not self.ok_start[s[0]]:
+            self._add_odd(np.array([0]))  # the file's first cell
+        if not len(pos):
+            return
+        before = s[pos - 1]  # pos 0 reads s[-1]: replaced below
+        after = s[np.minimum(pos + 1, n - 1)]
+        odd_end = ~self.ok_end[before]
+        odd_start = ~self.ok_start[after]
+        if pos[0] == 0:
+            odd_end[0] = self.prev is not None and not self.ok_end[self.prev]
+        if pos[-1] == n - 1:
+            odd_start[-1] = nxt is not None and not self.ok_start[nxt]
+        ends = np.flatnonzero(odd_end)
+        starts = np.flatnonzero(odd_start)
+        if not len(ends) and not len(starts):
+            return
+        # The field position of the cell boundary i ends: boundaries since the
+        # last record end, plus those of the record left open by the last chunk.
+        records = np.flatnonzero(at_lf)
+
+        def field(i: np.ndarray) -> np.ndarray:
+            if not len(records):
+                return i + self.record_fields - 1
+            k = np.searchsorted(records, i) - 1  # the last record end before i
+            return np.where(k >= 0, i - records[np.maximum(k, 0)] - 1, i + self.record_fields - 1)
+
+        if len(ends):
+            self._add_odd(field(ends))
+        if len(starts):
+            self._add_odd(np.where(at_lf[starts], 0, field(starts) + 1))
+
+    def _add_odd(self, fields: np.ndarray) -> None:
+        counts = np.bincount(fields)
+        if len(counts) > len(self.odd):
+            self.odd = np.concatenate((self.odd, np.zeros(len(counts) - len(self.odd), np.int64)))
+        self.odd[: len(counts)] += counts
+
     def _check_quotes(self, s: np.ndarray, q: np.ndarray, nxt: int | None) -> None:
         if not len(q):
             return
@@ -201,6 +281,8 @@ class _State:
         if self.quotes % 2:
             raise NotPlain("a quoted cell is never closed")
         if self.record_start < self.offset:  # a last record without a line feed
+            if self.prev is not None and not self.ok_end[self.prev]:
+                self._add_odd(np.array([self.record_fields - 1]))
             self.lines.append(np.array([self.record_line]))
             self.fields.append(np.array([self.record_fields]))
             self.max_record = max(self.max_record, self.offset - self.record_start)
@@ -213,4 +295,5 @@ class _State:
             bom=bom,
             first_line=first_line,
             max_record_bytes=self.max_record,
+            odd=None if self.any_cr else self.odd,
         )
