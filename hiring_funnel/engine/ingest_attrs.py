@@ -212,12 +212,12 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         db,
         f"""
     CREATE TEMP TABLE {table} AS
-    WITH a0 AS (
+    WITH a0 AS NOT MATERIALIZED (
         SELECT r.line, {", ".join(f"{c} AS x{i}" for i, c in enumerate(cells))},
             {cleaned["application_id"]} AS app, {app_repr_lk} AS app_repr_lk
         FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {" ".join(joins)}),
     -- Rows equal to another: only those whose hash is shared go through the window.
-    a1 AS (SELECT *, hash({xs}) AS hx FROM a0),
+    a1 AS NOT MATERIALIZED (SELECT *, hash({xs}) AS hx FROM a0),
     multi AS (SELECT hx FROM a1 GROUP BY hx HAVING count(*) > 1),
     dups AS (
         SELECT line, min(line) OVER (PARTITION BY {xs}) AS dup_of
@@ -225,7 +225,7 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     a AS (
         SELECT a1.* EXCLUDE (hx), coalesce(dups.dup_of, a1.line) AS dup_of
         FROM a1 LEFT JOIN dups ON a1.line = dups.line),
-    b AS (
+    b AS NOT MATERIALIZED (
         SELECT *, {missing("app", stripped=True)} AS miss,
             dup_of < line AND NOT {missing("app", stripped=True)} AS exact
         FROM a),

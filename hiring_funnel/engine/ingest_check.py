@@ -278,20 +278,21 @@ def check_long(
         db,
         f"""
     CREATE TEMP TABLE {later} AS
-    WITH usable AS (
+    WITH usable AS NOT MATERIALIZED (
         SELECT line, app, app_repr, event, ts FROM {first} WHERE reason IS NULL),
-    -- Only applications where a rule could fire go through the windows below.
+    -- Only applications where a rule could fire go through the windows below: a
+    -- once-only event twice (more such rows than distinct bits), an offer and a
+    -- rejection (bits 2 and 4), or an event before an application.
+    coded AS (
+        SELECT app, {_ONCE_BITS} AS bit,
+            CASE WHEN event = 'applied' THEN NULL ELSE ts END AS t_other,
+            CASE WHEN event = 'applied' THEN ts END AS t_applied
+        FROM usable),
     suspect AS (
-        SELECT app FROM usable GROUP BY app
-        HAVING greatest(count(*) FILTER (WHERE event = 'applied'),
-                        count(*) FILTER (WHERE event = 'offer'),
-                        count(*) FILTER (WHERE event = 'rejection'),
-                        count(*) FILTER (WHERE event = 'withdrawn'),
-                        count(*) FILTER (WHERE event = 'closed')) > 1
-            OR (count(*) FILTER (WHERE event = 'offer') > 0
-                AND count(*) FILTER (WHERE event = 'rejection') > 0)
-            OR min(ts) FILTER (WHERE event <> 'applied')
-                < max(ts) FILTER (WHERE event = 'applied')),
+        SELECT app FROM coded GROUP BY app
+        HAVING count(*) FILTER (WHERE bit > 0) > bit_count(bit_or(bit))
+            OR bit_or(bit) & 6 = 6
+            OR min(t_other) < max(t_applied)),
     ok AS (
         SELECT * FROM usable WHERE app IN (SELECT app FROM suspect)),
     c AS (
@@ -362,6 +363,21 @@ def check_long(
     count, at = _ids_cleaned(db, t, raw, source_of, changed, joins)
     attrs = _attribute_columns(raw, m, source_of)
     return Checked(table, ts_col, count, at, attrs, lookups, later)
+
+
+#: A bit per once-only event (applied 1, offer 2, rejection 4: an offer and a
+#: rejection is bits 6), 0 for the others.
+_ONCE_ORDER = [
+    "applied",
+    "offer",
+    "rejection",
+    *sorted(ONCE_ONLY - {"applied", "offer", "rejection"}),
+]
+_ONCE_BITS = (
+    "CASE event "
+    + " ".join(f"WHEN {quote_literal(e)} THEN {1 << i}" for i, e in enumerate(_ONCE_ORDER))
+    + " ELSE 0 END"
+)
 
 
 def finish(db: Any, checked: Checked, orphans: int) -> None:

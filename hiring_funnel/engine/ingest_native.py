@@ -116,7 +116,7 @@ def native_read(
     extra: list[Problem] = []
     numeric = dict(attrs.numeric)
     if attributes is not None:
-        attrs, more, part, numeric = _with_attribute_file(db, attrs, attributes, t, lim, meta)
+        attrs, more, part, numeric = _with_attribute_file(db, attrs, attributes, lim, meta)
         extra += more
         parts.append(part)
     quarantine_sql = union_quarantines(parts)
@@ -250,7 +250,7 @@ def _orphans(n: int, first: int | None) -> list[Problem]:
 
 
 def _with_attribute_file(
-    db: Any, log_attrs: Attrs, source: Any, checked: str, lim: Limits, meta: dict[str, Any]
+    db: Any, log_attrs: Attrs, source: Any, lim: Limits, meta: dict[str, Any]
 ) -> tuple[Attrs, list[Problem], tuple[str, list[str]], dict[str, bool]]:
     raw = _raw(db, source, None, lim)
     if "application_id" not in raw.header:
@@ -280,9 +280,10 @@ def _with_attribute_file(
         "ON l.application_id = r.application_id",
         "merged",
     )
+    # The log's table has one row per loaded application.
     unknown = db.execute(
-        f"SELECT count(*) FROM {af.attrs.table} WHERE application_id NOT IN "
-        f"(SELECT app FROM {checked} WHERE reason IS NULL)"
+        f"SELECT count(*) FROM {af.attrs.table} AS r ANTI JOIN {log_attrs.table} AS l "
+        "ON r.application_id = l.application_id"
     ).fetchall()[0][0]
     rows = db.execute(
         f"SELECT line, reason, kind FROM {af.checked} WHERE reason IS NOT NULL UNION ALL "
