@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_engine_ingest import assert_same
 
-from hiring_funnel.cells import looks_like_formula
+from hiring_funnel.cells import MISSING_TOKENS, looks_like_formula
 from hiring_funnel.engine.ingest import read_events_engine
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
 from hiring_funnel.load import read_events
@@ -70,9 +70,13 @@ def test_plain_columns_hold_only_cells_strip_and_formulas_leave_alone(
         sound = all(c.strip() == c for c in cells) and not formula.any()
         if scan.plain(j):
             assert sound, (j, cells)
+        if scan.tokenless(j):
+            assert sound and not any(c and c.casefold() in MISSING_TOKENS for c in cells)
         # Unquoted cells of printable ASCII that start with none of '"=@+- are all plain.
         if all(c == "" or c in _PLAIN and not any(x in c for x in ',"') for c in cells):
             assert scan.plain(j), (j, cells)
+            if not any(c[:1] in ("n", "N") for c in cells):
+                assert scan.tokenless(j), (j, cells)
 
 
 def test_a_carriage_return_makes_no_column_plain(tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ def first_values(
     events: bool = False,
     unique: bool = False,
     plain: frozenset[str] = frozenset(),
+    tokenless: frozenset[str] = frozenset(),
 ) -> Attrs:
     """Per application (``app`` of ``rows_sql``), the first present value of each column.
 
@@ -57,11 +58,14 @@ def first_values(
     'applied' event are counted (``Attrs.orphans``: how many, and the first line).
     ``unique``: each application has one row (the kept rows of an attributes
     file): its values are the first ones, and no grouping is needed.
-    ``plain``: the SQL columns whose cells ``str.strip()`` leaves as they are.
+    ``plain``: the SQL columns whose cells ``str.strip()`` leaves as they are;
+    ``tokenless``: those of them where no cell is a missing token but ''.
     """
     names = list(columns)
 
     def absent(c: str) -> str:
+        if c in tokenless:
+            return f"coalesce({c} = '', true)"
         return missing(c, stripped=c in plain)
 
     firsts = fresh_name("firsts")
@@ -268,6 +272,9 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     plain_cells = frozenset(
         f"x{i}" for i, h in enumerate(raw.header) if raw.plain and raw.plain[i] and h not in cleaned
     )
+    tokenless = frozenset(
+        f"x{i}" for i in range(len(raw.header)) if raw.tokenless and raw.tokenless[i]
+    )
     attrs = first_values(
         db,
         f"SELECT * FROM {table} WHERE reason IS NULL",
@@ -275,5 +282,6 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
         problems=None,
         unique=True,
         plain=plain_cells,
+        tokenless=plain_cells & tokenless,
     )
     return AttributeFile(attrs, table, raw, count, first)

@@ -140,6 +140,7 @@ def check_long(
     joins: list[str] = []
     cell: dict[str, str] = {}
     stripped: dict[str, str] = {}  # str.strip() of the cell
+    tokenless: set[str] = set()  # plain cells, none a missing token but ''
     for col, spec in source_of.items():
         if isinstance(spec, dict):
             cell[col] = quote_literal(str(spec["value"]))
@@ -148,6 +149,18 @@ def check_long(
             cell[col] = f"r.{raw.col(spec)}"
             plain = bool(raw.plain) and raw.plain[header.index(spec)]
             stripped[col] = cell[col] if plain else strip(cell[col])
+            if raw.tokenless and raw.tokenless[header.index(spec)]:
+                tokenless.add(col)
+
+    def absent(col: str, expr: str) -> str:
+        """is_missing of ``expr``, the stripped (or cleaned) value of ``col``."""
+        if col in tokenless:
+            return f"coalesce({expr} = '', true)"
+        return missing(expr, stripped=True)
+
+    def null_if_missing(col: str) -> str:
+        return f"CASE WHEN {absent(col, col)} THEN NULL ELSE {col} END"
+
     # Ids: plain ASCII is only trimmed; anything else is cleaned by clean_id itself.
     ids: dict[str, str] = {}
     changed: dict[str, str] = {}
@@ -221,7 +234,7 @@ def check_long(
         SELECT r.line, coalesce(dups.dup_of, r.line) AS dup_of,
             {ids["application_id"]} AS app, {reprs} AS app_repr,
             lk_ev.canon AS event, lk_ev.missing AS ev_missing, lk_ev.reason AS ev_reason,
-            {missing(stripped["timestamp"], stripped=True)} AS ts_missing,
+            {absent("timestamp", stripped["timestamp"])} AS ts_missing,
             coalesce(r.ts_fast, lk_ts.ts) AS ts,
             CASE WHEN r.ts_fast IS NULL THEN lk_ts.why END AS ts_why,
             {optional["candidate_id"]} AS candidate_id, {optional["company_id"]} AS company_id,
@@ -231,11 +244,11 @@ def check_long(
         {" ".join(joins)}),
     l2 AS (
         SELECT line, dup_of, app, app_repr, event, ts, ts_missing, ts_why, ev_missing, ev_reason,
-            {missing("app", stripped=True)} AS app_missing,
-            {_null_if_missing("candidate_id")} AS candidate_id,
-            {_null_if_missing("company_id")} AS company_id,
-            {_null_if_missing("stage")} AS stage,
-            {_null_if_missing("channel")} AS channel
+            {absent("application_id", "app")} AS app_missing,
+            {null_if_missing("candidate_id")} AS candidate_id,
+            {null_if_missing("company_id")} AS company_id,
+            {null_if_missing("stage")} AS stage,
+            {null_if_missing("channel")} AS channel
         FROM l1),
     l3 AS (
         SELECT *,
@@ -391,10 +404,6 @@ def finish(db: Any, checked: Checked, orphans: int) -> None:
         f"UPDATE {checked.later} SET reason = replace(reason, chr(1), '') "
         "WHERE kind = 'before_application'",
     )
-
-
-def _null_if_missing(col: str) -> str:
-    return f"CASE WHEN {missing(col, stripped=True)} THEN NULL ELSE {col} END"
 
 
 def _ids_cleaned(

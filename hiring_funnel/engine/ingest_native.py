@@ -102,7 +102,10 @@ def native_read(
         )
     varying: list[Problem] = []
     plain = frozenset(c for c in used if raw.plain and raw.plain[int(c[1:])])
-    attrs = first_values(db, rows, checked.attribute_columns, varying, events=True, plain=plain)
+    tokenless = frozenset(c for c in plain if raw.tokenless[int(c[1:])])
+    attrs = first_values(
+        db, rows, checked.attribute_columns, varying, events=True, plain=plain, tokenless=tokenless
+    )
     # validate's order: formulas, orphans, cleaned ids, then varying attributes.
     warnings[1:1] = _orphans(*attrs.orphans)
     finish(db, checked, attrs.orphans[0])

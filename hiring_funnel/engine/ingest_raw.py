@@ -54,6 +54,8 @@ class RawCSV:
     #: Per column ``c{i}``: every cell is plain (:mod:`~hiring_funnel.engine.ingest_scan`):
     #: ``str.strip()`` leaves it as it is and it never looks like a formula.
     plain: tuple[bool, ...] = ()
+    #: Per column: plain, and no cell is a missing token but '' (none starts with nNmM#).
+    tokenless: tuple[bool, ...] = ()
 
     def col(self, name: str) -> str:
         """The SQL column of a header name."""
@@ -199,6 +201,7 @@ def read_csv_raw(
         delimiter=delim,
         columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {table}").fetchall()),
         plain=plain,
+        tokenless=tuple(scan.tokenless(i) for i in range(width)),
     )
 
 

@@ -70,12 +70,21 @@ class Scan:
     #: that column is plain. None when the file holds a carriage return: then
     #: no column is taken for plain.
     odd: np.ndarray | None = None
+    #: Per field position: how many cells start with one of ``nNmM#``, as every
+    #: missing token but ``-`` and ``--`` does (those are not plain).
+    tokens: np.ndarray | None = None
 
     def plain(self, column: int) -> bool:
         """Whether every cell in field position ``column`` is plain."""
         if self.odd is None:
             return False
         return column >= len(self.odd) or not self.odd[column]
+
+    def tokenless(self, column: int) -> bool:
+        """Whether every cell of ``column`` is plain and no missing token but ''."""
+        if self.tokens is None or not self.plain(column):
+            return False
+        return column >= len(self.tokens) or not self.tokens[column]
 
 
 def scan_csv(path: Path, delimiter: str, max_cell_bytes: int, chunk: int = 1 << 24) -> Scan:
@@ -133,12 +142,15 @@ class _State:
         self.lines: list[np.ndarray] = []
         self.fields: list[np.ndarray] = []
         self.odd = np.zeros(0, dtype=np.int64)
+        self.tokens = np.zeros(0, dtype=np.int64)
         self.any_cr = False
         # Bytes a plain cell may end (start) with, and the boundaries of an empty one.
         self.ok_end = _PLAIN_END.copy()
         self.ok_start = _PLAIN_START.copy()
         self.ok_end[[delim, _LF]] = True
         self.ok_start[[delim, _LF]] = True
+        self.token_start = np.zeros(256, dtype=bool)
+        self.token_start[[ord(c) for c in "nNmM#"]] = True
 
     def feed(self, s: np.ndarray, nxt: int | None) -> None:
         n = len(s)
@@ -222,21 +234,25 @@ class _State:
         it; a boundary on either side means an empty cell.
         """
         n = len(s)
-        if self.offset == 0 and not self.ok_start[s[0]]:
-            self._add_odd(np.array([0]))  # the file's first cell
+        if self.offset == 0:  # the file's first cell
+            if not self.ok_start[s[0]]:
+                self.odd = _added(self.odd, np.array([0]))
+            if self.token_start[s[0]]:
+                self.tokens = _added(self.tokens, np.array([0]))
         if not len(pos):
             return
         before = s[pos - 1]  # pos 0 reads s[-1]: replaced below
         after = s[np.minimum(pos + 1, n - 1)]
+        if pos[-1] == n - 1:
+            after[-1] = _LF if nxt is None else nxt  # the file's end: no cell starts
         odd_end = ~self.ok_end[before]
         odd_start = ~self.ok_start[after]
         if pos[0] == 0:
             odd_end[0] = self.prev is not None and not self.ok_end[self.prev]
-        if pos[-1] == n - 1:
-            odd_start[-1] = nxt is not None and not self.ok_start[nxt]
         ends = np.flatnonzero(odd_end)
         starts = np.flatnonzero(odd_start)
-        if not len(ends) and not len(starts):
+        token = np.flatnonzero(self.token_start[after])
+        if not len(ends) and not len(starts) and not len(token):
             return
         # The field position of the cell boundary i ends: boundaries since the
         # last record end, plus those of the record left open by the last chunk.
@@ -249,15 +265,11 @@ class _State:
             return np.where(k >= 0, i - records[np.maximum(k, 0)] - 1, i + self.record_fields - 1)
 
         if len(ends):
-            self._add_odd(field(ends))
+            self.odd = _added(self.odd, field(ends))
         if len(starts):
-            self._add_odd(np.where(at_lf[starts], 0, field(starts) + 1))
-
-    def _add_odd(self, fields: np.ndarray) -> None:
-        counts = np.bincount(fields)
-        if len(counts) > len(self.odd):
-            self.odd = np.concatenate((self.odd, np.zeros(len(counts) - len(self.odd), np.int64)))
-        self.odd[: len(counts)] += counts
+            self.odd = _added(self.odd, np.where(at_lf[starts], 0, field(starts) + 1))
+        if len(token):
+            self.tokens = _added(self.tokens, np.where(at_lf[token], 0, field(token) + 1))
 
     def _check_quotes(self, s: np.ndarray, q: np.ndarray, nxt: int | None) -> None:
         if not len(q):
@@ -282,7 +294,7 @@ class _State:
             raise NotPlain("a quoted cell is never closed")
         if self.record_start < self.offset:  # a last record without a line feed
             if self.prev is not None and not self.ok_end[self.prev]:
-                self._add_odd(np.array([self.record_fields - 1]))
+                self.odd = _added(self.odd, np.array([self.record_fields - 1]))
             self.lines.append(np.array([self.record_line]))
             self.fields.append(np.array([self.record_fields]))
             self.max_record = max(self.max_record, self.offset - self.record_start)
@@ -296,4 +308,14 @@ class _State:
             first_line=first_line,
             max_record_bytes=self.max_record,
             odd=None if self.any_cr else self.odd,
+            tokens=None if self.any_cr else self.tokens,
         )
+
+
+def _added(counts: np.ndarray, fields: np.ndarray) -> np.ndarray:
+    """``counts`` (per field position) with one more for each of ``fields``."""
+    more = np.bincount(fields)
+    if len(more) > len(counts):
+        counts = np.concatenate((counts, np.zeros(len(more) - len(counts), np.int64)))
+    counts[: len(more)] += more
+    return counts
