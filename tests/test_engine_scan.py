@@ -22,6 +22,7 @@ from test_engine_ingest import assert_same
 
 from hiring_funnel.cells import MISSING_TOKENS, looks_like_formula
 from hiring_funnel.engine.ingest import read_events_engine
+from hiring_funnel.engine.ingest_raw import RAGGED_MULTILINE
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
 from hiring_funnel.load import read_events
 from hiring_funnel.outputs import write_guarded_csv
@@ -167,3 +168,17 @@ def test_not_plain_csv_still_raises(tmp_path: Path) -> None:
     path.write_bytes(b'a,b\nx,y"z\n')
     with pytest.raises(NotPlain):
         scan_csv(path, ",", 1 << 20)
+
+
+def test_ragged_rows_and_a_line_break_in_the_last_record_fall_back(tmp_path: Path) -> None:
+    # The quoted line break is in the last record, so no record starts on a later
+    # line than the one before it would: the scan must see the break itself.
+    path = tmp_path / "log.csv"
+    path.write_bytes(
+        b"application_id,event,timestamp,stage\r\na1,applied,2024-03-01,x\r\n"
+        b'a9,applied\r\na1,offer,2024-03-05,"two\nlines"\r\n'
+    )
+    assert scan_csv(path, ",", 1 << 20).multiline
+    engine = read_events_engine(str(path), as_of="2024-06-01")
+    assert engine.meta["fallback"] == RAGGED_MULTILINE
+    assert_same(engine, read_events(str(path), as_of="2024-06-01"))

@@ -16,7 +16,7 @@ from hiring_funnel.engine.ingest_attrs import Attrs, check_attribute_file, first
 from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, finish, utc_iso
 from hiring_funnel.engine.ingest_lookup import id_lookup
 from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_quarantines
-from hiring_funnel.engine.ingest_raw import RawCSV, read_csv_raw
+from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name, keep_only, read_csv_raw
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, run
 from hiring_funnel.limits import Limits
@@ -111,6 +111,7 @@ def native_read(
     finish(db, checked, attrs.orphans[0])
     warnings += varying
     parts = [quarantine_rows(db, raw, t)]
+    keep_only(db, raw, f"SELECT line FROM {t} WHERE reason IS NOT NULL")
     meta: dict[str, Any] = {
         "blank_lines": raw.blank_lines,
         "kind": "csv",
@@ -307,12 +308,17 @@ def _with_attribute_file(
         "rows_unmatched": int(unknown),
         "ids_cleaned": af.ids_cleaned,
     }
-    part = quarantine_rows(db, raw, _attr_q(db, af.checked))
+    # Of the checked rows and their cells, only the quarantined ones are read again.
+    quarantined = fresh_name("attr_q")
+    run(
+        db,
+        f"CREATE TEMP TABLE {quarantined} AS SELECT line, reason, kind, NULL::VARCHAR AS col "
+        f"FROM {af.checked} WHERE reason IS NOT NULL",
+    )
+    run(db, f"DROP TABLE {af.checked}")
+    part = quarantine_rows(db, raw, quarantined)
+    keep_only(db, raw, f"SELECT line FROM {quarantined}")
     return Attrs(merged, left + right, numeric), problems, part, numeric
-
-
-def _attr_q(db: Any, checked: str) -> str:
-    return temp_view(db, f"SELECT line, reason, kind, NULL::VARCHAR AS col FROM {checked}", "aq")
 
 
 __all__ = ["Checked", "native_read"]

@@ -56,6 +56,8 @@ class RawCSV:
     plain: tuple[bool, ...] = ()
     #: Per column: plain, and no cell is a missing token but '' (none starts with nNmM#).
     tokenless: tuple[bool, ...] = ()
+    #: The tables behind the view ``table`` (dropped by :func:`keep_only`).
+    storage: tuple[str, ...] = ()
 
     def col(self, name: str) -> str:
         """The SQL column of a header name."""
@@ -106,7 +108,7 @@ def read_csv_raw(
         f"columns = {{{cols}}}",
     ]
     if (scan.fields != width).any():
-        if not (np.diff(scan.lines) == 1).all():
+        if scan.multiline:
             # DuckDB does not pad short rows when quoted cells hold line breaks.
             raise NotPlain(RAGGED_MULTILINE)
         options.append("null_padding = true")
@@ -155,6 +157,7 @@ def read_csv_raw(
     if count != len(scan.lines):
         run(db, f"DROP TABLE {cells_table}")
         raise NotPlain("DuckDB found other records than the scan")
+    storage = [cells_table]
     regular = uniform and bool((np.diff(scan.lines) == 1).all())
     computed = ", ".join(["h", "hf_blank", *kept])
     if regular:  # line = first line + position: no join needed
@@ -166,6 +169,7 @@ def read_csv_raw(
         )
     else:
         lines_table = fresh_name("lines")
+        storage.append(lines_table)
         db.register(
             view,
             pa.table({"idx": np.arange(len(scan.lines)), "line": scan.lines, "nf": scan.fields}),
@@ -202,7 +206,23 @@ def read_csv_raw(
         columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {table}").fetchall()),
         plain=plain,
         tokenless=tuple(scan.tokenless(i) for i in range(width)),
+        storage=tuple(storage),
     )
+
+
+def keep_only(db: Any, raw: RawCSV, lines: str) -> None:
+    """Keep of ``raw``'s cells only the ragged rows and those of ``lines`` (a query of
+    line numbers): the quarantined rows, all that is read of them once the log is
+    checked. The view keeps its name; the tables of every cell are dropped."""
+    kept = fresh_name("kept")
+    run(
+        db,
+        f"CREATE TEMP TABLE {kept} AS SELECT * FROM {raw.table} WHERE ragged OR line IN ({lines})",
+    )
+    run(db, f"CREATE OR REPLACE TEMP VIEW {raw.table} AS SELECT * FROM {kept}")
+    for name in raw.storage:
+        run(db, f"DROP TABLE {name}")
+    raw.storage = (kept,)
 
 
 def first_error(exc: BaseException) -> str:

@@ -73,6 +73,8 @@ class Scan:
     #: Per field position: how many cells start with one of ``nNmM#``, as every
     #: missing token but ``-`` and ``--`` does (those are not plain).
     tokens: np.ndarray | None = None
+    #: Whether a quoted cell holds a line break (a record spans lines).
+    multiline: bool = False
 
     def plain(self, column: int) -> bool:
         """Whether every cell in field position ``column`` is plain."""
@@ -144,6 +146,7 @@ class _State:
         self.odd = np.zeros(0, dtype=np.int64)
         self.tokens = np.zeros(0, dtype=np.int64)
         self.any_cr = False
+        self.multiline = False
         # Bytes a plain cell may end (start) with, and the boundaries of an empty one.
         self.ok_end = _PLAIN_END.copy()
         self.ok_start = _PLAIN_START.copy()
@@ -198,6 +201,7 @@ class _State:
             ends = out_lf + self.offset
             starts = np.concatenate(([self.record_start], ends[:-1] + 1))
             n_lf = int(is_lf.sum())
+            self.multiline |= n_lf != k
             if n_lf == k:  # no line feed inside a quoted cell here
                 line_of_lf = np.arange(1, k + 1) + self.newlines
             else:
@@ -218,6 +222,7 @@ class _State:
             self.record_fields = 1 + len(pos) - 1 - int(k_idx[-1])
         else:
             n_lf = int(is_lf.sum())
+            self.multiline |= n_lf > 0
             self.record_fields += len(pos)
         self.quotes += len(q)
         self.newlines += n_lf
@@ -309,6 +314,7 @@ class _State:
             max_record_bytes=self.max_record,
             odd=None if self.any_cr else self.odd,
             tokens=None if self.any_cr else self.tokens,
+            multiline=self.multiline,
         )
 
 
