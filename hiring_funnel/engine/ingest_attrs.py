@@ -48,6 +48,7 @@ def first_values(
     unique: bool = False,
     plain: frozenset[str] = frozenset(),
     tokenless: frozenset[str] = frozenset(),
+    per_app: str = "",
 ) -> Attrs:
     """Per application (``app`` of ``rows_sql``), the first present value of each column.
 
@@ -60,6 +61,8 @@ def first_values(
     file): its values are the first ones, and no grouping is needed.
     ``plain``: the SQL columns whose cells ``str.strip()`` leaves as they are;
     ``tokenless``: those of them where no cell is a missing token but ''.
+    ``per_app``: with ``events`` and no column, a table of ``app``, ``hf_applied``
+    and ``hf_first`` for the applications of ``rows_sql`` (no grouping needed).
     """
     names = list(columns)
 
@@ -69,7 +72,9 @@ def first_values(
         return missing(c, stripped=c in plain)
 
     firsts = fresh_name("firsts")
-    if unique and not events:
+    if per_app and events and not names:
+        firsts = per_app
+    elif unique and not events:
         items = [
             f"CASE WHEN {absent(c)} THEN NULL ELSE {c} END AS a{j}, false AS v{j}"
             for j, c in enumerate(columns.values())

@@ -106,6 +106,9 @@ class Checked:
     #: The rows steps 4-5 flag; a "before its application" reason holds chr(1) where
     #: read_events writes the line of the application as a float (see :func:`finish`).
     later: str = ""
+    #: When steps 4-5 flag no row: per loaded application, ``hf_applied`` (has an
+    #: 'applied' event) and ``hf_first`` (its first line); else "".
+    per_app: str = ""
 
 
 def check_long(
@@ -286,6 +289,28 @@ def check_long(
         f"{app_repr} || ' recorded on ' || format('{{:,}}', n_same) "
         "|| ' rows (first on line ' || first_same || ')'"
     )
+    # Per application of the usable rows: whether a rule of steps 4-5 could fire (a
+    # once-only event twice: more such rows than distinct bits; an offer and a
+    # rejection: bits 2 and 4; an event before an application), and what the
+    # attributes step needs (an 'applied' event, the first line) when none fires.
+    per_app = fresh_name("per_app")
+    run(
+        db,
+        f"""
+    CREATE TEMP TABLE {per_app} AS
+    SELECT app,
+        count(*) FILTER (WHERE bit > 0) > bit_count(bit_or(bit))
+            OR bit_or(bit) & 6 = 6
+            OR min(t_other) < max(t_applied) AS suspect,
+        bool_or(bit = 1) AS hf_applied, min(line) AS hf_first
+    FROM (
+        SELECT app, line, {_ONCE_BITS} AS bit,
+            CASE WHEN event = 'applied' THEN NULL ELSE ts END AS t_other,
+            CASE WHEN event = 'applied' THEN ts END AS t_applied
+        FROM {first} WHERE reason IS NULL)
+    GROUP BY app
+    """,
+    )
     later = fresh_name("later")
     run(
         db,
@@ -293,19 +318,8 @@ def check_long(
     CREATE TEMP TABLE {later} AS
     WITH usable AS NOT MATERIALIZED (
         SELECT line, app, app_repr, event, ts FROM {first} WHERE reason IS NULL),
-    -- Only applications where a rule could fire go through the windows below: a
-    -- once-only event twice (more such rows than distinct bits), an offer and a
-    -- rejection (bits 2 and 4), or an event before an application.
-    coded AS (
-        SELECT app, {_ONCE_BITS} AS bit,
-            CASE WHEN event = 'applied' THEN NULL ELSE ts END AS t_other,
-            CASE WHEN event = 'applied' THEN ts END AS t_applied
-        FROM usable),
-    suspect AS (
-        SELECT app FROM coded GROUP BY app
-        HAVING count(*) FILTER (WHERE bit > 0) > bit_count(bit_or(bit))
-            OR bit_or(bit) & 6 = 6
-            OR min(t_other) < max(t_applied)),
+    -- Only applications where a rule could fire go through the windows below.
+    suspect AS (SELECT app FROM {per_app} WHERE suspect),
     ok AS (
         SELECT * FROM usable WHERE app IN (SELECT app FROM suspect)),
     c AS (
@@ -375,7 +389,10 @@ def check_long(
     }
     count, at = _ids_cleaned(db, t, raw, source_of, changed, joins)
     attrs = _attribute_columns(raw, m, source_of)
-    return Checked(table, ts_col, count, at, attrs, lookups, later)
+    flagged = db.execute(f"SELECT count(*) FROM {later}").fetchall()[0][0]
+    if flagged:  # the loaded rows are fewer than the usable ones: grouped again later
+        run(db, f"DROP TABLE {per_app}")
+    return Checked(table, ts_col, count, at, attrs, lookups, later, per_app if not flagged else "")
 
 
 #: A bit per once-only event (applied 1, offer 2, rejection 4: an offer and a

@@ -104,7 +104,14 @@ def native_read(
     plain = frozenset(c for c in used if raw.plain and raw.plain[int(c[1:])])
     tokenless = frozenset(c for c in plain if raw.tokenless[int(c[1:])])
     attrs = first_values(
-        db, rows, checked.attribute_columns, varying, events=True, plain=plain, tokenless=tokenless
+        db,
+        rows,
+        checked.attribute_columns,
+        varying,
+        events=True,
+        plain=plain,
+        tokenless=tokenless,
+        per_app=checked.per_app,
     )
     # validate's order: formulas, orphans, cleaned ids, then varying attributes.
     warnings[1:1] = _orphans(*attrs.orphans)
