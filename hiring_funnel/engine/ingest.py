@@ -62,6 +62,7 @@ from hiring_funnel.engine.ingest_out import (
 from hiring_funnel.engine.ingest_raw import first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
+from hiring_funnel.engine.ingest_typed import is_typed, read_typed
 from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
@@ -114,6 +115,8 @@ class EngineLog:
     _log: EventLog | None = field(default=None, repr=False)
     _quarantine_sql: tuple[str, list[str]] | None = field(default=None, repr=False)
     _numeric: dict[str, bool] = field(default_factory=dict, repr=False)
+    #: A typed table's quarantine cells as objects, and its file (engine.ingest_typed).
+    _typed_cells: Any = field(default=None, repr=False)
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -151,7 +154,12 @@ class EngineLog:
             return self._log.quarantine.head(n)
         assert self._quarantine_sql is not None
         sql, columns = self._quarantine_sql
-        return quarantine_frame(self._db, f"SELECT * FROM ({sql}) LIMIT {int(n)}", columns)
+        return self._cells(
+            quarantine_frame(self._db, f"SELECT * FROM ({sql}) LIMIT {int(n)}", columns)
+        )
+
+    def _cells(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if self._typed_cells is None else self._typed_cells.decode(frame)
 
     def write_quarantine(self, path: str | Path) -> Path:
         """Write the quarantined rows to ``path`` as ``write_guarded_csv`` would, atomically.
@@ -163,6 +171,8 @@ class EngineLog:
             return write_guarded_csv(self._log.quarantine, path, force=True)
         assert self._quarantine_sql is not None
         sql, columns = self._quarantine_sql
+        if self._typed_cells is not None:
+            return self._typed_cells.write(self._db, sql, columns, path)
         return write_quarantine_csv(self._db, sql, columns, path)
 
     def to_event_log(self) -> EventLog:
@@ -176,7 +186,7 @@ class EngineLog:
         return EventLog(
             events=events_frame(db, self.events.get_name()),
             attributes=attributes_frame(db, self.attributes.get_name(), self._numeric),
-            quarantine=quarantine_frame(db, sql, columns),
+            quarantine=self._cells(quarantine_frame(db, sql, columns)),
             rows_read=self.rows_read,
             rows_loaded=self.rows_loaded,
             rows_quarantined=self.rows_quarantined,
@@ -239,6 +249,8 @@ def read_events_engine(
     reason = _why_not_native(source, m, encoding, attributes, table)
     if reason is None:
         try:
+            if is_typed(source, table):
+                return read_typed(con, source, m, attributes, as_of, lim, EngineLog, table)
             return native_read(con, source, m, attributes, as_of, encoding, lim, EngineLog)
         except NotPlain as exc:
             reason = str(exc)
@@ -252,9 +264,14 @@ def read_events_engine(
         limits=limits,
     )
     if frame is not source and isinstance(source, str | Path):
-        # Read as a DataFrame, but named as the user named it (lines are row numbers).
+        # Read as a DataFrame, but named as the user named it (lines are row numbers);
+        # an attributes file's rows keep its name.
         name = str(source) + (f":{table}" if table is not None else "")
-        quarantine = log.quarantine.assign(file=name) if len(log.quarantine) else log.quarantine
+        quarantine = log.quarantine
+        if len(quarantine):
+            quarantine = quarantine.assign(
+                file=quarantine["file"].where(quarantine["file"] != log.source, name)
+            )
         log = dataclasses.replace(log, source=name, quarantine=quarantine)
     return from_event_log(con, log, reason)
 
@@ -310,21 +327,19 @@ def _parquet_set(source: str | Path) -> bool:
 def _why_not_native(
     source: Any, m: Any, encoding: str | None, attributes: Any, table: str | None
 ) -> str | None:
-    if table is not None:
-        return "a table in a DuckDB database file is read by read_events (as a DataFrame)"
-    if isinstance(source, str | Path) and _parquet_set(source):
-        return "Parquet is read by read_events (a folder or glob as one DataFrame)"
-    if not isinstance(source, str | Path):
+    typed = is_typed(source, table)
+    if not typed and not isinstance(source, str | Path):
         return f"a {type(source).__name__} is read by read_events"
-    suffix = Path(source).suffix.lower()
-    if suffix not in (".csv", ".tsv", ".txt"):
+    suffix = "" if typed else Path(source).suffix.lower()
+    if not typed and suffix not in (".csv", ".tsv", ".txt"):
         return f"{suffix or 'a file without a suffix'} files are read by read_events"
     if attributes is not None and not (
         isinstance(attributes, str | Path)
         and Path(attributes).suffix.lower() in (".csv", ".tsv", ".txt")
     ):
         return "the attributes are not a CSV file"
-    enc = encoding or m.encoding
+    # A typed table has no encoding; a CSV attributes file is read in ``encoding``.
+    enc = (encoding if attributes is not None else None) if typed else (encoding or m.encoding)
     if enc is not None:
         try:
             name = codecs.lookup(enc).name

@@ -58,8 +58,25 @@ def native_read(
     make: Any,
 ) -> Any:
     """Read ``source`` natively; :class:`NotPlain` when ``read_events`` must."""
+    raw = _raw(con.con, source, m.delimiter, lim, m)
+    return read_cells(con, raw, m, attributes, as_of, lim, make)
+
+
+def read_cells(
+    con: Any,
+    raw: RawCSV,
+    m: Mapping,
+    attributes: Any,
+    as_of: Any,
+    lim: Limits,
+    make: Any,
+    kind: str = "csv",
+) -> Any:
+    """Map and validate the cells of ``raw`` (a CSV file's, or a typed table's rendered as text).
+
+    ``kind`` is ``meta["kind"]``, as ``read_events`` names the input it read.
+    """
     db = con.con
-    raw = _raw(db, source, m.delimiter, lim, m)
     now = pd.Timestamp.now(tz="UTC")
 
     def cutoff() -> pd.Timestamp | None:
@@ -121,7 +138,7 @@ def native_read(
     keep_only(db, raw, f"SELECT line FROM {t} WHERE reason IS NOT NULL")
     meta: dict[str, Any] = {
         "blank_lines": raw.blank_lines,
-        "kind": "csv",
+        "kind": kind,
         "ids_cleaned": checked.ids_cleaned,
     }
     extra: list[Problem] = []
@@ -328,4 +345,4 @@ def _with_attribute_file(
     return Attrs(merged, left + right, numeric), problems, part, numeric
 
 
-__all__ = ["Checked", "native_read"]
+__all__ = ["Checked", "native_read", "read_cells"]
