@@ -34,9 +34,9 @@ decimals (pandas writes ``1.0`` where SQL writes ``1``), lists, structs and
 maps, blobs, times of day, intervals, 128-bit integers. So does an event
 column that is not text (``_canonical_event`` reads only text), a timestamp
 column that is neither text nor a time (numbers are Excel serial dates), an
-event column with both NULL and empty cells (the event is read through a
-lookup that cannot join NULL, so NULL is written as '', which then must be
-unambiguous), a table without rows, and a table whose column names
+event column holding U+001F (the event is read through a lookup that cannot
+join NULL, so a NULL event is written as that character, which ``str.strip``
+removes: missing, as None is), a table without rows, and a table whose column names
 ``read_events`` would refuse or the mapping does not find (the fallback raises
 the error, with its wording).
 
@@ -170,10 +170,11 @@ def _read(
         raise NotPlain(f"the event column {c.name!r} is {c.type}, not text")
     ev = names.index(ev_spec) if isinstance(ev_spec, str) else None
     _check_values(db, src, cells, ev)
-    # NULL events become '' (the event lookup joins on the cell); there is no '' to mistake.
+    # The event lookup joins on the cell, which NULL never matches: a NULL event is written
+    # as U+001F, which str.strip() removes (so it is missing) and which no cell holds.
     if ev is not None:
         cells[ev] = Cell(
-            cells[ev].name, cells[ev].type, "text", f"coalesce({cells[ev].text}, '')", None, None
+            cells[ev].name, cells[ev].type, "text", f"coalesce({cells[ev].text}, chr(31))"
         )
     raw = _cells_table(db, src, cells, m, ts_spec)
     typed = TypedCells(src.name, cells, ev)
@@ -254,7 +255,23 @@ def _arrow_schema(path: Path) -> dict[str, str | None]:
     if any(not isinstance(c, dict) for c in meta.get("index_columns", [])):
         # A stored index is a column to DuckDB and an index (then dropped) to pandas.
         raise NotPlain("the file stores a pandas index as a column")
+    for f in schema:
+        # Extension types (a pandas Period or Interval) are stored as numbers or structs
+        # that pandas turns back into objects; DuckDB's types say what else falls back.
+        t = f.type
+        if isinstance(t, pa.ExtensionType) or (
+            isinstance(t, pa.DictionaryType) and not _arrow_text(t.value_type)
+        ):
+            raise NotPlain(
+                f"column {str(f.name)!r} is {t} to pyarrow, which pandas reads as objects"
+            )
     return {str(f.name): f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.tz}
+
+
+def _arrow_text(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 def _check_mapping(m: Mapping, names: list[str]) -> None:
@@ -280,6 +297,8 @@ def _time_text(utc: str) -> str:
 def _cell(src: Source, db: Any, name: str, typ: str, m: Mapping, is_ts: bool) -> Cell:
     c = quote_ident(name)
     why = f"column {name!r} is {typ}"
+    if typ in ("NULL", '"NULL"'):  # a column of None only (pyarrow's null type): missing everywhere
+        return Cell(name, typ, "text", "NULL::VARCHAR")
     if typ == "VARCHAR" or (typ.startswith("ENUM(") and src.flavor == "duckdb"):
         return Cell(name, typ, "text", c if typ == "VARCHAR" else f"CAST({c} AS VARCHAR)")
     if is_ts and typ not in _NAIVE | _AWARE | {"DATE"}:
@@ -324,6 +343,8 @@ def _cell(src: Source, db: Any, name: str, typ: str, m: Mapping, is_ts: bool) ->
         return Cell(name, typ, "aware" if aware else "naive", text, utc, pd.NaT)
     if typ in ("FLOAT", "DOUBLE") or typ.startswith("DECIMAL"):
         raise NotPlain(f"{why}: pandas writes floats as 1.0 where SQL writes 1")
+    if typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION")):
+        raise NotPlain(f"{why}: a list, struct or map, which read_events reads as its JSON text")
     raise NotPlain(f"{why}, which the engine does not render as pandas does")
 
 
@@ -332,6 +353,14 @@ def _check_values(db: Any, src: Source, cells: list[Cell], ev: int | None) -> No
     checks: list[tuple[str, str]] = [("count(*) = 0", "the table has no rows")]
     for cell in cells:
         c = quote_ident(cell.name)
+        if cell.kind == "int":
+            checks.append(
+                (
+                    f"bool_or(abs(CAST({c} AS DOUBLE)) >= 1e16)",
+                    f"integer column {cell.name!r} has numbers of 17 digits, which pandas may "
+                    "write as floats in e-notation",
+                )
+            )
         if cell.kind == "int" and src.flavor != "duckdb":
             checks.append(
                 (
@@ -357,8 +386,8 @@ def _check_values(db: Any, src: Source, cells: list[Cell], ev: int | None) -> No
         c = quote_ident(cells[ev].name)
         checks.append(
             (
-                f"bool_or({c} IS NULL) AND bool_or({cells[ev].text} = '')",
-                f"the event column {cells[ev].name!r} has both NULL and empty cells",
+                f"bool_or(contains({cells[ev].text}, chr(31)))",
+                f"the event column {cells[ev].name!r} holds U+001F, which stands for NULL here",
             )
         )
     try:
@@ -453,9 +482,16 @@ class TypedCells:
         return out
 
     def write(self, db: Any, sql: str, columns: list[str], path: str | Path) -> Path:
-        """``write_quarantine_csv``, except that this table's numbers are not text, so a
-        negative one is not guarded with a quote (``guard_cell`` guards text only)."""
-        numbers = {cell_name(c.name) for c in self.cells if c.kind == "int"}
+        """``write_quarantine_csv`` as ``write_guarded_csv`` writes the fallback's objects.
+
+        ``guard_cell`` guards text only, so a negative number is not guarded; and
+        its ``Series.map`` infers the column's type from all its cells: integers
+        with NaN (the rows of an attributes file without the column) become
+        floats, written ``1.0``; naive times become a datetime column, written
+        with one precision for all (dates only when all are midnight).
+        """
+        mine = f"file = {quote_literal(self.source)}"
+        forms = _forms(db, sql, mine, [c for c in self.cells if cell_name(c.name) in columns])
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         items = []
@@ -469,8 +505,10 @@ class TypedCells:
                 f"CASE WHEN {ident} = '' THEN NULL WHEN left({ident}, 1) IN {_GUARD} "
                 f"THEN '''' || {ident} ELSE {ident} END"
             )
-            if name in numbers:
-                text = f"CASE WHEN file = {quote_literal(self.source)} THEN {ident} ELSE {text} END"
+            if name in forms:
+                text = f"CASE WHEN {mine} THEN {forms[name]} ELSE {text} END"
+            if self.event is not None and name == cell_name(self.cells[self.event].name):
+                text = f"CASE WHEN {mine} AND {ident} = chr(31) THEN NULL ELSE {text} END"
             items.append(f"{text} AS {label}")
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         os.close(fd)
@@ -487,11 +525,55 @@ class TypedCells:
         return out
 
 
+def _forms(db: Any, sql: str, mine: str, cells: list[Cell]) -> dict[str, str]:
+    """How the table's typed cells are written, per quarantine column (SQL over the text)."""
+    typed = [c for c in cells if c.kind in ("int", "naive")]
+    if not typed:
+        return {}
+    aggs = []
+    for c in typed:
+        q = quote_ident(cell_name(c.name))
+        aggs.append(
+            f"count(*) FILTER (WHERE {q} IS NULL), count(*) FILTER (WHERE {mine} AND {q} IS NULL), "
+            f"count(*) FILTER (WHERE NOT ({mine}) AND {q} IS NOT NULL), "
+            f"coalesce(bool_and(substr({q}, 12) = '00:00:00') FILTER (WHERE {mine}), true), "
+            f"coalesce(bool_or(length({q}) > 19 AND substr({q}, 24, 3) <> '000') "
+            f"FILTER (WHERE {mine}), false), "
+            f"coalesce(bool_or(length({q}) > 19) FILTER (WHERE {mine}), false)"
+        )
+    row = db.execute(f"SELECT {', '.join(aggs)} FROM ({sql})").fetchall()[0]
+    out: dict[str, str] = {}
+    for k, c in enumerate(typed):
+        nulls, mine_nulls, text, midnight, us, ms = row[6 * k : 6 * k + 6]
+        q = quote_ident(cell_name(c.name))
+        if text:  # text of an attributes file in the column: objects, each written as str()
+            out[cell_name(c.name)] = q
+        elif c.kind == "int":
+            # NaN beside ints makes floats (pd.NA, the engine's NULL of an int column, does not).
+            out[cell_name(c.name)] = f"{q} || '.0'" if nulls and not mine_nulls else q
+        elif midnight:
+            out[cell_name(c.name)] = f"left({q}, 10)"
+        elif us:
+            out[cell_name(c.name)] = (
+                f"CASE WHEN length({q}) = 19 THEN {q} || '.000000' ELSE {q} END"
+            )
+        elif ms:
+            out[cell_name(c.name)] = (
+                f"CASE WHEN length({q}) = 19 THEN {q} || '.000' ELSE left({q}, 23) END"
+            )
+        else:
+            out[cell_name(c.name)] = q
+    return out
+
+
+_NULL_EVENT = "\x1f"
+
+
 def _decode(cell: Cell, value: Any, event: bool) -> Any:
     if value is None or (isinstance(value, float) and value != value):
         return None if cell.kind in ("text", "date") else cell.null
     if cell.kind == "text":
-        return None if event and value == "" else value
+        return None if event and value == _NULL_EVENT else value
     if cell.kind == "int":
         return int(value)
     if cell.kind == "bool":
