@@ -6,15 +6,19 @@ rows with their line numbers, counts, problems and errors), but leaves the
 events in the engine as a lazy Ibis table; only counts, problems and what is
 asked for leave it.
 
-Native (DuckDB reads and checks the file; Python sees only distinct odd values):
-UTF-8 CSV and TSV files of the long layout, with or without an attributes
-file. Everything else is read by ``read_events`` and its result put in the
-engine; ``meta["fallback"]`` then says why: DataFrames, JSON Lines, Excel,
-Parquet (a folder or glob of Parquet files, Hive-partitioned or not, a table
-of a DuckDB database file with ``table=``, and an Ibis table are first made
-one DataFrame, whose rows are numbered 1, 2, ...), other encodings, wide
-mappings, an ``as_of`` column, a file that is not plainly quoted, and rows of
-other lengths in a file whose quoted cells hold line breaks.
+Native (DuckDB reads and checks the file; Python sees only distinct odd values),
+for the long layout, with or without an attributes file (a CSV one): UTF-8 CSV
+and TSV files; and typed tables (:mod:`~hiring_funnel.engine.ingest_typed`):
+a Parquet file, a folder or glob of Parquet files (Hive-partitioned or not),
+a table of a DuckDB database file with ``table=``, and an Ibis table of the
+connection ``con``, whose rows are numbered 1, 2, ... as ``read_events`` numbers
+the one DataFrame it would make of them, with text, integer, boolean, time and
+date columns. Everything else is read by ``read_events`` and its result put in
+the engine; ``meta["fallback"]`` then says why: DataFrames, JSON Lines, Excel,
+typed tables with other column types (floats, lists, ...), an Ibis table of
+another connection, other encodings, wide mappings, an ``as_of`` column, a
+file that is not plainly quoted, and rows of other lengths in a file whose
+quoted cells hold line breaks.
 
 API (stable; ``read_events(engine=...)`` and the CLI build on it):
 ``read_events_engine(source, mapping=None, *, attributes=None, con=None,
