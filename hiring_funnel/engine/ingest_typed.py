@@ -287,10 +287,14 @@ def _check_mapping(m: Mapping, names: list[str]) -> None:
 
 
 def _time_text(utc: str) -> str:
-    """``str(Timestamp)`` of a naive timestamp expression, without an offset."""
+    """``str(Timestamp)`` of a naive timestamp expression, without an offset.
+
+    A whole second is DuckDB's own text of it (years 1678 to 2261 have four digits);
+    a fraction is written in six digits, as pandas writes it.
+    """
     return (
-        f"strftime({utc}, '%Y-%m-%d %H:%M:%S') || CASE WHEN strftime({utc}, '%f') = '000000' "
-        f"THEN '' ELSE '.' || strftime({utc}, '%f') END"
+        f"CASE WHEN epoch_us({utc}) % 1000000 = 0 THEN CAST({utc} AS VARCHAR) "
+        f"ELSE strftime({utc}, '%Y-%m-%d %H:%M:%S.%f') END"
     )
 
 
