@@ -281,33 +281,40 @@ _EVENTS = st.sampled_from(["applied", "Applied ", "rejection", "offer", "screen"
 _DATES = st.sampled_from(
     ["2024-03-01", "2024-03-02T10:00:00Z", "2024-02-30", "", None, "2024-03-03T12:00:00.5Z"]
 )
-_TIMES = st.one_of(
-    st.none(),
-    st.integers(0, 60 * 86_400).map(
-        lambda s: pd.Timestamp("2024-02-20", tz="UTC") + pd.Timedelta(s, unit="s")
-    ),
-)
+_SECONDS = st.one_of(st.none(), st.integers(0, 60 * 86_400), st.floats(0, 60 * 86_400))
 _NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
 @st.composite
 def typed_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """Text or integer ids, text events, text, aware or naive times, ints, booleans, times."""
     n = draw(st.integers(1, 10))
     ids = st.integers(1, 4) if draw(st.booleans()) else st.sampled_from(["a1", "a2", " a1", None])
-    rows = {
-        "application_id": [draw(ids) for _ in range(n)],
-        "event": [draw(_EVENTS) for _ in range(n)],
-        "timestamp": [draw(_TIMES if draw(st.booleans()) else _DATES) for _ in range(n)],
-        "stage": [draw(_TEXT) for _ in range(n)],
-        "score": [draw(st.integers(-3, 3)) for _ in range(n)],
-        "flag": [draw(st.sampled_from([True, False, None])) for _ in range(n)],
-    }
-    frame = pd.DataFrame(rows)
-    stamps = [v for v in frame["timestamp"] if v is not None]
-    if stamps and all(isinstance(v, pd.Timestamp) for v in stamps):
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    frame = pd.DataFrame(
+        {
+            "application_id": [draw(ids) for _ in range(n)],
+            "event": [draw(_EVENTS) for _ in range(n)],
+            "stage": [draw(_TEXT) for _ in range(n)],
+            "score": [draw(st.integers(-3, 3)) for _ in range(n)],
+            "flag": [draw(st.sampled_from([True, False, None])) for _ in range(n)],
+        }
+    )
+    # Times to the microsecond (the engine's precision), with a zone, without one, or as text.
+    seconds = [draw(_SECONDS) for _ in range(n)]
+    stamps = pd.Series(
+        [
+            None if s is None else pd.Timestamp("2024-02-20") + pd.Timedelta(s, unit="s")
+            for s in seconds
+        ],
+        dtype="datetime64[ns]",
+    ).dt.floor("us")
+    kind = draw(st.sampled_from(["text", "aware", "naive"]))
+    if kind == "text":
+        frame["timestamp"] = [draw(_DATES) for _ in range(n)]
     else:
-        frame["timestamp"] = [None if v is None else str(v) for v in frame["timestamp"]]
+        frame["timestamp"] = stamps.dt.tz_localize("UTC") if kind == "aware" else stamps
+    if draw(st.booleans()):  # a time that is only an attribute
+        frame["seen"] = stamps.dt.tz_localize("UTC") if draw(st.booleans()) else stamps
     if draw(st.booleans()):
         frame = pd.concat([frame, frame.iloc[[draw(st.integers(0, n - 1))]]], ignore_index=True)
     return frame
