@@ -333,3 +333,23 @@ def test_generated_typed_frames_as_parquet(frame: pd.DataFrame) -> None:
         out = Path(tmp)
         path = _parquet(frame, out / "log.parquet")
         compare(path, out, as_of=AS_OF)
+
+
+def test_tables_the_fallback_refuses_give_its_error(tmp_path: Path) -> None:
+    frame = dirty_log()
+    empty = _parquet(frame.iloc[:0], tmp_path / "empty.parquet")
+    assert compare(empty, tmp_path, as_of=AS_OF) is None
+    no_event = _parquet(frame.drop(columns="event"), tmp_path / "no_event.parquet")
+    assert compare(no_event, tmp_path, as_of=AS_OF) is None
+    folder = tmp_path / "parts" / "k=1"
+    folder.mkdir(parents=True)
+    frame.drop(columns="timestamp").to_parquet(folder / "a.parquet", index=False)
+    assert compare(str(tmp_path / "parts"), tmp_path, as_of=AS_OF) is None
+    with pytest.raises(HiringFunnelError, match="<DataFrame>: missing required column"):
+        read_events_engine(str(tmp_path / "parts"), as_of=AS_OF)
+
+
+def test_columns_differing_only_in_case(tmp_path: Path) -> None:
+    # pyarrow keeps both; DuckDB's names are not case-sensitive.
+    frame = dirty_log().assign(Stage=lambda f: f["stage"])
+    compare(_parquet(frame, tmp_path / "log.parquet"), tmp_path, native=False, as_of=AS_OF)

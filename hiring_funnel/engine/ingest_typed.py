@@ -96,6 +96,7 @@ class Source:
     kind: str  # meta["kind"]
     flavor: str  # the fallback's reader: "arrow", "duckdb" or "ibis"
     arrow_tz: dict[str, str | None] = field(default_factory=dict)  # flavor "arrow": tz per column
+    arrow_names: tuple[str, ...] | None = None  # flavor "arrow": the columns pyarrow reads
     detach: str | None = None  # an attached database to detach when done
 
 
@@ -161,6 +162,8 @@ def _read(
         raise NotPlain(f"a column name read_events refuses: {exc.message}") from exc
     if clean != names:
         raise NotPlain("a column name with surrounding spaces, or a blank one")
+    if src.arrow_names is not None and list(src.arrow_names) != names:
+        raise NotPlain("DuckDB names the columns otherwise than pyarrow")
     _check_mapping(m, names)
     ts_spec = m.columns.get("timestamp", "timestamp")
     ev_spec = m.columns.get("event", "event")
@@ -235,8 +238,12 @@ def _source(con: Any, source: Any, table: str | None) -> Source:
             "parquet",
             "arrow",
             arrow_tz=_arrow_schema(path),
+            arrow_names=tuple(str(n) for n in _arrow_names(path)),
         )
-    backend = source.get_backend()
+    try:
+        backend = source.get_backend()
+    except Exception as exc:  # an unbound table, another library's table
+        raise NotPlain(f"not an Ibis table of a connection: {first_error(exc)}") from exc
     if getattr(backend, "name", None) != "duckdb" or getattr(backend, "con", None) is not db:
         raise NotPlain("an Ibis table of another connection is read by read_events")
     return Source(str(backend.compile(source)), "<DataFrame>", "<DataFrame>", "frame", "ibis")
@@ -266,6 +273,12 @@ def _arrow_schema(path: Path) -> dict[str, str | None]:
                 f"column {str(f.name)!r} is {t} to pyarrow, which pandas reads as objects"
             )
     return {str(f.name): f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.tz}
+
+
+def _arrow_names(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
 
 
 def _arrow_text(t: Any) -> bool:
