@@ -470,6 +470,11 @@ def _cells_table(db: Any, src: Source, cells: list[Cell], m: Mapping, ts_spec: A
         blank_lines=0,
         delimiter=",",
         columns=frozenset(r[0] for r in db.execute(f"DESCRIBE {view}").fetchall()),
+        # No column is taken as plain (ingest_scan's word for cells the checks may skip):
+        # a NULL cell is none of the CSV scanner's kinds.
+        plain=(False,) * n,
+        tokenless=(False,) * n,
+        storage=(cells_table,),
     )
 
 
