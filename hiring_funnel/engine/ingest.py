@@ -27,7 +27,9 @@ as_of=None, encoding=None, limits=None, table=None) -> EngineLog``. An
 tables of ``con`` (DuckDB only for now), the counts, ``problems`` (as
 ``read_events`` gives them; computed on first use), ``warnings``, ``meta``,
 ``quarantine_sample(n)``, ``write_quarantine(path)`` (DuckDB ``COPY``, atomic,
-byte for byte the pandas file) and ``to_event_log()``. It sets DuckDB's
+byte for byte the pandas file), ``to_event_log()`` and ``close()`` (drops
+the tables the read made on ``con``; ``with read_events_engine(...) as log:``
+closes at the end of the block). It sets DuckDB's
 progress bar on ``con``: on when stderr is a terminal, off otherwise. The checks of each native step are in
 :mod:`~hiring_funnel.engine.ingest_scan` (bytes),
 :mod:`~hiring_funnel.engine.ingest_raw` (cells),
@@ -119,8 +121,23 @@ class EngineLog:
     _log: EventLog | None = field(default=None, repr=False)
     _quarantine_sql: tuple[str, list[str]] | None = field(default=None, repr=False)
     _numeric: dict[str, bool] = field(default_factory=dict, repr=False)
+    _created: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     #: A typed table's quarantine cells as objects, and its file (engine.ingest_typed).
     _typed_cells: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Drop the tables and views this read made on ``con`` (a reused connection
+        keeps every log's tables until then). The log's tables cannot be read after."""
+        db = self._db
+        for kind, name in sorted(self._created, key=lambda x: x[0] != "VIEW"):
+            db.execute(f"DROP {kind} IF EXISTS {quote_ident(name)}").fetchall()
+        self._created = ()
+
+    def __enter__(self) -> EngineLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -247,6 +264,31 @@ def read_events_engine(
         from hiring_funnel.engine.connection import connect
 
         con = connect("duckdb")
+    before = _temp_names(con.con)
+    log = _read(source, mapping, attributes, con, as_of, encoding, limits, table)
+    log._created = tuple(sorted(_temp_names(con.con) - before))
+    return log
+
+
+def _temp_names(db: Any) -> set[tuple[str, str]]:
+    """The temporary tables and views of a DuckDB connection, as (kind, name)."""
+    rows = db.execute(
+        "SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall()
+    return {(kind, name) for kind, name in rows}
+
+
+def _read(
+    source: Any,
+    mapping: Any,
+    attributes: Any,
+    con: Any,
+    as_of: Any,
+    encoding: str | None,
+    limits: Limits | None,
+    table: str | None,
+) -> EngineLog:
     db = con.con
     lim = resolve(limits)
     m = load_mapping(mapping, limits=lim)
