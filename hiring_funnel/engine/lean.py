@@ -69,11 +69,16 @@ def lean_episodes(
     """
     import ibis
 
-    from hiring_funnel.clocks import _check_options
+    from hiring_funnel.clocks import _check_options, resolve_as_of
     from hiring_funnel.engine.episodes import resolve_bounds
+    from hiring_funnel.engine.ingest import EngineLog
     from hiring_funnel.engine.tables import attributes_table
     from hiring_funnel.engine.window import clock_spec, episode_columns, keep, windowed
 
+    # The events of an engine log passed the ingest's checks (a row with a missing
+    # id, event or timestamp, or an unknown event, is quarantined), so with an
+    # as_of they need no scan (1e6 applications: 0.3-1 s).
+    checked = isinstance(events, EngineLog)
     if hasattr(events, "events") and hasattr(events, "as_of"):  # an EventLog or EngineLog
         if attributes is None:
             attributes = events.attributes
@@ -84,7 +89,10 @@ def lean_episodes(
     for clock in clocks:
         _check_options(clock, "days", "censor", "applied", None)
     t = _canonical_table(events, con)
-    as_of_ts, _ = resolve_bounds(t, as_of, "days")
+    if checked and as_of is not None:
+        as_of_ts = resolve_as_of(as_of, np.zeros(0, dtype=np.int64))
+    else:
+        as_of_ts, _ = resolve_bounds(t, as_of, "days")
     specs = {c: clock_spec(c) for c in clocks}
 
     first = [c for c in clocks if specs[c].first_only]
