@@ -134,7 +134,8 @@ def lean_episodes(
         # Every interview starts an episode: a window, over the applications with one.
         spec = specs[clock]
         mine = apps.filter(apps.interviewed).select("application_id")
-        w = windowed(t.semi_join(mine, "application_id"), [spec], as_of_ts, candidate=False)
+        e = t.semi_join(mine, "application_id")
+        w = windowed(e, [spec], as_of_ts, candidate=False, lean=True)
         w = w.filter(keep(w, spec, as_of_ts)).select("application_id", "us", "next_key_response")
         w = w.join(apps.select("application_id", "code", *([by] if by else [])), "application_id")
         parts.append(out(w, 1 + later.index(clock), [clock]))

@@ -113,17 +113,32 @@ def in_time(t: Any, as_of_ts: pd.Timestamp) -> Any:
 
 
 def windowed(
-    t: Any, specs: list[ClockSpec], as_of_ts: pd.Timestamp, *, candidate: bool = True
+    t: Any,
+    specs: list[ClockSpec],
+    as_of_ts: pd.Timestamp,
+    *,
+    candidate: bool = True,
+    lean: bool = False,
 ) -> Any:
-    """Events with the window columns the clocks in ``specs`` need (one window pass)."""
+    """Events with the window columns the clocks in ``specs`` need (one window pass).
+
+    ``lean`` (without ``candidate``): only what :func:`keep` and the duration
+    and cause of :func:`episode_columns` read: the window sorts narrow rows
+    (no text columns but the application), with no ``next_ts_<set>`` (no
+    ``end``) and no ``run_<start>`` for a clock that starts at every such event.
+    """
     import ibis
 
+    if lean and candidate:
+        raise ValueError("a lean window has no candidate column")
     if not candidate:
         # Rows after as_of, and events that neither start nor end an episode of
         # these clocks (follow_up; applied for interview_feedback), change no
         # episode; without the candidate column nothing else reads them.
         read = {s.start for s in specs} | {e for s in specs for e in ENDING_SETS[s.ending]}
         t = t.filter(t.event.isin(sorted(read)) & in_time(t, as_of_ts))
+    if lean:
+        t = t.select("application_id", "event", "timestamp", "line")
     rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
     t = t.mutate(rank=rank, us=epoch_us(t.timestamp))
     # (us * 8 + order, line) sorts as (timestamp, order, line) with one integer
@@ -135,12 +150,13 @@ def windowed(
     now = in_time(t, as_of_ts)
     key = t.key
     cols: dict[str, Any] = {}
-    for start in dict.fromkeys(s.start for s in specs):
+    for start in dict.fromkeys(s.start for s in specs if s.first_only or not lean):
         cols[f"run_{start}"] = (t.rank == RANK[start]).cast("int64").sum().over(upto)
     for name in dict.fromkeys(s.ending for s in specs):
         ends = t.event.isin(list(ENDING_SETS[name])) & now
         cols[f"next_key_{name}"] = ends.ifelse(key, ibis.null()).min().over(following)
-        cols[f"next_ts_{name}"] = ends.ifelse(t.timestamp, ibis.null()).min().over(following)
+        if not lean:
+            cols[f"next_ts_{name}"] = ends.ifelse(t.timestamp, ibis.null()).min().over(following)
     if candidate:
         whole = ibis.window(group_by=t.application_id, order_by=order, rows=(None, None))
         cand_key = ibis.struct({"k": key, "line": t.line})
