@@ -133,7 +133,8 @@ def test_the_first_candidate_is_first_in_event_order_not_in_the_file():
     assert by_candidate(got) == by_candidate(want)
 
 
-def test_applications_read_again_end_like_pandas():
+def _read_again_log() -> pd.DataFrame:
+    """Applications that the grouping alone does not settle, as canonical events."""
     # The grouping takes an application's first ending event as its end only when it comes
     # after the first applied, and min = max as its candidate; these are the others.
     day = pd.Timedelta(days=1)
@@ -161,7 +162,12 @@ def test_applications_read_again_end_like_pandas():
     frame = pd.DataFrame(rows, columns=["application_id", "event", "timestamp", "candidate_id"])
     frame["line"] = [2 + i for i in range(len(rows))]
     frame.loc[frame["application_id"] == "d", "line"] = [30, 10, 11]
-    log = as_canonical_events(frame)
+    return as_canonical_events(frame)
+
+
+def test_applications_read_again_end_like_pandas():
+    log = _read_again_log()
+    day = pd.Timedelta(days=1)
     as_of = BASE + 9 * day
     lean = lean_episodes(log, hf.CLOCKS, as_of=as_of)
     for clock in hf.CLOCKS:
@@ -205,3 +211,22 @@ def test_a_table_of_other_types_is_made_canonical():
     assert list(lean["decision"]["cause"]) == ["rejection"]
     engine = hf.read_events(SAMPLE / "events.csv", engine="duckdb")
     assert _canonical_table(engine.events, None) is engine.events
+
+
+@pytest.mark.slow
+def test_spark_gives_the_pandas_episodes():
+    # The Ibis query is the general path: the same episodes and candidates on Spark.
+    from hiring_funnel.engine import connect
+    from hiring_funnel.engine.spark import spark_table
+
+    con = connect("spark", master="local[1]")
+    try:
+        sim = hf.simulate(300, seed=7)
+        odd = _read_again_log()
+        for events, as_of in ((sim.events, sim.as_of), (odd, BASE + pd.Timedelta(days=9))):
+            lean = lean_episodes(spark_table(con, events), hf.CLOCKS, as_of=as_of)
+            for clock in hf.CLOCKS:
+                want = hf.episodes(events, clock, as_of=as_of)
+                assert by_candidate(lean[clock]) == by_candidate(want), clock
+    finally:
+        con.disconnect()
