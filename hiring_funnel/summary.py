@@ -152,13 +152,13 @@ def summarise(
                 rows.append({"clock": clock, "group": "all"})
                 hidden.update({(clock, "all", c): TOO_FEW for c in _COUNTS})
             continue
-        labels = pd.Series("all", index=ep.index) if by is None else segment_labels(ep[by])
+        labels = None if by is None else segment_labels(ep[by])
         kept = ["all"] if by is None else sups[clock].kept
         if by is not None:
             groups_hidden[clock] = len(sups[clock].suppressed)
         splits = _splits(ep, labels, kept, k)
         for label in sorted(kept):
-            g = ep[(labels == label).to_numpy()]
+            g = ep if labels is None else ep[(labels == label).to_numpy()]
             answered = g["cause"].notna()
             waits = g.loc[answered, "duration"]
             few = candidate_key(g[answered]).nunique() < k
@@ -232,12 +232,31 @@ def log_candidates(log: EventLog | Any) -> int:
     return int(ev.candidate_id.fill_null(ev.application_id).nunique().execute())
 
 
+def _fewer_candidates(log: EventLog | Any, k: int) -> bool:
+    """Whether the log has fewer than ``k`` distinct candidates (:func:`log_candidates`).
+
+    On an engine, some rows with ``k`` distinct candidates settle it: a first
+    look at a few thousand rows spares the distinct count of every row.
+    """
+    if not isinstance(log, EventLog):
+        ev = log.events.limit(10_000)
+        if int(ev.candidate_id.fill_null(ev.application_id).nunique().execute()) >= k:
+            return False
+    return log_candidates(log) < k
+
+
 def _splits(
-    ep: pd.DataFrame, labels: pd.Series, kept: list[str], k: int
+    ep: pd.DataFrame, labels: pd.Series | None, kept: list[str], k: int
 ) -> dict[str, dict[str, str]]:
-    """Per group shown, which of answered / censored are hidden and why."""
+    """Per group shown, which of answered / censored are hidden and why (labels None: one group)."""
     who = candidate_key(ep).to_numpy()
     answered = ep["cause"].notna().to_numpy()
+    if labels is None:
+        # The distinct candidates of each part, as arrays: a set of a million
+        # Python objects costs more than the rest of the summary's Python.
+        members = {"answered": pd.unique(who[answered]), "censored": pd.unique(who[~answered])}
+        why = suppress_parts(members, min_group=k)
+        return {"all": why} if why else {}
     lab = labels.to_numpy()
     parts = {
         g: {
@@ -346,7 +365,7 @@ def counts_line(log: EventLog, *, min_group: int = 1) -> str:
     k = check_min_group(min_group)
     name = file_name(log.source)
     attrs = log.meta.get("attributes")
-    if k > 1 and log_candidates(log) < k:
+    if k > 1 and _fewer_candidates(log, k):
         files = name + (f" and {file_name(attrs['source'])}" if attrs else "")
         return f"{files}: counts not shown (fewer than {k} candidates)"
 

@@ -131,3 +131,102 @@ def test_the_first_candidate_is_first_in_event_order_not_in_the_file():
     assert list(want["candidate_id"]) == ["p2", "p2"]
     assert got["candidate_id"].nunique() == 1
     assert by_candidate(got) == by_candidate(want)
+
+
+def _read_again_log() -> pd.DataFrame:
+    """Applications that the grouping alone does not settle, as canonical events."""
+    # The grouping takes an application's first ending event as its end only when it comes
+    # after the first applied, and min = max as its candidate; these are the others.
+    day = pd.Timedelta(days=1)
+    rows = [
+        # A screen before applying: first_response ends at the interview (day 3), not day 0.
+        ("a", "screen", BASE, "p1"),
+        ("a", "applied", BASE + day, "p1"),
+        ("a", "interview", BASE + 3 * day, "p1"),
+        ("a", "rejection", BASE + 5 * day, "p1"),
+        # An offer before the first applied: the decision clock is still open (censored).
+        ("b", "offer", BASE, "p2"),
+        ("b", "applied", BASE + 2 * day, "p2"),
+        # Two applied: the origin is the first, the end the rejection between them.
+        ("c", "applied", BASE, None),
+        ("c", "rejection", BASE + 2 * day, None),
+        ("c", "applied", BASE + 4 * day, None),
+        # The candidate changes: p3 first in event order (a later line), then p1.
+        ("d", "applied", BASE, "p3"),
+        ("d", "screen", BASE + day, "p1"),
+        ("d", "offer", BASE + 6 * day, "p1"),
+        # An ending event after as_of ends nothing.
+        ("e", "applied", BASE, "p4"),
+        ("e", "rejection", BASE + 20 * day, "p4"),
+    ]
+    frame = pd.DataFrame(rows, columns=["application_id", "event", "timestamp", "candidate_id"])
+    frame["line"] = [2 + i for i in range(len(rows))]
+    frame.loc[frame["application_id"] == "d", "line"] = [30, 10, 11]
+    return as_canonical_events(frame)
+
+
+def test_applications_read_again_end_like_pandas():
+    log = _read_again_log()
+    day = pd.Timedelta(days=1)
+    as_of = BASE + 9 * day
+    lean = lean_episodes(log, hf.CLOCKS, as_of=as_of)
+    for clock in hf.CLOCKS:
+        want = hf.episodes(log, clock, as_of=as_of)
+        assert by_candidate(lean[clock]) == by_candidate(want), clock
+    # What the pandas path says, spelled out for the first two applications.
+    first = hf.episodes(log, "first_response", as_of=as_of).set_index("application_id")
+    assert (first.loc["a", "duration"], first.loc["a", "cause"]) == (2.0, "positive")
+    decision = hf.episodes(log, "decision", as_of=as_of).set_index("application_id")
+    assert decision.loc["b", "duration"] == 7.0 and pd.isna(decision.loc["b", "cause"])
+
+
+def test_an_engine_log_with_as_of_is_summarised_like_pandas():
+    # With an as_of the engine log's events are not scanned again (the ingest checked them).
+    kw = {"attributes": SAMPLE / "attributes.csv", "mapping": SAMPLE / "mapping.toml"}
+    as_of = "2026-06-15"  # mid-log: episodes still open, events after it ignored
+    plain = hf.read_events(SAMPLE / "events.csv", as_of=as_of, **kw)
+    engine = hf.read_events(SAMPLE / "events.csv", engine="duckdb", as_of=as_of, **kw)
+    assert engine.as_of is not None
+    got, want = summarise(engine, min_group=5), summarise(plain, min_group=5)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs == want.attrs
+
+
+def test_a_table_of_other_types_is_made_canonical():
+    # An engine table whose columns are not the canonical types goes through events_table;
+    # an engine log's table, already canonical, is read as it is.
+    import ibis
+
+    from hiring_funnel.engine.lean import _canonical_table
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(
+        "CREATE TABLE raw AS SELECT * FROM (VALUES ('a', 'applied', TIMESTAMP '2024-03-01', 2),"
+        " ('a', 'rejection', TIMESTAMP '2024-03-03', 3)) AS t(application_id, event, timestamp, line)"
+    )
+    raw = con.table("raw")  # a naive timestamp and an int32 line
+    assert _canonical_table(raw, None) is not raw
+    lean = lean_episodes(raw, ["decision"], as_of=pd.Timestamp("2024-03-05", tz="UTC"))
+    assert list(lean["decision"]["duration"]) == [2.0]
+    assert list(lean["decision"]["cause"]) == ["rejection"]
+    engine = hf.read_events(SAMPLE / "events.csv", engine="duckdb")
+    assert _canonical_table(engine.events, None) is engine.events
+
+
+@pytest.mark.slow
+def test_spark_gives_the_pandas_episodes():
+    # The Ibis query is the general path: the same episodes and candidates on Spark.
+    from hiring_funnel.engine import connect
+    from hiring_funnel.engine.spark import spark_table
+
+    con = connect("spark", master="local[1]")
+    try:
+        sim = hf.simulate(300, seed=7)
+        odd = _read_again_log()
+        for events, as_of in ((sim.events, sim.as_of), (odd, BASE + pd.Timedelta(days=9))):
+            lean = lean_episodes(spark_table(con, events), hf.CLOCKS, as_of=as_of)
+            for clock in hf.CLOCKS:
+                want = hf.episodes(events, clock, as_of=as_of)
+                assert by_candidate(lean[clock]) == by_candidate(want), clock
+    finally:
+        con.disconnect()

@@ -113,15 +113,32 @@ def in_time(t: Any, as_of_ts: pd.Timestamp) -> Any:
 
 
 def windowed(
-    t: Any, specs: list[ClockSpec], as_of_ts: pd.Timestamp, *, candidate: bool = True
+    t: Any,
+    specs: list[ClockSpec],
+    as_of_ts: pd.Timestamp,
+    *,
+    candidate: bool = True,
+    lean: bool = False,
 ) -> Any:
-    """Events with the window columns the clocks in ``specs`` need (one window pass)."""
+    """Events with the window columns the clocks in ``specs`` need (one window pass).
+
+    ``lean`` (without ``candidate``): only what :func:`keep` and the duration
+    and cause of :func:`episode_columns` read: the window sorts narrow rows
+    (no text columns but the application), with no ``next_ts_<set>`` (no
+    ``end``) and no ``run_<start>`` for a clock that starts at every such event.
+    """
     import ibis
 
+    if lean and candidate:
+        raise ValueError("a lean window has no candidate column")
     if not candidate:
-        # follow_up rows and rows after as_of neither start nor end an
+        # Rows after as_of, and events that neither start nor end an episode of
+        # these clocks (follow_up; applied for interview_feedback), change no
         # episode; without the candidate column nothing else reads them.
-        t = t.filter((t.event != "follow_up") & in_time(t, as_of_ts))
+        read = {s.start for s in specs} | {e for s in specs for e in ENDING_SETS[s.ending]}
+        t = t.filter(t.event.isin(sorted(read)) & in_time(t, as_of_ts))
+    if lean:
+        t = t.select("application_id", "event", "timestamp", "line")
     rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
     t = t.mutate(rank=rank, us=epoch_us(t.timestamp))
     # (us * 8 + order, line) sorts as (timestamp, order, line) with one integer
@@ -133,12 +150,13 @@ def windowed(
     now = in_time(t, as_of_ts)
     key = t.key
     cols: dict[str, Any] = {}
-    for start in dict.fromkeys(s.start for s in specs):
+    for start in dict.fromkeys(s.start for s in specs if s.first_only or not lean):
         cols[f"run_{start}"] = (t.rank == RANK[start]).cast("int64").sum().over(upto)
     for name in dict.fromkeys(s.ending for s in specs):
         ends = t.event.isin(list(ENDING_SETS[name])) & now
         cols[f"next_key_{name}"] = ends.ifelse(key, ibis.null()).min().over(following)
-        cols[f"next_ts_{name}"] = ends.ifelse(t.timestamp, ibis.null()).min().over(following)
+        if not lean:
+            cols[f"next_ts_{name}"] = ends.ifelse(t.timestamp, ibis.null()).min().over(following)
     if candidate:
         whole = ibis.window(group_by=t.application_id, order_by=order, rows=(None, None))
         cand_key = ibis.struct({"k": key, "line": t.line})
@@ -159,11 +177,17 @@ def keep(w: Any, spec: ClockSpec, as_of_ts: pd.Timestamp) -> Any:
 def episode_columns(
     w: Any, spec: ClockSpec, as_of_ts: pd.Timestamp, unit: str, holidays: list[int]
 ) -> dict[str, Any]:
-    """``end``, ``duration`` and ``cause`` of the episode starting at each origin row."""
+    """``end``, ``duration``, ``cause`` and ``cause_code`` of the episode starting at each origin row.
+
+    ``cause_code`` is the cause's index in ``spec.causes`` (int8, -1 when
+    censored): what crosses into numpy without strings or NULLs. ``end`` is
+    None when ``w`` has no ``next_ts_<set>`` column.
+    """
     import ibis
 
     next_key = w[f"next_key_{spec.ending}"]
-    next_ts = w[f"next_ts_{spec.ending}"]
+    # Without next_ts (what needs no end time reads no timestamp): end from the key.
+    next_ts = w[f"next_ts_{spec.ending}"] if f"next_ts_{spec.ending}" in w.columns else None
     # The key is us * 8 + order: a shift and a mask take it apart exactly (floor
     # and two's complement for times before 1970), so counting needs neither
     # the end timestamp nor its window column, which the engines then prune.
@@ -172,10 +196,15 @@ def episode_columns(
         *[(end_rank == RANK[name], ibis.literal(c)) for name, c in spec.cause_of if c is not None],
         else_=ibis.null().cast("string"),
     )
+    # The same as integers: the index in spec.causes, -1 when censored.
+    code = ibis.cases(
+        *[(end_rank == RANK[n], spec.causes.index(c)) for n, c in spec.cause_of if c is not None],
+        else_=-1,
+    ).cast("int8")
     if pd.isna(as_of_ts):
         end, end_us = next_ts, next_key >> 3
     else:
-        end = next_ts.coalesce(as_of_literal(as_of_ts))
+        end = None if next_ts is None else next_ts.coalesce(as_of_literal(as_of_ts))
         end_us = (next_key >> 3).coalesce(ibis.literal(as_of_ts.value // 1000, type="int64"))
     origin_day = day_number(w.us)
     end_day = day_number(end_us)
@@ -183,37 +212,4 @@ def episode_columns(
         duration = (end_day - origin_day).cast("float64")
     else:
         duration = busday_count(origin_day, end_day, holidays).cast("float64")
-    return {"end": end, "duration": duration, "cause": cause}
-
-
-def grouped(t: Any, specs: list[ClockSpec], as_of_ts: pd.Timestamp) -> Any:
-    """One row per application that has an origin, for clocks that start at the first one.
-
-    The same columns :func:`episode_columns` reads off :func:`windowed`
-    (``us`` of the origin, ``next_key_<set>``, ``next_ts_<set>``), from two
-    groupings and a join instead of a window: the origin is the application's
-    first ``spec.start`` event (the smallest key), and an episode's end is the
-    smallest key of an ending event after it. An ending event never has the
-    origin's rank, so "after the origin" in (key, line) order is a larger key.
-    """
-    import ibis
-
-    starts = {s.start for s in specs}
-    if len(starts) != 1 or not all(s.first_only for s in specs):
-        raise ValueError("grouped() serves clocks that start at the same first event")
-    start = starts.pop()
-    for s in specs:
-        if start in ENDING_SETS[s.ending]:
-            raise ValueError(f"{start!r} ends a {s.ending} episode: a window is needed")
-    t = t.filter((t.event != "follow_up") & in_time(t, as_of_ts))
-    rank = t.event.substitute(RANK, else_=ibis.null()).cast("int64")
-    t = t.mutate(key=epoch_us(t.timestamp) * 8 + rank)
-    origins = t.filter(t.event == start).group_by("application_id").aggregate(okey=t.key.min())
-    j = t.inner_join(origins, "application_id")
-    cols: dict[str, Any] = {"okey": j.okey.min()}
-    for name in dict.fromkeys(s.ending for s in specs):
-        ends = j.event.isin(list(ENDING_SETS[name])) & (j.key > j.okey)
-        cols[f"next_key_{name}"] = j.key.min(where=ends)
-        cols[f"next_ts_{name}"] = j.timestamp.min(where=ends)
-    g = j.group_by("application_id").aggregate(**cols)
-    return g.mutate(us=g.okey >> 3)
+    return {"end": end, "duration": duration, "cause": cause, "cause_code": code}
