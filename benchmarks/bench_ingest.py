@@ -16,6 +16,10 @@ order, ``--repeats`` times:
   withdrawn/closed censoring, as_of);
 - *ours, report*: ``engine.clock_life_tables``: three clocks, each overall and
   by ``industry`` and by ``company_size`` (9 tables);
+- *ours, summary* (CSV): ``hiring-funnel summary events.csv --engine duckdb``
+  in-process, with the attributes file and mapping found beside it: reading,
+  mapping and validating both files, three clocks, small groups suppressed
+  (the issue's first target);
 - *pandas* (CSV, up to 1e5): ``read_events`` (read, map, validate) then the
   decision table / the 9 tables of the pandas path.
 
