@@ -182,3 +182,48 @@ def test_ragged_rows_and_a_line_break_in_the_last_record_fall_back(tmp_path: Pat
     engine = read_events_engine(str(path), as_of="2024-06-01")
     assert engine.meta["fallback"] == RAGGED_MULTILINE
     assert_same(engine, read_events(str(path), as_of="2024-06-01"))
+
+
+class _Terminal(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_the_scan_of_a_large_file_shows_progress_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hiring_funnel.engine import connect, ingest_raw
+
+    folder = tmp_path / "private-folder"
+    folder.mkdir()
+    path = folder / "log.csv"
+    path.write_bytes(b"a,b\n" + b"x,y\n" * 1000)
+    monkeypatch.setattr(ingest_raw, "PROGRESS_BYTES", 100)
+    db = connect("duckdb", progress=True).con
+    shown = _Terminal(tty=True)
+    with ingest_raw.scan_progress(db, path, shown) as report:
+        assert report is not None
+        scan_csv(path, ",", 1 << 20, chunk=1000, progress=report)
+    text = shown.getvalue()
+    assert "checking the lines of log.csv: " in text and "100%" in text
+    assert "private-folder" not in text and text.endswith("\r")
+    for stream, on in ((_Terminal(tty=False), True), (_Terminal(tty=True), False)):
+        db = connect("duckdb", progress=on).con
+        with ingest_raw.scan_progress(db, path, stream) as report:
+            assert report is None
+        assert stream.getvalue() == ""
+    monkeypatch.setattr(ingest_raw, "PROGRESS_BYTES", 1 << 30)
+    with ingest_raw.scan_progress(connect("duckdb", progress=True).con, path, shown) as report:
+        assert report is None
+
+
+def test_progress_counts_every_byte_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b\n" + b"x,y\n" * 50)
+    seen: list[int] = []
+    scan_csv(path, ",", 1 << 20, chunk=64, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == path.stat().st_size

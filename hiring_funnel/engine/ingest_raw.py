@@ -14,8 +14,10 @@ NULL past a short record's last field.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,8 @@ def read_csv_raw(
             delim = _sniff_delimiter(first.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise NotPlain("the file is not valid UTF-8") from exc
-    scan = scan_csv(path, delim, lim.max_cell_chars)
+    with scan_progress(db, path) as report:
+        scan = scan_csv(path, delim, lim.max_cell_chars, progress=report)
     width = int(scan.fields.max())
     table = fresh_name("raw")
     view = fresh_name("lines")
@@ -223,6 +226,43 @@ def keep_only(db: Any, raw: RawCSV, lines: str) -> None:
     for name in raw.storage:
         run(db, f"DROP TABLE {name}")
     raw.storage = (kept,)
+
+
+#: Files from this size on show how far the byte scan is (on a terminal).
+PROGRESS_BYTES = 64 << 20
+
+
+@contextlib.contextmanager
+def scan_progress(
+    db: Any, path: Path, stream: Any = None
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress callback for the scan of a large file: a percentage on one line of
+    ``stream`` (stderr), which is cleared at the end. None (no output) for a small
+    file, when ``stream`` is not a terminal, or when the connection's progress bar
+    is off. The line names the file, not its folder."""
+    out = sys.stderr if stream is None else stream
+    size = path.stat().st_size
+    try:
+        shown = size >= PROGRESS_BYTES and out.isatty()
+        shown = shown and bool(
+            db.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+        )
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        shown = False
+    if not shown:
+        yield None
+        return
+    label = f"checking the lines of {path.name}"
+
+    def report(done: int) -> None:
+        out.write(f"\r{label}: {min(100, done * 100 // size)}%")
+        out.flush()
+
+    try:
+        yield report
+    finally:
+        out.write("\r" + " " * (len(label) + 6) + "\r")
+        out.flush()
 
 
 def first_error(exc: BaseException) -> str:

@@ -29,6 +29,7 @@ needs neither (:attr:`Scan.odd`).
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,17 @@ class Scan:
         return column >= len(self.tokens) or not self.tokens[column]
 
 
-def scan_csv(path: Path, delimiter: str, max_cell_bytes: int, chunk: int = 1 << 24) -> Scan:
-    """Scan ``path`` (see the module docstring); raise :class:`NotPlain` to fall back."""
+def scan_csv(
+    path: Path,
+    delimiter: str,
+    max_cell_bytes: int,
+    chunk: int = 1 << 24,
+    progress: Callable[[int], None] | None = None,
+) -> Scan:
+    """Scan ``path`` (see the module docstring); raise :class:`NotPlain` to fall back.
+
+    ``progress`` is called with the bytes of the file scanned so far after each chunk.
+    """
     if len(delimiter) != 1 or ord(delimiter) >= 128 or delimiter in '"\r\n\x00':
         raise NotPlain(f"delimiter {delimiter!r} is not one plain ASCII character")
     state = _State(ord(delimiter), max_cell_bytes)
@@ -118,8 +128,12 @@ def scan_csv(path: Path, delimiter: str, max_cell_bytes: int, chunk: int = 1 << 
             if block:
                 state.feed(np.frombuffer(data[:-1], dtype=np.uint8), data[-1])
                 carry = data[-1:]
+                if progress is not None:
+                    progress(state.offset + (3 if bom else 0))
             else:
                 state.feed(np.frombuffer(data, dtype=np.uint8), None)
+                if progress is not None:
+                    progress(state.offset + (3 if bom else 0))
                 break
     return state.finish(bom, first_line)
 
