@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,18 @@ def union_quarantines(parts: list[tuple[str, list[str]]]) -> tuple[str, list[str
     )
 
 
-def write_quarantine_csv(db: Any, sql: str, columns: list[str], path: str | Path) -> Path:
-    """``COPY`` the quarantine to ``path`` as ``write_guarded_csv`` writes it, atomically."""
+def write_quarantine_csv(
+    db: Any,
+    sql: str,
+    columns: list[str],
+    path: str | Path,
+    cell: Callable[[str, str], str] | None = None,
+) -> Path:
+    """``COPY`` the quarantine to ``path`` as ``write_guarded_csv`` writes it, atomically.
+
+    ``cell(name, text)`` may rewrite the SQL that writes a column (``text``: its
+    cells guarded as ``write_guarded_csv`` guards text).
+    """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     names = list(QUARANTINE_COLUMNS) + columns
@@ -122,11 +133,12 @@ def write_quarantine_csv(db: Any, sql: str, columns: list[str], path: str | Path
         label = quote_ident(_guard_text(name))
         if name == "line":
             items.append(f"{ident} AS {label}")
-        else:
-            items.append(
-                f"CASE WHEN {ident} = '' THEN NULL WHEN left({ident}, 1) IN {_GUARD} "
-                f"THEN '''' || {ident} ELSE {ident} END AS {label}"
-            )
+            continue
+        text = (
+            f"CASE WHEN {ident} = '' THEN NULL WHEN left({ident}, 1) IN {_GUARD} "
+            f"THEN '''' || {ident} ELSE {ident} END"
+        )
+        items.append(f"{text if cell is None else cell(name, text)} AS {label}")
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
     try:

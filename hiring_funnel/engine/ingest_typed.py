@@ -49,8 +49,6 @@ not text, so it is not guarded with a quote).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +57,7 @@ import pandas as pd
 
 from hiring_funnel.engine.ingest_check import fast_columns, utc_iso
 from hiring_funnel.engine.ingest_native import read_cells
-from hiring_funnel.engine.ingest_out import _GUARD, _guard_text, cell_name
+from hiring_funnel.engine.ingest_out import cell_name, write_quarantine_csv
 from hiring_funnel.engine.ingest_raw import RawCSV, first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, quote_literal, run
@@ -68,7 +66,6 @@ from hiring_funnel.limits import Limits
 from hiring_funnel.mapped import _referenced_columns
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import (
-    QUARANTINE_COLUMNS,
     REQUIRED_COLUMNS,
     HiringFunnelError,
 )
@@ -514,37 +511,17 @@ class TypedCells:
         """
         mine = f"file = {quote_literal(self.source)}"
         forms = _forms(db, sql, mine, [c for c in self.cells if cell_name(c.name) in columns])
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        items = []
-        for name in list(QUARANTINE_COLUMNS) + columns:
-            ident = quote_ident(name)
-            label = quote_ident(_guard_text(name))
-            if name == "line":
-                items.append(f"{ident} AS {label}")
-                continue
-            text = (
-                f"CASE WHEN {ident} = '' THEN NULL WHEN left({ident}, 1) IN {_GUARD} "
-                f"THEN '''' || {ident} ELSE {ident} END"
-            )
+        event = None if self.event is None else cell_name(self.cells[self.event].name)
+
+        def typed(name: str, text: str) -> str:
             if name in forms:
                 text = f"CASE WHEN {mine} THEN {forms[name]} ELSE {text} END"
-            if self.event is not None and name == cell_name(self.cells[self.event].name):
+            if name == event:
+                ident = quote_ident(name)
                 text = f"CASE WHEN {mine} AND {ident} = chr(31) THEN NULL ELSE {text} END"
-            items.append(f"{text} AS {label}")
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(fd)
-        try:
-            run(
-                db,
-                f"COPY (SELECT {', '.join(items)} FROM ({sql})) TO {quote_literal(tmp)} "
-                "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\n')",
-            )
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return out
+            return text
+
+        return write_quarantine_csv(db, sql, columns, path, cell=typed)
 
 
 def _forms(db: Any, sql: str, mine: str, cells: list[Cell]) -> dict[str, str]:
