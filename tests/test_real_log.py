@@ -48,6 +48,10 @@ PUBLISHED = ROOT.parent / "shared/data/real-logs/timhanneman"
 def test_the_real_log_ships_with_the_project_as_published() -> None:
     assert MERGED.exists() and (MERGED.parent / "LICENSE").exists()
     assert "MIT License" in (MERGED.parent / "LICENSE").read_text()
+    # the folder's own LICENSE is the same licence, for whoever opens data/real-logs first
+    assert (MERGED.parent.parent / "LICENSE").read_bytes() == (
+        MERGED.parent / "LICENSE"
+    ).read_bytes()
     if PUBLISHED.exists():  # the copy is byte for byte the published file and its licence
         for name in ("Merged.csv", "LICENSE"):
             assert (MERGED.parent / name).read_bytes() == (PUBLISHED / name).read_bytes()
