@@ -217,6 +217,66 @@ def _compare_file(path: Path, tmp_path: Path) -> None:
     assert ours.read_bytes() == theirs.read_bytes()
 
 
+_ATTR_IDS = st.sampled_from(["a1", "a2", "a3", " a4 ", "a9", "", "N/A", "a\u200b1", "é1"])
+_ATTR_VALUES = st.sampled_from(["x", "y", "", "n/a", "55,000", "1,200", " 7 ", "a, b", "=1+1"])
+
+
+@st.composite
+def attribute_files(draw: st.DrawFn) -> str:
+    """Attributes files with missing ids, exact copies, conflicting rows, ragged and blank lines."""
+    rows = draw(st.lists(st.tuples(_ATTR_IDS, _ATTR_VALUES, _ATTR_VALUES), min_size=1, max_size=10))
+    for _ in range(draw(st.integers(0, 2))):  # exact copies of earlier rows
+        rows.append(rows[draw(st.integers(0, len(rows) - 1))])
+    lines = ["application_id,industry,salary"]
+    for app, industry, salary in rows:
+        lines.append(",".join(_cell(v, False) for v in (app, industry, salary)))
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", "a1", "a2,x,y,z"])))  # blank or ragged
+    return "\n".join(lines) + "\n"
+
+
+_ATTR_EVENTS = "application_id,event,timestamp\n" + "".join(
+    f"{app},applied,2024-03-0{k + 1}\n{app},rejection,2024-04-0{k + 1}\n"
+    for k, app in enumerate(["a1", "a2", "a3", "a4", "é1"])
+)
+
+
+@settings(max_examples=12, deadline=None, phases=_NO_SHRINK, suppress_health_check=_HC)
+@given(text=attribute_files())
+def test_generated_attribute_file_equals_read_events(text: str, tmp_path: Path) -> None:
+    _compare_attribute_file(text, tmp_path)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, phases=_NO_SHRINK, suppress_health_check=_HC)
+@given(text=attribute_files())
+def test_generated_attribute_file_equals_read_events_many(text: str, tmp_path: Path) -> None:
+    _compare_attribute_file(text, tmp_path)
+
+
+def _compare_attribute_file(text: str, tmp_path: Path) -> None:
+    # The attributes file's rules on the engine (missing id, exact copy, conflicting
+    # duplicates, ragged rows, cleaned ids, numbers) against the pandas reader's.
+    events, attributes = tmp_path / "events.csv", tmp_path / "attributes.csv"
+    events.write_text(_ATTR_EVENTS, encoding="utf-8")
+    attributes.write_bytes(text.encode("utf-8"))
+    args = {"as_of": "2024-06-01", "attributes": str(attributes)}
+    try:
+        expected = read_events(str(events), **args)
+    except HiringFunnelError as exc:
+        with pytest.raises(HiringFunnelError) as got:
+            read_events_engine(str(events), **args)
+        assert str(got.value) == str(exc)
+        return
+    engine = read_events_engine(str(events), **args)
+    assert engine.meta["native"], engine.meta
+    assert_same(engine, expected)
+    ours, theirs = tmp_path / "engine.csv", tmp_path / "pandas.csv"
+    engine.write_quarantine(ours)
+    write_guarded_csv(expected.quarantine, theirs, force=True)
+    assert ours.read_bytes() == theirs.read_bytes()
+
+
 # --- where the data live: Parquet files, folders and globs, DuckDB tables, Ibis tables ---
 
 

@@ -72,6 +72,7 @@ def first_values(
         return missing(c, stripped=c in plain)
 
     firsts = fresh_name("firsts")
+    kind = "TABLE"
     if per_app and events and not names:
         firsts = per_app
     elif unique and not events:
@@ -79,9 +80,12 @@ def first_values(
             f"CASE WHEN {absent(c)} THEN NULL ELSE {c} END AS a{j}, false AS v{j}"
             for j, c in enumerate(columns.values())
         ]
+        # A projection of the rows: a view, read by the checks below and stored
+        # once, as the attributes table (with no column, it is that table).
+        kind = "VIEW" if names else "TABLE"
         run(
             db,
-            f"CREATE TEMP TABLE {firsts} AS SELECT app{''.join(', ' + a for a in items)} "
+            f"CREATE TEMP {kind} {firsts} AS SELECT app{''.join(', ' + a for a in items)} "
             f"FROM ({rows_sql})",
         )
     else:
@@ -146,7 +150,7 @@ def first_values(
         f"CREATE TEMP TABLE {table} AS SELECT app AS application_id"
         f"{''.join(', ' + s for s in selects)} FROM {firsts}",
     )
-    run(db, f"DROP TABLE {firsts}")
+    run(db, f"DROP {kind} {firsts}")
     return Attrs(table, names, numeric, orphans)
 
 
@@ -180,7 +184,7 @@ class AttributeFile:
     """What an attributes file adds: its table, its checked rows and what to say."""
 
     attrs: Attrs
-    checked: str  # line, reason, kind of every row (reason NULL where kept)
+    checked: str  # line, reason, kind of each quarantined row (the others are kept)
     raw: RawCSV
     ids_cleaned: int
     ids_cleaned_at: tuple[int, str] | None
@@ -216,45 +220,43 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     cells = [cleaned.get(h, f"r.c{i}") for i, h in enumerate(raw.header)]
     app_repr = f"coalesce({py_repr('app', 80)}, app_repr_lk)"
     xs = ", ".join(f"x{i}" for i in range(len(cells)))
-    table = fresh_name("attr_checked")
+    # The rows with their cleaned ids: read twice below (cheap), never stored whole.
+    rows = (
+        f"SELECT r.line, {', '.join(f'{c} AS x{i}' for i, c in enumerate(cells))}, "
+        f"{cleaned['application_id']} AS app, {app_repr_lk} AS app_repr_lk "
+        f"FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {' '.join(joins)}"
+    )
+    # Only the quarantined rows are stored (a few in a real file): missing id,
+    # exact duplicate, conflicting duplicates, in that order of precedence.
+    table = fresh_name("attr_bad")
     run(
         db,
         f"""
     CREATE TEMP TABLE {table} AS
-    WITH a0 AS NOT MATERIALIZED (
-        SELECT r.line, {", ".join(f"{c} AS x{i}" for i, c in enumerate(cells))},
-            {cleaned["application_id"]} AS app, {app_repr_lk} AS app_repr_lk
-        FROM (SELECT * FROM {t} WHERE NOT ragged) AS r {" ".join(joins)}),
+    WITH a1 AS NOT MATERIALIZED (
+        SELECT *, hash({xs}) AS hx, {missing("app", stripped=True)} AS miss FROM ({rows})),
     -- Rows equal to another: only those whose hash is shared go through the window.
-    a1 AS NOT MATERIALIZED (SELECT *, hash({xs}) AS hx FROM a0),
     multi AS (SELECT hx FROM a1 GROUP BY hx HAVING count(*) > 1),
-    dups AS (
-        SELECT line, min(line) OVER (PARTITION BY {xs}) AS dup_of
-        FROM a1 WHERE hx IN (SELECT hx FROM multi)),
-    a AS (
-        SELECT a1.* EXCLUDE (hx), coalesce(dups.dup_of, a1.line) AS dup_of
-        FROM a1 LEFT JOIN dups ON a1.line = dups.line),
+    exact AS (
+        SELECT line FROM (
+            SELECT line, miss, min(line) OVER (PARTITION BY {xs}) AS dup_of
+            FROM a1 WHERE hx IN (SELECT hx FROM multi))
+        WHERE dup_of < line AND NOT miss),
     b AS NOT MATERIALIZED (
-        SELECT *, {missing("app", stripped=True)} AS miss,
-            dup_of < line AND NOT {missing("app", stripped=True)} AS exact
-        FROM a),
-    -- Applications on more than one kept row: a grouping, joined back.
+        SELECT line, app, app_repr_lk FROM a1
+        WHERE NOT miss AND line NOT IN (SELECT line FROM exact)),
+    -- Applications on more than one of the other rows.
     n AS (
         SELECT app AS n_key, count(*) AS n_app, min(line) AS first_app
-        FROM b WHERE NOT miss AND NOT exact GROUP BY app HAVING count(*) > 1),
-    c AS (
-        SELECT b.*, CASE WHEN NOT b.miss AND NOT b.exact THEN coalesce(n.n_app, 1) END AS n_app,
-            CASE WHEN NOT b.miss AND NOT b.exact THEN coalesce(n.first_app, b.line) END AS first_app
-        FROM b LEFT JOIN n ON b.app = n.n_key)
-    SELECT *,
-        CASE WHEN miss THEN 'missing application id'
-             WHEN exact THEN 'exact duplicate of an earlier row'
-             WHEN n_app > 1 THEN 'conflicting duplicates: application id ' || {app_repr}
-                || ' is on ' || format('{{:,}}', n_app) || ' rows (first on line '
-                || first_app || ')' END AS reason,
-        CASE WHEN miss THEN 'missing_id' WHEN exact THEN 'exact_duplicate'
-             WHEN n_app > 1 THEN 'conflicting_duplicate' END AS kind
-    FROM c
+        FROM b GROUP BY app HAVING count(*) > 1)
+    SELECT line, 'missing application id' AS reason, 'missing_id' AS kind FROM a1 WHERE miss
+    UNION ALL
+    SELECT line, 'exact duplicate of an earlier row', 'exact_duplicate' FROM exact
+    UNION ALL
+    SELECT b.line, 'conflicting duplicates: application id ' || {app_repr}
+        || ' is on ' || format('{{:,}}', n.n_app) || ' rows (first on line '
+        || n.first_app || ')', 'conflicting_duplicate'
+    FROM b JOIN n ON b.app = n.n_key
     """,
     )
     aggs = ", ".join(
@@ -282,7 +284,7 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
     )
     attrs = first_values(
         db,
-        f"SELECT * FROM {table} WHERE reason IS NULL",
+        f"SELECT * FROM ({rows}) WHERE line NOT IN (SELECT line FROM {table})",
         value_cols,
         problems=None,
         unique=True,

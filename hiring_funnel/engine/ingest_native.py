@@ -16,7 +16,7 @@ from hiring_funnel.engine.ingest_attrs import Attrs, check_attribute_file, first
 from hiring_funnel.engine.ingest_check import Checked, check_long, fast_columns, finish, utc_iso
 from hiring_funnel.engine.ingest_lookup import id_lookup
 from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_quarantines
-from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name, keep_only, read_csv_raw
+from hiring_funnel.engine.ingest_raw import RawCSV, keep_only, read_csv_raw
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, run
 from hiring_funnel.limits import Limits
@@ -314,7 +314,7 @@ def _with_attribute_file(
         "ON r.application_id = l.application_id"
     ).fetchall()[0][0]
     rows = db.execute(
-        f"SELECT line, reason, kind FROM {af.checked} WHERE reason IS NOT NULL UNION ALL "
+        f"SELECT line, reason, kind FROM {af.checked} UNION ALL "
         f"SELECT line, 'row has ' || nf || ' fields but the header has {len(raw.header)}', "
         f"'ragged_row' FROM {raw.table} WHERE ragged ORDER BY line"
     ).fetchall()
@@ -323,7 +323,7 @@ def _with_attribute_file(
         problems.append(ids_cleaned_problem(af.ids_cleaned, *af.ids_cleaned_at, source=raw.source))
     if unknown:
         problems.append(unmatched_attributes_problem(unknown, raw.source))
-    kept = db.execute(f"SELECT count(*) FROM {af.checked} WHERE reason IS NULL").fetchall()[0][0]
+    kept = raw.rows_read - len(rows)  # every row is kept, ragged or quarantined
     meta["attributes"] = {
         "source": raw.source,
         "rows_read": raw.rows_read,
@@ -333,13 +333,8 @@ def _with_attribute_file(
         "ids_cleaned": af.ids_cleaned,
     }
     # Of the checked rows and their cells, only the quarantined ones are read again.
-    quarantined = fresh_name("attr_q")
-    run(
-        db,
-        f"CREATE TEMP TABLE {quarantined} AS SELECT line, reason, kind, NULL::VARCHAR AS col "
-        f"FROM {af.checked} WHERE reason IS NOT NULL",
-    )
-    run(db, f"DROP TABLE {af.checked}")
+    quarantined = af.checked
+    run(db, f"ALTER TABLE {quarantined} ADD COLUMN col VARCHAR")
     part = quarantine_rows(db, raw, quarantined)
     keep_only(db, raw, f"SELECT line FROM {quarantined}")
     return Attrs(merged, left + right, numeric), problems, part, numeric
