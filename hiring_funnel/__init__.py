@@ -14,27 +14,54 @@ Examples
 True
 """
 
-from hiring_funnel.candidates import after_rejection, applications_until_offer
+from typing import TYPE_CHECKING
+
 from hiring_funnel.clocks import CLOCKS, episodes
-from hiring_funnel.funnel import quarantine_reasons, stage_counts
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.limits import Limits
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
-from hiring_funnel.regression import (
-    cause_specific_cox,
-    fine_gray,
-    follow_up_effect,
-    ghosting_model,
-    parametric_models,
-    pending_model,
-    plot_forest,
-    predict_pending,
-)
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
+
+# Not lazy: the module has the function's name, and importing the module would
+# otherwise leave the module where the function should be.
 from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
-from hiring_funnel.simulate_files import simulate_to_files
-from hiring_funnel.summary import summarise
+
+if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
+    from hiring_funnel.candidates import after_rejection, applications_until_offer
+    from hiring_funnel.funnel import quarantine_reasons, stage_counts
+    from hiring_funnel.regression import (
+        cause_specific_cox,
+        fine_gray,
+        follow_up_effect,
+        ghosting_model,
+        parametric_models,
+        pending_model,
+        plot_forest,
+        predict_pending,
+    )
+    from hiring_funnel.simulate_files import simulate_to_files
+    from hiring_funnel.summary import summarise
+
+#: Names whose modules load scipy, matplotlib or the regression code: each is
+#: imported the first time it is used, so that ``import hiring_funnel`` (and the
+#: command line's summary and validate) do not pay for what they do not use.
+_LAZY = {
+    "after_rejection": "hiring_funnel.candidates",
+    "applications_until_offer": "hiring_funnel.candidates",
+    "quarantine_reasons": "hiring_funnel.funnel",
+    "stage_counts": "hiring_funnel.funnel",
+    "cause_specific_cox": "hiring_funnel.regression",
+    "fine_gray": "hiring_funnel.regression",
+    "follow_up_effect": "hiring_funnel.regression",
+    "ghosting_model": "hiring_funnel.regression",
+    "parametric_models": "hiring_funnel.regression",
+    "pending_model": "hiring_funnel.regression",
+    "plot_forest": "hiring_funnel.regression",
+    "predict_pending": "hiring_funnel.regression",
+    "simulate_to_files": "hiring_funnel.simulate_files",
+    "summarise": "hiring_funnel.summary",
+}
 
 __version__ = "0.1.0"
 
@@ -71,10 +98,21 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # hf.engine (DuckDB, Spark through Ibis) is imported on first use: the pandas
-    # path does not pay for Ibis.
-    if name == "engine":
-        import importlib
+    # hf.engine (DuckDB, Spark through Ibis) is imported on first use too: the
+    # pandas path does not pay for Ibis.
+    import importlib
+    import importlib.util
 
+    if name == "engine":
         return importlib.import_module("hiring_funnel.engine")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"hiring_funnel.{name}") is not None:
+        return importlib.import_module(f"hiring_funnel.{name}")  # hf.regression, hf.plots, ...
     raise AttributeError(f"module 'hiring_funnel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "engine"})

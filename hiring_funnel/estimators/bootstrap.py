@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from hiring_funnel.estimators._prepare import check_conf_level, group_labels
 from hiring_funnel.estimators._result import EstimateResult
@@ -200,6 +199,8 @@ def _replicate_counts(
         exit_row[mine] = a + np.searchsorted(times[a:b], duration[mine])
         late = mine & (entry > 0)
         entry_row[late] = a + np.searchsorted(times[a:b], entry[late])
+    from scipy import sparse  # here: ``import hiring_funnel`` does not pay for it
+
     codes, uniques = pd.factorize(episodes[cluster], use_na_sentinel=False)
     n_clusters = len(uniques)
     width = n_causes + 1

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import check_conf_level, prepare
@@ -202,7 +201,7 @@ def logrank_test(
         "logrank",
         statistic,
         df,
-        float(stats.chi2.sf(statistic, df)),
+        _p_value(statistic, df),
         table[["group", *_LOGRANK_COLUMNS]],
         meta,
     )
@@ -314,7 +313,7 @@ def gray_test(
         "gray",
         statistic,
         df,
-        float(stats.chi2.sf(statistic, df)),
+        _p_value(statistic, df),
         table[["group", *columns]],
         meta,
     )
@@ -473,3 +472,11 @@ def _meta(al: _Aligned, variance: np.ndarray, notes: list[str]) -> dict[str, Any
         "event_times": len(al.time),
         "notes": notes,
     }
+
+
+def _p_value(statistic: float, df: int) -> float:
+    """Upper tail of chi-squared with ``df`` degrees of freedom (scipy, loaded here:
+    ``import hiring_funnel`` does not pay for it)."""
+    from scipy import stats
+
+    return float(stats.chi2.sf(statistic, df))
