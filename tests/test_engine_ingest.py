@@ -8,6 +8,7 @@ meta, and the one-line error of a file that cannot be read.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -199,17 +200,30 @@ def test_generated_csv_equals_read_events_many(text: str, tmp_path: Path) -> Non
 
 
 def _compare_file(path: Path, tmp_path: Path) -> None:
-    as_of = "2024-06-01"
+    # The one kind of generated file DuckDB cannot read natively.
+    compare_reads(path, tmp_path, fallbacks=(RAGGED_MULTILINE,), as_of="2024-06-01")
+
+
+def compare_reads(
+    path: Path,
+    tmp_path: Path,
+    *,
+    fallbacks: tuple[str, ...] = (),
+    errors: type[Exception] = HiringFunnelError,
+    **kwargs: Any,
+) -> None:
+    """``read_events`` and ``read_events_engine`` of ``path`` agree: the same error
+    (one of ``errors``) with the same message, or the same log, read natively (or
+    for one of ``fallbacks``), and the same quarantine file, byte for byte."""
     try:
-        expected = read_events(str(path), as_of=as_of)
-    except HiringFunnelError as exc:
-        with pytest.raises(HiringFunnelError) as got:
-            read_events_engine(str(path), as_of=as_of)
+        expected = read_events(str(path), **kwargs)
+    except errors as exc:
+        with pytest.raises(type(exc)) as got:
+            read_events_engine(str(path), **kwargs)
         assert str(got.value) == str(exc)
         return
-    engine = read_events_engine(str(path), as_of=as_of)
-    # The one kind of generated file DuckDB cannot read natively.
-    assert engine.meta["native"] or engine.meta["fallback"] == RAGGED_MULTILINE, engine.meta
+    engine = read_events_engine(str(path), **kwargs)
+    assert engine.meta["native"] or engine.meta.get("fallback") in fallbacks, engine.meta
     assert_same(engine, expected)
     ours, theirs = tmp_path / "engine.csv", tmp_path / "pandas.csv"
     engine.write_quarantine(ours)
@@ -260,21 +274,7 @@ def _compare_attribute_file(text: str, tmp_path: Path) -> None:
     events, attributes = tmp_path / "events.csv", tmp_path / "attributes.csv"
     events.write_text(_ATTR_EVENTS, encoding="utf-8")
     attributes.write_bytes(text.encode("utf-8"))
-    args = {"as_of": "2024-06-01", "attributes": str(attributes)}
-    try:
-        expected = read_events(str(events), **args)
-    except HiringFunnelError as exc:
-        with pytest.raises(HiringFunnelError) as got:
-            read_events_engine(str(events), **args)
-        assert str(got.value) == str(exc)
-        return
-    engine = read_events_engine(str(events), **args)
-    assert engine.meta["native"], engine.meta
-    assert_same(engine, expected)
-    ours, theirs = tmp_path / "engine.csv", tmp_path / "pandas.csv"
-    engine.write_quarantine(ours)
-    write_guarded_csv(expected.quarantine, theirs, force=True)
-    assert ours.read_bytes() == theirs.read_bytes()
+    compare_reads(events, tmp_path, as_of="2024-06-01", attributes=str(attributes))
 
 
 # --- where the data live: Parquet files, folders and globs, DuckDB tables, Ibis tables ---
