@@ -323,7 +323,7 @@ def _with_attribute_file(
         problems.append(ids_cleaned_problem(af.ids_cleaned, *af.ids_cleaned_at, source=raw.source))
     if unknown:
         problems.append(unmatched_attributes_problem(unknown, raw.source))
-    kept = raw.rows_read - len(rows)  # every row is kept, ragged or quarantined
+    kept = raw.rows_read - len(rows)  # the rows that are neither ragged nor quarantined
     meta["attributes"] = {
         "source": raw.source,
         "rows_read": raw.rows_read,
@@ -332,11 +332,10 @@ def _with_attribute_file(
         "rows_unmatched": int(unknown),
         "ids_cleaned": af.ids_cleaned,
     }
-    # Of the checked rows and their cells, only the quarantined ones are read again.
-    quarantined = af.checked
-    run(db, f"ALTER TABLE {quarantined} ADD COLUMN col VARCHAR")
-    part = quarantine_rows(db, raw, quarantined)
-    keep_only(db, raw, f"SELECT line FROM {quarantined}")
+    # The quarantined rows (no column named), and of the cells only theirs are kept.
+    run(db, f"ALTER TABLE {af.checked} ADD COLUMN col VARCHAR")
+    part = quarantine_rows(db, raw, af.checked)
+    keep_only(db, raw, f"SELECT line FROM {af.checked}")
     return Attrs(merged, left + right, numeric), problems, part, numeric
 
 
