@@ -83,6 +83,24 @@ def test_bad_rows_are_quarantined_and_counted(spark, tmp_path) -> None:
     assert len(pd.read_csv(tmp_path / "q.csv")) == 5
 
 
+def test_rows_compared_with_each_other_on_spark_as_in_pandas(spark) -> None:
+    # Exact copies, conflicting duplicates and outcomes, events before their
+    # application: window functions on Spark, each line quarantined with the kind
+    # the pandas path gives it (tests/test_engine_canonical_checks.py: the same on
+    # DuckDB, and on generated logs).
+    from test_engine_canonical_checks import SMALL_LOG, SMALL_LOG_KINDS, compare
+
+    from hiring_funnel.engine.spark import spark_table
+
+    compare(SMALL_LOG, spark, lambda frame: spark_table(spark, frame))
+    log = hf.read_events(
+        SMALL_LOG.assign(line=range(2, len(SMALL_LOG) + 2)), engine=spark, as_of="2024-06-01"
+    )
+    q = log.quarantine.to_pandas()
+    assert dict(zip(q["line"], q["kind"], strict=True)) == SMALL_LOG_KINDS
+    assert log.exact_duplicates == 1
+
+
 def test_summary_on_spark_prints_what_pandas_prints(spark, clean_log, capsys) -> None:
     events, attributes, sim = clean_log
     argv = ["summary", str(events), "--attributes", str(attributes), "--as-of", str(sim.as_of)]

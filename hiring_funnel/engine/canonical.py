@@ -6,14 +6,16 @@ of :mod:`hiring_funnel.schema`), as the warehouse or the DuckDB path wrote it.
 Mappings (column names, value tables, wide trackers) are applied by the
 DuckDB and pandas paths; on Spark the log is read as it is.
 
-Each row is checked with Ibis expressions, so the checks run on the engine
-where the rows are: a missing id, event or date, an event name outside the
-vocabulary, a date that cannot be read or one after the as-of date send the
-row to the quarantine with its kind (:data:`~hiring_funnel.schema.QUARANTINE_KINDS`).
-``rows_read == rows_loaded + rows_quarantined`` always holds. The checks of
-the DuckDB path that compare rows with each other (exact and conflicting
-duplicates, an offer and a rejection for one application, events dated
-before their application) are not run here; ``meta["checks_not_run"]`` names them.
+Each row is checked with Ibis expressions (:func:`check_canonical`), so the
+checks run on the engine where the rows are, in the order of the pandas path
+(:func:`hiring_funnel.validate.validate`): exact copies of an earlier row; a
+missing id, event or date, an event name outside the vocabulary, a date that
+cannot be read or one after the as-of date; then, comparing rows with window
+functions, conflicting duplicates of a once-only event, an offer and a
+rejection for one application, and events dated before their application.
+A bad row goes to the quarantine with its kind
+(:data:`~hiring_funnel.schema.QUARANTINE_KINDS`);
+``rows_read == rows_loaded + rows_quarantined`` always holds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 
 from hiring_funnel.schema import (
     EVENTS,
+    ONCE_ONLY,
     OPTIONAL_COLUMNS,
     QUARANTINE_COLUMNS,
     REQUIRED_COLUMNS,
@@ -35,9 +38,6 @@ from hiring_funnel.schema import (
     as_canonical_events,
 )
 
-#: The row checks of the DuckDB and pandas paths that this reader does not run.
-NOT_RUN = ("exact_duplicate", "conflicting_duplicate", "conflicting_outcomes", "before_application")
-
 _REASONS = {
     "missing_id": ("application_id", "missing application id"),
     "missing_event": ("event", "missing event name"),
@@ -45,6 +45,13 @@ _REASONS = {
     "missing_date": ("timestamp", "missing date"),
     "bad_date": ("timestamp", "a date that cannot be read"),
     "after_as_of": ("timestamp", "dated after the as-of date"),
+    "exact_duplicate": (None, "exact copy of an earlier row"),
+    "conflicting_duplicate": (
+        "timestamp",
+        "conflicting duplicates: a once-only event on more than one row",
+    ),
+    "conflicting_outcomes": ("event", "conflicting outcomes: both an offer and a rejection"),
+    "before_application": ("timestamp", "dated before its application"),
 }
 
 
@@ -95,7 +102,7 @@ class CanonicalLog:
             rows_read=self.rows_read,
             rows_loaded=self.rows_loaded,
             rows_quarantined=self.rows_quarantined,
-            exact_duplicates=0,
+            exact_duplicates=self.exact_duplicates,
             problems=(),
             source=self.source,
             as_of=self.as_of,
@@ -112,12 +119,38 @@ def read_canonical(
     as_of: Any = None,
 ) -> CanonicalLog:
     """Check a table of canonical events on the engine of ``con`` (see the module)."""
-    import ibis
-
     from hiring_funnel.engine.spark import spark_table
 
     raw = spark_table(con, source if table is None else None, table=table)
     name = table or (Path(source).name if isinstance(source, str | Path) else "DataFrame")
+    attr = None if attributes is None else spark_table(con, attributes)
+    attr_name = Path(attributes).name if isinstance(attributes, str | Path) else "DataFrame"
+    return check_canonical(con, raw, name, as_of=as_of, attributes=attr, attributes_name=attr_name)
+
+
+def check_canonical(
+    con: Any,
+    raw: Any,
+    name: str,
+    *,
+    as_of: Any = None,
+    attributes: Any = None,
+    attributes_name: str = "DataFrame",
+    now: pd.Timestamp | None = None,
+) -> CanonicalLog:
+    """Check an Ibis table of canonical events where it is (any Ibis backend).
+
+    The checks and their order are those of :func:`hiring_funnel.validate.validate`:
+    exact copies of an earlier row; cells (missing id, event or date, an event
+    outside the vocabulary, a date that cannot be read, one after the as-of
+    date or, without one, after ``now``); then, among the rows left, conflicting
+    duplicates of a once-only event, an offer and a rejection for one
+    application, and events dated before their application. A row takes the
+    first reason that applies. Lines come from a ``line`` column when the
+    table has one (null otherwise).
+    """
+    import ibis
+
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise HiringFunnelError(
@@ -128,48 +161,103 @@ def read_canonical(
             "(application_id, event, timestamp), or map it with the DuckDB path first",
         )
     cutoff = None if as_of is None else _timestamp(as_of)
+    limit = cutoff if cutoff is not None else _timestamp(now or pd.Timestamp.now(tz="UTC"))
+    has_line = "line" in raw.columns
+    line = raw.line.cast("int64") if has_line else ibis.null("int64")
+    # 1. Exact copies: every column but the line equal to an earlier row's.
+    cells = [c for c in raw.columns if c != "line"]
+    copies = ibis.window(
+        group_by=[raw[c] for c in cells], order_by=line if has_line else raw[cells[0]]
+    )
+    raw = raw.mutate(
+        _copy=ibis.row_number().over(copies),
+        _first=line.min().over(ibis.window(group_by=[raw[c] for c in cells])) if has_line else line,
+    )
+    # 2. Cells.
     app = raw.application_id.cast("string").strip()
     app = ibis.ifelse(app == "", ibis.null("string"), app)
     ev = raw.event.cast("string").strip().lower()
     ts_text = raw.timestamp.cast("string").strip()
     ts = raw.timestamp if raw.timestamp.type().is_timestamp() else ts_text.try_cast("timestamp")
     checks = [
+        (raw._copy > 0, "exact_duplicate"),
         (app.isnull(), "missing_id"),
-        (ev.isnull() | (ev == ""), "missing_event"),
-        (~ev.isin(list(EVENTS)), "unknown_event"),
         (ts_text.isnull() | (ts_text == ""), "missing_date"),
         (ts.isnull(), "bad_date"),
+        (ev.isnull() | (ev == ""), "missing_event"),
+        (~ev.isin(list(EVENTS)), "unknown_event"),
+        (ts > ibis.literal(limit.tz_convert(None)), "after_as_of"),
     ]
-    if cutoff is not None:
-        checks.append((ts > ibis.literal(cutoff.tz_convert(None)), "after_as_of"))
-    case = ibis.cases(*checks, else_=ibis.null("string"))
-    line = raw.line.cast("int64") if "line" in raw.columns else ibis.null("int64")
     optional = {c: raw[c].cast("string") for c in OPTIONAL_COLUMNS if c in raw.columns}
-    checked = raw.mutate(
-        _kind=case, application_id=app, event=ev, timestamp=ts, line=line, **optional
+    t = raw.mutate(
+        _kind=ibis.cases(*checks, else_=ibis.null("string")),
+        application_id=app,
+        event=ev,
+        timestamp=ts,
+        line=line,
+        **optional,
     )
+    # 3. Rows compared with each other, among the rows no earlier check took.
+    ok = t._kind.isnull()
+    once = ok & t.event.isin(sorted(ONCE_ONLY))
+    t = t.mutate(
+        _same=once.cast("int64").sum().over(ibis.window(group_by=[t.application_id, t.event])),
+        _once=once,
+    )
+    single = t._once & (t._same == 1) & t.event.isin(["offer", "rejection"])
+    per_app = ibis.window(group_by=t.application_id)
+    t = t.mutate(
+        _kind=ibis.cases(
+            (t._kind.notnull(), t._kind),
+            (t._once & (t._same > 1), "conflicting_duplicate"),
+            else_=ibis.null("string"),
+        ),
+        _offers=(single & (t.event == "offer")).cast("int64").sum().over(per_app),
+        _rejections=(single & (t.event == "rejection")).cast("int64").sum().over(per_app),
+        _single=single,
+    )
+    t = t.mutate(
+        _kind=ibis.ifelse(
+            t._single & (t._offers > 0) & (t._rejections > 0), "conflicting_outcomes", t._kind
+        )
+    )
+    applied = ibis.ifelse(
+        t._kind.isnull() & (t.event == "applied"), t.timestamp, ibis.null("timestamp")
+    )
+    t = t.mutate(_applied=applied.max().over(ibis.window(group_by=t.application_id)))
+    early = t._kind.isnull() & (t.event != "applied") & (t.timestamp < t._applied)
+    checked = t.mutate(_kind=ibis.ifelse(early, "before_application", t._kind))
     kept = [*REQUIRED_COLUMNS, *optional, "line"]
     events = checked.filter(checked._kind.isnull()).select(*kept)
     bad = checked.filter(checked._kind.notnull())
-    column = ibis.cases(*((bad._kind == k, c) for k, (c, _) in _REASONS.items()))
-    reason = ibis.cases(*((bad._kind == k, r) for k, (_, r) in _REASONS.items()))
+    column = ibis.cases(
+        *((bad._kind == k, c) for k, (c, _) in _REASONS.items() if c), else_=ibis.null("string")
+    )
+    reason = ibis.cases(
+        *((bad._kind == k, r) for k, (_, r) in _REASONS.items()), else_=ibis.null("string")
+    )
+    copy_of = ibis.literal("exact duplicate of line ") + bad._first.cast("string")
+    reason = ibis.ifelse(
+        bad._kind == "exact_duplicate", copy_of.fill_null(_REASONS["exact_duplicate"][1]), reason
+    )
     quarantine = bad.select(
         file=ibis.literal(name), line=bad.line, column=column, reason=reason, kind=bad._kind
     )
     counts = checked.aggregate(
-        read=checked.count(), bad=checked._kind.notnull().cast("int64").sum().fill_null(0)
+        read=checked.count(),
+        bad=checked._kind.notnull().cast("int64").sum().fill_null(0),
+        copies=(checked._kind == "exact_duplicate").cast("int64").sum().fill_null(0),
     ).to_pandas()
     n_read, n_bad = int(counts["read"].iloc[0]), int(counts["bad"].iloc[0])
-    attr = None if attributes is None else spark_table(con, attributes)
-    if attr is not None and "application_id" not in attr.columns:
+    if attributes is not None and "application_id" not in attributes.columns:
         raise HiringFunnelError("the attributes have no application_id column", source=name)
     assert tuple(quarantine.columns) == QUARANTINE_COLUMNS
-    meta: dict[str, Any] = {"engine": con.name, "native": True, "checks_not_run": NOT_RUN}
-    if attr is not None:
-        n_attr = int(attr.count().to_pandas())
-        unmatched = int(attr.anti_join(events, "application_id").count().to_pandas())
+    meta: dict[str, Any] = {"engine": con.name, "native": True}
+    if attributes is not None:
+        n_attr = int(attributes.count().to_pandas())
+        unmatched = int(attributes.anti_join(events, "application_id").count().to_pandas())
         meta["attributes"] = {
-            "source": Path(attributes).name if isinstance(attributes, str | Path) else "DataFrame",
+            "source": attributes_name,
             "rows_read": n_attr,
             "rows_loaded": n_attr,
             "rows_quarantined": 0,
@@ -178,7 +266,7 @@ def read_canonical(
     return CanonicalLog(
         con=con,
         events=events,
-        attributes=attr,
+        attributes=attributes,
         quarantine=quarantine,
         rows_read=n_read,
         rows_loaded=n_read - n_bad,
@@ -186,6 +274,7 @@ def read_canonical(
         source=name,
         as_of=cutoff,
         meta=meta,
+        exact_duplicates=int(counts["copies"].iloc[0]),
     )
 
 
