@@ -106,7 +106,7 @@ def read_events(
     cutoff = mapped.as_of
     if as_of is not None:
         cutoff = _as_of(as_of)
-    log = validate(raw, mapped, layout=m.layout, as_of=cutoff)
+    log = validate(raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies)
     if attributes is None:
         return log
     return _with_attribute_file(log, attributes, encoding, lim)

@@ -62,6 +62,7 @@ _TOP_KEYS = {
     "delimiter",
     "sheet",
     "description",
+    "dedupe",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
 BUNDLED = Path(__file__).parent / "mappings"
@@ -97,6 +98,16 @@ class Mapping:
     delimiter: str | None = None
     sheet: str | int | None = None
     source: str = "<mapping>"
+    #: Drop rows that repeat an earlier row exactly. None: only where an identity
+    #: says two rows are one thing (a long log, or an application id column).
+    dedupe: bool | None = None
+
+    @property
+    def drops_copies(self) -> bool:
+        """Whether exact copies of an earlier row are dropped (see ``dedupe``)."""
+        if self.dedupe is not None:
+            return self.dedupe
+        return self.layout == "long" or "application_id" in self.columns
 
 
 def load_mapping(
@@ -257,6 +268,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         raise fail(f"sheet must be a sheet name or a 0-based number, not {short_repr(sheet)}")
     if isinstance(as_of, list | dict):
         raise fail(f'as_of must be a date or {{ column = "..." }}, not {short_repr(as_of)}')
+    dedupe = _expect(data, "dedupe", bool, "true or false", fail, None)
     return Mapping(
         layout=layout,
         columns=columns,
@@ -271,6 +283,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         delimiter=delimiter,
         sheet=sheet,
         source=name,
+        dedupe=dedupe,
     )
 
 

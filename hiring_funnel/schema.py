@@ -70,6 +70,7 @@ QUARANTINE_KINDS: dict[str, str] = {
     "missing_event": "missing event name",
     "unknown_event": "an event name the mapping does not know",
     "exact_duplicate": "exact copy of an earlier row",
+    "identical_rows": "identical rows kept as separate applications (no application id)",
     "conflicting_duplicate": "conflicting duplicates of one application or event",
     "conflicting_outcomes": "an application with both an offer and a rejection",
     "after_as_of": "dated after the export date (or after today)",

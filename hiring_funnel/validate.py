@@ -79,12 +79,16 @@ def validate(
     layout: str = "long",
     as_of: pd.Timestamp | None = None,
     now: pd.Timestamp | None = None,
+    dedupe: bool = True,
 ) -> EventLog:
     """Check mapped events, quarantine unusable rows, and build the :class:`EventLog`.
 
     ``as_of`` (the export date) is the latest moment an event may carry;
     without one, events dated after ``now`` (today) are quarantined as dated
-    in the future.
+    in the future. ``dedupe`` (the mapping's, :attr:`Mapping.drops_copies`):
+    rows that repeat an earlier row exactly are quarantined as copies; without
+    it they are kept (in a wide tracker with no id column, each is its own
+    application) and one problem says how many there are.
     """
     events = mapped.events.copy()
     bad: Bad = {}
@@ -102,6 +106,9 @@ def validate(
     # Exact copies of an earlier row: counted, dropped, and reported.
     cells = code_cells(raw.frame)
     dup_pos, first_pos = cells.duplicate_rows()
+    identical = [] if dedupe else [identical_rows_problem(raw.line, dup_pos, first_pos)]
+    if not dedupe:
+        dup_pos = np.zeros_like(dup_pos)
     quarantine(
         raw.line[dup_pos],
         None,
@@ -159,7 +166,7 @@ def validate(
         for line in sorted(bad)
         for col, reason, kind in bad[line][:1]
     ]
-    problems += _warnings(raw, cells, events, mapped)
+    problems += _warnings(raw, cells, events, mapped) + [p for p in identical if p is not None]
     quarantined = quarantine_frame(raw, bad)
     loaded_lines = events["line"].nunique()
     if loaded_lines + len(quarantined) != raw.rows_read:
@@ -183,6 +190,23 @@ def validate(
         source=raw.source,
         as_of=as_of,
         meta={"blank_lines": raw.blank_lines, "kind": raw.kind, "ids_cleaned": mapped.ids_cleaned},
+    )
+
+
+def identical_rows_problem(lines: Any, dup_pos: Any, first_pos: Any) -> Problem | None:
+    """The one problem that says how many rows repeat an earlier row and were kept."""
+    hit = np.flatnonzero(dup_pos)
+    if not len(hit):
+        return None
+    line, of = int(lines[hit[0]]), int(lines[first_pos[hit[0]]])
+    return Problem(
+        line,
+        None,
+        f"{len(hit):,} row(s) repeat an earlier row exactly (the first: line {line} repeats "
+        f"line {of}); with no application id column each row is its own application, so "
+        "they are kept",
+        "if they are copies of one application, set dedupe = true in the mapping",
+        kind="identical_rows",
     )
 
 

@@ -335,7 +335,7 @@ def test_real_tracker_renders_with_the_failures_as_notes(tmp_path: Path) -> None
     )
     text = text_of(section(paths["html"].read_text(encoding="utf-8")))
     assert "all of them are fitted" in text
-    # One person's 176 applications: some levels have no answer of a kind.
+    # One person's 177 applications: some levels have no answer of a kind.
     assert "The model of a positive answer could not be fitted: column 'job_level': " in text
     assert "level 'Associate' has no 'positive' events" in text
     assert "Never answered: the ghosting share" in text

@@ -184,12 +184,17 @@ def _clock_row(
     return row
 
 
+#: Problems about many rows (kept, so in no count above) that name their first line.
+_MANY_ROWS = frozenset({"identical_rows"})
+
+
 def _notes(log: EventLog) -> list[str]:
     """Problems of a whole file or column, as the fixed description of their kind."""
     kinds = [
         getattr(p, "kind", "other") if getattr(p, "kind", "other") in QUARANTINE_KINDS else "other"
         for p in log.problems
-        if p.line is None  # per-row problems are counted above
+        # Per-row problems are counted above; a note on many rows names its first line.
+        if p.line is None or getattr(p, "kind", "other") in _MANY_ROWS
     ]
     return [
         QUARANTINE_KINDS[kind] + (" (run validate to see it)" if kind == "other" else "")

@@ -1,0 +1,96 @@
+"""A job seeker's own tracker comes through whole (issue 12, item 1).
+
+Each fixture is a small wide tracker written here, row by row, in the shape of
+the public trackers the issue was found on: no application id column, dates
+as typed (M/D/YYYY), a free-text status. The reference for every count is the
+fixture itself (how many rows the person typed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hiring_funnel as hf
+
+HEADER = "Company,Position,Site,Date sent,Status,Date answered\n"
+
+#: Wide mapping with no application id: a row is an application.
+MAPPING = {
+    "layout": "wide",
+    "date_format": "M/D/YYYY",
+    "as_of": "2024-10-01",
+    "columns": {"company_id": "Company", "channel": "Site"},
+    "events": [
+        {"event": "applied", "date": "Date sent", "required": True},
+        {
+            "event": "rejection",
+            "date": "Date answered",
+            "when": {"column": "Status", "in": ["Rejected"]},
+        },
+    ],
+}
+
+
+def write(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "tracker.csv"
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+SIX_SAME = ["LinkedIn Co,Data Analyst,LinkedIn,8/5/2024,No answer,"] * 6
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_identical_rows_without_an_id_are_separate_applications(tmp_path: Path, engine) -> None:
+    path = write(tmp_path, [*SIX_SAME, "Acme,Analyst,Indeed,8/6/2024,Rejected,8/20/2024"])
+    log = hf.read_events(path, mapping=MAPPING, engine=engine)
+    if engine:
+        log = log.to_event_log()
+    assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (7, 7, 0)
+    assert log.exact_duplicates == 0
+    assert log.events["application_id"].nunique() == 7
+    assert len(hf.episodes(log, "decision")) == 7
+    notes = [p for p in log.problems if p.kind == "identical_rows"]
+    assert len(notes) == 1 and notes[0].line == 3
+    assert "5 row(s) repeat an earlier row exactly" in notes[0].reason
+    assert "dedupe = true" in (notes[0].hint or "")
+
+
+def test_dedupe_drops_them_as_copies(tmp_path: Path) -> None:
+    path = write(tmp_path, [*SIX_SAME, "Acme,Analyst,Indeed,8/6/2024,Rejected,8/20/2024"])
+    log = hf.read_events(path, mapping={**MAPPING, "dedupe": True})
+    assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (7, 2, 5)
+    assert log.exact_duplicates == 5
+    assert log.quarantine["kind"].tolist() == ["exact_duplicate"] * 5
+    assert not [p for p in log.problems if p.kind == "identical_rows"]
+
+
+def test_an_id_column_says_identical_rows_are_one_application(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.csv"
+    path.write_text("Id," + HEADER + "".join(f"a1,{r}\n" for r in SIX_SAME[:3]), encoding="utf-8")
+    mapping = {**MAPPING, "columns": {**MAPPING["columns"], "application_id": "Id"}}
+    log = hf.read_events(path, mapping=mapping)
+    assert (log.rows_loaded, log.exact_duplicates) == (1, 2)
+    kept = hf.read_events(path, mapping={**mapping, "dedupe": False})
+    # Kept, the copies name one application on three rows: conflicting duplicates.
+    assert kept.exact_duplicates == 0
+    assert set(kept.quarantine["kind"]) == {"conflicting_duplicate"}
+
+
+def test_dedupe_must_be_true_or_false() -> None:
+    with pytest.raises(hf.HiringFunnelError, match="dedupe must be true or false"):
+        hf.read_events(pd.DataFrame(), mapping={**MAPPING, "dedupe": "yes"})
+
+
+def test_the_report_notes_the_identical_rows(tmp_path: Path) -> None:
+    from hiring_funnel.report import render_report
+
+    rows = [
+        *SIX_SAME,
+        *(f"Co{k},Analyst,Indeed,8/{k}/2024,Rejected,9/{k}/2024" for k in range(1, 9)),
+    ]
+    html, _ = render_report(hf.read_events(write(tmp_path, rows), mapping=MAPPING), min_group=1)
+    assert hf.schema.QUARANTINE_KINDS["identical_rows"] in html
