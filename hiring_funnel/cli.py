@@ -328,9 +328,11 @@ def _kind_counts(log: EventLog | Any) -> dict[str, int]:
 
 def _counts_line(log: EventLog | Any) -> str:
     dup = f", {log.exact_duplicates:,} of them exact duplicates" if log.exact_duplicates else ""
+    skipped = getattr(log, "rows_skipped", 0)
     text = (
         f"{log.source}: {log.rows_read:,} rows read = {log.rows_loaded:,} loaded + "
-        f"{log.rows_quarantined:,} quarantined{dup}"
+        + (f"{skipped:,} skipped + " if skipped else "")
+        + f"{log.rows_quarantined:,} quarantined{dup}"
     )
     attrs = log.meta.get("attributes")
     if attrs:

@@ -57,6 +57,9 @@ class Mapped:
     ids_cleaned_at: tuple[int, str] | None = None
     #: The source column of each attribute column (of ``attributes``).
     attribute_sources: dict[str, str] = field(default_factory=dict)
+    #: Lines of rows that an ``[[events]]`` entry's ``when`` leaves out (wide layout):
+    #: a row among them that yields no event is skipped on purpose, not quarantined.
+    when_excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
@@ -261,6 +264,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
         used += list(e.date) + [c for c in (e.plus_days, e.when_column) if c]
     base["nested_reason"], base["nested_column"] = _nested_in(raw, used)
     parts = []
+    excluded = np.zeros(n, dtype=bool)
     for spec in m.events:
         take = np.ones(n, dtype=bool)
         if spec.when_column is not None:
@@ -269,6 +273,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
                 take &= cell.isin(spec.when_in).to_numpy()
             if spec.when_not_in is not None:
                 take &= ~cell.isin(spec.when_not_in).to_numpy()
+            excluded |= ~take
         date = frame[spec.date[0]].copy()
         date_col = pd.Series([spec.date[0]] * n, dtype=object)
         for alt in spec.date[1:]:
@@ -297,7 +302,15 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     attrs, sources = _attribute_frame(base["application_id"], raw.line, frame, m.attributes or {})
-    return Mapped(_finish(out, raw, m), attrs, _as_of(raw, m), count, first, sources)
+    return Mapped(
+        _finish(out, raw, m),
+        attrs,
+        _as_of(raw, m),
+        count,
+        first,
+        sources,
+        when_excluded=np.asarray(raw.line, dtype=np.int64)[excluded],
+    )
 
 
 def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:

@@ -71,6 +71,7 @@ QUARANTINE_KINDS: dict[str, str] = {
     "unknown_event": "an event name the mapping does not know",
     "exact_duplicate": "exact copy of an earlier row",
     "identical_rows": "identical rows kept as separate applications (no application id)",
+    "skipped": "rows the mapping leaves out on purpose (its when conditions)",
     "conflicting_duplicate": "conflicting duplicates of one application or event",
     "conflicting_outcomes": "an application with both an offer and a rejection",
     "after_as_of": "dated after the export date (or after today)",
@@ -165,10 +166,11 @@ class EventLog:
     quarantine : DataFrame
         One row per input row that could not be used: ``file``, ``line``,
         ``column``, ``reason``, then the row's original cells.
-    rows_read, rows_loaded, rows_quarantined : int
+    rows_read, rows_loaded, rows_quarantined, rows_skipped : int
         Input rows of the events file (records, not physical lines) read,
-        loaded and quarantined; ``rows_read == rows_loaded + rows_quarantined``
-        always holds. An attributes file's counts are in ``meta["attributes"]``.
+        loaded, quarantined, and skipped on purpose (a wide mapping's ``when``
+        leaves them out); ``rows_read == rows_loaded + rows_skipped +
+        rows_quarantined`` always holds. An attributes file's counts are in ``meta["attributes"]``.
     exact_duplicates : int
         Input rows that repeat an earlier row exactly; they are quarantined with
         the reason "exact duplicate of line N", so they are part of
@@ -192,12 +194,14 @@ class EventLog:
     source: str = "<DataFrame>"
     as_of: pd.Timestamp | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    rows_skipped: int = 0
 
     def counts(self) -> dict[str, int]:
-        """Rows read, loaded, quarantined and exact duplicates, as a dict."""
+        """Rows read, loaded, skipped, quarantined and exact duplicates, as a dict."""
         return {
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
+            "rows_skipped": self.rows_skipped,
             "rows_quarantined": self.rows_quarantined,
             "exact_duplicates": self.exact_duplicates,
         }

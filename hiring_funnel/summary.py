@@ -369,12 +369,20 @@ def counts_line(log: EventLog, *, min_group: int = 1) -> str:
         files = name + (f" and {file_name(attrs['source'])}" if attrs else "")
         return f"{files}: counts not shown (fewer than {k} candidates)"
 
-    def rows(read: int, loaded: int, quarantined: int) -> str:
-        few = k > 1 and 0 < quarantined < k
-        q = f"fewer than {k}" if few else f"{quarantined:,}"
-        return ("" if few else f"{read:,} rows read = ") + f"{loaded:,} loaded + {q} quarantined"
+    def rows(read: int, loaded: int, quarantined: int, skipped: int = 0) -> str:
+        def part(n: int) -> str:
+            return f"fewer than {k}" if k > 1 and 0 < n < k else f"{n:,}"
 
-    text = f"{name}: {rows(log.rows_read, log.rows_loaded, log.rows_quarantined)}"
+        # A small part shown as "fewer than k": the rows read would give it back.
+        few = k > 1 and (0 < quarantined < k or 0 < skipped < k)
+        s = f"{part(skipped)} skipped + " if skipped else ""
+        return (
+            "" if few else f"{read:,} rows read = "
+        ) + f"{loaded:,} loaded + {s}{part(quarantined)} quarantined"
+
+    text = f"{name}: " + rows(
+        log.rows_read, log.rows_loaded, log.rows_quarantined, getattr(log, "rows_skipped", 0)
+    )
     if attrs:
         unmatched = int(attrs.get("rows_unmatched", 0))
         few = k > 1 and 0 < unmatched < k

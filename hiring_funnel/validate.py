@@ -147,14 +147,17 @@ def validate(
     _before_application(events, quarantine)
     events = _drop_lines(events, bad)
 
-    # A wide mapping's `when` may give a row no event at all (say, a draft the
-    # tracker keeps). Such a row is neither loaded nor bad, but it must still
-    # be accounted for, so it is quarantined with the reason.
+    # A wide mapping's `when` may leave a row out on purpose (say, a draft the
+    # tracker keeps): such a row is skipped, counted, and named in one problem.
+    # A row that yields no event for another reason (no date for any event) is
+    # quarantined with the reason.
     silent = np.setdiff1d(raw.line, mapped.events["line"].to_numpy())
+    on_purpose = np.isin(silent, mapped.when_excluded)
+    skipped = silent[on_purpose]
     quarantine(
-        silent,
+        silent[~on_purpose],
         None,
-        "the mapping yields no event for this row (its [[events]] 'when' conditions exclude it)",
+        "the mapping yields no event for this row (no date for any of its [[events]])",
         "no_event",
     )
 
@@ -167,12 +170,14 @@ def validate(
         for col, reason, kind in bad[line][:1]
     ]
     problems += _warnings(raw, cells, events, mapped) + [p for p in identical if p is not None]
+    if len(skipped):
+        problems.append(skipped_problem(len(skipped), int(skipped.min())))
     quarantined = quarantine_frame(raw, bad)
     loaded_lines = events["line"].nunique()
-    if loaded_lines + len(quarantined) != raw.rows_read:
+    if loaded_lines + len(skipped) + len(quarantined) != raw.rows_read:
         raise AssertionError(  # a bug, not a user error: rows must add up
             f"rows do not add up: {raw.rows_read} read, {loaded_lines} loaded, "
-            f"{len(quarantined)} quarantined"
+            f"{len(skipped)} skipped, {len(quarantined)} quarantined"
         )
     canonical = _canonical(events)
     attributes = _attributes(
@@ -185,11 +190,24 @@ def validate(
         rows_read=raw.rows_read,
         rows_loaded=int(loaded_lines),
         rows_quarantined=len(quarantined),
+        rows_skipped=len(skipped),
         exact_duplicates=exact,
         problems=tuple(sorted(problems, key=lambda p: (p.line or 0, p.reason))),
         source=raw.source,
         as_of=as_of,
         meta={"blank_lines": raw.blank_lines, "kind": raw.kind, "ids_cleaned": mapped.ids_cleaned},
+    )
+
+
+def skipped_problem(count: int, first_line: int) -> Problem:
+    """The one problem that says how many rows the mapping's ``when`` left out."""
+    return Problem(
+        first_line,
+        None,
+        f"{count:,} row(s) skipped: the mapping's [[events]] 'when' conditions leave them "
+        f"out (the first: line {first_line})",
+        "skipped on purpose, so not quarantined; change the 'when' conditions to keep them",
+        kind="skipped",
     )
 
 

@@ -94,3 +94,21 @@ def test_the_report_notes_the_identical_rows(tmp_path: Path) -> None:
     ]
     html, _ = render_report(hf.read_events(write(tmp_path, rows), mapping=MAPPING), min_group=1)
     assert hf.schema.QUARANTINE_KINDS["identical_rows"] in html
+
+
+def test_rows_left_out_on_purpose_are_skipped_not_quarantined(tmp_path: Path) -> None:
+    from hiring_funnel.report import render_report
+    from hiring_funnel.summary import counts_line
+
+    rows = [f"Co{k},Analyst,Indeed,8/{k}/2024,Rejected,9/{k}/2024" for k in range(1, 9)]
+    rows += ["Draftco,Analyst,Indeed,,Draft,", "Draftco2,Analyst,Indeed,,Draft,"]
+    mapping = {**MAPPING, "events": [dict(MAPPING["events"][0]), MAPPING["events"][1]]}
+    mapping["events"][0]["when"] = {"column": "Status", "not_in": ["Draft"]}
+    log = hf.read_events(write(tmp_path, rows), mapping=mapping)
+    assert (log.rows_read, log.rows_loaded, log.rows_skipped, log.rows_quarantined) == (10, 8, 2, 0)
+    assert [p.kind for p in log.problems] == ["skipped"] and log.problems[0].line == 10
+    assert counts_line(log) == "tracker.csv: 10 rows read = 8 loaded + 2 skipped + 0 quarantined"
+    # Published with k = 5: a small part is "fewer than 5", and then the rows read are not given.
+    assert counts_line(log, min_group=5).endswith("8 loaded + fewer than 5 skipped + 0 quarantined")
+    html, _ = render_report(log, min_group=1)
+    assert "skipped (left out by the mapping)" in html

@@ -32,8 +32,9 @@ def check(
     )
     raw = read_raw(frame)
     m = load_mapping(mapping)
-    log = validate(raw, apply_mapping(raw, m), layout=m.layout, as_of=as_of, now=now)
-    assert log.rows_read == log.rows_loaded + log.rows_quarantined == len(frame)
+    mapped = apply_mapping(raw, m)
+    log = validate(raw, mapped, layout=m.layout, as_of=as_of, now=now, dedupe=m.drops_copies)
+    assert log.rows_read == log.rows_loaded + log.rows_skipped + log.rows_quarantined == len(frame)
     return log
 
 
@@ -301,19 +302,28 @@ def test_wide_duplicate_ids_conflict() -> None:
 
 
 def test_wide_rows_the_mapping_skips_are_accounted_for() -> None:
-    frame = tracker(("t1", "2024-03-01", "", "", ""), ("t2", "", "", "", "")).assign(
-        Status=["Sent", "Draft"]
-    )
+    # Line 2 is a draft the `when` leaves out on purpose: skipped, counted, one problem.
+    # Line 3 has no date for any event: quarantined with the reason.
+    frame = tracker(
+        ("t1", "2024-03-01", "", "", ""), ("t2", "", "", "", ""), ("t3", "", "", "", "")
+    ).assign(Status=["Sent", "Draft", "Sent"])
     mapping = {
         **WIDE,
         "events": [
-            {"event": "applied", "date": "Sent", "when": {"column": "Status", "not_in": ["Draft"]}}
+            {
+                "event": "applied",
+                "date": "Sent",
+                "when": {"column": "Status", "not_in": ["Draft"]},
+                "required": False,
+            }
         ],
     }
     log = check(frame, mapping)
+    assert (log.rows_read, log.rows_loaded, log.rows_skipped, log.rows_quarantined) == (3, 1, 1, 1)
     assert reasons(log) == {
-        2: "the mapping yields no event for this row (its [[events]] 'when' conditions exclude it)"
+        3: "the mapping yields no event for this row (no date for any of its [[events]])"
     }
+    assert [(p.line, p.kind) for p in log.problems if p.kind == "skipped"] == [(2, "skipped")]
 
 
 # --- attributes ---------------------------------------------------------------

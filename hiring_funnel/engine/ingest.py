@@ -427,6 +427,7 @@ def from_event_log(con: Any, log: EventLog, reason: str) -> EngineLog:
         rows_read=log.rows_read,
         rows_loaded=log.rows_loaded,
         rows_quarantined=log.rows_quarantined,
+        rows_skipped=log.rows_skipped,
         exact_duplicates=log.exact_duplicates,
         source=log.source,
         as_of=log.as_of,

@@ -56,10 +56,13 @@ def quality_section(log: EventLog, clocks: Sequence[Clock], *, min_group: int) -
     if out["nothing"]:
         return out  # no count at all: every one would describe fewer than k people
     read_hidden, quarantined = _rows(log.rows_quarantined, k)
+    n_skipped = int(getattr(log, "rows_skipped", 0))
+    skip_hidden, skipped = _rows(n_skipped, k)
     out.update(
-        read=None if read_hidden else f.number(log.rows_read),
+        read=None if read_hidden or skip_hidden else f.number(log.rows_read),
         loaded=f.number(log.rows_loaded),
         quarantined=quarantined,
+        skipped=skipped if n_skipped else None,
     )
     if attrs:
         a_hidden, a_quarantined = _rows(int(attrs["rows_quarantined"]), k)
@@ -185,7 +188,7 @@ def _clock_row(
 
 
 #: Problems about many rows (kept, so in no count above) that name their first line.
-_MANY_ROWS = frozenset({"identical_rows"})
+_MANY_ROWS = frozenset({"identical_rows", "skipped"})
 
 
 def _notes(log: EventLog) -> list[str]:
