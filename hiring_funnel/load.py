@@ -106,7 +106,9 @@ def read_events(
     cutoff = mapped.as_of
     if as_of is not None:
         cutoff = _as_of(as_of)
-    log = validate(raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies)
+    log = validate(
+        raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies, undated=m.undated
+    )
     if attributes is None:
         return log
     return _with_attribute_file(log, attributes, encoding, lim)

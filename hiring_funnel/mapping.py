@@ -48,6 +48,7 @@ from hiring_funnel.limits import Limits, require_regular_file, resolve
 from hiring_funnel.nested import value_depth
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_label
+from hiring_funnel.undated import check_rule
 
 _TOP_KEYS = {
     "layout",
@@ -63,6 +64,7 @@ _TOP_KEYS = {
     "sheet",
     "description",
     "dedupe",
+    "undated",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
 BUNDLED = Path(__file__).parent / "mappings"
@@ -101,6 +103,8 @@ class Mapping:
     #: Drop rows that repeat an earlier row exactly. None: only where an identity
     #: says two rows are one thing (a long log, or an application id column).
     dedupe: bool | None = None
+    #: How a wide tracker's outcome with no date is dated (:mod:`hiring_funnel.undated`).
+    undated: str = "median"
 
     @property
     def drops_copies(self) -> bool:
@@ -269,6 +273,11 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     if isinstance(as_of, list | dict):
         raise fail(f'as_of must be a date or {{ column = "..." }}, not {short_repr(as_of)}')
     dedupe = _expect(data, "dedupe", bool, "true or false", fail, None)
+    undated = _expect(data, "undated", str, 'a rule ("median" or "as_of")', fail, "median")
+    try:
+        check_rule(undated, name)
+    except HiringFunnelError as exc:
+        raise fail(exc.message) from exc
     return Mapping(
         layout=layout,
         columns=columns,
@@ -284,6 +293,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         sheet=sheet,
         source=name,
         dedupe=dedupe,
+        undated=undated,
     )
 
 

@@ -33,6 +33,7 @@ from hiring_funnel.schema import (
     EventLog,
     Problem,
 )
+from hiring_funnel.undated import date_undated, split_undated
 
 _HINTS = {
     "missing application id": "fill in the id or delete the row",
@@ -80,6 +81,7 @@ def validate(
     as_of: pd.Timestamp | None = None,
     now: pd.Timestamp | None = None,
     dedupe: bool = True,
+    undated: str = "median",
 ) -> EventLog:
     """Check mapped events, quarantine unusable rows, and build the :class:`EventLog`.
 
@@ -88,7 +90,9 @@ def validate(
     in the future. ``dedupe`` (the mapping's, :attr:`Mapping.drops_copies`):
     rows that repeat an earlier row exactly are quarantined as copies; without
     it they are kept (in a wide tracker with no id column, each is its own
-    application) and one problem says how many there are.
+    application) and one problem says how many there are. ``undated``: how a
+    wide tracker's outcome with no date is dated (:mod:`hiring_funnel.undated`);
+    its application is kept.
     """
     events = mapped.events.copy()
     bad: Bad = {}
@@ -118,6 +122,9 @@ def validate(
     exact = int(dup_pos.sum())
     events = events[~events["line"].isin(raw.line[dup_pos])]
 
+    # Outcomes a tracker records without a date: dated below, not quarantined.
+    events, no_date = split_undated(events) if layout == "wide" else (events, events.iloc[:0])
+
     # Cells that could not be read.
     has_reason = events["reason"].notna()
     quarantine(
@@ -141,6 +148,14 @@ def validate(
         "after_as_of",
     )
     events = _drop_lines(events, bad)
+    placed, unplaced, dated = date_undated(events, _drop_lines(no_date, bad), undated, limit)
+    quarantine(
+        unplaced["line"],
+        unplaced["source_column_timestamp"].tolist(),
+        "missing timestamp (an outcome whose application has no dated event)",
+        "missing_date",
+    )
+    events = pd.concat([events, placed], ignore_index=True) if len(placed) else events
 
     _conflicts(events, layout, quarantine)
     events = _drop_lines(events, bad)
@@ -170,6 +185,7 @@ def validate(
         for col, reason, kind in bad[line][:1]
     ]
     problems += _warnings(raw, cells, events, mapped) + [p for p in identical if p is not None]
+    problems += dated
     if len(skipped):
         problems.append(skipped_problem(len(skipped), int(skipped.min())))
     quarantined = quarantine_frame(raw, bad)
@@ -195,7 +211,14 @@ def validate(
         problems=tuple(sorted(problems, key=lambda p: (p.line or 0, p.reason))),
         source=raw.source,
         as_of=as_of,
-        meta={"blank_lines": raw.blank_lines, "kind": raw.kind, "ids_cleaned": mapped.ids_cleaned},
+        meta={
+            "blank_lines": raw.blank_lines,
+            "kind": raw.kind,
+            "ids_cleaned": mapped.ids_cleaned,
+            **(
+                {"undated_outcomes": {"count": len(placed), "rule": undated}} if len(placed) else {}
+            ),
+        },
     )
 
 

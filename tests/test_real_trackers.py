@@ -112,3 +112,67 @@ def test_rows_left_out_on_purpose_are_skipped_not_quarantined(tmp_path: Path) ->
     assert counts_line(log, min_group=5).endswith("8 loaded + fewer than 5 skipped + 0 quarantined")
     html, _ = render_report(log, min_group=1)
     assert "skipped (left out by the mapping)" in html
+
+
+# -- outcomes with no date ------------------------------------------------------
+
+UNDATED = [
+    "A,Analyst,LinkedIn,8/1/2024,Rejected,8/11/2024",  # 10 days
+    "B,Analyst,LinkedIn,8/2/2024,Rejected,8/22/2024",  # 20 days
+    "C,Analyst,LinkedIn,8/3/2024,Rejected,",  # rejected, date unknown (line 4)
+    "D,Analyst,LinkedIn,8/4/2024,No answer,",
+]
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_an_undated_rejection_keeps_its_application(tmp_path: Path, engine) -> None:
+    log = hf.read_events(write(tmp_path, UNDATED), mapping=MAPPING, engine=engine)
+    if engine:
+        log = log.to_event_log()
+    assert (log.rows_read, log.rows_loaded, log.rows_quarantined) == (4, 4, 0)
+    assert log.meta["undated_outcomes"] == {"count": 1, "rule": "median"}
+    rejected = log.events[log.events["event"] == "rejection"].set_index("line")["timestamp"]
+    # The median of the dated rejections' waits (10 and 20 days) after applying on 8/3.
+    assert rejected[4] == pd.Timestamp("2024-08-18", tz="UTC")
+    (note,) = [p for p in log.problems if p.kind == "undated_outcome"]
+    assert note.format("tracker.csv").startswith(
+        "tracker.csv:4: column 'Date answered': rejection has no date; dated 2024-08-18"
+    )
+    ep = hf.episodes(log, "decision").set_index("application_id")
+    assert ep.loc["row-4", "cause"] == "rejection" and ep.loc["row-4", "duration"] == 15.0
+
+
+def test_the_mapping_can_date_it_at_the_as_of_date(tmp_path: Path) -> None:
+    log = hf.read_events(write(tmp_path, UNDATED), mapping={**MAPPING, "undated": "as_of"})
+    rejected = log.events[log.events["event"] == "rejection"].set_index("line")["timestamp"]
+    assert rejected[4] == pd.Timestamp("2024-10-01", tz="UTC")
+    assert log.meta["undated_outcomes"] == {"count": 1, "rule": "as_of"}
+
+
+def test_the_median_counts_only_waits_longer_than_what_the_row_records(tmp_path: Path) -> None:
+    # Line 4 had an interview on day 15: of the dated waits (10, 20, 30 days) only
+    # 20 and 30 came later, so it is dated at day 25; never after the as-of date.
+    mapping = {
+        **MAPPING,
+        "as_of": "2024-09-01",
+        "events": [*MAPPING["events"], {"event": "interview", "date": "Interview"}],
+    }
+    rows = [
+        "A,x,L,8/1/2024,Rejected,8/11/2024,",
+        "B,x,L,8/1/2024,Rejected,8/21/2024,",
+        "C,x,L,8/1/2024,Rejected,8/31/2024,",
+        "D,x,L,8/1/2024,Rejected,,8/16/2024",
+        "E,x,L,8/20/2024,Rejected,,8/30/2024",
+    ]
+    path = tmp_path / "tracker.csv"
+    path.write_text(HEADER.rstrip("\n") + ",Interview\n" + "\n".join(rows) + "\n")
+    log = hf.read_events(path, mapping=mapping)
+    rejected = log.events[log.events["event"] == "rejection"].set_index("line")["timestamp"]
+    assert rejected[5] == pd.Timestamp("2024-08-26", tz="UTC")
+    # Line 6 waited 10 days; the waits after that (20, 30) put it past the as-of date.
+    assert rejected[6] == pd.Timestamp("2024-09-01", tz="UTC")
+
+
+def test_undated_must_be_a_known_rule() -> None:
+    with pytest.raises(hf.HiringFunnelError, match="undated must be one of 'median', 'as_of'"):
+        hf.read_events(pd.DataFrame(), mapping={**MAPPING, "undated": "guess"})

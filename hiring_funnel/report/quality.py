@@ -188,7 +188,7 @@ def _clock_row(
 
 
 #: Problems about many rows (kept, so in no count above) that name their first line.
-_MANY_ROWS = frozenset({"identical_rows", "skipped"})
+_MANY_ROWS = frozenset({"identical_rows", "skipped", "undated_outcome"})
 
 
 def _notes(log: EventLog) -> list[str]:
