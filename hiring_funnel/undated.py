@@ -19,6 +19,13 @@ the outcome is dated by the mapping's ``undated`` rule:
     Dated at the as-of date: the outcome's share is right by the end of the
     log, its time an upper bound (waits look longer).
 
+Measured (``benchmarks/undated_outcomes.py``, 40 simulated trackers of 2,000
+applications, 20 percent of the decision dates removed at random): against the
+complete data, the median rule's bias in the cumulative incidence of a
+rejection is at most 2.0 standard deviations (around the median day, where it
+piles the dated outcomes) and 0.2 from day 60 on; ``as_of`` is 2.8 to 5.0 off,
+dropping the application 2.0 to 3.6, forgetting the outcome 3.8 to 7.1.
+
 Every undated outcome is reported as a problem with its file and line (kind
 ``undated_outcome``) saying the date it was given, and counted in
 ``meta["undated_outcomes"]``. An outcome whose application has no dated event
