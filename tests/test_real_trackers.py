@@ -8,10 +8,13 @@ fixture itself (how many rows the person typed).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import hiring_funnel as hf
 
@@ -176,3 +179,62 @@ def test_the_median_counts_only_waits_longer_than_what_the_row_records(tmp_path:
 def test_undated_must_be_a_known_rule() -> None:
     with pytest.raises(hf.HiringFunnelError, match="undated must be one of 'median', 'as_of'"):
         hf.read_events(pd.DataFrame(), mapping={**MAPPING, "undated": "guess"})
+
+
+# -- property: every application row reaches the episodes ------------------------
+
+row = st.tuples(
+    st.sampled_from(["Acme", "Beta", "Gamma"]),
+    st.integers(0, 60),  # sent: day of August-September 2024
+    st.sampled_from(["Rejected", "Offer", "No answer", "Draft"]),
+    st.one_of(st.none(), st.integers(0, 30)),  # decided: days after sent, or no date
+    st.one_of(st.none(), st.integers(0, 20)),  # interview: days after sent, or none
+)
+
+PROPERTY_MAPPING = {
+    "layout": "wide",
+    "date_format": "M/D/YYYY",
+    "as_of": "2024-12-01",
+    "columns": {"company_id": "Company"},
+    "events": [
+        {"event": "applied", "date": "Sent", "when": {"column": "Status", "not_in": ["Draft"]}},
+        {"event": "interview", "date": "Interview"},
+        {"event": "offer", "date": "Decided", "when": {"column": "Status", "in": ["Offer"]}},
+        {"event": "rejection", "date": "Decided", "when": {"column": "Status", "in": ["Rejected"]}},
+    ],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(row, min_size=1, max_size=25))
+def test_every_application_row_reaches_the_episodes(rows) -> None:
+    # Rows typed by a person, identical ones and undated outcomes included: every row
+    # but the drafts (left out by `when`) is an application with a decision-clock episode.
+    day0 = pd.Timestamp("2024-08-01")
+
+    def date(days: int | None, after: int = 0) -> str:
+        if days is None:
+            return ""
+        d = day0 + pd.Timedelta(days=after + days)
+        return f"{d.month}/{d.day}/{d.year}"
+
+    text = "Company,Sent,Status,Decided,Interview\n" + "".join(
+        f"{c},{date(s)},{st_},{date(dec, s) if st_ in ('Rejected', 'Offer') else ''},"
+        f"{date(iv, s) if iv is not None and st_ != 'Draft' and (dec is None or iv <= dec) else ''}\n"
+        for c, s, st_, dec, iv in rows
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tracker.csv"
+        path.write_text(text, encoding="utf-8")
+        log = hf.read_events(path, mapping=PROPERTY_MAPPING)
+    drafts = sum(r[2] == "Draft" for r in rows)
+    assert (log.rows_read, log.rows_loaded, log.rows_skipped, log.rows_quarantined) == (
+        len(rows),
+        len(rows) - drafts,
+        drafts,
+        0,
+    )
+    episodes = hf.episodes(log, "decision")
+    assert len(episodes) == len(rows) - drafts
+    decided = sum(r[2] in ("Rejected", "Offer") for r in rows)
+    assert int(episodes["cause"].notna().sum()) == decided
