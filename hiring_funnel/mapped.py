@@ -97,7 +97,7 @@ def _referenced_columns(m: Mapping) -> list[str]:
     cols = [c for c in m.columns.values() if isinstance(c, str)]
     cols += list((m.attributes or {}).values())
     for e in m.events:
-        cols += list(e.date) + [c for c in (e.plus_days, e.when_column) if c]
+        cols += list(e.date) + ([e.plus_days] if e.plus_days else []) + e.when_columns
     if m.as_of_column:
         cols.append(m.as_of_column)
     return cols
@@ -261,19 +261,15 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
     count, first = clean_id_cells(base, raw.line, m.columns)
     used = [c for c in m.columns.values() if isinstance(c, str)]
     for e in m.events:
-        used += list(e.date) + [c for c in (e.plus_days, e.when_column) if c]
+        used += list(e.date) + ([e.plus_days] if e.plus_days else []) + e.when_columns
     base["nested_reason"], base["nested_column"] = _nested_in(raw, used)
     parts = []
     excluded = np.zeros(n, dtype=bool)
     for spec in m.events:
         take = np.ones(n, dtype=bool)
-        if spec.when_column is not None:
-            cell = frame[spec.when_column].map(lambda v: str(v).strip() if v is not None else "")
-            if spec.when_in is not None:
-                take &= cell.isin(spec.when_in).to_numpy()
-            if spec.when_not_in is not None:
-                take &= ~cell.isin(spec.when_not_in).to_numpy()
-            excluded |= ~take
+        for condition in spec.when:  # all must hold; cells compared as people type them
+            take &= condition.test(frame[condition.column])
+        excluded |= ~take
         date = frame[spec.date[0]].copy()
         date_col = pd.Series([spec.date[0]] * n, dtype=object)
         for alt in spec.date[1:]:
@@ -289,7 +285,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
         # A required event, or one whose positive condition holds, with no date
         # ("when ... in" says the event happened), is a problem to report;
         # otherwise a missing date means the event did not happen.
-        must = take & (spec.required or spec.when_in is not None)
+        must = take & (spec.required or spec.says_it_happened)
         rows = take & (present | must)
         part = base[rows].copy()
         part["event"] = spec.event

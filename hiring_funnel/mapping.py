@@ -19,8 +19,9 @@ Wide trackers (one row per application, a column per date) list the events
 each row yields; see ``hiring_funnel/mappings/timhanneman.toml`` for a full
 example. Each ``[[events]]`` entry has ``event``, ``date`` (a column, or a list
 of columns of which the first filled one is used), optionally ``plus_days``
-(a column of day counts added to the date), ``when`` (``{column, in}`` or
-``{column, not_in}``) and ``required``.
+(a column of day counts added to the date), ``when`` (conditions on other
+columns, all of which must hold: :mod:`hiring_funnel.conditions`) and
+``required``.
 
 Applying a mapping to the cells of a file is :func:`hiring_funnel.mapped.apply_mapping`
 (also importable from here, as before the two were split).
@@ -43,6 +44,7 @@ from typing import Any
 import pandas as pd
 
 from hiring_funnel.cells import _normalise_format
+from hiring_funnel.conditions import Condition, parse_when
 from hiring_funnel.io import short_repr
 from hiring_funnel.limits import Limits, require_regular_file, resolve
 from hiring_funnel.nested import value_depth
@@ -77,10 +79,23 @@ class WideEvent:
     event: str
     date: tuple[str, ...]
     plus_days: str | None = None
-    when_column: str | None = None
-    when_in: frozenset[str] | None = None
-    when_not_in: frozenset[str] | None = None
+    when: tuple[Condition, ...] = ()
     required: bool = False
+
+    @property
+    def when_column(self) -> str | None:
+        """The column of the first condition (where a problem with the event is reported)."""
+        return self.when[0].column if self.when else None
+
+    @property
+    def when_columns(self) -> list[str]:
+        """Every column the conditions read."""
+        return list(dict.fromkeys(c.column for c in self.when))
+
+    @property
+    def says_it_happened(self) -> bool:
+        """A positive condition (in, contains, matches): a selected row with no date is a problem."""
+        return any(c.positive for c in self.when)
 
 
 @dataclass(frozen=True)
@@ -328,32 +343,19 @@ def _parse_event(entry: dict[str, Any], i: int, fail: Any) -> WideEvent:
         )
     if not isinstance(entry.get("plus_days", ""), str):
         raise fail(f"[[events]] entry {i} ({entry['event']}): plus_days must be a column name")
-    when = entry.get("when", {})
-    if not (
-        isinstance(when, dict)
-        and set(when) <= {"column", "in", "not_in"}
-        and isinstance(when.get("column", ""), str)
-        and all(_is_names(when[k]) for k in ("in", "not_in") if k in when)
-    ):
-        raise fail(
-            f"[[events]] entry {i} ({entry['event']}): when must be "
-            '{ column = "...", in = [...] } or { column = "...", not_in = [...] }'
-        )
-    if when and "column" not in when:
-        raise fail(f"[[events]] entry {i} ({entry['event']}): when needs a column")
+    when: tuple[Condition, ...] = ()
+    if "when" in entry:
+        try:
+            when = parse_when(entry["when"], f"[[events]] entry {i} ({entry['event']})")
+        except HiringFunnelError as exc:
+            raise fail(exc.message, hint=exc.hint) from exc
     return WideEvent(
         event=entry["event"],
         date=(date,) if isinstance(date, str) else tuple(date),
         plus_days=entry.get("plus_days"),
-        when_column=when.get("column"),
-        when_in=_names(when["in"]) if "in" in when else None,
-        when_not_in=_names(when["not_in"]) if "not_in" in when else None,
+        when=when,
         required=bool(entry.get("required", entry["event"] == "applied")),
     )
-
-
-def _names(value: str | list[str]) -> frozenset[str]:
-    return frozenset([value] if isinstance(value, str) else value)
 
 
 def event_key(value: object) -> str:

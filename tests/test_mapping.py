@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from hiring_funnel.conditions import Condition
 from hiring_funnel.io import read_raw
 from hiring_funnel.mapping import BUNDLED, Mapped, Mapping, WideEvent, apply_mapping, load_mapping
 from hiring_funnel.schema import HiringFunnelError
@@ -70,8 +71,7 @@ def test_bundled_mapping_by_name() -> None:
     assert m.events[-1] == WideEvent(
         event="offer",
         date=("Date Interview", "Date of 1st Response"),
-        when_column="Job Offer",
-        when_in=frozenset({"Yes"}),
+        when=(Condition("Job Offer", "in", ("Yes",)),),
     )
     assert m.events[0].required and not m.events[1].required
     assert (BUNDLED / "timhanneman.toml").exists()
@@ -174,11 +174,11 @@ WIDE: dict[str, Any] = {"layout": "wide"}
         ),
         (
             [{"event": "applied", "date": "D", "when": {"column": "S", "is": ["x"]}}],
-            r"\[\[events\]\] entry 1 \(applied\): when must be",
+            r"\[\[events\]\] entry 1 \(applied\): when has unknown key 'is'",
         ),
         (
             [{"event": "applied", "date": "D", "when": {"column": "S", "in": 3}}],
-            r"\[\[events\]\] entry 1 \(applied\): when must be",
+            r"\[\[events\]\] entry 1 \(applied\): when in must be a text or a list of texts",
         ),
         (
             [{"event": "applied", "date": "D", "when": {"in": ["x"]}}],
@@ -198,7 +198,7 @@ def test_when_accepts_a_single_string() -> None:
             "events": [{"event": "applied", "date": "D", "when": {"column": "S", "in": "Sent"}}],
         }
     )
-    assert m.events[0].when_in == frozenset({"Sent"})
+    assert m.events[0].when == (Condition("S", "in", ("Sent",)),)
 
 
 # --- long layout ------------------------------------------------------------

@@ -238,3 +238,45 @@ def test_every_application_row_reaches_the_episodes(rows) -> None:
     assert len(episodes) == len(rows) - drafts
     decided = sum(r[2] in ("Rejected", "Offer") for r in rows)
     assert int(episodes["cause"].notna().sum()) == decided
+
+
+# -- item 2: categories as people type them ---------------------------------------
+
+
+def test_when_matches_values_as_people_type_them(tmp_path: Path) -> None:
+    rows = [
+        "A,x,L,8/1/2024,Rejected,8/11/2024",
+        "B,x,L,8/2/2024,rejected ,8/12/2024",
+        "C,x,L,8/3/2024, REJECTED,8/13/2024",
+        "D,x,L,8/4/2024,Not rejected yet,8/14/2024",
+    ]
+    log = hf.read_events(write(tmp_path, rows), mapping=MAPPING)
+    assert sorted(log.events.loc[log.events["event"] == "rejection", "line"]) == [2, 3, 4]
+
+
+def test_when_tests_several_columns_with_contains_and_matches(tmp_path: Path) -> None:
+    rows = [
+        "A,Data Analyst,LinkedIn,8/1/2024,Rejected,8/11/2024",  # all three hold
+        "B,Data Analyst,Indeed,8/2/2024,Rejected,8/12/2024",  # site fails
+        "C,Engineer,LinkedIn,8/3/2024,Rejected,8/13/2024",  # position fails
+        "D,senior data analyst,linkedin ,8/4/2024,Rejected by email,8/14/2024",  # all hold
+    ]
+    when = [
+        {"column": "Status", "matches": r"^rejected\b"},
+        {"column": "Position", "contains": "data analyst"},
+        {"column": "Site", "in": ["LinkedIn"]},
+    ]
+    events = [MAPPING["events"][0], {**MAPPING["events"][1], "when": when}]
+    log = hf.read_events(write(tmp_path, rows), mapping={**MAPPING, "events": events})
+    assert sorted(log.events.loc[log.events["event"] == "rejection", "line"]) == [2, 5]
+
+
+def test_a_bad_regular_expression_is_one_line_about_the_mapping(tmp_path: Path) -> None:
+    events = [
+        MAPPING["events"][0],
+        {**MAPPING["events"][1], "when": {"column": "Status", "matches": "(un"}},
+    ]
+    with pytest.raises(
+        hf.HiringFunnelError, match=r"when matches '\(un' is not a regular expression"
+    ):
+        hf.read_events(write(tmp_path, UNDATED), mapping={**MAPPING, "events": events})
