@@ -109,9 +109,23 @@ def read_events(
     log = validate(
         raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies, undated=m.undated
     )
-    if attributes is None:
+    if attributes is not None:
+        log = _with_attribute_file(log, attributes, encoding, lim)
+    return clean_spellings(log)
+
+
+def clean_spellings(log: EventLog) -> EventLog:
+    """The log with its attribute values trimmed and case variants merged
+    (:mod:`hiring_funnel.spellings`); a problem per column that had some."""
+    from hiring_funnel.spellings import clean_frame
+
+    attributes, problems, merged = clean_frame(log.attributes)
+    if attributes is log.attributes and not problems:
         return log
-    return _with_attribute_file(log, attributes, encoding, lim)
+    meta = {**log.meta, "merged_spellings": merged} if merged else log.meta
+    return dataclasses.replace(
+        log, attributes=attributes, problems=log.problems + tuple(problems), meta=meta
+    )
 
 
 def _on_engine(

@@ -72,6 +72,7 @@ QUARANTINE_KINDS: dict[str, str] = {
     "exact_duplicate": "exact copy of an earlier row",
     "identical_rows": "identical rows kept as separate applications (no application id)",
     "skipped": "rows the mapping leaves out on purpose (its when conditions)",
+    "merged_spellings": "attribute values that differ only in case or spaces, merged into one",
     "undated_outcome": "outcomes recorded without a date (dated by the mapping's undated rule)",
     "conflicting_duplicate": "conflicting duplicates of one application or event",
     "conflicting_outcomes": "an application with both an offer and a rejection",

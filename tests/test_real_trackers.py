@@ -280,3 +280,53 @@ def test_a_bad_regular_expression_is_one_line_about_the_mapping(tmp_path: Path) 
         hf.HiringFunnelError, match=r"when matches '\(un' is not a regular expression"
     ):
         hf.read_events(write(tmp_path, UNDATED), mapping={**MAPPING, "events": events})
+
+
+SPELLED = [
+    "A,x,LinkedIn,8/1/2024,Rejected,8/11/2024",
+    "B,x,LinkedIn,8/2/2024,Rejected,8/12/2024",
+    "C,x,Linkedin,8/3/2024,Rejected,8/13/2024",
+    "D,x,linkedin  ,8/4/2024,Rejected,8/14/2024",
+    "E,x,Indeed ,8/5/2024,Rejected,8/15/2024",
+    "F,x,indeed,8/6/2024,Rejected,8/16/2024",
+]
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_spellings_that_differ_in_case_or_spaces_are_one_level(tmp_path: Path, engine) -> None:
+    # From a tracker's column (pandas) and from an attributes file (DuckDB reads it natively).
+    mapping = {**MAPPING, "attributes": {"site": "Site"}}
+    if engine is None:
+        log = hf.read_events(write(tmp_path, SPELLED), mapping=mapping)
+    else:
+        events = tmp_path / "events.csv"
+        events.write_text(
+            "application_id,event,timestamp\n"
+            + "".join(f"a{k},applied,2024-08-0{k + 1}\n" for k in range(len(SPELLED)))
+        )
+        attrs = tmp_path / "attributes.csv"
+        sites = [r.split(",")[2] for r in SPELLED]
+        attrs.write_text(
+            "application_id,site\n" + "".join(f"a{k},{s}\n" for k, s in enumerate(sites))
+        )
+        log = hf.read_events(events, attributes=attrs, as_of="2024-10-01", engine=engine)
+        assert log.meta["native"]
+        log = log.to_event_log()
+    # The most frequent spelling wins; on a tie, the first in sorted order ("Indeed" < "indeed").
+    assert sorted(log.attributes["site"]) == ["Indeed"] * 2 + ["LinkedIn"] * 4
+    (note,) = [p for p in log.problems if p.kind == "merged_spellings"]
+    assert note.column == "site" and note.line is None
+    assert "'Linkedin' -> 'LinkedIn', 'linkedin' -> 'LinkedIn'" in note.reason
+    assert "'indeed' -> 'Indeed'" in note.reason
+    assert log.meta["merged_spellings"] == {"site": 3}
+
+
+def test_the_report_counts_the_merges_without_naming_them(tmp_path: Path) -> None:
+    from hiring_funnel.report import render_report
+
+    log = hf.read_events(
+        write(tmp_path, SPELLED), mapping={**MAPPING, "attributes": {"site": "Site"}}
+    )
+    html, _ = render_report(log, by=["site"], min_group=1)
+    assert hf.schema.QUARANTINE_KINDS["merged_spellings"] + ": 3 spelling(s) in 1 column(s)" in html
+    assert "Linkedin" not in html and "linkedin" not in html

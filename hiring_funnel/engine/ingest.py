@@ -296,8 +296,12 @@ def _read(
     if reason is None:
         try:
             if is_typed(source, table):
-                return read_typed(con, source, m, attributes, as_of, lim, EngineLog, table)
-            return native_read(con, source, m, attributes, as_of, encoding, lim, EngineLog)
+                return _spellings(
+                    read_typed(con, source, m, attributes, as_of, lim, EngineLog, table)
+                )
+            return _spellings(
+                native_read(con, source, m, attributes, as_of, encoding, lim, EngineLog)
+            )
         except NotPlain as exc:
             reason = str(exc)
     frame = _as_frame(db, source, table)
@@ -320,6 +324,26 @@ def _read(
             )
         log = dataclasses.replace(log, source=name, quarantine=quarantine)
     return from_event_log(con, log, reason)
+
+
+def _spellings(log: EngineLog) -> EngineLog:
+    """:func:`hiring_funnel.load.clean_spellings` on the engine: the attributes table
+    cleaned in SQL, its problems after the others (as in ``read_events``)."""
+    from hiring_funnel.spellings import clean_table
+
+    if log.attributes is None:
+        return log
+    table, extra, merged = clean_table(log.con.con, log.attributes.get_name(), log._numeric)
+    if not extra and table == log.attributes.get_name():
+        return log
+    if merged:
+        log.meta["merged_spellings"] = merged
+    before = log._problems
+
+    def problems() -> list[Problem]:
+        return [*(before() if callable(before) else before or ()), *extra]
+
+    return dataclasses.replace(log, attributes=log.con.table(table), _problems=problems)
 
 
 def _as_frame(db: Any, source: Any, table: str | None) -> Any:

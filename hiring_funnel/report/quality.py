@@ -199,8 +199,13 @@ def _notes(log: EventLog) -> list[str]:
         # Per-row problems are counted above; a note on many rows names its first line.
         if p.line is None or getattr(p, "kind", "other") in _MANY_ROWS
     ]
+    merged = log.meta.get("merged_spellings") or {}
+    # Merged spellings: how many, never the values or the columns' names (free text).
+    where = f"{sum(merged.values()):,} spelling(s) in {len(merged):,} column(s)" if merged else ""
     return [
-        QUARANTINE_KINDS[kind] + (" (run validate to see it)" if kind == "other" else "")
+        QUARANTINE_KINDS[kind]
+        + (" (run validate to see it)" if kind == "other" else "")
+        + (f": {where}" if kind == "merged_spellings" and where else "")
         for kind in dict.fromkeys(kinds)
     ]
 
