@@ -136,7 +136,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
     try:
-        pred = predict_pending(model, waiting, within=args.within)
+        pred = predict_pending(model, waiting, within=args.within, lines=raw.line)
     except HiringFunnelError as exc:
         raise _at_line(exc, raw.source, raw.line) from None
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")

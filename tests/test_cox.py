@@ -222,9 +222,11 @@ def test_level_without_events_is_perfect_separation() -> None:
             "duplicates covariate 'source'",
         ),
         (
-            lambda ep: ep.assign(size=ep["size"].where(ep.index > 5)),
-            ["size"],
-            r"size.*missing value",
+            # A missing category is the level "(missing)" (tests/test_missing_levels.py);
+            # a missing number is still refused.
+            lambda ep: ep.assign(n=np.where(ep.index > 5, np.arange(len(ep)) % 7, np.nan)),
+            ["n"],
+            r"n.*missing value",
         ),
         (lambda ep: ep, ["nope"], "nope"),
         (lambda ep: ep, ["duration"], "not a covariate"),

@@ -123,3 +123,21 @@ def test_a_one_person_tracker_resamples_applications(
     written = pd.read_csv(out_csv)
     answer = written[written["quantity"] == "answer_eventually"]
     assert (answer["ci_upper"] - answer["ci_lower"] > 0.05).all()
+
+
+def test_notes_and_missing_levels_name_lines_of_the_pending_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 12: a row past the longest wait is named by its line (not "row 1"), and a
+    # missing attribute is the level "(missing)", not an error.
+    pending = _write(
+        tmp_path / "p.csv",
+        [["waited", "industry"], ["3", "software"], ["5", ""], ["100000", "software"]],
+    )
+    assert main(["predict", EVENTS, "--pending", pending, "--boot", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "longest wait seen in the log: nothing is known after that (first: line 4)" in out
+    assert "row 2" not in out
+    # The sample has no application without an industry: no estimate for line 3, and why.
+    assert "line 3: waited 5 days (industry=(missing))" in out
+    assert "the log has no application without one to learn from (first: line 3)" in out

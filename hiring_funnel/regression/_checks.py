@@ -16,6 +16,28 @@ from hiring_funnel.schema import HiringFunnelError
 EVENTS_PER_PARAMETER = 10
 #: Columns of the episode itself, never covariates.
 RESERVED = frozenset({"duration", "entry", "cause"})
+#: The level a missing attribute value is, in every model (as in summaries and reports).
+MISSING_LEVEL = "(missing)"
+
+
+def missing_as_level(frame: pd.DataFrame, covs: Sequence[str]) -> pd.DataFrame:
+    """Missing values of the categorical covariates (NaN, None, empty text) become
+    :data:`MISSING_LEVEL`; ``frame`` itself when there are none. Numeric covariates
+    are left as they are (a missing number is refused with its own message)."""
+    out = frame
+    for c in covs:
+        if c not in frame.columns or c in RESERVED:
+            continue  # named by the caller's own check
+        col = frame[c]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            continue
+        text = col.astype("string")
+        empty = text.isna() | (text.str.strip() == "")
+        if empty.any():
+            if out is frame:
+                out = frame.copy()
+            out[c] = text.mask(empty, MISSING_LEVEL)
+    return out
 
 
 def check_covariate_names(covs: Sequence[str]) -> None:

@@ -26,6 +26,7 @@ from hiring_funnel.regression._checks import (
     check_covariate_names,
     check_rank,
     events_per_parameter,
+    missing_as_level,
 )
 from hiring_funnel.regression.cox import (
     _check_duplicates,
@@ -280,6 +281,7 @@ def parametric_models(
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     dists = [distributions] if isinstance(distributions, str) else list(distributions)
     _check_arguments(episodes, covs, cause, dists, conf_level)
+    episodes = missing_as_level(episodes, covs)
     if cause is None:
         is_event = episodes["cause"].notna().to_numpy(dtype=bool)
     else:

@@ -26,6 +26,7 @@ from hiring_funnel.regression._checks import (
     check_rank,
     cluster_codes,
     events_per_parameter,
+    missing_as_level,
 )
 from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
 from hiring_funnel.schema import HiringFunnelError
@@ -177,6 +178,7 @@ def cause_specific_cox(
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     _check_arguments(episodes, cause, covs, ties, conf_level)
+    episodes = missing_as_level(episodes, covs)
     is_event = (episodes["cause"] == cause).to_numpy(dtype=bool, na_value=False)
     n_events = int(is_event.sum())
     if n_events == 0:

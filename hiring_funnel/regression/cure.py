@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.regression._checks import cluster_codes, events_per_parameter
+from hiring_funnel.regression._checks import cluster_codes, events_per_parameter, missing_as_level
 from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
@@ -176,6 +176,8 @@ def ghosting_model(
     if not 0.0 < conf_level < 1.0:
         raise HiringFunnelError(f"conf_level must be in (0, 1), got {conf_level!r}")
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if isinstance(episodes, pd.DataFrame):
+        episodes = missing_as_level(episodes, covariates)
     frame = _check_episodes(episodes, covariates)
     answered = frame["cause"].notna().to_numpy()
     duration = frame["duration"].to_numpy(dtype=float)

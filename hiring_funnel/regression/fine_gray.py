@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.lifetable import check_episodes
-from hiring_funnel.regression._checks import check_rank, events_per_parameter
+from hiring_funnel.regression._checks import check_rank, events_per_parameter, missing_as_level
 from hiring_funnel.regression._fine_gray_core import (
     _MAX_ITER,
     _Data,
@@ -195,6 +195,7 @@ def fine_gray(
         raise HiringFunnelError("no covariates given", hint="pass at least one column name")
     if len(set(names)) != len(names):
         raise HiringFunnelError(f"covariates repeat: {names}")
+    episodes = missing_as_level(episodes, names)
     if not 0 < conf_level < 1:
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level}")
     causes = list(episodes["cause"].cat.categories)

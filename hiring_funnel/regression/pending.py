@@ -37,6 +37,7 @@ import pandas as pd
 from hiring_funnel.clocks import EPISODE_COLUMNS
 from hiring_funnel.clocks import episodes as make_episodes
 from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
+from hiring_funnel.regression._checks import MISSING_LEVEL, missing_as_level
 from hiring_funnel.regression.cox import cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
@@ -61,8 +62,6 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
 _MODELS = ("positive", "rejection", "offer", "decision_rejection")
 #: With fewer candidates than this the bootstrap resamples applications.
 MIN_CANDIDATES = 10
-#: The level of a covariate whose value is missing, as summary and the report name it.
-MISSING_LEVEL = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -236,8 +235,8 @@ def pending_model(
         )
     # A missing attribute is a level of its own, as in summary and the report: an
     # error here would name an episode row that is no line of any file.
-    first = _missing_as_level(first, covs)
-    decision = _missing_as_level(decision, covs)
+    first = missing_as_level(first, covs)
+    decision = missing_as_level(decision, covs)
     positive_ids = first.loc[first["cause"] == "positive", "application_id"]
     if positive_ids.empty:
         raise HiringFunnelError(
@@ -336,6 +335,7 @@ def predict_pending(
     *,
     waited: str = "waited",
     within: float = 7.0,
+    lines: Sequence[int] | np.ndarray | None = None,
 ) -> PendingPrediction:
     """Predict, for applications still waiting, the chance of an offer, of an answer soon, and when.
 
@@ -351,6 +351,9 @@ def predict_pending(
         The column with the days waited.
     within : float
         The window of ``answer_within``, in days after ``waited``.
+    lines : sequence of int, optional
+        The line of each row in the file it came from: the notes then name
+        lines, not row positions (the command line passes them).
 
     Returns
     -------
@@ -373,12 +376,20 @@ def predict_pending(
     >>> bool(pred.wide()["offer_eventually"].is_monotonic_decreasing)
     True
     """
-    s, frame = _check_waiting(model, waiting, waited)
+    s, frame, unseen = _check_waiting(model, waiting, waited)
     if not within > 0:
         raise HiringFunnelError(f"within must be a positive number of days, not {within!r}")
+    shown = frame
+    if unseen.any():  # computed with a level the model knows, then set to NaN
+        frame = frame.copy()
+        for col in model.covariates:
+            blank = (frame[col] == MISSING_LEVEL).to_numpy(dtype=bool, na_value=False)
+            if MISSING_LEVEL not in model.levels[col]:
+                frame.loc[blank, col] = model.levels[col][0]
     patterns, pattern_of = _patterns(frame, model.covariates)
     per_fit = np.stack([_quantities(f, patterns, pattern_of, s, within) for f in model.fits])
-    per_fit[:, :, s >= model.meta["horizon"]] = np.nan
+    per_fit[:, :, (s >= model.meta["horizon"]) | unseen] = np.nan
+    frame = shown
     estimate = per_fit[0]
     alpha = (1 - model.meta["conf_level"]) / 2
     usable = np.isfinite(per_fit[1:]).sum(axis=0)
@@ -407,12 +418,19 @@ def predict_pending(
         }
     )
     notes = []
+    if unseen.any():
+        notes.append(
+            f"{int(unseen.sum())} row(s) have no value for a covariate, and the log has no "
+            f"application without one to learn from (first: {_where(int(np.argmax(unseen)), lines)}); "
+            "their estimates are NaN"
+        )
     tau = model.meta["horizon"]
     late = np.flatnonzero(s >= tau)
     if late.size:
         notes.append(
             f"{late.size} row(s) waited {tau:g} days or more, the longest wait seen in the log: "
-            f"nothing is known after that (first: row {int(late[0])}); their estimates are NaN"
+            f"nothing is known after that (first: {_where(int(late[0]), lines)}); their "
+            "estimates are NaN"
         )
     soon = np.flatnonzero((s < tau) & (s + within > tau))
     if soon.size:
@@ -438,22 +456,6 @@ def predict_pending(
         "notes": notes,
     }
     return PendingPrediction(table, meta)
-
-
-def _missing_as_level(frame: pd.DataFrame, covs: Sequence[str]) -> pd.DataFrame:
-    """Missing values of the covariates (NaN, None, empty text) become :data:`MISSING_LEVEL`."""
-    out = frame.copy()
-    for c in covs:
-        if c not in out.columns:
-            continue  # named by the caller's own check
-        col = out[c]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            continue  # numeric covariates are refused with their own message
-        text = col.astype("string")
-        empty = text.isna() | (text.str.strip() == "")
-        if empty.any():
-            out[c] = text.mask(empty, MISSING_LEVEL)
-    return out
 
 
 def _candidate_codes(first: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -528,7 +530,9 @@ def _nonparametric(ep: pd.DataFrame, cause: str) -> _Hazard:
 
 def _check_waiting(
     model: PendingModel, waiting: pd.DataFrame, waited: str
-) -> tuple[np.ndarray, pd.DataFrame]:
+) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """Days waited, the rows as a frame (missing values as their level), and which rows
+    have a missing value the model never saw (they get NaN)."""
     if not isinstance(waiting, pd.DataFrame):
         raise HiringFunnelError("waiting must be a DataFrame with one row per pending application")
     for col in (waited, *model.covariates):
@@ -538,7 +542,7 @@ def _check_waiting(
                 column=col,
                 hint=f"waiting needs {[waited, *model.covariates]}",
             )
-    waiting = _missing_as_level(waiting.reset_index(drop=True), model.covariates)
+    waiting = missing_as_level(waiting.reset_index(drop=True), model.covariates)
     s = pd.to_numeric(waiting[waited], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(s) | (s < 0))
     if bad.size:
@@ -550,10 +554,15 @@ def _check_waiting(
             hint="give whole days since applying (or since the answer was due)",
         )
     frame = waiting.reset_index(drop=True)
+    unseen = np.zeros(len(frame), dtype=bool)
     for col in model.covariates:
         values = frame[col].astype("string")
         known = set(model.levels[col])
-        unknown = np.flatnonzero(~values.isin(known).to_numpy(dtype=bool, na_value=False))
+        # A missing value the log never had cannot be predicted: NaN, with a note.
+        blank = (values == MISSING_LEVEL).to_numpy(dtype=bool, na_value=False)
+        blank &= MISSING_LEVEL not in known
+        unseen |= blank
+        unknown = np.flatnonzero(~values.isin(known).to_numpy(dtype=bool, na_value=False) & ~blank)
         if unknown.size:
             row = int(unknown[0])
             raise HiringFunnelError(
@@ -561,7 +570,12 @@ def _check_waiting(
                 column=col,
                 hint=f"the levels are {model.levels[col]}",
             )
-    return s, frame
+    return s, frame, unseen
+
+
+def _where(row: int, lines: Sequence[int] | np.ndarray | None) -> str:
+    """A row named as a line of its file when the lines are known, else by position."""
+    return f"row {row}" if lines is None else f"line {int(lines[row])}"
 
 
 def _patterns(frame: pd.DataFrame, covs: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
