@@ -71,6 +71,15 @@ class Condition:
         """True when a row that meets the condition is said to have had the event."""
         return OPERATORS[self.op]
 
+    def describe(self) -> str:
+        """The condition in words ("Status is Offer or Interview").
+
+        >>> Condition("Status", "not_in", ("Draft",)).describe()
+        'Status is not Draft'
+        """
+        words = {"in": "is", "not_in": "is not", "contains": "contains", "matches": "matches"}
+        return f"{self.column} {words[self.op]} " + " or ".join(sorted(self.values))
+
     def test(self, cells: pd.Series) -> np.ndarray:
         """One boolean per cell (a missing cell is the empty text)."""
         codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
