@@ -330,9 +330,18 @@ def headline(
     ep = collected(episodes(log, "decision")) if decision is None else decision
     if len(ep) and distinct_candidates(ep) < k:
         return [f"Not shown: the decisions concern fewer than {k} candidates."]
-    if ep.empty or not (ep["cause"] == cause).any():
-        return [f"No {cause} in the log yet: the chance of one after a wait cannot be estimated."]
+    if ep.empty:
+        return [f"No decision in the log yet: the chance of an {cause} cannot be estimated."]
     tau = tail_cutoff(ep, min_group=k)
+    if not (ep["cause"] == cause).any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            first = still_hope(ep, cause, waited=[0], horizon=tau).table
+        bound = float(first["ci_upper"].iloc[0]) if len(first) else 1.0
+        return [
+            f"No {cause} in the log yet: at most about {_percent(bound)} of applications get one "
+            f"by day {tau:.0f} (95% upper limit)."
+        ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         result = still_hope(ep, cause, waited=[s for s in waited if s < tau], horizon=tau)
@@ -343,7 +352,8 @@ def headline(
         if row.events == 0:
             lines.append(
                 f"After {row.time:.0f} days with no decision, none of the {row.at_risk:,.0f} applications "
-                f"still waiting has ended in an {cause} (by day {tau:.0f}): too few to estimate the chance."
+                f"still waiting has ended in an {cause} (by day {tau:.0f}): the chance is at most "
+                f"about {_percent(row.ci_upper)} (95% upper limit)."
             )
             continue
         lines.append(
@@ -352,6 +362,11 @@ def headline(
             f"{row.at_risk:,.0f} applications still waiting)."
         )
     return lines
+
+
+def _percent(share: float) -> str:
+    """A share in words' precision: "12%", "3.7%", "0.4%"."""
+    return f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.1f}%"
 
 
 def counts_line(log: EventLog, *, min_group: int = 1) -> str:

@@ -131,8 +131,19 @@ def test_cumulative_incidence_equals_cuminc(name, grouped):
             for col, r_col in (("ci_lower", "lower"), ("ci_upper", "upper")):
                 theirs = step_at(ref["time"], ref[r_col], t, before=np.nan)
                 band = ours[col].to_numpy()
-                assert np.all(band[~positive] == 0.0), what
                 _assert_close(np.where(positive, band, np.nan), theirs, R_TOL, f"{what} {r_col}")
+            # Where F is 0, R gives no interval; ours is [0, the exact binomial limit on the
+            # episodes followed to t or to an answer] (issue 12), counted here from the data.
+            ep = episodes(name)
+            if key is not None:
+                ep = ep[ep[BY].astype(str) == str(label)]
+            dur, answered = ep["duration"].to_numpy(), ep["cause"].notna().to_numpy()
+            followed = np.array([((dur > x) | answered & (dur <= x)).sum() for x in t])
+            exact = 1.0 - 0.025 ** (1.0 / followed)
+            assert np.all(ours["ci_lower"].to_numpy()[~positive] == 0.0), what
+            np.testing.assert_allclose(
+                ours["ci_upper"].to_numpy()[~positive], exact[~positive], rtol=1e-12, err_msg=what
+            )
 
 
 @pytest.mark.parametrize("grouped", [False, True], ids=["overall", "by_group"])

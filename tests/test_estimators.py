@@ -177,8 +177,26 @@ def test_still_hope_with_no_later_offers_says_so_instead_of_a_zero_interval() ->
     table = still_hope(ep, "offer", waited=[0, 2, 5]).table.set_index("time")
     assert table.loc[0, "estimate"] > 0 and np.isfinite(table.loc[0, "ci_upper"])
     assert table.loc[5, "estimate"] == 0 and table.loc[5, "events"] == 0
-    assert np.isnan(table.loc[5, "ci_upper"])
+    # Waiting past day 5: episodes of 6 (rejection) and 8 (open) days; the one still
+    # open is not followed to the end, so one application counts: 1 - 0.025^(1/1).
+    assert table.loc[5, "ci_lower"] == 0 and table.loc[5, "ci_upper"] == pytest.approx(0.975)
     notes = still_hope(ep, "offer", waited=[0, 2, 5]).meta["notes"]
     assert notes == [
-        "all: no offer after day 2 of silence; from there the estimate is 0 and its upper limit is not estimable"
+        "all: no offer after day 2 of silence; from there the estimate is 0 and its upper limit "
+        "is the binomial one on the applications followed (exact when none is still open)"
     ]
+
+
+@pytest.mark.parametrize("n", [1, 3, 30, 400])
+def test_zero_upper_limit_is_the_clopper_pearson_one(n: int) -> None:
+    # Reference: scipy's exact (Clopper-Pearson) interval for 0 successes in n trials.
+    from scipy.stats import binomtest
+
+    from hiring_funnel.estimators._kernels import zero_upper
+
+    exact = binomtest(0, n).proportion_ci(confidence_level=0.95, method="exact").high
+    assert zero_upper(np.array([float(n)]), 0.95)[0] == pytest.approx(exact, rel=1e-12)
+    # Still hope with no offer and nothing censored: the same limit on the n followed.
+    ep = make_episodes([2.0] * n + [1.0], [2] * n + [1])  # one early offer, then n rejections
+    row = still_hope(ep, "offer", waited=[1]).table.iloc[0]
+    assert row["estimate"] == 0 and row["ci_upper"] == pytest.approx(exact, rel=1e-12)

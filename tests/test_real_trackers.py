@@ -330,3 +330,31 @@ def test_the_report_counts_the_merges_without_naming_them(tmp_path: Path) -> Non
     html, _ = render_report(log, by=["site"], min_group=1)
     assert hf.schema.QUARANTINE_KINDS["merged_spellings"] + ": 3 spelling(s) in 1 column(s)" in html
     assert "Linkedin" not in html and "linkedin" not in html
+
+
+# -- item 4 and 7: no offer is an upper limit, not certainty ------------------------
+
+
+def test_no_offer_at_all_gives_an_upper_limit_in_words(tmp_path: Path, capsys) -> None:
+    from hiring_funnel.cli import main
+    from hiring_funnel.report import render_report
+
+    # 40 applications, every one rejected within the log: nothing is censored, so the
+    # limit is the exact binomial one, 1 - 0.025^(1/40) = 8.8% (Clopper-Pearson, 0 of 40).
+    rows = [f"Co{k},x,L,8/{1 + k % 28}/2024,Rejected,9/{1 + k % 28}/2024" for k in range(40)]
+    path = write(tmp_path, rows)
+    mapping = tmp_path / "tracker.mapping.toml"
+    mapping.write_text(
+        'layout = "wide"\ndate_format = "M/D/YYYY"\nas_of = "2024-10-01"\n'
+        '[columns]\ncompany_id = "Company"\n'
+        '[[events]]\nevent = "applied"\ndate = "Date sent"\n'
+        '[[events]]\nevent = "rejection"\ndate = "Date answered"\n'
+        'when = { column = "Status", in = ["Rejected"] }\n'
+    )
+    assert round(100 * (1 - 0.025 ** (1 / 40)), 1) == 8.8
+    assert main(["summary", str(path), "--mapping", str(mapping), "--min-group", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "No offer in the log yet: at most about 8.8% of applications get one" in out
+    html, _ = render_report(hf.read_events(path, mapping=mapping), min_group=1)
+    assert "No offer in the log yet: at most about 8.8% of applications get one" in html
+    assert "cannot be estimated" not in html and "? to ?" not in html

@@ -199,7 +199,7 @@ def test_naive_figures_beside_censoring_aware_ones_with_the_bias(sample: dict[st
     # (the same numbers as `hiring-funnel summary data/sample/events.csv`).
     summary = hf.summarise(sample["log"], clocks=["first_response"]).iloc[0]
     assert (summary.naive_median_wait, summary.median_wait) == (5.0, 13.0)
-    assert "5 days (9.6 days) 13 days 12 to 14 8 days too short (62% below" in text
+    assert "5 days (9.6 days) 13 days 12 to 14 days 8 days too short (62% below" in text
     assert "Offers ÷ all applications" in text and "Offers ÷ decided applications" in text
 
 

@@ -89,6 +89,10 @@ def cumulative_incidence(
         # together), so the table needs no sort.
         cif, var = k.cumulative_incidence(g.n, g.d, g.dk[kept])
         lower, upper = k.cif_interval(cif, var, z)
+        # Before a cause's first answer its estimate is 0: the upper limit is the
+        # binomial one on the applications followed to t or to another answer.
+        followed = np.cumsum(g.d) + np.append(g.n[1:], 0.0)
+        upper = np.where(cif <= 0.0, k.zero_upper(followed, conf_level), upper)
         frames.append(
             {
                 "group": g.label,
@@ -170,9 +174,8 @@ def still_hope(
     z = k.z_value(conf_level)
     frames = []
     for g in prep.groups:
-        if g.dk[ci].sum() == 0:
-            note_not_estimable(meta, g.label, f"no {cause} answers among {g.size:,.0f} episodes")
-            continue
+        # A cause with no answer at all is estimated 0 too, with the binomial upper
+        # limit below: "no offer among 400 applications" says "at most about 1%".
         tau = float(g.time[-1]) if horizon is None else float(horizon)
         if tau < g.time[0]:
             raise HiringFunnelError(
@@ -190,15 +193,22 @@ def still_hope(
         meta["horizon"][g.label] = tau
         later = cum_k[j + 1] - cum_k[start + 1]
         # No answers of this cause after s: the estimate 0 is an observation,
-        # and a delta-method interval around it would be [0, 0]; say so instead.
+        # and a delta-method interval around it would be [0, 0]. Its upper limit
+        # is the binomial one on the applications followed from s to the horizon
+        # or to another answer (k.zero_upper).
         none_later = later == 0
         if none_later.any():
+            censored = g.n - g.d - np.append(g.n[1:], 0.0)
+            cum_c = np.concatenate([[0.0], np.cumsum(censored)])
+            followed = still - (cum_c[j + 1] - cum_c[start + 1])
             first = float(s[none_later].min())
             meta["notes"].append(
-                f"{g.label}: no {cause} after day {first:g} of silence; from there the estimate is 0 "
-                "and its upper limit is not estimable"
+                f"{g.label}: no {cause} after day {first:g} of silence; from there the estimate "
+                f"is 0 and its upper limit is the binomial one on the applications followed "
+                f"(exact when none is still open)"
             )
-            upper = np.where(none_later, np.nan, upper)
+            upper = np.where(none_later, k.zero_upper(followed, conf_level), upper)
+            lower = np.where(none_later, 0.0, lower)
             var = np.where(none_later, np.nan, var)
         frames.append(
             {

@@ -66,11 +66,23 @@ def number(value: float | None) -> str:
 
 
 def interval(lower: float | None, upper: float | None, fmt: str = "pct") -> str:
-    """A 95% interval as "10.1% to 14.8%"; a limit that cannot be estimated is "?"."""
+    """A 95% interval as "10.1% to 14.8%" (``fmt="days"``: "9 to 14 days").
+
+    A limit that cannot be computed is said in words, never "?":
+
+    >>> interval(0.1, None), interval(None, None, "days")
+    ('10.0% or more (no upper limit can be computed)', 'not computable from so few answers')
+    """
     f = pct if fmt == "pct" else (lambda v: days(v).removesuffix(" days").removesuffix(" day"))
-    lo = "?" if missing(lower) else f(lower)
-    hi = "?" if missing(upper) else f(upper)
-    return f"{lo} to {hi}"
+    unit = "" if fmt == "pct" else " days"
+    if missing(lower) and missing(upper):
+        return "not computable from so few answers"
+    if missing(upper):
+        what = "within the days observed" if fmt != "pct" else "can be computed"
+        return f"{f(lower)}{unit} or more (no upper limit {what})"
+    if missing(lower):
+        return f"up to {f(upper)}{unit}"
+    return f"{f(lower)} to {f(upper)}{unit}"
 
 
 def p_value(p: float) -> str:

@@ -173,10 +173,15 @@ def _headline(clock: Clock) -> dict[str, Any]:
         )
         return out
     ep = clock.episodes
-    if not (ep["cause"] == clock.cause).any():
-        out["note"] = f"No {clock.cause} in the log yet, so the chance of one cannot be estimated."
-        return out
     tau = clock.cutoff
+    if not (ep["cause"] == clock.cause).any():
+        first = still_hope(ep, clock.cause, waited=[0], horizon=tau).table
+        bound = float(first["ci_upper"].iloc[0]) if len(first) else 1.0
+        out["note"] = (
+            f"No {clock.cause} in the log yet: at most about {f.pct(bound)} of applications "
+            f"get one within {f.days(tau)} (95% upper limit)."
+        )
+        return out
     waited = [s for s in HEADLINE_WAITED if s < tau]
     hope = still_hope(ep, clock.cause, waited=[0, *waited], horizon=tau)
     rows = {float(r.time): r for r in hope.table.itertuples(index=False)}
@@ -195,7 +200,8 @@ def _headline(clock: Clock) -> dict[str, Any]:
         if r.events == 0:
             out["sentences"].append(
                 f"After {f.days(s)} with {silence}, no application in this log went on to "
-                f"{cause_words} within {f.days(tau)} ({still})."
+                f"{cause_words} within {f.days(tau)} ({still}): the chance is at most about "
+                f"{f.pct(r.ci_upper)} (95% upper limit)."
             )
             continue
         out["sentences"].append(
