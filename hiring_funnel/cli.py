@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     log_args(pr)
     add_predict_arguments(pr)  # --pending FILE, --by COLUMN..., --within, --boot, --seed, --out
 
+    mp = sub.add_parser("mapping", help="help with mappings: suggest one for a new file")
+    mp_sub = mp.add_subparsers(dest="mapping_command", required=True, metavar="ACTION")
+    ms = mp_sub.add_parser(
+        "suggest", help="print a starting mapping from a file's headers and the dates in it"
+    )
+    ms.add_argument("path", metavar="FILE", help="the log or tracker: .csv, .tsv, .jsonl, .xlsx")
+    ms.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8")
+
     m = sub.add_parser("summary", help="naive and censoring-aware waiting times, per clock")
     log_args(m)
     m.add_argument("--by", metavar="COLUMN", help="break the figures down by an attribute")
@@ -148,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "mapping":
+            from hiring_funnel.suggest import suggest_mapping
+
+            print(suggest_mapping(args.path, encoding=args.encoding), end="")
+            return 0
         if args.command == "summary":
             return _summary(args)
         if args.command == "predict":
