@@ -358,3 +358,29 @@ def test_no_offer_at_all_gives_an_upper_limit_in_words(tmp_path: Path, capsys) -
     html, _ = render_report(hf.read_events(path, mapping=mapping), min_group=1)
     assert "No offer in the log yet: at most about 8.8% of applications get one" in html
     assert "cannot be estimated" not in html and "? to ?" not in html
+
+
+def test_the_walk_through_of_docs_mappings_does_what_it_says(tmp_path: Path) -> None:
+    # The mapping of the walk-through in docs/mappings.md, on a tracker of the shape it
+    # describes: drafts skipped, an undated rejection kept and dated, the rest applications.
+    import re
+    import tomllib
+
+    doc = (Path(__file__).resolve().parents[1] / "docs/mappings.md").read_text()
+    block = re.findall(r"```toml\n(.*?)```", doc.split("## Walk-through")[1], re.S)[0]
+    mapping = tomllib.loads(re.sub(r"^ {3}", "", block, flags=re.M))
+    path = tmp_path / "tracker.csv"
+    path.write_text(
+        "Company,Role,Applied on,Status,Heard back,Notes\n"
+        "A,Analyst,3/14/2024,Rejected,3/20/2024,\n"
+        "B,Analyst,3/15/2024,Interview,3/25/2024,called\n"
+        "C,Analyst,3/16/2024,Offer,4/2/2024,\n"
+        "D,Analyst,3/17/2024,No reply,,\n"
+        "E,Analyst,,Draft,,not sent\n"
+        "F,Analyst,3/18/2024,Rejected,,no date\n",
+        encoding="utf-8",
+    )
+    log = hf.read_events(path, mapping=mapping)
+    assert (log.rows_read, log.rows_loaded, log.rows_skipped, log.rows_quarantined) == (6, 5, 1, 0)
+    assert [p.kind for p in log.problems] == ["skipped", "undated_outcome"]
+    assert log.meta["undated_outcomes"]["count"] == 1
