@@ -384,3 +384,18 @@ def test_the_walk_through_of_docs_mappings_does_what_it_says(tmp_path: Path) -> 
     assert (log.rows_read, log.rows_loaded, log.rows_skipped, log.rows_quarantined) == (6, 5, 1, 0)
     assert [p.kind for p in log.problems] == ["skipped", "undated_outcome"]
     assert log.meta["undated_outcomes"]["count"] == 1
+
+
+def test_messages_fit_the_case(tmp_path: Path) -> None:
+    # Issue 12, item 8: a tracker with no interviews says so (not a privacy note), and
+    # counts agree in number with k = 1.
+    import re
+
+    from hiring_funnel.report import render_report
+
+    rows = [f"Co{k},x,L,8/{1 + k % 28}/2024,Rejected,9/{1 + k % 28}/2024" for k in range(20)]
+    html, _ = render_report(hf.read_events(write(tmp_path, rows), mapping=MAPPING), min_group=1)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "No interviews were recorded in this log, so there is no wait after one." in text
+    assert "From an interview to the next answer Not shown" not in text
+    assert not re.search(r"\b1 candidates\b|\b1 candidate were\b", text)

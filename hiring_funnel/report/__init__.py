@@ -220,6 +220,7 @@ def render_report(
         version=__version__,
         command=public_command(command),
         min_group=k,
+        k_candidates_noun="candidate" if k == 1 else "candidates",
         by=[short_label(c) for c in by],
     )
     step("writing the HTML")

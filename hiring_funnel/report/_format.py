@@ -65,6 +65,19 @@ def number(value: float | None) -> str:
     return f"{float(value):,.0f}"  # type: ignore[arg-type]
 
 
+#: What a clock with no waits at all lacks, in words ("No interviews were recorded ...").
+NOTHING_RECORDED = {
+    "first_response": "No application in this log has an application date, so there is no wait to measure.",
+    "interview_feedback": "No interviews were recorded in this log, so there is no wait after one.",
+    "decision": "No application in this log has an application date, so there is no wait to measure.",
+}
+
+
+def candidates(n: int) -> str:
+    """A number of candidates with the noun in agreement: "1 candidate", "5 candidates"."""
+    return f"{n:,} candidate" + ("" if n == 1 else "s")
+
+
 def interval(lower: float | None, upper: float | None, fmt: str = "pct") -> str:
     """A 95% interval as "10.1% to 14.8%" (``fmt="days"``: "9 to 14 days").
 

@@ -166,6 +166,9 @@ def _headline(clock: Clock) -> dict[str, Any]:
         "verdict": None,
     }
     cause_words = f.CAUSE_WORDS.get(clock.cause, clock.cause)
+    if len(clock.episodes) == 0:
+        out["note"] = f.NOTHING_RECORDED[clock.name]
+        return out
     if not clock.published:
         out["note"] = (
             "No headline: fewer than the minimum number of candidates have waits on this clock, "
@@ -257,6 +260,8 @@ def _clock_section(clock: Clock) -> dict[str, Any]:
         "cif_text": None,
         "cutoff": None if not clock.published else f.days(clock.cutoff),
         "median": None,
+        # No wait at all is a fact about the log, not something privacy hides.
+        "nothing": f.NOTHING_RECORDED[clock.name] if len(ep) == 0 else None,
     }
     if not clock.published or answered == 0:
         return out

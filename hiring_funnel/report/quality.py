@@ -158,7 +158,11 @@ def _events(events: pd.DataFrame, owner: pd.Series, k: int) -> list[dict[str, st
 def _clock_row(
     clock: Clock, events: pd.DataFrame, owner: pd.Series, apps: pd.Index, k: int
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"title": f.CLOCK_TITLES[clock.name], "published": clock.published}
+    row: dict[str, Any] = {
+        "title": f.CLOCK_TITLES[clock.name],
+        "published": clock.published,
+        "nothing": "none recorded" if len(clock.episodes) == 0 else None,
+    }
     if not clock.published:
         return row  # no count of a clock whose figures are not shown
     start = _START[clock.name]
@@ -223,7 +227,9 @@ def privacy_section(
             {
                 "title": f.CLOCK_TITLES[name],
                 "published": published,
-                "candidates": f.number(candidates) if published else f"fewer than {min_group}",
+                "candidates": f.number(candidates)
+                if published
+                else ("none" if candidates == 0 else f"fewer than {min_group}"),
                 "cutoff": f.days(cutoff) if published else None,
             }
         )
