@@ -337,7 +337,9 @@ def headline(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             first = still_hope(ep, cause, waited=[0], horizon=tau).table
-        bound = float(first["ci_upper"].iloc[0]) if len(first) else 1.0
+        if not len(first):  # no answer of any kind: nothing was followed to an end
+            return [f"No decision in the log yet: the chance of an {cause} cannot be estimated."]
+        bound = float(first["ci_upper"].iloc[0])
         return [
             f"No {cause} in the log yet: at most about {_percent(bound)} of applications get one "
             f"by day {tau:.0f} (95% upper limit)."

@@ -175,7 +175,12 @@ def still_hope(
     frames = []
     for g in prep.groups:
         # A cause with no answer at all is estimated 0 too, with the binomial upper
-        # limit below: "no offer among 400 applications" says "at most about 1%".
+        # limit below ("no offer among 400 applications": at most about 1%), as long
+        # as some application was answered at all; with no answer of any kind nothing
+        # was followed to an end and there is nothing to estimate.
+        if g.dk[ci].sum() == 0 and g.d.sum() == 0:
+            note_not_estimable(meta, g.label, f"no answers among {g.size:,.0f} episodes")
+            continue
         tau = float(g.time[-1]) if horizon is None else float(horizon)
         if tau < g.time[0]:
             raise HiringFunnelError(

@@ -179,7 +179,12 @@ def _headline(clock: Clock) -> dict[str, Any]:
     tau = clock.cutoff
     if not (ep["cause"] == clock.cause).any():
         first = still_hope(ep, clock.cause, waited=[0], horizon=tau).table
-        bound = float(first["ci_upper"].iloc[0]) if len(first) else 1.0
+        if not len(first):  # no answer of any kind: nothing was followed to an end
+            out["note"] = (
+                f"No decision in the log yet, so the chance of {cause_words} cannot be estimated."
+            )
+            return out
+        bound = float(first["ci_upper"].iloc[0])
         out["note"] = (
             f"No {clock.cause} in the log yet: at most about {f.pct(bound)} of applications "
             f"get one within {f.days(tau)} (95% upper limit)."
