@@ -131,15 +131,23 @@ def clean_table(
     problems: list[Problem] = []
     merged_in: dict[str, int] = {}
     maps: dict[str, dict[str, str]] = {}
-    for column in columns:
-        col = quote_ident(column)
+    # One scan of the table (often a view) for every column: the distinct values and
+    # their counts, of the columns with at most MAX_DISTINCT of them.
+    counts: dict[str, dict[str, int]] = {c: {} for c in columns}
+    if columns:
         rows = db.execute(
-            f"SELECT {col}, count(*) FROM {quote_ident(table)} WHERE {col} IS NOT NULL "
-            f"GROUP BY {col} LIMIT {MAX_DISTINCT + 1}"
+            "SELECT hf_col, hf_val, n FROM (SELECT hf_col, hf_val, count(*) AS n, "
+            "count(*) OVER (PARTITION BY hf_col) AS hf_k FROM (SELECT hf_col, hf_val FROM "
+            f"(UNPIVOT (SELECT {', '.join(quote_ident(c) for c in columns)} FROM "
+            f"{quote_ident(table)}) ON COLUMNS(*) INTO NAME hf_col VALUE hf_val)) "
+            f"GROUP BY hf_col, hf_val) WHERE hf_k <= {MAX_DISTINCT}"
         ).fetchall()
-        if len(rows) > MAX_DISTINCT:
-            continue
-        changes, merged = replacements({v: n for v, n in rows})
+        for c, v, n in rows:
+            counts[c][v] = int(n)
+    for column in columns:
+        if not counts[column]:
+            continue  # no value, or too many to be a category
+        changes, merged = replacements(counts[column])
         if changes:
             maps[column] = changes
         if merged:

@@ -399,3 +399,22 @@ def test_messages_fit_the_case(tmp_path: Path) -> None:
     assert "No interviews were recorded in this log, so there is no wait after one." in text
     assert "From an interview to the next answer Not shown" not in text
     assert not re.search(r"\b1 candidates\b|\b1 candidate were\b", text)
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_a_column_of_too_many_values_is_not_a_category(tmp_path: Path, engine, monkeypatch) -> None:
+    import hiring_funnel.spellings as spellings
+
+    monkeypatch.setattr(spellings, "MAX_DISTINCT", 2)  # "LinkedIn", "Linkedin", "linkedin", ...
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "application_id,event,timestamp\n"
+        + "".join(f"a{k},applied,2024-08-0{k + 1}\n" for k in range(len(SPELLED)))
+    )
+    attrs = tmp_path / "attributes.csv"
+    sites = [r.split(",")[2] for r in SPELLED]
+    attrs.write_text("application_id,site\n" + "".join(f"a{k},{s}\n" for k, s in enumerate(sites)))
+    log = hf.read_events(events, attributes=attrs, as_of="2024-10-01", engine=engine)
+    log = log.to_event_log() if engine else log
+    assert sorted(log.attributes["site"]) == sorted(sites)
+    assert "merged_spellings" not in log.meta
