@@ -88,21 +88,13 @@ def date_undated(
     applied = events[events["event"] == "applied"].groupby("application_id")["timestamp"].min()
     start = placed["application_id"].map(applied)
     end = placed["application_id"].map(last)
-    if rule == "as_of":
-        when = pd.Series(limit, index=placed.index)
-    else:
-        when = pd.Series(limit, index=placed.index)
+    when = pd.Series(limit, index=placed.index)
+    if rule == "median":
         for event, rows in placed.groupby("event", sort=False).groups.items():
             dated = events[events["event"] == event]
             since = dated["timestamp"] - dated["application_id"].map(applied)
             days = np.sort(since.dropna().to_numpy(dtype="timedelta64[ns]").astype(np.int64))
-            for i in rows:
-                if pd.isna(start[i]):
-                    continue  # no application date: no time from applying to place it at
-                waited = (end[i] - start[i]).value
-                later = days[np.searchsorted(days, waited, side="right") :]
-                if len(later):
-                    when[i] = start[i] + pd.Timedelta(int(np.median(later)), unit="ns")
+            when.loc[rows] = _later_median(days, start[rows], end[rows], limit)
     placed["timestamp"] = when.where(when <= limit, limit).astype(events["timestamp"].dtype)
     problems = [
         Problem(
@@ -122,6 +114,22 @@ def date_undated(
         )
     ]
     return placed, unplaced, problems
+
+
+def _later_median(
+    days: np.ndarray, start: pd.Series, end: pd.Series, limit: pd.Timestamp
+) -> pd.Series:
+    """Per row, the application date plus the median of the sorted ``days`` (ns) longer
+    than the row's own wait so far; ``limit`` where there is none or no start."""
+    waited = (end - start).to_numpy(dtype="timedelta64[ns]").astype(np.int64)
+    first = np.searchsorted(days, waited, side="right")  # the later waits: days[first:]
+    m = len(days) - first
+    ok = ~start.isna().to_numpy() & (m > 0)
+    lo = np.minimum(first + (m - 1) // 2, len(days) - 1)
+    hi = np.minimum(first + m // 2, len(days) - 1)
+    mid = (days[lo] // 2 + days[hi] // 2 + (days[lo] % 2 + days[hi] % 2) // 2) if len(days) else 0
+    shift = pd.to_timedelta(np.where(ok, mid, 0), unit="ns")
+    return pd.Series(np.where(ok, start + shift, limit), index=start.index)
 
 
 _OTHER = {"median": "as_of", "as_of": "median"}

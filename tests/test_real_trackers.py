@@ -292,6 +292,19 @@ SPELLED = [
 ]
 
 
+def spelled_files(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """SPELLED as a long log and an attributes file (DuckDB reads both natively)."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "application_id,event,timestamp\n"
+        + "".join(f"a{k},applied,2024-08-0{k + 1}\n" for k in range(len(SPELLED)))
+    )
+    attrs = tmp_path / "attributes.csv"
+    sites = [r.split(",")[2] for r in SPELLED]
+    attrs.write_text("application_id,site\n" + "".join(f"a{k},{s}\n" for k, s in enumerate(sites)))
+    return events, attrs, sites
+
+
 @pytest.mark.parametrize("engine", [None, "duckdb"])
 def test_spellings_that_differ_in_case_or_spaces_are_one_level(tmp_path: Path, engine) -> None:
     # From a tracker's column (pandas) and from an attributes file (DuckDB reads it natively).
@@ -299,16 +312,7 @@ def test_spellings_that_differ_in_case_or_spaces_are_one_level(tmp_path: Path, e
     if engine is None:
         log = hf.read_events(write(tmp_path, SPELLED), mapping=mapping)
     else:
-        events = tmp_path / "events.csv"
-        events.write_text(
-            "application_id,event,timestamp\n"
-            + "".join(f"a{k},applied,2024-08-0{k + 1}\n" for k in range(len(SPELLED)))
-        )
-        attrs = tmp_path / "attributes.csv"
-        sites = [r.split(",")[2] for r in SPELLED]
-        attrs.write_text(
-            "application_id,site\n" + "".join(f"a{k},{s}\n" for k, s in enumerate(sites))
-        )
+        events, attrs, _ = spelled_files(tmp_path)
         log = hf.read_events(events, attributes=attrs, as_of="2024-10-01", engine=engine)
         assert log.meta["native"]
         log = log.to_event_log()
@@ -406,14 +410,7 @@ def test_a_column_of_too_many_values_is_not_a_category(tmp_path: Path, engine, m
     import hiring_funnel.spellings as spellings
 
     monkeypatch.setattr(spellings, "MAX_DISTINCT", 2)  # "LinkedIn", "Linkedin", "linkedin", ...
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "application_id,event,timestamp\n"
-        + "".join(f"a{k},applied,2024-08-0{k + 1}\n" for k in range(len(SPELLED)))
-    )
-    attrs = tmp_path / "attributes.csv"
-    sites = [r.split(",")[2] for r in SPELLED]
-    attrs.write_text("application_id,site\n" + "".join(f"a{k},{s}\n" for k, s in enumerate(sites)))
+    events, attrs, sites = spelled_files(tmp_path)
     log = hf.read_events(events, attributes=attrs, as_of="2024-10-01", engine=engine)
     log = log.to_event_log() if engine else log
     assert sorted(log.attributes["site"]) == sorted(sites)
