@@ -90,6 +90,7 @@ __all__ = [
     "COMPLEMENTARY",
     "DEFAULT_MAX_LEVELS",
     "DEFAULT_MIN_GROUP",
+    "HORIZON_HELP",
     "IDENTIFIER_COLUMNS",
     "MISSING_LABEL",
     "Members",
@@ -111,6 +112,12 @@ __all__ = [
 
 #: Segments with fewer distinct candidates than this are suppressed by default.
 DEFAULT_MIN_GROUP = 5
+#: The ``--horizon`` option's help, the same for summary, report and predict: the
+#: default horizon is the tail cutoff at ``--min-group`` (:func:`tail_cutoff`).
+HORIZON_HELP = (
+    "count every chance within DAYS of applying (default: the days the log covers, the last "
+    "day on which at least --min-group candidates are still waiting)"
+)
 #: The label of a segment whose breakdown value is missing (as the estimators name it).
 MISSING_LABEL = "(missing)"
 #: Why a count or a segment is hidden: it rests on too few candidates ...

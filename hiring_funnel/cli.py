@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hiring_funnel import __version__
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label
@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"hide groups and counts of fewer than K candidates (default: {DEFAULT_MIN_GROUP}; "
         "1 prints everything)",
     )
+    m.add_argument("--horizon", type=float, metavar="DAYS", help=HORIZON_HELP)
     m.add_argument(
         "--max-levels",
         type=int,
@@ -377,7 +378,14 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _summary(args: argparse.Namespace) -> int:
     from hiring_funnel.anonymize import check_min_group
-    from hiring_funnel.summary import CLOCKS, counts_line, format_summary, headline, summarise
+    from hiring_funnel.summary import (
+        CLOCKS,
+        counts_line,
+        format_summary,
+        headline,
+        summarise,
+        what_next,
+    )
 
     k = check_min_group(args.min_group)
     log = _read(args)
@@ -400,7 +408,13 @@ def _summary(args: argparse.Namespace) -> int:
     print(format_summary(table, as_of=table.attrs.get("as_of")))
     if "decision" in clocks:
         print("\nIs silence bad news? (decision clock: from applying to an offer or a rejection)")
-        for sentence in headline(log, min_group=k, decision=made.get("decision")):
+        decision = made.get("decision")
+        for sentence in headline(log, min_group=k, decision=decision, horizon=args.horizon):
+            print(f"  {sentence}")
+    nexts = what_next(log, made, min_group=k, horizon=args.horizon)
+    if nexts:
+        print("\nWhen answers come, and how far the applications got")
+        for sentence in nexts:
             print(f"  {sentence}")
     return 0
 

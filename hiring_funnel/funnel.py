@@ -26,10 +26,16 @@ import pandas as pd
 from hiring_funnel.clocks import resolve_as_of, utc_ns
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, check_events
 
-__all__ = ["FUNNEL_COLUMNS", "QUARANTINE_REASON_COLUMNS", "quarantine_reasons", "stage_counts"]
+__all__ = [
+    "FUNNEL_COLUMNS",
+    "QUARANTINE_REASON_COLUMNS",
+    "application_stages",
+    "quarantine_reasons",
+    "stage_counts",
+]
 
 #: Columns of :func:`stage_counts`.
-FUNNEL_COLUMNS: tuple[str, ...] = ("step", "kind", "applications", "share_of_applied")
+FUNNEL_COLUMNS: tuple[str, ...] = ("step", "kind", "applications", "share_of_applied", "still_open")
 #: Columns of :func:`quarantine_reasons`.
 QUARANTINE_REASON_COLUMNS: tuple[str, ...] = (
     "file",
@@ -44,7 +50,7 @@ QUARANTINE_REASON_COLUMNS: tuple[str, ...] = (
 #: Stage reached -> the events that show it was reached. A later stage implies
 #: the earlier ones: an application invited straight to an interview has passed
 #: the screen even when no screen was logged, so the funnel never widens.
-_REACHED: dict[str, tuple[str, ...]] = {
+STAGES_REACHED: dict[str, tuple[str, ...]] = {
     "applied": ("applied",),
     "answered": ("screen", "interview", "offer", "rejection"),
     "screen": ("screen", "interview", "offer"),
@@ -54,7 +60,7 @@ _REACHED: dict[str, tuple[str, ...]] = {
 #: Events that end an application, in the schema's tie-breaking order: the
 #: first one (in time) is how it ended, exactly as the ``decision`` clock
 #: ends (offer, rejection) or censors (withdrawn, closed) its episode.
-_ENDINGS: tuple[str, ...] = ("offer", "rejection", "withdrawn", "closed")
+ENDINGS: tuple[str, ...] = ("offer", "rejection", "withdrawn", "closed")
 _OPEN = "still open"
 
 
@@ -70,7 +76,9 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     (any response: screen, interview, offer or rejection); ``screen``
     (screen, interview or offer); ``interview`` (interview or offer);
     ``offer``. A later stage implies the earlier ones, so the counts never
-    grow down the funnel even when a log skips the screen.
+    grow down the funnel even when a log skips the screen. Their
+    ``still_open`` column counts those of them with no ending yet (no offer,
+    rejection, withdrawal or closing by the as-of date).
 
     Rows with ``kind == "ended"`` split the applications by their first
     ending event (ties on one timestamp broken in the order offer, rejection,
@@ -90,8 +98,9 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     Returns
     -------
     DataFrame
-        Columns ``step, kind, applications, share_of_applied``; ten rows in a
-        fixed order. ``attrs`` holds ``as_of`` and ``applications_without_applied``
+        Columns ``step, kind, applications, share_of_applied, still_open``;
+        ten rows in a fixed order (``still_open`` is <NA> on the "ended"
+        rows). ``attrs`` holds ``as_of`` and ``applications_without_applied``
         (applications left out because they have no ``applied`` event by then).
 
     Examples
@@ -104,10 +113,42 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     ...     "timestamp": ["2024-03-01", "2024-03-05", "2024-03-09", "2024-03-02",
     ...                   "2024-03-04", "2024-03-03"]}))
     >>> t = stage_counts(ev)
-    >>> t[t["kind"] == "reached"][["step", "applications"]].to_numpy().tolist()
-    [['applied', 3], ['answered', 2], ['screen', 2], ['interview', 1], ['offer', 0]]
+    >>> t[t["kind"] == "reached"][["step", "applications", "still_open"]].to_numpy().tolist()
+    [['applied', 3, 2], ['answered', 2, 1], ['screen', 2, 1], ['interview', 1, 0], ['offer', 0, 0]]
     >>> t[t["kind"] == "ended"][["step", "applications"]].to_numpy().tolist()
     [['offer', 0], ['rejection', 1], ['withdrawn', 0], ['closed', 0], ['still open', 2]]
+    """
+    stages = application_stages(log_or_events, as_of=as_of)
+    n = len(stages)
+    open_ = stages["ended"].isna().to_numpy()
+    rows: list[tuple[str, str, int, int | None]] = []
+    for step in STAGES_REACHED:
+        reached = stages[step].to_numpy()
+        rows.append((step, "reached", int(reached.sum()), int((reached & open_).sum())))
+    ended = stages["ended"].value_counts()
+    rows += [(e, "ended", int(ended.get(e, 0)), None) for e in ENDINGS]
+    rows.append((_OPEN, "ended", int(open_.sum()), None))
+
+    out = pd.DataFrame(rows, columns=["step", "kind", "applications", "still_open"])
+    out["applications"] = out["applications"].astype("int64")
+    out["share_of_applied"] = out["applications"] / n if n else np.nan
+    out["still_open"] = out["still_open"].astype("Int64")
+    out = out[list(FUNNEL_COLUMNS)]
+    out.attrs = dict(stages.attrs)
+    return out
+
+
+def application_stages(
+    log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None
+) -> pd.DataFrame:
+    """One row per application sent: its candidate, the stages it reached and how it ended.
+
+    The rows behind :func:`stage_counts` (the same applications, the same
+    rules): ``application_id``, ``candidate`` (``candidate_id``, else the
+    application: one person each), a boolean column per stage reached
+    (``applied``, ``answered``, ``screen``, ``interview``, ``offer``) and
+    ``ended`` (offer, rejection, withdrawn, closed, or <NA> while still open).
+    What is published from it counts candidates (:mod:`hiring_funnel.anonymize`).
     """
     if isinstance(log_or_events, EventLog):
         events = log_or_events.events
@@ -118,6 +159,11 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     check_events(events)
     ts = utc_ns(events["timestamp"])
     cutoff = resolve_as_of(as_of, ts)
+    candidate = (
+        events["candidate_id"].astype("string").fillna(events["application_id"].astype("string"))
+        if "candidate_id" in events.columns
+        else events["application_id"].astype("string")
+    )
     frame = pd.DataFrame(
         {
             "application_id": events["application_id"].to_numpy(),
@@ -125,7 +171,9 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
             "ts": ts,
         }
     )
-    frame = frame[frame["ts"] <= cutoff.value] if cutoff is not pd.NaT else frame.iloc[:0]
+    keep = frame["ts"] <= cutoff.value if cutoff is not pd.NaT else np.zeros(len(frame), bool)
+    frame = frame[keep]
+    who = pd.Series(candidate.to_numpy()[keep], index=frame["application_id"].to_numpy())
     # First time of each event per application; int64 nanoseconds with a
     # sentinel for "never", so no float rounding can reorder close events.
     never = np.iinfo(np.int64).max
@@ -143,23 +191,51 @@ def stage_counts(log_or_events: EventLog | pd.DataFrame, *, as_of: Any = None) -
     times = first.to_numpy()
     times = np.where(times >= applied[:, None], times, never)
     seen = pd.DataFrame(times != never, columns=first.columns)
-    n = len(first)
-
-    rows: list[tuple[str, str, int]] = []
-    for step, evs in _REACHED.items():
-        rows.append((step, "reached", int(seen[list(evs)].any(axis=1).sum())))
-    ending = times[:, [EVENTS.index(e) for e in _ENDINGS]]
+    out = pd.DataFrame(
+        {
+            "application_id": first.index.to_numpy(),
+            "candidate": who.groupby(level=0).min().reindex(first.index).to_numpy(),
+        }
+    )
+    for step, evs in STAGES_REACHED.items():
+        out[step] = seen[list(evs)].any(axis=1).to_numpy()
+    ending = times[:, [EVENTS.index(e) for e in ENDINGS]]
     # argmin takes the first column among equal times: the schema's order.
-    which = np.argmin(ending, axis=1)
-    ended = ending.min(axis=1) != never if n else np.zeros(0, dtype=bool)
-    counts = np.bincount(which[ended], minlength=len(_ENDINGS))
-    rows += [(e, "ended", int(c)) for e, c in zip(_ENDINGS, counts, strict=True)]
-    rows.append((_OPEN, "ended", int(n - ended.sum())))
+    which = np.argmin(ending, axis=1) if len(first) else np.zeros(0, dtype=np.int64)
+    done = ending.min(axis=1) != never if len(first) else np.zeros(0, dtype=bool)
+    out["ended"] = pd.array(
+        np.where(done, np.asarray(ENDINGS, dtype=object)[which], None), dtype="string"
+    )
+    out.attrs = {"as_of": cutoff, "applications_without_applied": n_all - len(first)}
+    return out
 
-    out = pd.DataFrame(rows, columns=["step", "kind", "applications"])
-    out["applications"] = out["applications"].astype("int64")
-    out["share_of_applied"] = out["applications"] / n if n else np.nan
-    out.attrs = {"as_of": cutoff, "applications_without_applied": n_all - n}
+
+def stage_figures(log: EventLog | Any) -> dict[str, dict[str, int]]:
+    """Per stage reached: applications, those still open, and the candidates behind each part.
+
+    ``{stage: {"reached", "reached_candidates", "open", "open_candidates",
+    "ended_candidates"}}``: what :func:`hiring_funnel.headline.funnel_stages`
+    publishes, with the candidates its privacy rule counts. On an engine log
+    the same figures come from one aggregate query
+    (:func:`hiring_funnel.engine.funnel.engine_stage_figures`).
+    """
+    if not isinstance(log, EventLog):
+        from hiring_funnel.engine.funnel import engine_stage_figures
+
+        return engine_stage_figures(log)
+    stages = application_stages(log)
+    who = stages["candidate"].to_numpy()
+    ended = stages["ended"].notna().to_numpy()
+    out = {}
+    for step in STAGES_REACHED:
+        reached = stages[step].to_numpy(dtype=bool)
+        out[step] = {
+            "reached": int(reached.sum()),
+            "reached_candidates": len(pd.unique(who[reached])),
+            "open": int((reached & ~ended).sum()),
+            "open_candidates": len(pd.unique(who[reached & ~ended])),
+            "ended_candidates": len(pd.unique(who[reached & ended])),
+        }
     return out
 
 

@@ -19,15 +19,19 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
 from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
+
+if TYPE_CHECKING:
+    from hiring_funnel.headline import Horizon
 
 #: Columns of the pending file that are never covariates.
 _NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
@@ -66,6 +70,15 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
     cmd.add_argument(
+        "--min-group",
+        type=int,
+        default=DEFAULT_MIN_GROUP,
+        metavar="K",
+        help=f"the horizon stops where fewer than K candidates are still waiting, as in summary "
+        f"and the report (default: {DEFAULT_MIN_GROUP})",
+    )
+    cmd.add_argument("--horizon", type=float, metavar="DAYS", help=HORIZON_HELP)
+    cmd.add_argument(
         "--max-levels",
         type=int,
         default=DEFAULT_MAX_LEVELS,
@@ -78,6 +91,9 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
+    from hiring_funnel.anonymize import check_min_group, distinct_candidates
+    from hiring_funnel.clocks import episodes
+    from hiring_funnel.headline import horizon_of
     from hiring_funnel.io import read_raw
     from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
     from hiring_funnel.regression.pending import pending_model, predict_pending
@@ -121,6 +137,16 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
             else:  # the column only, and the rule: never a value
                 skipped.append(f"column {short_label(c)!r} is not used as a covariate: {why[0]}")
     waiting = _days_waited(waiting, raw.source, raw.line, log)
+    decision = episodes(log, "decision")
+    k = check_min_group(getattr(args, "min_group", 1))
+    if distinct_candidates(decision) < k:
+        # One person's tracker: summary and the report publish nothing at this k, and
+        # the predictions are that person's own; the horizon is the longest wait seen.
+        print(
+            f"note: the log holds fewer than {k} candidates: the horizon is the longest wait seen"
+        )
+        k = 1
+    horizon = horizon_of(decision, min_group=k, days=args.horizon)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 10) == 0:
@@ -136,14 +162,21 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
     try:
-        pred = predict_pending(model, waiting, within=args.within, lines=raw.line)
+        pred = predict_pending(
+            model,
+            waiting,
+            within=args.within,
+            lines=raw.line,
+            horizon=min(horizon.days, model.meta["horizon"]),
+        )
     except HiringFunnelError as exc:
         raise _at_line(exc, raw.source, raw.line) from None
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
     table = table[["line", *[c for c in table.columns if c != "line"]]]
     for c in covs:  # labels from the data: no escape or control character in the CSV either
         table[c] = table[c].map(lambda v: v if pd.isna(v) else clean_label(v))
-    print(_format(pred.wide(), raw.line, covs, args.within, model.meta))
+    report_line = _report_line(decision, pred.wide()["waited"].to_numpy(), horizon.days)
+    print(_format(pred.wide(), raw.line, covs, args.within, model.meta, horizon, report_line))
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
         print(f"note: {clean_label(note)}")
     if args.out:
@@ -200,8 +233,27 @@ def _at_line(exc: HiringFunnelError, source: str, lines: np.ndarray) -> HiringFu
     )
 
 
+def _report_line(decision: pd.DataFrame, waited: np.ndarray, horizon: float) -> pd.DataFrame:
+    """The report's headline figure at each row's days waited: still hope on the decision clock."""
+    import warnings
+
+    from hiring_funnel.estimators import still_hope
+
+    s = np.unique(waited[np.isfinite(waited) & (waited < horizon)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = still_hope(decision, "offer", waited=s, horizon=horizon).table
+    return table.set_index("time")[["estimate", "ci_lower", "ci_upper"]]
+
+
 def _format(
-    wide: pd.DataFrame, lines: np.ndarray, covs: list[str], within: float, meta: dict
+    wide: pd.DataFrame,
+    lines: np.ndarray,
+    covs: list[str],
+    within: float,
+    meta: dict,
+    horizon: Horizon,
+    report_line: pd.DataFrame,
 ) -> str:
     def pct(row: pd.Series, q: str) -> str:
         est, lo, hi = row[q], row[f"{q}_ci_lower"], row[f"{q}_ci_upper"]
@@ -232,15 +284,29 @@ def _format(
         )
     else:
         intervals = f"{level}% bootstrap intervals over {usable} resamples of {meta['resampled']}"
-    out = [f"\nPending applications ({intervals}):"]
+
+    def reported(s: float) -> str:
+        if s not in report_line.index or pd.isna(report_line.at[s, "estimate"]):
+            return "n/a"
+        r = report_line.loc[s]
+        lo, hi = r["ci_lower"], r["ci_upper"]
+        ci = f" ({100 * lo:.1f}-{100 * hi:.1f})" if pd.notna(lo) and pd.notna(hi) else ""
+        return f"{100 * r['estimate']:.1f}%{ci}"
+
+    given = f"given {', '.join(short_label(c) for c in covs)}" if covs else "any application"
+    out = [f"\nPending applications ({intervals}); every chance counts answers {horizon.words}:"]
     for _, row in wide.iterrows():
         attrs = ", ".join(f"{short_label(c)}={short_label(row[c])}" for c in covs)
         out.append(
             f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days"
             + (f" ({attrs})" if attrs else "")
         )
-        out.append(f"    chance of an offer in the end:   {pct(row, 'offer_eventually')}")
-        out.append(f"    chance of any answer in the end: {pct(row, 'answer_eventually')}")
+        out.append("    chance of an offer:")
+        out.append(
+            f"      no decision yet, any application (as the report): {reported(row['waited'])}"
+        )
+        out.append(f"      no answer yet, {given}: {pct(row, 'offer_eventually')}")
+        out.append(f"    chance of any answer:             {pct(row, 'answer_eventually')}")
         out.append(f"    chance of an answer within {within:g} days: {pct(row, 'answer_within')}")
         out.append(f"    if an answer comes, it takes:     {days(row)}")
     return "\n".join(out)

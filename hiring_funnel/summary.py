@@ -39,7 +39,8 @@ from hiring_funnel.anonymize import (
     tail_cutoff,
 )
 from hiring_funnel.clocks import episodes
-from hiring_funnel.estimators import still_hope, waiting_quantiles
+from hiring_funnel.estimators import waiting_quantiles
+from hiring_funnel.headline import HEADLINE_WAITED
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
@@ -58,8 +59,6 @@ SUMMARY_COLUMNS = (
     "median_ci_upper",
     "median_reached",
 )
-#: Days of silence for the headline of the summary.
-HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
 _COUNTS = ("episodes", "answered", "censored")
 
 
@@ -305,70 +304,73 @@ def _median(ep: pd.DataFrame, cutoff: float) -> dict[str, float | bool]:
 def headline(
     log: EventLog,
     *,
-    cause: str = "offer",
     waited: Sequence[int] = HEADLINE_WAITED,
     min_group: int = 1,
     decision: pd.DataFrame | None = None,
+    horizon: float | None = None,
 ) -> list[str]:
     """Sentences answering "is silence bad news?" on the decision clock.
 
-    ``decision``: the log's decision-clock episodes when already made.
-
-    The horizon is the tail cutoff (the last day on which ``min_group``
-    candidates are still waiting; the last day seen with 1), so every number
-    still waiting that a sentence gives is at least ``min_group``.
+    The sentences of :func:`hiring_funnel.headline.silence_headline`, the same
+    as the report's. ``decision``: the log's decision-clock episodes when
+    already made. ``horizon``: days after applying (``--horizon``); default
+    the days this log covers (the last day on which ``min_group`` candidates
+    are still waiting; the last day seen with 1), so every number still
+    waiting that a sentence gives is at least ``min_group``.
 
     Examples
     --------
     >>> import hiring_funnel as hf
     >>> sim = hf.simulate(2000, seed=3)
     >>> log = hf.read_events(sim.events, as_of=sim.as_of)
-    >>> headline(log, waited=[14])[0].startswith("After 14 days with no decision")
+    >>> headline(log, waited=[14])[1].startswith("After 14 days with no decision")
     True
     """
+    from hiring_funnel.headline import horizon_of, silence_headline
+
     k = check_min_group(min_group)
     ep = collected(episodes(log, "decision")) if decision is None else decision
-    if len(ep) and distinct_candidates(ep) < k:
-        return [f"Not shown: the decisions concern fewer than {k} candidates."]
-    if ep.empty:
-        return [f"No decision in the log yet: the chance of an {cause} cannot be estimated."]
-    tau = tail_cutoff(ep, min_group=k)
-    if not (ep["cause"] == cause).any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            first = still_hope(ep, cause, waited=[0], horizon=tau).table
-        if not len(first):  # no answer of any kind: nothing was followed to an end
-            return [f"No decision in the log yet: the chance of an {cause} cannot be estimated."]
-        bound = float(first["ci_upper"].iloc[0])
-        return [
-            f"No {cause} in the log yet: at most about {_percent(bound)} of applications get one "
-            f"by day {tau:.0f} (95% upper limit)."
-        ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        result = still_hope(ep, cause, waited=[s for s in waited if s < tau], horizon=tau)
+    h = None if horizon is None or not len(ep) else horizon_of(ep, min_group=k, days=horizon)
+    return silence_headline(ep, min_group=k, horizon=h, waited=waited).lines
+
+
+def what_next(
+    log: EventLog,
+    made: dict[str, pd.DataFrame],
+    *,
+    min_group: int = 1,
+    horizon: float | None = None,
+) -> list[str]:
+    """What a job seeker asks next, as the report says it: when answers come, how far apps got.
+
+    ``made``: the episodes :func:`summarise` made (its ``made`` dict). On an
+    engine the stage counts are one aggregate query.
+    """
+    from hiring_funnel.headline import (
+        answers_horizon,
+        answers_sentence,
+        funnel_sentence,
+        funnel_stages,
+        horizon_of,
+    )
+
+    k = check_min_group(min_group)
+    if _fewer_candidates(log, k):
+        return []
     lines = []
-    for row in result.table.itertuples(index=False):
-        if np.isnan(row.estimate):
-            continue
-        if row.events == 0:
-            lines.append(
-                f"After {row.time:.0f} days with no decision, none of the {row.at_risk:,.0f} applications "
-                f"still waiting has ended in an {cause} (by day {tau:.0f}): the chance is at most "
-                f"about {_percent(row.ci_upper)} (95% upper limit)."
-            )
-            continue
-        lines.append(
-            f"After {row.time:.0f} days with no decision, the chance of an {cause} by day {tau:.0f} "
-            f"is {100 * row.estimate:.1f}% (95% CI {100 * row.ci_lower:.1f}-{100 * row.ci_upper:.1f}%; "
-            f"{row.at_risk:,.0f} applications still waiting)."
+    first = made.get("first_response")
+    if first is not None and len(first) and distinct_candidates(first) >= k:
+        decision = made.get("decision")
+        shared = (
+            horizon_of(decision, min_group=k, days=horizon)
+            if decision is not None and len(decision)
+            else None
         )
+        text = answers_sentence(first, horizon=answers_horizon(first, shared, min_group=k))
+        if text:
+            lines.append(text)
+    lines.append(funnel_sentence(funnel_stages(log, min_group=k)))
     return lines
-
-
-def _percent(share: float) -> str:
-    """A share in words' precision: "12%", "3.7%", "0.4%"."""
-    return f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.1f}%"
 
 
 def counts_line(log: EventLog, *, min_group: int = 1) -> str:

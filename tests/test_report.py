@@ -185,8 +185,8 @@ def test_every_section_and_the_facts_of_the_run(sample: dict[str, Any]) -> None:
 def test_headline_in_plain_words_with_intervals(sample: dict[str, Any]) -> None:
     text = page_text(sample["html"])
     found = re.findall(
-        r"After (7|14|30) days with no decision, the chance of an offer within \d+ days of "
-        r"applying is [\d.]+% \(95% confidence interval [\d.]+% to [\d.]+%; [\d,]+ applications "
+        r"After (7|14|30) days with no decision, the chance of an offer within the \d+ days "
+        r"this log covers is [\d.]+% \(95% confidence interval [\d.]+% to [\d.]+%; [\d,]+ applications "
         r"were still waiting on day \1\)\.",
         text,
     )

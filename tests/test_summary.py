@@ -109,12 +109,19 @@ def test_headline_says_the_chance_of_an_offer_after_silence() -> None:
     log = read_events(_log(), as_of="2024-03-20")
     lines = headline(log, waited=[2])
     # Decision clock: a rejected on day 4, b offered on day 13, c open (19 days).
-    # After 2 silent days all three still wait; one of three gets an offer: 1/3.
-    assert len(lines) == 1
+    # After 2 silent days all three still wait; one of three gets an offer: 1/3. One offer
+    # is too few for a comparison with the day of applying.
+    assert len(lines) == 3
     assert lines[0].startswith(
-        "After 2 days with no decision, the chance of an offer by day 19 is 33.3% (95% CI "
+        "On the day of applying, the chance of an offer within the 19 days this log covers "
+        "is 33.3% (95% confidence interval "
     )
-    assert lines[0].endswith("; 3 applications still waiting).")
+    assert lines[1].startswith(
+        "After 2 days with no decision, the chance of an offer within the 19 days this log "
+        "covers is 33.3% (95% confidence interval "
+    )
+    assert lines[1].endswith("; 3 applications were still waiting on day 2).")
+    assert lines[2].startswith("Too few offers to tell whether silence changes the chance: 1 offer")
     assert headline(read_events(_log().iloc[:2], as_of="2024-03-20"))[0].startswith(
         "No offer in the log yet"
     )
@@ -170,7 +177,8 @@ def test_a_clock_of_too_few_candidates_is_not_shown() -> None:
     text = format_summary(table)
     assert "first_response       not shown: fewer than 5 candidates" in text
     assert headline(log, min_group=5) == [
-        "Not shown: the decisions concern fewer than 5 candidates."
+        "Not shown: the waits on this clock concern fewer than 5 candidates, so any figure "
+        "would describe identifiable people."
     ]
 
 

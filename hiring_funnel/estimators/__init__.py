@@ -4,11 +4,21 @@ from hiring_funnel.estimators._result import ESTIMATE_COLUMNS, EstimateResult
 from hiring_funnel.estimators.bootstrap import bootstrap
 from hiring_funnel.estimators.compare import ComparisonResult, gray_test, logrank_test
 from hiring_funnel.estimators.incidence import cumulative_incidence, outcome_mix, still_hope
+from hiring_funnel.estimators.influence import (
+    answer_quantiles,
+    answer_share,
+    influence_functions,
+    silence_ratio,
+)
 from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.estimators.survival import kaplan_meier
 
 __all__ = [
     "ESTIMATE_COLUMNS",
+    "answer_quantiles",
+    "answer_share",
+    "influence_functions",
+    "silence_ratio",
     "ComparisonResult",
     "EstimateResult",
     "bootstrap",

@@ -336,6 +336,7 @@ def predict_pending(
     waited: str = "waited",
     within: float = 7.0,
     lines: Sequence[int] | np.ndarray | None = None,
+    horizon: float | None = None,
 ) -> PendingPrediction:
     """Predict, for applications still waiting, the chance of an offer, of an answer soon, and when.
 
@@ -354,6 +355,10 @@ def predict_pending(
     lines : sequence of int, optional
         The line of each row in the file it came from: the notes then name
         lines, not row positions (the command line passes them).
+    horizon : float, optional
+        The day after applying by which "eventually" and "within" are counted
+        (the command line passes the report's: :func:`hiring_funnel.headline.horizon_of`).
+        Default, and at most: the longest wait seen on the first-response clock.
 
     Returns
     -------
@@ -387,8 +392,9 @@ def predict_pending(
             if MISSING_LEVEL not in model.levels[col]:
                 frame.loc[blank, col] = model.levels[col][0]
     patterns, pattern_of = _patterns(frame, model.covariates)
-    per_fit = np.stack([_quantities(f, patterns, pattern_of, s, within) for f in model.fits])
-    per_fit[:, :, (s >= model.meta["horizon"]) | unseen] = np.nan
+    tau = _check_horizon(model, horizon)
+    per_fit = np.stack([_quantities(f, patterns, pattern_of, s, within, tau) for f in model.fits])
+    per_fit[:, :, (s >= tau) | unseen] = np.nan
     frame = shown
     estimate = per_fit[0]
     alpha = (1 - model.meta["conf_level"]) / 2
@@ -424,12 +430,19 @@ def predict_pending(
             f"application without one to learn from (first: {_where(int(np.argmax(unseen)), lines)}); "
             "their estimates are NaN"
         )
-    tau = model.meta["horizon"]
-    late = np.flatnonzero(s >= tau)
+    longest = float(model.meta["horizon"])
+    late = np.flatnonzero(s >= longest)
     if late.size:
         notes.append(
-            f"{late.size} row(s) waited {tau:g} days or more, the longest wait seen in the log: "
-            f"nothing is known after that (first: {_where(int(late[0]), lines)}); their "
+            f"{late.size} row(s) waited {longest:g} days or more, the longest wait seen in the "
+            f"log: nothing is known after that (first: {_where(int(late[0]), lines)}); their "
+            "estimates are NaN"
+        )
+    past = np.flatnonzero((s >= tau) & (s < longest))
+    if past.size:
+        notes.append(
+            f"{past.size} row(s) waited {tau:g} days or more, the horizon of the predictions: "
+            f"nothing is counted after it (first: {_where(int(past[0]), lines)}); their "
             "estimates are NaN"
         )
     soon = np.flatnonzero((s < tau) & (s + within > tau))
@@ -456,6 +469,22 @@ def predict_pending(
         "notes": notes,
     }
     return PendingPrediction(table, meta)
+
+
+def _check_horizon(model: PendingModel, horizon: float | None) -> float:
+    """The horizon of the predictions: the given one, at most the longest first-response wait."""
+    longest = float(model.meta["horizon"])
+    if horizon is None:
+        return longest
+    tau = float(horizon)
+    if not (np.isfinite(tau) and tau > 0):
+        raise HiringFunnelError(f"horizon must be a positive number of days, not {horizon!r}")
+    if tau > longest:
+        raise HiringFunnelError(
+            f"horizon {tau:g} is past the longest wait seen for a first answer ({longest:g} days)",
+            hint=f"use a horizon of {longest:g} days or less",
+        )
+    return tau
 
 
 def _candidate_codes(first: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -617,25 +646,29 @@ def _quantities(
     pattern_of: np.ndarray,
     s: np.ndarray,
     within: float,
+    tau: float,
 ) -> np.ndarray:
-    """Array (quantity, row) of the four quantities under one set of hazards."""
+    """Array (quantity, row) of the four quantities under one set of hazards, up to day tau."""
     grid, surv, f_pos, _ = _aalen_johansen(fit["positive"], fit["rejection"], patterns)
-    _, _, f_offer, _ = _aalen_johansen(fit["offer"], fit["decision_rejection"], patterns)
+    grid_offer, _, f_offer, _ = _aalen_johansen(fit["offer"], fit["decision_rejection"], patterns)
     pad_s = np.hstack([np.ones((len(patterns), 1)), surv])
     pad_f = np.hstack([np.zeros((len(patterns), 1)), f_pos])
+    pad_offer = np.hstack([np.zeros((len(patterns), 1)), f_offer])
     i = pattern_of
     at_s = np.searchsorted(grid, s, side="right")  # padded index of the last time <= s
-    at_w = np.searchsorted(grid, s + within, side="right")
+    at_w = np.searchsorted(grid, np.minimum(s + within, tau), side="right")
+    at_tau = int(np.searchsorted(grid, tau, side="right"))
+    offer_tau = int(np.searchsorted(grid_offer, tau, side="right"))
     s_s = pad_s[i, at_s]
-    s_tau = pad_s[i, -1]
+    s_tau = pad_s[i, at_tau]
     with np.errstate(divide="ignore", invalid="ignore"):
-        positive_later = (pad_f[i, -1] - pad_f[i, at_s]) / s_s
-        offer = positive_later * f_offer[i, -1] if f_offer.size else np.zeros_like(s)
+        positive_later = (pad_f[i, at_tau] - pad_f[i, at_s]) / s_s
+        offer = positive_later * pad_offer[i, offer_tau]
         answer = (s_s - s_tau) / s_s
         soon = (s_s - pad_s[i, at_w]) / s_s
         # E[T - s | s < T <= tau]: each later day's share of the answers still to come.
         drop = pad_s[:, :-1] - pad_s[:, 1:]
-        later = grid[None, :] > s[:, None]
+        later = (grid[None, :] > s[:, None]) & (grid[None, :] <= tau)
         wait = ((grid[None, :] - s[:, None]) * drop[i] * later).sum(axis=1) / (s_s - s_tau)
     out = np.vstack([offer, answer, soon, wait])
     out[:, s_s <= 0] = np.nan

@@ -57,6 +57,7 @@ def report(
     out: str | Path = "reports",
     formats: str | Sequence[str] = FORMATS,
     min_group: int = DEFAULT_MIN_GROUP,
+    horizon: float | None = None,
     max_levels: int = DEFAULT_MAX_LEVELS,
     command: str | None = None,
     progress: bool | None = None,
@@ -90,6 +91,10 @@ def report(
         (with complementary suppression), and curves stop where fewer are
         still waiting. 1 publishes everything: only for a report on your own
         applications that stays with you.
+    horizon : float, optional
+        Days after applying within which the headline counts every chance
+        (``--horizon``); default the days the log covers
+        (:func:`hiring_funnel.headline.horizon_of`).
     max_levels : int
         A ``by`` column with more distinct values than this is refused (so is
         one whose values look like emails, phone numbers, free text or
@@ -151,6 +156,7 @@ def report(
             clocks=chosen_clocks,
             by=by_columns,
             min_group=k,
+            horizon=horizon,
             max_levels=max_levels,
             command=command,
             found=found,
@@ -179,6 +185,7 @@ def render_report(
     clocks: Sequence[str] = CLOCKS,
     by: Sequence[str] = (),
     min_group: int = DEFAULT_MIN_GROUP,
+    horizon: float | None = None,
     max_levels: int = DEFAULT_MAX_LEVELS,
     command: str = "",
     found: Sequence[str] = (),
@@ -205,7 +212,9 @@ def render_report(
         raise HiringFunnelError(
             "no usable rows: nothing to report", source=log.source, hint="run validate"
         )
-    context = build_context(log, clocks=_clocks(list(clocks)), by=list(by), min_group=k, step=step)
+    context = build_context(
+        log, clocks=_clocks(list(clocks)), by=list(by), min_group=k, horizon=horizon, step=step
+    )
     if context["privacy"]["nothing_published"]:
         warnings.warn(
             f"the log holds the applications of fewer than {k} candidates, so every figure "

@@ -29,10 +29,18 @@ from hiring_funnel.estimators import (
     cumulative_incidence,
     kaplan_meier,
     outcome_mix,
-    still_hope,
     waiting_quantiles,
 )
 from hiring_funnel.estimators.incidence import DEFAULT_BINS
+from hiring_funnel.headline import (
+    Horizon,
+    answers_horizon,
+    answers_sentence,
+    funnel_sentence,
+    funnel_stages,
+    horizon_of,
+    silence_headline,
+)
 from hiring_funnel.plots import (
     plot_cumulative_incidence,
     plot_outcome_mix,
@@ -48,8 +56,6 @@ from hiring_funnel.report.regression import regression_section
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
 
-#: Days of silence the headline speaks about.
-HEADLINE_WAITED: tuple[int, ...] = (7, 14, 30)
 _SHARE_WORDS = {0.25: "A quarter", 0.5: "Half", 0.75: "Three quarters"}
 
 Step = Callable[[str], None]
@@ -101,11 +107,13 @@ def build_context(
     clocks: Sequence[str],
     by: Sequence[str] = (),
     min_group: int,
+    horizon: float | None = None,
     step: Step = lambda _name: None,
 ) -> dict[str, Any]:
     """Every piece of the report, as strings, tables of strings and figure URLs.
 
-    ``step(name)`` is called before each slow step (the progress bar).
+    ``horizon``: days after applying for the headline (default: the days the
+    log covers). ``step(name)`` is called before each slow step (the progress bar).
     """
     with warnings.catch_warnings():
         # Curves that are not estimable are named in the report; their warnings are noise here.
@@ -119,7 +127,7 @@ def build_context(
         context: dict[str, Any] = {
             "as_of": f.date(main.episodes.attrs.get("as_of")),
             "as_of_from_log": log.as_of is not None,
-            "headline": _headline(main),
+            "headline": _headline(main, _horizon(main, horizon)),
             "clocks": [],
             "mix": None,
         }
@@ -129,6 +137,12 @@ def build_context(
         if main.published:
             step("outcome mix")
             context["mix"] = _mix_section(main)
+        context["funnel"] = (
+            funnel_sentence(funnel_stages(log, min_group=min_group))
+            if isinstance(log, EventLog) and not context["headline"]["hidden"]
+            else None
+        )
+        context["answers"] = _answers(made.get("first_response"), main, context["headline"])
         context["dashboard"] = _dashboard(list(made.values()), context["clocks"])
         context["breakdowns"] = []
         for column in by:
@@ -154,98 +168,48 @@ def build_context(
     return context
 
 
-def _headline(clock: Clock) -> dict[str, Any]:
+def _horizon(clock: Clock, days: float | None) -> Horizon | None:
+    """The user's horizon checked against the main clock (None: the days the log covers)."""
+    if days is None or not clock.published or not len(clock.episodes):
+        return None
+    return horizon_of(clock.episodes, min_group=clock.min_group, days=days)
+
+
+def _headline(clock: Clock, horizon: Horizon | None = None) -> dict[str, Any]:
+    """The headline's sentences (:mod:`hiring_funnel.headline`, as ``summary``'s) and its figure."""
+    h = silence_headline(
+        clock.episodes,
+        clock=clock.name,
+        min_group=clock.min_group,
+        horizon=horizon,
+        curve=True,
+    )
     out: dict[str, Any] = {
         "clock": f.CLOCK_TITLES[clock.name],
-        "sentences": [],
-        "baseline": None,
+        "sentences": list(h.sentences),
+        "baseline": h.baseline,
         "figure": None,
-        "note": None,
+        "note": h.note,
         "cause": f.CAUSE_WORDS.get(clock.cause, clock.cause),
-        "horizon": None,
-        "verdict": None,
+        "horizon": None if h.horizon is None else h.horizon.words,
+        "verdict": None if h.comparison is None else h.comparison.text,
+        # Nothing about the log's candidates may be published (too few of them).
+        "hidden": h.note is not None and h.note.startswith("Not shown"),
+        "horizon_of": h.horizon,
     }
-    cause_words = f.CAUSE_WORDS.get(clock.cause, clock.cause)
-    if len(clock.episodes) == 0:
-        out["note"] = f.NOTHING_RECORDED[clock.name]
-        return out
-    if not clock.published:
-        out["note"] = (
-            "No headline: fewer than the minimum number of candidates have waits on this clock, "
-            "so any figure would describe identifiable people (see Privacy)."
-        )
-        return out
-    ep = clock.episodes
-    tau = clock.cutoff
-    if not (ep["cause"] == clock.cause).any():
-        first = still_hope(ep, clock.cause, waited=[0], horizon=tau).table
-        if not len(first):  # no answer of any kind: nothing was followed to an end
-            out["note"] = (
-                f"No decision in the log yet, so the chance of {cause_words} cannot be estimated."
-            )
-            return out
-        bound = float(first["ci_upper"].iloc[0])
-        out["note"] = (
-            f"No {clock.cause} in the log yet: at most about {f.pct(bound)} of applications "
-            f"get one within {f.days(tau)} (95% upper limit)."
-        )
-        return out
-    waited = [s for s in HEADLINE_WAITED if s < tau]
-    hope = still_hope(ep, clock.cause, waited=[0, *waited], horizon=tau)
-    rows = {float(r.time): r for r in hope.table.itertuples(index=False)}
-    silence = f.SILENCE[clock.name]
-    base = rows.get(0.0)
-    if base is not None and not np.isnan(base.estimate):
-        out["baseline"] = (
-            f"On the day of applying, the chance of {cause_words} within {f.days(tau)} is "
-            f"{f.pct(base.estimate)} (95% confidence interval {f.interval(base.ci_lower, base.ci_upper)})."
-        )
-    for s in waited:
-        r = rows.get(float(s))
-        if r is None or np.isnan(r.estimate):
-            continue
-        still = f"{f.number(r.at_risk)} applications were still waiting on day {s}"
-        if r.events == 0:
-            out["sentences"].append(
-                f"After {f.days(s)} with {silence}, no application in this log went on to "
-                f"{cause_words} within {f.days(tau)} ({still}): the chance is at most about "
-                f"{f.pct(r.ci_upper)} (95% upper limit)."
-            )
-            continue
-        out["sentences"].append(
-            f"After {f.days(s)} with {silence}, the chance of {cause_words} within "
-            f"{f.days(tau)} of applying is {f.pct(r.estimate)} "
-            f"(95% confidence interval {f.interval(r.ci_lower, r.ci_upper)}; {still})."
-        )
-    out["verdict"] = _verdict(base, rows, waited, silence, cause_words)
-    curve = still_hope(ep, clock.cause, horizon=tau)
-    out["figure"] = svg_data_url(lambda ax: plot_still_hope(curve, ax=ax), height=2.9)
-    out["horizon"] = f.days(tau)
+    if h.curve is not None:
+        curve = h.curve
+        out["figure"] = svg_data_url(lambda ax: plot_still_hope(curve, ax=ax), height=2.9)
     return out
 
 
-def _verdict(
-    base: Any, rows: dict[float, Any], waited: list[int], silence: str, cause_words: str
-) -> str | None:
-    """One sentence comparing the chance after the longest silence with the chance at the start."""
-    if base is None or not waited or np.isnan(base.estimate) or base.estimate <= 0:
+def _answers(first: Clock | None, main: Clock, headline: dict[str, Any]) -> str | None:
+    """ "Of the first answers that came ..., half came within X days": on the first-answer clock."""
+    if first is None or not first.published or headline["hidden"]:
         return None
-    last = rows.get(float(waited[-1]))
-    if last is None or np.isnan(last.estimate):
-        return None
-    ratio = last.estimate / base.estimate
-    after = f"after {f.days(waited[-1])} with {silence}"
-    if ratio < 0.8:
-        return (
-            f"So silence is bad news here: {after}, the chance of {cause_words} is about "
-            f"{f.pct(ratio, 0)} of what it was on the day of applying."
-        )
-    if ratio > 1.25:
-        return (
-            f"So silence is not bad news here: {after}, the chance of {cause_words} is higher "
-            "than on the day of applying."
-        )
-    return f"So silence changes little here: {after}, the chance of {cause_words} is about the same as on the day of applying."
+    shared = headline["horizon_of"] if main.name == "decision" else None
+    h = answers_horizon(first.episodes, shared, min_group=first.min_group)
+    return answers_sentence(first.episodes, horizon=h)
 
 
 def _clock_section(clock: Clock) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import HiringFunnelError
 
@@ -46,6 +46,7 @@ def add_report_arguments(cmd: argparse.ArgumentParser) -> None:
         metavar="K",
         help=f"suppress segments of fewer than K candidates (default: {DEFAULT_MIN_GROUP})",
     )
+    cmd.add_argument("--horizon", type=float, metavar="DAYS", help=HORIZON_HELP)
     cmd.add_argument(
         "--max-levels",
         type=int,
@@ -74,6 +75,7 @@ def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> i
             out=args.out,
             formats=args.format,
             min_group=args.min_group,
+            horizon=getattr(args, "horizon", None),
             max_levels=getattr(args, "max_levels", DEFAULT_MAX_LEVELS),
             command=shlex.join(["hiring-funnel", *words]),
             engine=engine_option(args),
