@@ -80,7 +80,10 @@ def test_horizon_days_set_by_the_user_everywhere(sample, capsys, tmp_path: Path)
         "within 60 days of applying" in out and "this log covers" not in out.split("Is silence")[1]
     )
     html, _ = render_report(sample, min_group=5, horizon=60, clocks=["decision"])
-    assert "chance of an offer within 60 days of applying is" in text_of(html)
+    text = text_of(html)
+    assert "chance of an offer within 60 days of applying is" in text
+    assert "Censoring-aware chance of an offer within 60 days of applying" in text
+    assert "this log covers" not in text.split("Contents")[0]
     pending = tmp_path / "pending.csv"
     pending.write_text("waited\n7\n")
     argv = ["predict", str(SAMPLE), "--pending", str(pending), "--boot", "0", "--horizon", "60"]

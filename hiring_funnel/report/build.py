@@ -143,7 +143,9 @@ def build_context(
             else None
         )
         context["answers"] = _answers(made.get("first_response"), main, context["headline"])
-        context["dashboard"] = _dashboard(list(made.values()), context["clocks"])
+        context["dashboard"] = _dashboard(
+            list(made.values()), context["clocks"], context["headline"]["horizon_of"]
+        )
         context["breakdowns"] = []
         for column in by:
             step(f"breakdown: {short_label(column)}")
@@ -380,7 +382,9 @@ def _mix_section(clock: Clock) -> dict[str, Any]:
     }
 
 
-def _dashboard(clocks: list[Clock], sections: list[dict[str, Any]]) -> dict[str, Any]:
+def _dashboard(
+    clocks: list[Clock], sections: list[dict[str, Any]], horizon: Horizon | None = None
+) -> dict[str, Any]:
     """Naive (dashboard) figures beside the censoring-aware ones, with the size of the bias."""
     rows = []
     for clock, section in zip(clocks, sections, strict=True):
@@ -422,10 +426,12 @@ def _dashboard(clocks: list[Clock], sections: list[dict[str, Any]]) -> dict[str,
                 "bias": bias,
             }
         )
-    return {"rows": rows, "shares": _offer_shares(clocks, sections)}
+    return {"rows": rows, "shares": _offer_shares(clocks, sections, horizon)}
 
 
-def _offer_shares(clocks: list[Clock], sections: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _offer_shares(
+    clocks: list[Clock], sections: list[dict[str, Any]], horizon: Horizon | None = None
+) -> list[dict[str, str]]:
     """How often applications end in an offer: two dashboard ratios and the censoring-aware estimate.
 
     The ratios divide counts by published totals (all waits, decided waits), so
@@ -441,6 +447,19 @@ def _offer_shares(clocks: list[Clock], sections: list[dict[str, Any]]) -> list[d
         decided = ep["cause"].notna().to_numpy()
         k = clock.min_group
         estimate, lower, upper = section["cif_final"].get("offer", (0.0, np.nan, np.nan))
+        h = horizon if horizon is not None else Horizon(clock.cutoff)
+        if h.days < clock.cutoff:  # the user's horizon: the curve's value on that day
+            cif = cumulative_incidence(ep).table
+            at = cif[(cif["cause"] == "offer") & (cif["time"] <= h.days)].tail(1)
+            estimate, lower, upper = (
+                (
+                    float(at["estimate"].iloc[0]),
+                    float(at["ci_lower"].iloc[0]),
+                    float(at["ci_upper"].iloc[0]),
+                )
+                if len(at)
+                else (0.0, np.nan, np.nan)
+            )
         all_share = share_text(
             int(offer.sum()),
             len(ep),
@@ -471,7 +490,7 @@ def _offer_shares(clocks: list[Clock], sections: list[dict[str, Any]]) -> list[d
                 "ci": "–",
             },
             {
-                "what": f"Censoring-aware chance of an offer within {f.days(clock.cutoff)} (Aalen-Johansen)",
+                "what": f"Censoring-aware chance of an offer {h.words} (Aalen-Johansen)",
                 "value": f.pct(estimate),
                 "ci": f.interval(lower, upper),
             },
