@@ -174,6 +174,12 @@ def application_stages(
     keep = frame["ts"] <= cutoff.value if cutoff is not pd.NaT else np.zeros(len(frame), bool)
     frame = frame[keep]
     who = pd.Series(candidate.to_numpy()[keep], index=frame["application_id"].to_numpy())
+    # Events before the application's first applied do not count (validation
+    # quarantines them; the clocks ignore them); a later event of the same kind does.
+    applied_row = frame["event"].to_numpy() == "applied"
+    start = frame["ts"][applied_row].groupby(frame["application_id"][applied_row]).min()
+    own = start.reindex(frame["application_id"].to_numpy(), fill_value=np.iinfo(np.int64).min)
+    frame = frame[frame["ts"].to_numpy() >= own.to_numpy()]
     # First time of each event per application; int64 nanoseconds with a
     # sentinel for "never", so no float rounding can reorder close events.
     never = np.iinfo(np.int64).max
@@ -185,11 +191,7 @@ def application_stages(
     )
     n_all = len(first)
     first = first[first["applied"] != never]
-    applied = first["applied"].to_numpy()
-    # Events before the application do not count (validation quarantines
-    # them; the clocks ignore them): "never" for those.
     times = first.to_numpy()
-    times = np.where(times >= applied[:, None], times, never)
     seen = pd.DataFrame(times != never, columns=first.columns)
     out = pd.DataFrame(
         {

@@ -130,6 +130,23 @@ def test_events_before_the_application_do_not_count() -> None:
     }
 
 
+def test_an_event_after_the_application_counts_though_one_came_before() -> None:
+    # a: a screen before applying (does not count) and one after it (counts); b: an
+    # offer only before applying. By hand: a screened and still open, b applied only.
+    log = make_log(
+        [
+            ("a", "screen", "2024-03-01"),
+            ("a", "applied", "2024-03-02"),
+            ("a", "screen", "2024-03-05"),
+            ("b", "offer", "2024-03-01"),
+            ("b", "applied", "2024-03-03"),
+        ]
+    )
+    reached = as_dict(stage_counts(log), "reached")
+    assert reached == {"applied": 2, "answered": 1, "screen": 1, "interview": 0, "offer": 0}
+    assert as_dict(stage_counts(log), "ended")["still open"] == 2
+
+
 def test_empty_log() -> None:
     table = stage_counts(make_log([]))
     assert table["applications"].sum() == 0
