@@ -94,34 +94,86 @@ QUARANTINE_KINDS: dict[str, str] = {
 _LINE_BREAKS_AND_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-class HiringFunnelError(Exception):
+class HiringFunnelError(ValueError):
     """An error the user can cause and fix: bad file, bad mapping, bad argument.
 
-    The message names the file, the line and the column where they are known,
-    and says what would fix the problem. The CLI prints ``str(error)`` on one
-    line and exits non-zero.
+    A ``ValueError``, so ``except ValueError`` catches it. What went wrong and
+    where are fields, for code that handles the error; nothing needs to read
+    the message to find them:
+
+    ``message``
+        what is wrong, in words (without the place);
+    ``file``
+        the file it is in (``source=`` is accepted for it, and ``.source`` reads it);
+    ``line``
+        the 1-based line of that file (the header is line 1);
+    ``column``
+        the column of the file or frame;
+    ``code``
+        a short stable name of the kind of error, for programs ("bad_date",
+        "unknown_column", "row_value", ...), or None;
+    ``hint``
+        what would fix it.
+
+    ``str(error)`` is one line naming the file, the line and the column where
+    they are known, then the message and the hint; the CLI prints it and exits
+    non-zero.
+
+    Examples
+    --------
+    >>> err = HiringFunnelError(
+    ...     "not a date", file="log.csv", line=3, column="applied", code="bad_date",
+    ...     hint="use ISO 8601",
+    ... )
+    >>> str(err)
+    "log.csv:3: column 'applied': not a date (use ISO 8601)"
+    >>> isinstance(err, ValueError), err.line, err.code
+    (True, 3, 'bad_date')
     """
 
     def __init__(
         self,
         message: str,
         *,
-        source: str | None = None,
+        file: str | None = None,
         line: int | None = None,
         column: str | None = None,
+        code: str | None = None,
         hint: str | None = None,
+        source: str | None = None,
     ) -> None:
+        if source is not None:
+            if file is not None and file != source:
+                raise TypeError("give the file as file= or source=, not both")
+            file = source  # the older name of the field, still accepted
         self.message = message
-        self.source = source
+        self.file = file
         self.line = line
         self.column = column
+        self.code = code
         self.hint = hint
         super().__init__(self.__str__())
 
+    @property
+    def source(self) -> str | None:
+        """The file the error is in: the older name of :attr:`file` (read-only)."""
+        return self.file
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickles its args, which hold the formatted text only: keep the fields.
+        fields = {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "hint": self.hint,
+        }
+        return (_rebuild_error, (type(self), self.message, fields))
+
     def __str__(self) -> str:
         where = ""
-        if self.source is not None:
-            where = self.source
+        if self.file is not None:
+            where = self.file
             if self.line is not None:
                 where += f":{self.line}"
             where += ": "
@@ -131,6 +183,13 @@ class HiringFunnelError(Exception):
         # tab or U+2028, which terminals and str.splitlines break at too, and an
         # escape sequence, which would recolour the terminal.
         return _LINE_BREAKS_AND_CONTROLS.sub(" ", f"{where}{col}{self.message}{hint}")
+
+
+def _rebuild_error(
+    cls: type[HiringFunnelError], message: str, fields: dict[str, Any]
+) -> HiringFunnelError:
+    """An unpickled :class:`HiringFunnelError` with its fields (see ``__reduce__``)."""
+    return cls(message, **fields)
 
 
 @dataclass(frozen=True)
