@@ -81,7 +81,7 @@ def test_pinned_numbers_from_lifelines() -> None:
     )
     fit = cause_specific_cox(ep, "offer", ["size"])
     assert fit.table["coef"].iloc[0] == pytest.approx(-0.401598, abs=1e-6)
-    assert fit.table["se"].iloc[0] == pytest.approx(0.740193, abs=1e-6)
+    assert fit.table["std_error"].iloc[0] == pytest.approx(0.740193, abs=1e-6)
     assert fit.meta["censored_causes"] == ["rejection"]
 
 
@@ -96,7 +96,7 @@ def test_aggregated_fit_equals_lifelines_on_rows(cause: str) -> None:
     rows = dummies(ep, fit).assign(T=ep["duration"], E=(ep["cause"] == cause).astype(float))
     ref = lifelines.CoxPHFitter().fit(rows, "T", "E", fit_options={"precision": 1e-12})
     np.testing.assert_allclose(fit.table["coef"], ref.params_.to_numpy(), atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["se"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
     assert fit.meta["loglik"] == pytest.approx(ref.log_likelihood_, abs=1e-8)
 
 
@@ -113,7 +113,7 @@ def test_aggregated_fit_equals_statsmodels_on_rows(ties: str) -> None:
         ties=ties,
     ).fit(tol=1e-12)
     np.testing.assert_allclose(fit.table["coef"], ref.params, atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["se"], ref.bse, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(fit.table["std_error"], ref.bse, atol=1e-6, rtol=0)
     assert fit.meta["loglik"] == pytest.approx(ref.llf, abs=1e-8)
 
 
@@ -137,7 +137,7 @@ def test_late_entry_equals_statsmodels_on_rows(whole_days: bool) -> None:
         ties="efron",
     ).fit(tol=1e-12)
     np.testing.assert_allclose(fit.table["coef"], ref.params, atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["se"], ref.bse, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(fit.table["std_error"], ref.bse, atol=1e-6, rtol=0)
 
 
 def test_numeric_covariate_runs_on_rows_and_matches_lifelines() -> None:
@@ -152,7 +152,7 @@ def test_numeric_covariate_runs_on_rows_and_matches_lifelines() -> None:
     rows = rows.assign(age=ep["age"], T=ep["duration"], E=(ep["cause"] == "positive").astype(float))
     ref = lifelines.CoxPHFitter().fit(rows, "T", "E", fit_options={"precision": 1e-12})
     np.testing.assert_allclose(fit.table["coef"], ref.params_.to_numpy(), atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["se"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
 
 
 def _result_like(fit: CoxResult, table: pd.DataFrame) -> CoxResult:
@@ -169,7 +169,7 @@ def test_aggregated_equals_row_level_path() -> None:
     rows = cause_specific_cox(ep, "positive", ["source", "remote_num"])
     assert (agg.meta["method"], rows.meta["method"]) == ("aggregated", "rows")
     np.testing.assert_allclose(agg.table["coef"], rows.table["coef"], atol=1e-10, rtol=0)
-    np.testing.assert_allclose(agg.table["se"], rows.table["se"], atol=1e-10, rtol=0)
+    np.testing.assert_allclose(agg.table["std_error"], rows.table["std_error"], atol=1e-10, rtol=0)
 
 
 def test_table_reference_and_intervals() -> None:
@@ -180,9 +180,9 @@ def test_table_reference_and_intervals() -> None:
     # Treatment coding against the most frequent level.
     assert fit.meta["reference"] == {"size": "small", "source": "board", "remote": "False"}
     assert t["level"].tolist() == ["mid", "large", "agency$", "referral", "True"]
-    np.testing.assert_allclose(t["hazard_ratio"], np.exp(t["coef"]))
-    np.testing.assert_allclose(np.log(t["ci_upper"] / t["hazard_ratio"]), 1.6448536 * t["se"])
-    np.testing.assert_allclose(t["z"], t["coef"] / t["se"])
+    np.testing.assert_allclose(t["estimate"], np.exp(t["coef"]))
+    np.testing.assert_allclose(np.log(t["ci_upper"] / t["estimate"]), 1.6448536 * t["std_error"])
+    np.testing.assert_allclose(t["z"], t["coef"] / t["std_error"])
     assert ((t["p_value"] > 0) & (t["p_value"] <= 1)).all()
     assert fit.covariance.shape == (5, 5)
     html = fit._repr_html_()
@@ -199,7 +199,7 @@ def test_other_causes_are_censored_and_row_order_does_not_matter() -> None:
     )
     for other in (again, shuffled):
         np.testing.assert_allclose(fit.table["coef"], other.table["coef"], atol=1e-12, rtol=0)
-        np.testing.assert_allclose(fit.table["se"], other.table["se"], atol=1e-12, rtol=0)
+        np.testing.assert_allclose(fit.table["std_error"], other.table["std_error"], atol=1e-12, rtol=0)
 
 
 def test_level_without_events_is_perfect_separation() -> None:
@@ -299,6 +299,6 @@ def test_forest_plot_labels_are_plain_text() -> None:
     assert r"source: agency\$ vs board" in labels
     assert ax.get_xscale() == "log"
     assert "1" in [t.get_text() for t in ax.get_xticklabels()]  # plain ratios, no 10^x
-    with pytest.raises(HiringFunnelError, match="draws a CoxResult"):
+    with pytest.raises(HiringFunnelError, match="draws a coefficient result"):
         plot_forest(fit.table)  # type: ignore[arg-type]
     plt.close(fig)

@@ -64,8 +64,8 @@ def test_robust_se_equals_r_coxph_cluster(ref: dict[str, Any]) -> None:
         sign = -1.0
     for level, coef, se, nse in zip(r_levels, r_coef, r_se, r_naive, strict=True):
         assert ours.loc[level, "coef"] == pytest.approx(sign * coef, rel=1e-7, abs=1e-9)
-        assert ours.loc[level, "se"] == pytest.approx(se, rel=1e-7)
-        assert ours_naive.loc[level, "se"] == pytest.approx(nse, rel=1e-7)
+        assert ours.loc[level, "std_error"] == pytest.approx(se, rel=1e-7)
+        assert ours_naive.loc[level, "std_error"] == pytest.approx(nse, rel=1e-7)
     assert "clustered on 'cluster'" in fit.meta["variance"]
 
 
@@ -77,7 +77,7 @@ def test_one_episode_per_cluster_is_the_plain_sandwich_and_sums_to_zero() -> Non
     ep["own"] = np.arange(len(ep))
     robust = cause_specific_cox(ep, "positive", BY, cluster="own")
     model = cause_specific_cox(ep, "positive", BY)
-    ratio = robust.table["se"] / model.table["se"]
+    ratio = robust.table["std_error"] / model.table["std_error"]
     assert ((ratio > 0.9) & (ratio < 1.1)).all()
     pd.testing.assert_series_equal(robust.table["coef"], model.table["coef"])
 
@@ -92,7 +92,7 @@ def test_candidate_clusters_widen_intervals_on_the_simulator() -> None:
     first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
     robust = cause_specific_cox(first, "positive", "role_level", cluster="candidate_id")
     model = cause_specific_cox(first, "positive", "role_level")
-    assert (robust.table["se"] > model.table["se"]).all()
+    assert (robust.table["std_error"] > model.table["std_error"]).all()
 
 
 def test_cluster_errors() -> None:

@@ -112,7 +112,7 @@ def test_matches_crr(model: str) -> None:
     ]
     assert names == ref["terms"]
     np.testing.assert_allclose(fit.table["coef"], ref["coef"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.table["se"], ref["se"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.table["std_error"], ref["se"], rtol=0, atol=1e-8)
     assert fit.meta["loglik"] == pytest.approx(ref["loglik"], abs=1e-8)
     assert fit.meta["loglik_null"] == pytest.approx(ref["loglik.null"], abs=1e-8)
     assert fit.meta["converged"] is ref["converged"]
@@ -127,18 +127,18 @@ def test_table_shape_and_identities() -> None:
     assert t.level.iloc[0] is None
     assert list(t.level.iloc[1:]) == ["PB", "CML"]
     assert fit.meta["reference_levels"] == {"group": "BM", "dx": "AML"}
-    np.testing.assert_allclose(t.subdistribution_hr, np.exp(t.coef))
+    np.testing.assert_allclose(t.estimate, np.exp(t.coef))
     z = 1.6448536269514722  # qnorm(0.95)
-    np.testing.assert_allclose(t.ci_lower, np.exp(t.coef - z * t.se))
-    np.testing.assert_allclose(t.ci_upper, np.exp(t.coef + z * t.se))
-    np.testing.assert_allclose(t.z, t.coef / t.se)
+    np.testing.assert_allclose(t.ci_lower, np.exp(t.coef - z * t.std_error))
+    np.testing.assert_allclose(t.ci_upper, np.exp(t.coef + z * t.std_error))
+    np.testing.assert_allclose(t.z, t.coef / t.std_error)
     from scipy.stats import norm
 
     np.testing.assert_allclose(t.p_value, 2 * norm.sf(np.abs(t.z)))
     m = fit.meta
     assert (m["n"], m["events"] + m["competing_events"] + m["censored"]) == (100, 100)
     assert m["conf_level"] == 0.9 and m["cause"] == "cgvhd"
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.covariance)), t.se)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.covariance)), t.std_error)
     with pytest.raises(AttributeError):
         fit.meta = {}  # type: ignore[misc]
     html = fit._repr_html_()
@@ -151,7 +151,7 @@ def test_invariant_to_row_order_and_categorical_dtype() -> None:
     shuffled = ep.sample(frac=1.0, random_state=np.random.default_rng(3)).reset_index(drop=True)
     again = fine_gray(shuffled, "positive", ["group"])
     np.testing.assert_allclose(again.table.coef, fit.table.coef, rtol=1e-10)
-    np.testing.assert_allclose(again.table.se, fit.table.se, rtol=1e-10)
+    np.testing.assert_allclose(again.table.std_error, fit.table.std_error, rtol=1e-10)
     # A categorical covariate takes its reference from the category order.
     cat = ep.assign(group=pd.Categorical(ep.group, categories=["c", "a", "b"]))
     recoded = fine_gray(cat, "positive", ["group"])

@@ -110,14 +110,14 @@ def test_time_varying_fit_matches_r_tmerge_coxph(r_reference: dict) -> None:
     ref = r_reference["tdc"]
     assert list(fit.cox.table["term"]) == ref["terms"]
     np.testing.assert_allclose(fit.cox.table["coef"], ref["coef"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.cox.table["se"], ref["se"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.cox.table["std_error"], ref["se"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(
         [fit.cox.meta["loglik_null"], fit.cox.meta["loglik"]], ref["loglik"], rtol=1e-12
     )
     assert fit.meta["events"] == r_reference["events"] == ref["n_events"]
     naive = r_reference["naive"]
     np.testing.assert_allclose(fit.naive.table["coef"], naive["coef"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.naive.table["se"], naive["se"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.naive.table["std_error"], naive["se"], rtol=0, atol=1e-8)
     row = fit.table.set_index("model").loc["time-varying"]
     assert row["coef"] == pytest.approx(ref["coef"][0], abs=1e-8)
 
@@ -130,7 +130,7 @@ def test_count_split_matches_r_cumtdc(r_reference: dict) -> None:
     fit = cause_specific_cox(pieces, "positive", ["follow_ups", "x"])
     ref = r_reference["cumtdc"]
     np.testing.assert_allclose(fit.table["coef"], ref["coef"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.table["se"], ref["se"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.table["std_error"], ref["se"], rtol=0, atol=1e-8)
     assert fit.meta["loglik"] == pytest.approx(ref["loglik"][1], rel=1e-12)
 
 
@@ -185,8 +185,8 @@ def test_recovers_a_known_hazard_ratio() -> None:
     eps = episodes(events, "first_response")
     fit = follow_up_effect(eps, events, "positive").table.set_index("model")
     tv = fit.loc["time-varying"]
-    assert abs(tv["coef"] - np.log(1.6)) < 3 * tv["se"]
-    assert tv["se"] < 0.03  # the check above is not vacuous
+    assert abs(tv["coef"] - np.log(1.6)) < 3 * tv["std_error"]
+    assert tv["std_error"] < 0.03  # the check above is not vacuous
     # Those who nudge have waited at least until the nudge: the fixed covariate
     # turns a helpful follow-up into an apparently harmful one.
     assert fit.loc["naive (ever followed up)", "ci_upper"] < 1
@@ -201,7 +201,7 @@ def test_simulator_follow_ups_have_no_effect() -> None:
     assert abs(table.loc["time-varying", "z"]) < 3
     assert table.loc["time-varying", "ci_lower"] < 1 < table.loc["time-varying", "ci_upper"]
     assert table.loc["naive (ever followed up)", "z"] < -10
-    assert table.loc["naive (ever followed up)", "hazard_ratio"] < 0.5
+    assert table.loc["naive (ever followed up)", "estimate"] < 0.5
     # Clustered on candidates (who share a quality effect), the same
     # coefficients with robust standard errors; the null still holds.
     robust = follow_up_effect(eps, sim.events, "positive", ["role_level"], cluster="candidate_id")
@@ -228,7 +228,7 @@ def test_pieces_keep_days_at_risk_and_events() -> None:
     a = cause_specific_cox(once.assign(f=once["followed_up"] * 1), "positive", "f")
     b = cause_specific_cox(each.assign(f=each["followed_up"] * 1), "positive", "f")
     np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-10)
-    np.testing.assert_allclose(a.table["se"], b.table["se"], rtol=1e-10)
+    np.testing.assert_allclose(a.table["std_error"], b.table["std_error"], rtol=1e-10)
 
 
 # -- conventions on hand-made logs ------------------------------------------------

@@ -65,7 +65,7 @@ def test_baseline_cumulative_hazard_equals_r_survfit_coxph(name: str) -> None:
         cumhaz = np.asarray(single["cumhaz"], dtype=float)  # time x level
         for j, level in enumerate(ref["levels"]):
             row = fit.table[fit.table["level"] == level]
-            ratio = float(row["hazard_ratio"].iloc[0]) if len(row) else 1.0
+            ratio = float(row["estimate"].iloc[0]) if len(row) else 1.0
             ours = step_at(
                 fit.baseline["time"].to_numpy(),
                 fit.baseline["cumulative_hazard"].to_numpy() * ratio,

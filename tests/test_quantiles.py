@@ -20,9 +20,9 @@ from lifelines.utils import restricted_mean_survival_time
 from reference.fixtures import BY, NAMES, episodes, r
 
 from hiring_funnel.estimators import kaplan_meier
-from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.lifetable import life_table
+from hiring_funnel.results import EstimateResult
 from hiring_funnel.schema import HiringFunnelError
 
 # lifelines warns that it reads its step function on the event times (percentile,

@@ -96,7 +96,7 @@ def hidden_levels(context: dict[str, Any]) -> dict[str, set[str]]:
 
 def hr_cell(row: pd.Series) -> str:
     """A hazard ratio with its interval as the table prints it."""
-    return f"{row.hazard_ratio:.2f} {row.ci_lower:.2f} to {row.ci_upper:.2f}"
+    return f"{row.estimate:.2f} {row.ci_lower:.2f} to {row.ci_upper:.2f}"
 
 
 # -- the sample ----------------------------------------------------------------------------------
@@ -159,14 +159,14 @@ def test_sample_sentences_come_from_the_fit(sample: dict[str, Any]) -> None:
     for cause, words in (("positive", "a positive answer"), ("rejection", "a rejection")):
         table = cause_specific_cox(ep, cause, BY, cluster="candidate_id").table
         clear = table[table["p_value"] < 0.05]
-        top = clear.loc[np.log(clear["hazard_ratio"]).abs().idxmax()]
+        top = clear.loc[np.log(clear["estimate"]).abs().idxmax()]
         other = "industry" if top.term == "company_size" else "company_size"
         ref = "5000+" if top.term == "company_size" else "software"
-        assert top.hazard_ratio > 1
+        assert top.estimate > 1
         assert (
             f"Holding {other} fixed, applications where {top.term} is {top.level} get {words} "
-            f"{top.hazard_ratio:.2f} times as fast as those where it is {ref} (hazard ratio "
-            f"{top.hazard_ratio:.2f}, 95% confidence interval {top.ci_lower:.2f} to "
+            f"{top.estimate:.2f} times as fast as those where it is {ref} (hazard ratio "
+            f"{top.estimate:.2f}, 95% confidence interval {top.ci_lower:.2f} to "
             f"{top.ci_upper:.2f};"
         ) in text
 

@@ -1,6 +1,5 @@
 """Estimators: every one reads a life table (DESIGN.md, "Statistics")."""
 
-from hiring_funnel.estimators._result import ESTIMATE_COLUMNS, EstimateResult
 from hiring_funnel.estimators.bootstrap import bootstrap
 from hiring_funnel.estimators.compare import ComparisonResult, gray_test, logrank_test
 from hiring_funnel.estimators.incidence import cumulative_incidence, outcome_mix, still_hope
@@ -12,6 +11,7 @@ from hiring_funnel.estimators.influence import (
 )
 from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.estimators.survival import kaplan_meier
+from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult
 
 __all__ = [
     "ESTIMATE_COLUMNS",

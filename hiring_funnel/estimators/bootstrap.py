@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.estimators._prepare import check_conf_level, group_labels
-from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.lifetable import life_table
+from hiring_funnel.results import EstimateResult, kind_of
 from hiring_funnel.schema import HiringFunnelError
 
 _KEYS = ["group", "time", "cause"]
@@ -29,9 +29,6 @@ MIN_CLUSTERS = 20
 #: A percentile interval needs at least this many resamples in which the estimate
 #: exists; from fewer (issue 10: "46.7% (63.9-63.9)" from one) none is given.
 MIN_USABLE_RESAMPLES = 20
-#: The value of a curve that a replicate lacks because it drew no event for it
-#: (the estimator leaves such curves out): no incidence, no drop in survival.
-_EMPTY_VALUE = {"cumulative_incidence": 0.0, "still_hope": 0.0, "kaplan_meier": 1.0}
 
 
 def bootstrap(
@@ -111,7 +108,8 @@ def bootstrap(
     # the estimator then leaves it out as not estimable, but the replicate's
     # true value is known (incidence 0, survival 1). Counting those replicates
     # as missing would push the interval of a rare cause up.
-    empty_value = _EMPTY_VALUE.get(base.kind)
+    kind = kind_of(base.kind)  # a curve a replicate lacks: its kind's empty value
+    empty_value = kind.empty if kind else None
     episodes_in_group = (
         pd.DataFrame(counts.sum(axis=2).T).groupby(group_labels(table0, by_cols)).sum()
     )  # (groups, replicates): episodes each replicate drew in each group

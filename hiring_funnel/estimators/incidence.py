@@ -15,9 +15,28 @@ from hiring_funnel.estimators._prepare import (
     prepare,
     resolve_cause,
 )
-from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.estimators.survival import _concat
+from hiring_funnel.results import EstimateResult, register_kind
 from hiring_funnel.schema import HiringFunnelError
+
+# A bootstrap replicate with no event for a curve: no incidence.
+register_kind(
+    "cumulative_incidence",
+    "Aalen-Johansen cumulative incidence, by cause",
+    plot="hiring_funnel.plots.curves:plot_cumulative_incidence",
+    empty=0.0,
+)
+register_kind(
+    "still_hope",
+    "Still hope: chance the cause still happens after waiting",
+    plot="hiring_funnel.plots.hope:plot_still_hope",
+    empty=0.0,
+)
+register_kind(
+    "outcome_mix",
+    "Outcome mix: share of answers in each band of days that are this cause",
+    plot="hiring_funnel.plots.hope:plot_outcome_mix",
+)
 
 #: Default bands of answer days for :func:`outcome_mix`: same day, 1-2, 3-6, 7-13, 14-29, 30-59, 60+.
 DEFAULT_BINS: tuple[float, ...] = (0, 1, 3, 7, 14, 30, 60, np.inf)

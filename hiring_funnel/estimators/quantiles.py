@@ -17,10 +17,13 @@ import pandas as pd
 
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import base_meta, check_conf_level, prepare
-from hiring_funnel.estimators._result import EstimateResult
+from hiring_funnel.results import EstimateResult, register_kind
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["restricted_mean_wait", "waiting_quantiles"]
+
+register_kind("waiting_quantiles", "Quantiles of the wait for any answer (Kaplan-Meier)")
+register_kind("restricted_mean_wait", "Restricted mean wait for any answer, up to a horizon")
 
 #: quantile.survfit's tolerance for "the curve sits exactly on 1 - p".
 _TOL = float(np.sqrt(np.finfo(np.float64).eps))

@@ -15,7 +15,14 @@ from hiring_funnel.estimators._prepare import (
     note_not_estimable,
     prepare,
 )
-from hiring_funnel.estimators._result import ESTIMATE_COLUMNS, EstimateResult
+from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
+
+register_kind(
+    "kaplan_meier",
+    "Kaplan-Meier: chance of still waiting for any answer",
+    plot="hiring_funnel.plots.curves:plot_survival",
+    empty=1.0,  # a replicate with no event in a group: no drop in survival
+)
 
 
 def kaplan_meier(

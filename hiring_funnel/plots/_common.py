@@ -14,7 +14,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from hiring_funnel.estimators._result import EstimateResult
+from hiring_funnel.results import EstimateResult, kind_of
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import LABEL_WIDTH, clean_label, short_label
 
@@ -36,12 +36,6 @@ _LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (3, 1, 1, 1, 1, 1)), (
 _REMAINDER_COLOUR = "#DDDDDD"
 #: Legends that would hide data (many groups, stacked areas) go right of the axes.
 _OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "frameon": False}
-_PLOT_FOR = {
-    "kaplan_meier": "plot_survival",
-    "cumulative_incidence": "plot_cumulative_incidence",
-    "still_hope": "plot_still_hope",
-    "outcome_mix": "plot_outcome_mix",
-}
 _UNITS = {"days": ("days", "day"), "business_days": ("business days", "business day")}
 _SINCE = {"first_response": "since applying", "interview_feedback": "since the interview"}
 _CAUSE_PHRASE = {
@@ -89,14 +83,15 @@ def _target(ax: Axes | None) -> Axes:
 
 
 def _check_kind(result: object, kind: str) -> None:
-    name = _PLOT_FOR[kind]
+    mine, theirs = kind_of(kind), kind_of(getattr(result, "kind", ""))
+    name = mine.plot_name if mine else kind
     if not isinstance(result, EstimateResult):
         raise HiringFunnelError(
             f"{name} draws an EstimateResult, not a {type(result).__name__}",
             hint=f"make one with hiring_funnel.estimators.{kind}",
         )
     if result.kind != kind:
-        other = _PLOT_FOR.get(result.kind)
+        other = theirs.plot_name if theirs else None
         raise HiringFunnelError(
             f"{name} draws a {kind} result, not a {result.kind} result",
             hint=f"use {other} for it" if other else f"make one with {kind}",

@@ -7,7 +7,6 @@ from typing import Any
 
 from matplotlib.axes import Axes
 
-from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.plots._common import (
     _LINESTYLES,
     _OUTSIDE,
@@ -27,6 +26,7 @@ from hiring_funnel.plots._common import (
     _time_max,
     plain_label,
 )
+from hiring_funnel.results import EstimateResult
 from hiring_funnel.schema import HiringFunnelError
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from hiring_funnel.estimators._result import EstimateResult
 from hiring_funnel.plots._common import (
     _CAUSE_PHRASE,
     PALETTE,
@@ -25,6 +24,7 @@ from hiring_funnel.plots._common import (
     plain_label,
     plain_text,
 )
+from hiring_funnel.results import EstimateResult
 
 
 def plot_still_hope(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.results import Note
 from hiring_funnel.schema import HiringFunnelError
 
 #: Fewer events per parameter than this gets a note (Peduzzi et al. 1996).
@@ -93,8 +94,8 @@ def check_rank(
             )
 
 
-def events_per_parameter(n_events: int, n_params: int, what: str) -> tuple[float, list[str]]:
-    """Events per parameter and the note it calls for; fewer events than parameters is an error.
+def events_per_parameter(n_events: int, n_params: int, what: str) -> tuple[float, list[Note]]:
+    """Events per parameter and the note it calls for (code ``few_events``); fewer events than parameters is an error.
 
     >>> epp, notes = events_per_parameter(25, 5, "offers")
     >>> print(notes[0])
@@ -107,8 +108,9 @@ def events_per_parameter(n_events: int, n_params: int, what: str) -> tuple[float
             hint="use fewer covariates or merge rare levels",
         )
     if epp < EVENTS_PER_PARAMETER:
-        return epp, [
+        text = (
             f"only {epp:.1f} {what} per parameter (fewer than {EVENTS_PER_PARAMETER}): "
             "estimates may be biased and intervals too narrow"
-        ]
+        )
+        return epp, [Note("few_events", text, {"events": n_events, "parameters": n_params})]
     return epp, []

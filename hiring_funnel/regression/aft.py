@@ -303,7 +303,8 @@ def parametric_models(
     notes: list[str] = []
     if names:
         counted = "answers" if cause is None else f"events of {cause!r}"
-        _, notes = events_per_parameter(n_events, len(names), counted)
+        _, thin = events_per_parameter(n_events, len(names), counted)
+        notes = [str(n) for n in thin]
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     data = pd.DataFrame({"T": duration + SHIFT, "E": is_event.astype(np.int64)})
     j = 0

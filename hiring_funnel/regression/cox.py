@@ -9,7 +9,6 @@ fits in seconds. With a numeric covariate the same code runs on rows.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -29,35 +28,28 @@ from hiring_funnel.regression._checks import (
     missing_as_level,
 )
 from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
+from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["COX_COLUMNS", "CoxResult", "cause_specific_cox"]
 
-#: Fixed columns of the hazard-ratio table (``level`` is missing for a numeric term).
-COX_COLUMNS: tuple[str, ...] = (
-    "term",
-    "level",
-    "hazard_ratio",
-    "ci_lower",
-    "ci_upper",
-    "coef",
-    "se",
-    "z",
-    "p_value",
-)
+#: Fixed columns of the hazard-ratio table: those of every coefficient result
+#: (``estimate`` is the hazard ratio; ``level`` is missing for a numeric term), then Wald z.
+COX_COLUMNS: tuple[str, ...] = (*COEFFICIENT_COLUMNS, "z")
 
 
 @dataclass(frozen=True)
-class CoxResult:
-    """A fitted cause-specific Cox model.
+class CoxResult(CoefficientResult):
+    """A fitted cause-specific Cox model: a coefficient result whose ``estimate`` is a hazard ratio.
 
     Attributes
     ----------
     table : DataFrame
         One row per parameter, columns :data:`COX_COLUMNS`: ``term`` (the
         covariate), ``level`` (the level compared with the reference; missing
-        for a numeric covariate), the hazard ratio with its interval, and the
-        coefficient (log hazard ratio), its standard error, Wald z and p-value.
+        for a numeric covariate), ``estimate`` (the hazard ratio) with its
+        interval, ``coef`` (log hazard ratio), ``std_error``, ``p_value`` and
+        Wald ``z``.
     covariance : DataFrame
         Covariance of the coefficients (inverse observed information),
         indexed by ``term=level``.
@@ -77,31 +69,20 @@ class CoxResult:
         ``survfit.coxph`` (Breslow's d / S0 with ``ties="breslow"``).
     """
 
-    table: pd.DataFrame
-    covariance: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
     baseline: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def _repr_html_(self) -> str:
+    def title(self) -> str:
+        return f"Cause-specific Cox model: hazard of {self.meta['cause']}"
+
+    def facts(self) -> list[str]:
         m = self.meta
-        refs = ", ".join(
-            f"{html.escape(str(k))} = {html.escape(str(v))}" for k, v in m["reference"].items()
-        )
-        facts = [
-            f"{m['n']:,} episodes, {m['events']:,} events of {html.escape(str(m['cause']))}",
-            f"{int(round(100 * m['conf_level']))}% intervals",
+        refs = ", ".join(f"{k} = {v}" for k, v in m["reference"].items())
+        return [
+            f"{m['n']:,} episodes, {m['events']:,} events of {m['cause']}",
+            *super().facts(),
             f"{m['ties']} ties",
             f"treatment coding against the most frequent level ({refs})" if refs else "",
         ]
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
-        return (
-            f"<div><strong>Cause-specific Cox model: hazard of "
-            f"{html.escape(str(m['cause']))}</strong>"
-            f"<p>{'; '.join(f for f in facts if f)}</p>"
-            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
-            + self.table.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
-            + "</div>"
-        )
 
 
 def cause_specific_cox(
@@ -170,9 +151,9 @@ def cause_specific_cox(
     ...     "size": ["big"] * 7 + ["small"] * 5,
     ... })
     >>> fit = cause_specific_cox(ep, "offer", "size")
-    >>> fit.table[["term", "level", "hazard_ratio"]].round(3)
-       term  level  hazard_ratio
-    0  size  small         0.669
+    >>> fit.table[["term", "level", "estimate"]].round(3)
+       term  level  estimate
+    0  size  small     0.669
     >>> fit.meta["reference"]
     {'size': 'big'}
     """
@@ -248,13 +229,13 @@ def cause_specific_cox(
         {
             "term": [t for t, _ in names],
             "level": pd.array([lev for _, lev in names], dtype=object),
-            "hazard_ratio": np.exp(result.coef),
+            "estimate": np.exp(result.coef),
             "ci_lower": np.exp(result.coef - z_crit * se),
             "ci_upper": np.exp(result.coef + z_crit * se),
             "coef": result.coef,
-            "se": se,
-            "z": z,
+            "std_error": se,
             "p_value": p_value,
+            "z": z,
         },
         columns=list(COX_COLUMNS),
     )
@@ -281,14 +262,16 @@ def cause_specific_cox(
         "iterations": result.iterations,
         "method": method,
         "fit_rows": len(time) + (0 if et is None else len(et)),
-        "notes": notes,
+        "effect": "hazard ratio",
     }
     # The likelihood saw x - centre; the hazard at x = 0 is exp(-centre'b) times its.
     hazard = result.hazard * np.exp(-float(centre @ result.coef))
     baseline = pd.DataFrame(
         {"time": result.hazard_times, "hazard": hazard, "cumulative_hazard": np.cumsum(hazard)}
     )
-    return CoxResult(table=table, covariance=covariance, meta=meta, baseline=baseline)
+    return CoxResult(
+        table=table, covariance=covariance, meta=meta, notes=tuple(notes), baseline=baseline
+    )
 
 
 def _check_arguments(

@@ -190,7 +190,7 @@ def ghosting_model(
         _, thin = events_per_parameter(
             rarer, 2 * (len(terms) - 1), "episodes of the rarer outcome (answered or not)"
         )
-        notes += thin
+        notes += [str(n) for n in thin]
 
     # Aggregate to (duration, answered, pattern) with counts as weights.
     key = pd.DataFrame({"d": duration, "a": answered, "p": pattern_codes})

@@ -30,9 +30,8 @@ the p x p algebra is per distinct event time.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
@@ -49,22 +48,14 @@ from hiring_funnel.regression._fine_gray_core import (
     _newton,
     _score_residuals,
 )
+from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["FINE_GRAY_COLUMNS", "FineGrayResult", "fine_gray"]
 
-#: Columns of :attr:`FineGrayResult.table`, in order.
-FINE_GRAY_COLUMNS: tuple[str, ...] = (
-    "term",
-    "level",
-    "subdistribution_hr",
-    "ci_lower",
-    "ci_upper",
-    "coef",
-    "se",
-    "z",
-    "p_value",
-)
+#: Columns of :attr:`FineGrayResult.table`, in order: those of every coefficient
+#: result (``estimate`` is the subdistribution hazard ratio), then Wald z.
+FINE_GRAY_COLUMNS: tuple[str, ...] = (*COEFFICIENT_COLUMNS, "z")
 
 #: |coef| times the covariate's standard deviation beyond which the fit is
 #: taken for a separated one (a hazard ratio of e^12 per standard deviation).
@@ -72,65 +63,49 @@ _SEPARATION = 12.0
 
 
 @dataclass(frozen=True)
-class FineGrayResult:
-    """A Fine-Gray fit: one row per model term and the fit's meta data.
+class FineGrayResult(CoefficientResult):
+    """A Fine-Gray fit: a coefficient result whose ``estimate`` is a subdistribution hazard ratio.
 
     Attributes
     ----------
     table : DataFrame
         Columns :data:`FINE_GRAY_COLUMNS`: ``term`` (the covariate),
         ``level`` (the level of a categorical covariate compared with its
-        reference level; missing for a numeric one), ``subdistribution_hr``
-        (exp(coef)) with its interval ``ci_lower``, ``ci_upper`` (Wald, on
-        the log scale), ``coef``, ``se`` (the sandwich standard error),
-        ``z`` and the two-sided ``p_value``.
+        reference level; missing for a numeric one), ``estimate`` (the
+        subdistribution hazard ratio, exp(coef)) with its interval
+        ``ci_lower``, ``ci_upper`` (Wald, on the log scale), ``coef``,
+        ``std_error`` (the sandwich standard error), the two-sided
+        ``p_value`` and ``z``.
     covariance : DataFrame
         The sandwich variance matrix of the coefficients.
-    meta : dict
+    meta : Meta
         ``cause``, ``n``, ``events`` (of the cause), ``competing_events``,
         ``censored``, ``conf_level``, ``converged``, ``iterations``,
         ``loglik`` and ``loglik_null`` (the log pseudo-likelihood at the
-        estimate and at 0), ``reference_levels`` (covariate -> level),
-        ``variance`` and ``ties`` (the methods), and ``notes`` (fewer than
-        10 events per parameter).
+        estimate and at 0), ``reference`` (covariate -> level; also as
+        ``reference_levels``), ``variance`` and ``ties`` (the methods),
+        ``effect``.
+    notes : tuple of Note
+        Fewer than 10 events per parameter (code ``few_events``).
     """
 
-    table: pd.DataFrame
-    covariance: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    def title(self) -> str:
+        return f"Fine-Gray subdistribution hazards of {self.meta.get('cause')}"
 
-    def summary(self) -> pd.DataFrame:
-        """The table (for symmetry with statsmodels' results)."""
-        return self.table.copy()
-
-    def _repr_html_(self) -> str:
+    def facts(self) -> list[str]:
         m = self.meta
-        level = m.get("conf_level", 0.95)
         facts = [
-            f"cause {html.escape(str(m.get('cause')))}",
             f"n = {m.get('n')}",
             f"{m.get('events')} events",
             f"{m.get('competing_events')} competing events",
             f"{m.get('censored')} censored",
-            f"{int(round(100 * level))}% intervals",
-            f"variance: {html.escape(str(m.get('variance')))}",
+            *super().facts(),
+            f"variance: {m.get('variance')}",
         ]
         if not m.get("converged", True):
-            facts.append("<strong>did not converge</strong>")
-        refs = "; ".join(
-            f"{html.escape(str(k))}: {html.escape(str(v))}"
-            for k, v in m.get("reference_levels", {}).items()
-        )
-        refs_html = f"<p>Reference levels: {refs}</p>" if refs else ""
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
-        if notes:
-            refs_html += f"<p>Notes:</p><ul>{notes}</ul>"
-        return (
-            "<div><strong>Fine-Gray subdistribution hazards</strong>"
-            f"<p>{'; '.join(facts)}</p>{refs_html}"
-            f"{self.table.to_html(index=False, float_format=lambda x: f'{x:.4g}', na_rep='')}"
-            "</div>"
-        )
+            facts.append("did not converge")
+        refs = "; ".join(f"{k}: {v}" for k, v in m.get("reference", {}).items())
+        return facts + ([f"reference levels: {refs}"] if refs else [])
 
 
 def fine_gray(
@@ -185,9 +160,9 @@ def fine_gray(
     ...     "referral": [1, 0, 1, 0, 0, 1, 1, 0, 0, 1],
     ... })
     >>> fit = fine_gray(ep, "offer", ["referral"])  # R: cmprsk::crr gives 0.2218, 0.9040
-    >>> fit.table[["term", "coef", "se"]].round(4)
-           term    coef     se
-    0  referral  0.2218  0.904
+    >>> fit.table[["term", "coef", "std_error"]].round(4)
+           term    coef  std_error
+    0  referral  0.2218      0.904
     """
     check_episodes(episodes)
     names = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -264,13 +239,13 @@ def fine_gray(
         {
             "term": terms,
             "level": pd.Series(levels, dtype=object),
-            "subdistribution_hr": np.exp(beta),
+            "estimate": np.exp(beta),
             "ci_lower": np.exp(beta - z_crit * se),
             "ci_upper": np.exp(beta + z_crit * se),
             "coef": beta,
-            "se": se,
-            "z": z,
+            "std_error": se,
             "p_value": p_value,
+            "z": z,
         },
         columns=list(FINE_GRAY_COLUMNS),
     )
@@ -286,15 +261,17 @@ def fine_gray(
         "iterations": iterations,
         "loglik": loglik,
         "loglik_null": -_loglik(data, np.zeros_like(beta)),
+        "reference": references,
         "reference_levels": references,
         "variance": "sandwich (Fine & Gray 1999, section 3), as cmprsk::crr",
         "ties": "Breslow",
-        "notes": notes,
+        "effect": "subdistribution hazard ratio",
     }
     return FineGrayResult(
         table=table,
         covariance=pd.DataFrame(covariance, index=labels, columns=labels),
         meta=meta,
+        notes=tuple(notes),
     )
 
 

@@ -30,7 +30,7 @@ __all__ = ["FOLLOW_UP_COLUMNS", "FollowUpResult", "follow_up_effect", "split_at_
 
 #: Fixed columns of :attr:`FollowUpResult.table`, one row per model.
 FOLLOW_UP_COLUMNS: tuple[str, ...] = tuple(
-    "model hazard_ratio ci_lower ci_upper coef se z p_value".split()
+    "model estimate ci_lower ci_upper coef std_error p_value z".split()
 )
 CONVENTION = (
     "a follow-up sent on day f of a wait counts from day f + 1 on (R's (start, stop] "
@@ -223,7 +223,7 @@ def follow_up_effect(
     >>> fit = follow_up_effect(ep, log.events, "positive")
     >>> list(fit.table["model"])
     ['time-varying', 'naive (ever followed up)']
-    >>> bool(fit.table["hazard_ratio"].iloc[1] < fit.table["hazard_ratio"].iloc[0])
+    >>> bool(fit.table["estimate"].iloc[1] < fit.table["estimate"].iloc[0])
     True
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)

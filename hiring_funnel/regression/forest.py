@@ -1,4 +1,4 @@
-"""Forest plot of the hazard ratios of a cause-specific Cox model."""
+"""Forest plot of any coefficient result: Cox, Fine-Gray, the AFT models, the ghosting model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from hiring_funnel.plots._common import PALETTE, _target, plain_label, plain_text
-from hiring_funnel.regression.cox import CoxResult
+from hiring_funnel.results import CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["plot_forest"]
@@ -35,13 +35,15 @@ _TICKS = (
 )
 
 
-def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> Axes:
-    """Draw each hazard ratio with its interval on a log axis, 1 marked.
+def plot_forest(result: CoefficientResult, *, ax: Axes | None = None, **style: Any) -> Axes:
+    """Draw each ratio (``estimate``) with its interval on a log axis, 1 marked.
 
     Parameters
     ----------
-    result : CoxResult
-        From :func:`hiring_funnel.regression.cause_specific_cox`.
+    result : CoefficientResult
+        From :func:`hiring_funnel.cause_specific_cox`, :func:`hiring_funnel.fine_gray`
+        or any other model whose result is a coefficient result; the axis is
+        labelled with its ``meta["effect"]``.
     ax : Axes, optional
         Where to draw; the current Axes when not given.
     **style
@@ -64,10 +66,10 @@ def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> A
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['size: small vs big']
     """
-    if not isinstance(result, CoxResult):
+    if not isinstance(result, CoefficientResult):
         raise HiringFunnelError(
-            f"plot_forest draws a CoxResult, not a {type(result).__name__}",
-            hint="make one with hiring_funnel.regression.cause_specific_cox",
+            f"plot_forest draws a coefficient result, not a {type(result).__name__}",
+            hint="make one with hiring_funnel.cause_specific_cox or hiring_funnel.fine_gray",
         )
     ax = _target(ax)
     table = result.table
@@ -80,7 +82,7 @@ def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> A
     ]
     y = np.arange(len(table))[::-1].astype(float)
     colour = style.pop("color", PALETTE[0])
-    hr = table["hazard_ratio"].to_numpy(dtype=float)
+    hr = table["estimate"].to_numpy(dtype=float)
     lo = table["ci_lower"].to_numpy(dtype=float)
     hi = table["ci_upper"].to_numpy(dtype=float)
     ax.hlines(y, lo, hi, color=colour, linewidth=1.6)
@@ -98,8 +100,8 @@ def plot_forest(result: CoxResult, *, ax: Axes | None = None, **style: Any) -> A
     ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
     level = int(round(100 * float(result.meta.get("conf_level", 0.95))))
-    ax.set_xlabel(f"Hazard ratio (log scale) with {level}% interval")
-    ax.set_title(plain_text(f"Hazard of {result.meta.get('cause', '?')} (cause-specific Cox)"))
+    ax.set_xlabel(f"{result.effect.capitalize()} (log scale) with {level}% interval")
+    ax.set_title(plain_text(result.title()))
     ax.grid(True, axis="x", color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
     return ax

@@ -236,7 +236,7 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
             row = fit.table.iloc[i]  # the same data and covariates: the same terms in order
             cells.append(
                 {
-                    "hazard_ratio": ratio(float(row["hazard_ratio"])),
+                    "hazard_ratio": ratio(float(row["estimate"])),
                     "ci": f"{ratio(float(row['ci_lower']))} to {ratio(float(row['ci_upper']))}",
                     "p": f.p_value(float(row["p_value"])),
                 }
@@ -284,8 +284,8 @@ def _sentences(fit: CoxResult, words: str, covariates: list[str]) -> list[str]:
             f"No level differs clearly (p < {ALPHA:g}) from its reference in how fast "
             f"{words} comes."
         ]
-    row = clear.loc[np.abs(np.log(clear["hazard_ratio"])).idxmax()]
-    term, level, hr = str(row["term"]), short_label(row["level"]), float(row["hazard_ratio"])
+    row = clear.loc[np.abs(np.log(clear["estimate"])).idxmax()]
+    term, level, hr = str(row["term"]), short_label(row["level"]), float(row["estimate"])
     ref = short_label(fit.meta["reference"][term])
     others = [short_label(c) for c in covariates if c != term]
     term = short_label(term)
