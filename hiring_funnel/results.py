@@ -339,7 +339,7 @@ class EstimateResult(Result):
         return facts
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw with the kind's plot (:func:`hiring_funnel.plot_survival`, ...)."""
+        """Draw with the kind's plot (:func:`hiring_funnel.plots.plot_survival`, ...)."""
         _ensure_estimators()
         kind = kind_of(self.kind)
         if kind is None or kind.plot is None:
