@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hiring_funnel.cli import main
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
+from hiring_funnel.cli import COMMANDS, build_parser, main
+from hiring_funnel.cli.options import read_log
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -109,3 +111,70 @@ def test_a_closed_pipe_ends_quietly() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+LOG_OPTIONS = {"path", "mapping", "attributes", "encoding", "as_of"}
+ENGINE_OPTIONS = {"engine", "table", "memory_limit", "spark_master"}
+PUBLISHING_OPTIONS = {"min_group", "horizon", "max_levels"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "options"),
+    [
+        (["validate", "log.csv"], LOG_OPTIONS | ENGINE_OPTIONS),
+        (["summary", "log.csv"], LOG_OPTIONS | ENGINE_OPTIONS | PUBLISHING_OPTIONS),
+        (["report", "log.csv"], LOG_OPTIONS | ENGINE_OPTIONS | PUBLISHING_OPTIONS),
+        (
+            ["predict", "log.csv", "--pending", "p.csv"],
+            LOG_OPTIONS | ENGINE_OPTIONS | PUBLISHING_OPTIONS,
+        ),
+    ],
+)
+def test_the_commands_that_read_a_log_share_its_options(argv: list[str], options: set[str]) -> None:
+    # Issue 13, item 3: declared once (hiring_funnel.cli.options), with the same defaults.
+    args = vars(build_parser().parse_args(argv))
+    assert options <= set(args)
+    assert args["path"] == "log.csv" and args["mapping"] is None and args["engine"] is None
+    if "min_group" in options:
+        assert (args["min_group"], args["horizon"], args["max_levels"]) == (
+            DEFAULT_MIN_GROUP,
+            None,
+            DEFAULT_MAX_LEVELS,
+        )
+
+
+def test_every_subcommand_is_a_module_of_the_cli_package() -> None:
+    names = [command.NAME for command in COMMANDS]
+    assert names == ["validate", "simulate", "report", "predict", "mapping", "summary"]
+    for command in COMMANDS:
+        assert command.__name__ == f"hiring_funnel.cli.{command.NAME}"
+
+
+def test_a_log_in_the_simulators_layout_is_read_with_the_files_beside_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = build_parser().parse_args(["validate", str(SAMPLE / "events.csv")])
+    log = read_log(args)
+    out = capsys.readouterr().out
+    assert "(attributes: attributes.csv, found beside the log)" in out
+    assert "(mapping: mapping.toml, found beside the log)" in out
+    assert "industry" in log.attributes.columns
+    named = build_parser().parse_args(
+        ["validate", str(SAMPLE / "events.csv"), "--attributes", str(SAMPLE / "attributes.csv")]
+    )
+    read_log(named)
+    out = capsys.readouterr().out
+    assert "attributes.csv, found" not in out and "(mapping: mapping.toml" in out
+
+
+@pytest.mark.parametrize("module", ["hiring_funnel", "hiring_funnel.cli"])
+def test_python_dash_m_runs_the_command_line(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: hiring-funnel")

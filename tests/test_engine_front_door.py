@@ -51,7 +51,7 @@ def test_episodes_and_life_tables_through_the_front_door(sample_logs, clock, by)
     assert type(on_engine).__name__ == "EngineEpisodes"
     expected = hf.episodes(pandas_log, clock)
     pd.testing.assert_frame_equal(on_engine.to_pandas(), expected)
-    pd.testing.assert_frame_equal(hf.life_table(on_engine, by), hf.life_table(expected, by))
+    pd.testing.assert_frame_equal(hf.life_table(on_engine, by=by), hf.life_table(expected, by=by))
 
 
 def test_weights_are_refused_on_an_engine(sample_logs) -> None:
@@ -117,7 +117,7 @@ def test_engine_options_are_checked(capsys) -> None:
 def test_memory_limit_reaches_duckdb(capsys) -> None:
     import argparse
 
-    from hiring_funnel.cli import engine_option
+    from hiring_funnel.cli.options import engine_option
 
     con = engine_option(argparse.Namespace(memory_limit="300MB", engine=None))
     assert con.name == "duckdb"  # --memory-limit alone implies DuckDB

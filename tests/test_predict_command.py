@@ -1,4 +1,4 @@
-"""Tests of ``hiring-funnel predict`` (hiring_funnel.predict_command) on the bundled sample."""
+"""Tests of ``hiring-funnel predict`` (hiring_funnel.cli.predict) on the bundled sample."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.cli import main
+from hiring_funnel.cli import build_parser, main
+from hiring_funnel.cli import predict as predict_command
 from hiring_funnel.regression.pending import QUANTITIES, pending_model, predict_pending
+from hiring_funnel.schema import HiringFunnelError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -147,3 +149,35 @@ def test_notes_and_missing_levels_name_lines_of_the_pending_file(
     # The sample has no application without an industry: no estimate for line 3, and why.
     assert "line 3: waited 5 days (industry=(missing))" in out
     assert "the log has no application without one to learn from (first: line 3)" in out
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "cell"),
+    [
+        (
+            [["waited", "industry"], ["3", "software"], ["4", "mining"]],
+            (3, "industry", "unknown_level"),
+            "mining",
+        ),
+        (
+            [["waited", "industry"], ["3", "software"], ["-2.5", "retail"]],
+            (3, "waited", "row_value"),
+            "-2.5",
+        ),
+        ([["applied", "industry"], ["next year", "software"]], (2, "applied", "bad_date"), "next"),
+    ],
+)
+def test_a_bad_cell_is_named_by_fields_not_by_text(
+    tmp_path: Path, rows: list[list[str]], where: tuple[int, str, str], cell: str
+) -> None:
+    # Issue 13, item 4: the line, the column and the kind are fields of the error the
+    # command raises (nothing reads them back out of a message), and the cell stays out.
+    pending = _write(tmp_path / "p.csv", rows)
+    args = build_parser().parse_args(["predict", EVENTS, "--pending", pending, "--boot", "0"])
+    with pytest.raises(ValueError) as info:
+        predict_command.run(args)
+    err = info.value
+    assert isinstance(err, HiringFunnelError)
+    assert Path(str(err.file)).name == "p.csv"
+    assert (err.line, err.column, err.code) == where
+    assert cell not in str(err)

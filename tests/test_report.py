@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 import hiring_funnel as hf
+from hiring_funnel.cli.report import main as report_main
 from hiring_funnel.report import ReportWarning, render_report, report
-from hiring_funnel.report.command import main as report_main
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 ROOT = Path(__file__).resolve().parents[1]

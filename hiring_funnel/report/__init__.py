@@ -291,24 +291,16 @@ def _read(
                 "as_of applies when reading a file", hint="pass it to read_events"
             )
         return source, []
+    from hiring_funnel.beside import files_beside
     from hiring_funnel.load import read_events
 
-    found: list[str] = []
     # The simulator's layout (data/sample), as the command line reads it.
-    if isinstance(source, str | Path):
-        from hiring_funnel.outputs import beside_log
-
-        near = {k: p for k, p in beside_log(source).items() if p.exists()}
-        if attributes is None and "attributes" in near:
-            attributes = near["attributes"]
-            found.append(attributes.name)
-        if mapping is None and "mapping" in near:
-            mapping = near["mapping"]
-            found.append(mapping.name)
+    beside = files_beside(source, mapping=mapping, attributes=attributes)
+    found = [p.name for p in beside.found]
     log = read_events(
         source,
-        mapping=mapping,
-        attributes=attributes,
+        mapping=beside.mapping,
+        attributes=beside.attributes,
         encoding=encoding,
         as_of=as_of,
         engine=engine,

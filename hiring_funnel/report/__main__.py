@@ -1,10 +1,10 @@
 """``python -m hiring_funnel.report PATH [options]``: the report command on its own.
 
-The same options as ``hiring-funnel report`` (:mod:`hiring_funnel.report.command`).
+The same options as ``hiring-funnel report`` (:mod:`hiring_funnel.cli.report`).
 """
 
 import sys
 
-from hiring_funnel.report.command import main
+from hiring_funnel.cli.report import main
 
 sys.exit(main())

@@ -1,4 +1,8 @@
-"""The ``report`` subcommand: its options and what it runs (wired into :mod:`hiring_funnel.cli`)."""
+"""``hiring-funnel report``: write the HTML and PDF report.
+
+Also ``python -m hiring_funnel.report PATH [options]`` (:func:`main`): the same
+command on its own, with the same options except the engine's.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,23 @@ import shlex
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
+from hiring_funnel.cli.errors import run_guarded
+from hiring_funnel.cli.options import add_log_arguments, add_publishing_arguments, engine_option
 from hiring_funnel.published import file_name
-from hiring_funnel.schema import HiringFunnelError
+
+NAME = "report"
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """The ``report`` subcommand and its options, on the subparsers ``sub``."""
+    cmd: argparse.ArgumentParser = sub.add_parser(
+        NAME, help="write the HTML and PDF report (reports/hiring_funnel_report.html, .pdf)"
+    )
+    add_log_arguments(cmd)
+    add_report_arguments(cmd)
+    return cmd
 
 
 def add_report_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -39,26 +56,15 @@ def add_report_arguments(cmd: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help="html, pdf or html,pdf (default: html,pdf)",
     )
-    cmd.add_argument(
-        "--min-group",
-        type=int,
-        default=DEFAULT_MIN_GROUP,
-        metavar="K",
-        help=f"suppress segments of fewer than K candidates (default: {DEFAULT_MIN_GROUP})",
-    )
-    cmd.add_argument("--horizon", type=float, metavar="DAYS", help=HORIZON_HELP)
-    cmd.add_argument(
-        "--max-levels",
-        type=int,
-        default=DEFAULT_MAX_LEVELS,
-        metavar="N",
-        help=f"refuse a --by column with more than N values (default: {DEFAULT_MAX_LEVELS})",
+    add_publishing_arguments(
+        cmd,
+        min_group_help="suppress segments of fewer than K candidates (default: %(default)s)",
+        max_levels_help="refuse a --by column with more than N values (default: %(default)s)",
     )
 
 
-def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Write the report; print the paths written. ``argv`` is shown as the command in the report."""
-    from hiring_funnel.cli import engine_option
     from hiring_funnel.report import ReportWarning, report
 
     words = list(sys.argv[1:] if argv is None else argv)
@@ -75,8 +81,8 @@ def run_report(args: argparse.Namespace, argv: Sequence[str] | None = None) -> i
             out=args.out,
             formats=args.format,
             min_group=args.min_group,
-            horizon=getattr(args, "horizon", None),
-            max_levels=getattr(args, "max_levels", DEFAULT_MAX_LEVELS),
+            horizon=args.horizon,
+            max_levels=args.max_levels,
             command=shlex.join(["hiring-funnel", *words]),
             engine=engine_option(args),
             table=getattr(args, "table", None),
@@ -98,18 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m hiring_funnel.report", description="Write the HTML and PDF report."
     )
-    p.add_argument("path", metavar="PATH", help="the log: .csv, .tsv, .jsonl, .parquet or .xlsx")
-    p.add_argument("--mapping", metavar="F", help="a TOML mapping, or a bundled one: timhanneman")
-    p.add_argument("--attributes", metavar="F", help="per-application attributes file")
-    p.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8")
-    p.add_argument("--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log")
+    add_log_arguments(p, engine=False)
     add_report_arguments(p)
     words = list(sys.argv[1:] if argv is None else argv)
     args = p.parse_args(words)
-    try:
-        return run_report(args, ["report", *words])
-    except HiringFunnelError as exc:
-        from hiring_funnel.cli import public_error  # files by their names, as the CLI prints
-
-        print(f"hiring-funnel: error: {public_error(exc, args)}", file=sys.stderr)
-        return 1
+    return run_guarded(lambda: run(args, ["report", *words]), args)

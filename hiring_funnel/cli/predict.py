@@ -1,4 +1,4 @@
-"""The ``predict`` subcommand: predictions for pending applications (wired into :mod:`hiring_funnel.cli`).
+"""``hiring-funnel predict``: predictions for applications still waiting.
 
 The pending file has one row per application still waiting: either
 ``waited`` (days of silence so far) or ``applied`` (the date applied; the
@@ -10,32 +10,54 @@ of an id or free-text column: covariates must be categories in fact
 (:mod:`hiring_funnel.categorical`; a ``--by`` column that is not is refused, a
 column picked from the pending file is skipped with a note naming it), labels
 are cleaned and shortened, and an error in a row of the pending file names the
-line and the column, not the cell.
+line and the column, not the cell: the cells are checked here, where their lines
+are known, before the model sees them.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
+from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS
 from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
+from hiring_funnel.cli.options import add_log_arguments, add_publishing_arguments, read_pandas
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 
 if TYPE_CHECKING:
     from hiring_funnel.headline import Horizon
+    from hiring_funnel.regression.pending import PendingModel
+
+NAME = "predict"
 
 #: Columns of the pending file that are never covariates.
 _NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
-_ROW = re.compile(r"^row (\d+): ")
+#: The hint for a 'waited' cell that is not a number of days.
+_WAITED_HINT = "give whole days since applying (or since the answer was due)"
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """The ``predict`` subcommand and its options, on the subparsers ``sub``."""
+    cmd: argparse.ArgumentParser = sub.add_parser(
+        NAME,
+        help="for applications still waiting: chance of an offer, of an answer soon, and when",
+    )
+    add_log_arguments(cmd)
+    add_predict_arguments(cmd)
+    return cmd
+
+
+def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    """Read the log the options name and predict for the pending file."""
+    return run_predict(args, read_pandas(args))
 
 
 def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -69,21 +91,11 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         help="bootstrap resamples of candidates for the intervals (default: 200; 0: none)",
     )
     cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
-    cmd.add_argument(
-        "--min-group",
-        type=int,
-        default=DEFAULT_MIN_GROUP,
-        metavar="K",
-        help=f"the horizon stops where fewer than K candidates are still waiting, as in summary "
-        f"and the report (default: {DEFAULT_MIN_GROUP})",
-    )
-    cmd.add_argument("--horizon", type=float, metavar="DAYS", help=HORIZON_HELP)
-    cmd.add_argument(
-        "--max-levels",
-        type=int,
-        default=DEFAULT_MAX_LEVELS,
-        metavar="N",
-        help=f"refuse a covariate with more than N values (default: {DEFAULT_MAX_LEVELS})",
+    add_publishing_arguments(
+        cmd,
+        min_group_help="the horizon stops where fewer than K candidates are still waiting, as in "
+        "summary and the report (default: %(default)s)",
+        max_levels_help="refuse a covariate with more than N values (default: %(default)s)",
     )
     cmd.add_argument("--out", metavar="CSV", help="also write the predictions (long table) here")
     cmd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
@@ -104,14 +116,16 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     if args.out:  # before the fit: a refused output should not wait for the bootstrap
         check_output(args.out, inputs=inputs, force=args.force)
     if log.events.empty:
-        raise HiringFunnelError("no usable rows: nothing to fit (run validate)", source=log.source)
+        raise HiringFunnelError(
+            "no usable rows: nothing to fit (run validate)", file=log.source, code="no_rows"
+        )
     if not args.within > 0:
         raise HiringFunnelError(f"--within must be a positive number of days, not {args.within:g}")
     limit = check_max_levels(getattr(args, "max_levels", DEFAULT_MAX_LEVELS))
     raw = read_raw(args.pending)
     if raw.rejected:
         line, reason, _ = raw.rejected[0]
-        raise HiringFunnelError(clean_label(reason), source=raw.source, line=line)
+        raise HiringFunnelError(clean_label(reason), file=raw.source, line=line, code="bad_row")
     waiting = raw.frame.reset_index(drop=True)
     known = set(log.attributes.columns) - {"application_id"}
     skipped: list[str] = []
@@ -121,8 +135,9 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
             if c not in known:
                 raise HiringFunnelError(
                     f"{short_label(c)!r} is not an attribute of the log",
-                    source=log.source,
+                    file=log.source,
                     column=short_label(c),
+                    code="unknown_column",
                     hint=f"the attributes are {sorted(short_label(a) for a in known)}",
                 )
             check_breakdown_column(c, sorted(known), log.attributes[c], max_levels=limit)
@@ -161,6 +176,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
     model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
+    _check_cells(model, waiting, raw.source, raw.line)
     try:
         pred = predict_pending(
             model,
@@ -170,7 +186,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
             horizon=min(horizon.days, model.meta["horizon"]),
         )
     except HiringFunnelError as exc:
-        raise _at_line(exc, raw.source, raw.line) from None
+        raise _in_file(exc, raw.source) from None
     table = pred.table.assign(line=raw.line[pred.table["row"].to_numpy()]).drop(columns="row")
     table = table[["line", *[c for c in table.columns if c != "line"]]]
     for c in covs:  # labels from the data: no escape or control character in the CSV either
@@ -193,7 +209,8 @@ def _days_waited(
     if "applied" not in waiting.columns:
         raise HiringFunnelError(
             "needs a column 'waited' (days of silence so far) or 'applied' (the date applied)",
-            source=source,
+            file=source,
+            code="missing_column",
         )
     as_of = log.as_of if log.as_of is not None else log.events["timestamp"].max()
     applied = pd.to_datetime(waiting["applied"], errors="coerce", utc=True, format="ISO8601")
@@ -202,34 +219,64 @@ def _days_waited(
         i = int(bad[0])
         raise HiringFunnelError(  # the line and column, never the cell (it may hold a note)
             f"not an ISO date on or before the log's as-of date {as_of:%Y-%m-%d}",
-            source=source,
+            file=source,
             line=int(lines[i]),
             column="applied",
+            code="bad_date",
         )
     # Whole calendar days between the UTC dates, as the clocks count them.
     days = (as_of.normalize() - applied.dt.normalize()).dt.days
     return waiting.assign(waited=days.to_numpy(dtype=np.float64))
 
 
-def _at_line(exc: HiringFunnelError, source: str, lines: np.ndarray) -> HiringFunnelError:
-    """Turn "row N: ..." of predict_pending into file:line, without the cell's value."""
-    m = _ROW.match(exc.message)
-    if m is None:
-        return HiringFunnelError(
-            clean_label(exc.message), source=source, column=exc.column, hint=exc.hint
+def _check_cells(
+    model: PendingModel, waiting: pd.DataFrame, source: str, lines: np.ndarray
+) -> None:
+    """Refuse the first cell the model cannot take, by its line and column (never its value).
+
+    The same rules as :func:`~hiring_funnel.regression.pending.predict_pending`
+    applies to a frame, in the same order: 'waited' is a number of days, 0 or
+    more; a covariate's value is a level seen in the log, or missing (its own
+    level: no estimate where the log had none, with a note). Checked here
+    because here the rows are lines of a file.
+    """
+    days = pd.to_numeric(waiting["waited"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(days) | (days < 0))
+    if bad.size:
+        raise HiringFunnelError(
+            "not a number of days waited (0 or more)",
+            file=source,
+            line=int(lines[bad[0]]),
+            column="waited",
+            code="row_value",
+            hint=_WAITED_HINT,
         )
-    # The row's cell is quoted in the message; it may hold anything, so it is left out.
-    what = (
-        "not a number of days waited (0 or more)"
-        if exc.column == "waited"
-        else "a level that was not seen in the log"
-    )
+    for col in model.covariates:
+        if col not in waiting.columns:
+            continue  # predict_pending names the missing column
+        column = waiting[col]
+        text = column.astype("string")
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            missing = pd.Series(False, index=column.index)  # numbers: a gap is no level
+        else:
+            missing = text.isna() | (text.str.strip() == "")
+        seen = text.isin(model.levels[col]) | missing
+        bad = np.flatnonzero(~seen.to_numpy(dtype=bool, na_value=False))
+        if bad.size:
+            raise HiringFunnelError(
+                "a level that was not seen in the log",
+                file=source,
+                line=int(lines[bad[0]]),
+                column=col,
+                code="unknown_level",
+                hint=clean_label(f"the levels are {model.levels[col]}"),
+            )
+
+
+def _in_file(exc: HiringFunnelError, source: str) -> HiringFunnelError:
+    """An error of the model's about the pending frame, as one about the pending file."""
     return HiringFunnelError(
-        what,
-        source=source,
-        line=int(lines[int(m.group(1))]),
-        column=exc.column,
-        hint=None if exc.hint is None else clean_label(exc.hint),
+        clean_label(exc.message), file=source, column=exc.column, code=exc.code, hint=exc.hint
     )
 
 
