@@ -13,6 +13,8 @@ ensure_venv "docs"
 # The notebooks' kernels inherit this: no hash randomisation, so sets iterate alike every build.
 export PYTHONHASHSEED=0
 start=$(date +%s)
+# "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" is ipykernel's
+# note on each notebook's local kernel, not a Sphinx warning; it does not fail the build.
 .venv/bin/python -m sphinx -W --keep-going -n -E -q -b html \
   -d docs/_build/doctrees docs/api docs/_build/html "$@"
 echo "docs: built in $(($(date +%s) - start)) s; open docs/_build/html/index.html"

@@ -139,8 +139,34 @@ def _resolve_alias(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     )
 
 
+def _constant_doc(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """A constant's docstring is the ``#:`` comment where it is assigned, not its type's.
+
+    autodoc looks for the comment in the module the constant is documented
+    under (``hiring_funnel``), which only re-exports it; without this the page
+    of ``hf.CLOCKS`` would read "Built-in immutable sequence."."""
+    if what != "data":
+        return
+    from sphinx.pycode import ModuleAnalyzer
+
+    last = name.rsplit(".", 1)[-1]
+    for module_name, module in sorted(sys.modules.items()):
+        if not module_name.startswith("hiring_funnel") or getattr(module, last, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        except Exception:  # a module without source (none today)
+            continue
+        if ("", last) in docs:
+            lines[:] = list(docs[("", last)])
+            return
+    if lines and lines[0] == (type(obj).__doc__ or "").splitlines()[0]:
+        lines.clear()
+
+
 def setup(app: Any) -> None:
     # Before Sphinx lists the source files and autosummary reads the pages it
     # generates stubs for.
     app.connect("config-inited", _write_reference)
     app.connect("missing-reference", _resolve_alias)
+    app.connect("autodoc-process-docstring", _constant_doc)
