@@ -9,6 +9,7 @@ during the build; ``docs/*.md`` are included by the pages of the same name.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -164,9 +165,46 @@ def _constant_doc(app: Any, what: str, name: str, obj: Any, options: Any, lines:
         lines.clear()
 
 
+_SEVERAL = re.compile(r"^(\s*)(\w+(?:, \w+)+)( : .*)$")
+
+
+def _several_attributes(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """``a, b : int`` in a numpydoc Attributes section names one entry.
+
+    napoleon renders an attribute as an ``:ivar:`` field, whose name must be
+    one word; with the spaces the names became the "type" ("rows_skipped
+    (rows_read, rows_loaded,)"). Runs before napoleon."""
+    section = ""
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+            section = line.strip()
+        match = _SEVERAL.match(line)
+        if section == "Attributes" and match:
+            indent, names, rest = match.groups()
+            lines[i] = indent + names.replace(", ", ",") + rest
+
+
+_OPAQUE_DEFAULT = re.compile(r"(=\s*)<(?:[^<>]|<[^<>]*>)*>")  # "<function <lambda>>" too
+
+
+def _factory_defaults(
+    app: Any, what: str, name: str, obj: Any, options: Any, signature: str | None, ret: str | None
+) -> tuple[str | None, str | None]:
+    # A default whose repr is not Python ("= <factory>" for a dataclass field's
+    # default_factory, "= <function ...>") makes Sphinx print the whole signature
+    # raw, "~typing.Any" and all: show such a default as "...".
+    if signature:
+        signature = _OPAQUE_DEFAULT.sub(r"\1...", signature)
+    return signature, ret
+
+
 def setup(app: Any) -> None:
     # Before Sphinx lists the source files and autosummary reads the pages it
     # generates stubs for.
     app.connect("config-inited", _write_reference)
     app.connect("missing-reference", _resolve_alias)
     app.connect("autodoc-process-docstring", _constant_doc)
+    app.connect("autodoc-process-docstring", _several_attributes, priority=400)
+    app.connect("autodoc-process-signature", _factory_defaults)
