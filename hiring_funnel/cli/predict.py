@@ -234,8 +234,8 @@ def _check_cells(
 ) -> None:
     """Refuse the first cell the model cannot take, by its line and column (never its value).
 
-    The same rules as :func:`~hiring_funnel.regression.pending.predict_pending`
-    applies to a frame, in the same order: 'waited' is a number of days, 0 or
+    The rules :func:`~hiring_funnel.regression.pending.predict_pending` applies
+    to a frame, in the same order: 'waited' is a number of days, 0 or
     more; a covariate's value is a level seen in the log, or missing (its own
     level: no estimate where the log had none, with a note). Checked here
     because here the rows are lines of a file.
