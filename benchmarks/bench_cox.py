@@ -102,13 +102,13 @@ def make_episodes(n: int, seed: int = 2026) -> pd.DataFrame:
 
 
 def ours(ep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, Any]:
-    res = cause_specific_cox(ep, CAUSE, COVARIATES)
+    res = cause_specific_cox(ep, cause=CAUSE, covariates=COVARIATES)
     return res.table["coef"].to_numpy(), res.table["std_error"].to_numpy(), res
 
 
 def ours_clustered(ep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, Any]:
     """Robust standard errors clustered on candidates (score residuals per episode)."""
-    res = cause_specific_cox(ep, CAUSE, COVARIATES, cluster="candidate_id")
+    res = cause_specific_cox(ep, cause=CAUSE, covariates=COVARIATES, cluster="candidate_id")
     return res.table["coef"].to_numpy(), res.table["std_error"].to_numpy(), res
 
 

@@ -144,7 +144,7 @@ def ours_from_table(table: pd.DataFrame) -> dict[str, Any]:
     return {
         "km": kaplan_meier(table).table,
         "cif": cumulative_incidence(table).table,
-        "hope": still_hope(table, HOPE_CAUSE).table,
+        "hope": still_hope(table, cause=HOPE_CAUSE).table,
     }
 
 

@@ -68,7 +68,9 @@ def run(reps: int, seed: int) -> list[dict[str, object]]:
                     ep = draw(n, p, design, rng)
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        row = still_hope(ep, "offer", waited=[0.0], horizon=HORIZON).table.iloc[0]
+                        row = still_hope(
+                            ep, cause="offer", waited=[0.0], horizon=HORIZON
+                        ).table.iloc[0]
                     ok = truth <= row["ci_upper"]
                     covered += ok
                     if row["estimate"] == 0:

@@ -21,6 +21,7 @@ from hiring_funnel.lifetable import life_table
 from hiring_funnel.limits import Limits
 from hiring_funnel.load import read_events
 from hiring_funnel.mapping import load_mapping
+from hiring_funnel.results import CoefficientResult, EstimateResult, Note, Result
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
 
 # Not lazy: the module has the function's name, and importing the module would
@@ -29,7 +30,28 @@ from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
 
 if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
     from hiring_funnel.candidates import after_rejection, applications_until_offer
+    from hiring_funnel.estimators import (
+        answer_quantiles,
+        answer_share,
+        bootstrap,
+        cumulative_incidence,
+        gray_test,
+        influence_functions,
+        kaplan_meier,
+        logrank_test,
+        outcome_mix,
+        restricted_mean_wait,
+        silence_ratio,
+        still_hope,
+        waiting_quantiles,
+    )
     from hiring_funnel.funnel import quarantine_reasons, stage_counts
+    from hiring_funnel.plots import (
+        plot_cumulative_incidence,
+        plot_outcome_mix,
+        plot_still_hope,
+        plot_survival,
+    )
     from hiring_funnel.regression import (
         cause_specific_cox,
         fine_gray,
@@ -46,7 +68,25 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
 #: Names whose modules load scipy, matplotlib or the regression code: each is
 #: imported the first time it is used, so that ``import hiring_funnel`` (and the
 #: command line's summary and validate) do not pay for what they do not use.
+_ESTIMATORS = (
+    "answer_quantiles",
+    "answer_share",
+    "bootstrap",
+    "cumulative_incidence",
+    "gray_test",
+    "influence_functions",
+    "kaplan_meier",
+    "logrank_test",
+    "outcome_mix",
+    "restricted_mean_wait",
+    "silence_ratio",
+    "still_hope",
+    "waiting_quantiles",
+)
+_PLOTS = ("plot_cumulative_incidence", "plot_outcome_mix", "plot_still_hope", "plot_survival")
 _LAZY = {
+    **dict.fromkeys(_ESTIMATORS, "hiring_funnel.estimators"),
+    **dict.fromkeys(_PLOTS, "hiring_funnel.plots"),
     "after_rejection": "hiring_funnel.candidates",
     "applications_until_offer": "hiring_funnel.candidates",
     "quarantine_reasons": "hiring_funnel.funnel",
@@ -67,32 +107,53 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CLOCKS",
+    "CoefficientResult",
     "EVENTS",
+    "EstimateResult",
     "EventLog",
     "HiringFunnelError",
     "Limits",
+    "Note",
     "Problem",
+    "Result",
     "SimulatedLog",
     "__version__",
     "after_rejection",
+    "answer_quantiles",
+    "answer_share",
     "applications_until_offer",
+    "bootstrap",
     "cause_specific_cox",
+    "cumulative_incidence",
     "episodes",
     "fine_gray",
     "follow_up_effect",
     "ghosting_model",
+    "gray_test",
+    "influence_functions",
+    "kaplan_meier",
     "life_table",
     "load_mapping",
+    "logrank_test",
+    "outcome_mix",
     "parametric_models",
     "pending_model",
+    "plot_cumulative_incidence",
     "plot_forest",
+    "plot_outcome_mix",
+    "plot_still_hope",
+    "plot_survival",
     "predict_pending",
     "quarantine_reasons",
     "read_events",
+    "restricted_mean_wait",
+    "silence_ratio",
     "simulate",
     "simulate_to_files",
     "stage_counts",
+    "still_hope",
     "summarise",
+    "waiting_quantiles",
     "write_simulated",
 ]
 

@@ -142,7 +142,7 @@ def compare_silence(
     """The one rule for "after s days the chance is about X% of what it was" (module docstring)."""
     from hiring_funnel.estimators.influence import silence_ratio
 
-    r = silence_ratio(episodes, cause, waited=waited, horizon=horizon.days)
+    r = silence_ratio(episodes, cause=cause, waited=waited, horizon=horizon.days)
     plural = f.CAUSE_PLURAL.get(cause, f"{cause}s")
     words = f.CAUSE_WORDS.get(cause, cause)
     after = f"after {f.days(waited)} with {silence}"
@@ -267,7 +267,7 @@ def silence_headline(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         if not (episodes["cause"] == cause).any():
-            first = still_hope(episodes, cause, waited=[0], horizon=h.days).table
+            first = still_hope(episodes, cause=cause, waited=[0], horizon=h.days).table
             if not len(first):  # no answer of any kind: nothing was followed to an end
                 return _replace(
                     base,
@@ -281,8 +281,8 @@ def silence_headline(
                 f"{h.words} (95% upper limit).",
             )
         days = [s for s in waited if s < h.days]
-        hope = still_hope(episodes, cause, waited=[0, *days], horizon=h.days)
-        drawn = still_hope(episodes, cause, horizon=h.days) if curve else None
+        hope = still_hope(episodes, cause=cause, waited=[0, *days], horizon=h.days)
+        drawn = still_hope(episodes, cause=cause, horizon=h.days) if curve else None
     rows = {float(r.time): r for r in hope.table.itertuples(index=False)}
     silence = f.SILENCE[clock]
     first_row = rows.get(0.0)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.schema import HiringFunnelError, on_engine, require_columns
 
 __all__ = ["TABLE_COLUMNS", "check_episodes", "life_table"]
@@ -117,10 +118,11 @@ def check_episodes(
         _raise_rows(episodes, weights, w < 0, "negative weight(s)", "")
 
 
+@keywords_from("by")
 def life_table(
     episodes: pd.DataFrame | Any,
-    by: str | Sequence[str] | None = None,
     *,
+    by: str | Sequence[str] | None = None,
     weights: str | None = None,
 ) -> pd.DataFrame:
     """Count, per group and time, who is at risk, who has an event and who is censored.

@@ -61,6 +61,11 @@ class Limits:
     """How large or deep an input may be before the readers refuse it.
 
     See the module docstring for each limit, its default and its variable.
+
+    Examples
+    --------
+    >>> Limits(max_cell_chars=100).max_cell_chars
+    100
     """
 
     max_cell_chars: int = 16 * 1024 * 1024

@@ -209,6 +209,14 @@ class Result:
     ``meta`` and ``notes``; they call :meth:`_settle` in ``__post_init__``
     and describe themselves through :meth:`title`, :meth:`facts` and
     :meth:`extra_tables`.
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> ep = hf.episodes(hf.simulate(100, seed=1).events, "decision")
+    >>> result = hf.kaplan_meier(ep)
+    >>> isinstance(result, hf.Result), result.summary().splitlines()[0]
+    (True, 'Kaplan-Meier: chance of still waiting for any answer')
     """
 
     table: pd.DataFrame
@@ -303,9 +311,8 @@ class EstimateResult(Result):
     Examples
     --------
     >>> import hiring_funnel as hf
-    >>> from hiring_funnel.estimators import kaplan_meier
     >>> ep = hf.episodes(hf.simulate(100, seed=1).events, "decision")
-    >>> km = kaplan_meier(ep)
+    >>> km = hf.kaplan_meier(ep)
     >>> km.kind, list(km.table.columns[:4])
     ('kaplan_meier', ['group', 'time', 'cause', 'estimate'])
     """
@@ -356,6 +363,15 @@ class CoefficientResult(Result):
     also holds the model's facts (``n``, ``events``, ``conf_level``,
     ``reference`` levels, ...). ``covariance`` is the covariance of ``coef``
     (indexed by ``term=level``). :meth:`plot` draws a forest plot.
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> sim = hf.simulate(400, seed=1)
+    >>> ep = hf.episodes(sim.events, "decision", attributes=sim.attributes)
+    >>> fit = hf.cause_specific_cox(ep, cause="offer", covariates="remote")
+    >>> isinstance(fit, hf.CoefficientResult), fit.effect, list(fit.table.columns[:3])
+    (True, 'hazard ratio', ['term', 'level', 'estimate'])
     """
 
     table: pd.DataFrame

@@ -194,7 +194,13 @@ def _rebuild_error(
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found while validating: where it is and what to do about it."""
+    """One problem found while validating: where it is and what to do about it.
+
+    Examples
+    --------
+    >>> Problem(3, "timestamp", "unreadable date", hint="write it as 2024-03-01").format("log.csv")
+    "log.csv:3: column 'timestamp': unreadable date (write it as 2024-03-01)"
+    """
 
     line: int | None
     column: str | None
@@ -242,6 +248,16 @@ class EventLog:
         The file name (or ``"<DataFrame>"``).
     as_of : Timestamp or None
         The export date when the log records it (mapping ``as_of``), else None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import hiring_funnel as hf
+    >>> log = hf.read_events(pd.DataFrame({"application_id": ["a", "a", "b"],
+    ...                                    "event": ["applied", "rejection", "applied"],
+    ...                                    "timestamp": ["2024-03-01", "2024-03-08", "2024-03-02"]}))
+    >>> log.rows_read, log.rows_loaded, len(log.attributes)
+    (3, 3, 2)
     """
 
     events: pd.DataFrame

@@ -97,6 +97,12 @@ class SimulatedLog:
         counts, as-of date) and ``model`` (a summary of the generative model).
     as_of : Timestamp
         The export date (UTC); nothing later is recorded.
+
+    Examples
+    --------
+    >>> sim = simulate(50, seed=2)
+    >>> sim.attributes["application_id"].nunique(), bool((sim.events["timestamp"] <= sim.as_of).all())
+    (50, True)
     """
 
     events: pd.DataFrame

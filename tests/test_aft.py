@@ -45,7 +45,7 @@ def simulate(kind: str, n: int = 2000, seed: int = 11) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def weibull_fit() -> AFTComparison:
-    return parametric_models(simulate("weibull"), ["size", "x"])
+    return parametric_models(simulate("weibull"), covariates=["size", "x"])
 
 
 def test_weibull_wins_and_recovers_time_ratio(weibull_fit: AFTComparison) -> None:
@@ -69,7 +69,7 @@ def test_weibull_wins_and_recovers_time_ratio(weibull_fit: AFTComparison) -> Non
 
 
 def test_lognormal_wins_on_lognormal_data() -> None:
-    fit = parametric_models(simulate("lognormal", seed=5), "size")
+    fit = parametric_models(simulate("lognormal", seed=5), covariates="size")
     assert fit.meta["best"] == "lognormal"
     co = fit.coefficients.set_index(["distribution", "term"]).loc[("lognormal", "size")]
     assert abs(co["coef"] - np.log(TRUE_RATIO)) < 3 * co["se"]
@@ -134,7 +134,7 @@ def test_one_cause_censors_the_others() -> None:
 def test_zero_durations_are_shifted() -> None:
     ep = simulate("weibull", n=400)
     ep.loc[:50, "duration"] = 0.0
-    fit = parametric_models(ep, "size")
+    fit = parametric_models(ep, covariates="size")
     assert np.isfinite(fit.table["loglik"]).all()
     assert fit.survival(0)["survival"].iloc[0] < 1
 
@@ -158,10 +158,10 @@ def test_no_events() -> None:
 def test_constant_covariate() -> None:
     ep = simulate("weibull", n=200).assign(team="a", score=3.0)
     with pytest.raises(HiringFunnelError, match="constant") as info:
-        parametric_models(ep, ["size", "team"])
+        parametric_models(ep, covariates=["size", "team"])
     assert info.value.column == "team"
     with pytest.raises(HiringFunnelError, match="constant"):
-        parametric_models(ep, "score")
+        parametric_models(ep, covariates="score")
 
 
 def test_convergence_error_names_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,7 +181,7 @@ def test_convergence_error_names_distribution(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(aft_module, "_fitter", broken)
     with pytest.raises(HiringFunnelError, match="lognormal AFT model.*did not converge") as info:
-        parametric_models(simulate("weibull", n=200), "size")
+        parametric_models(simulate("weibull", n=200), covariates="size")
     assert "fewer covariates" in str(info.value)
 
 
@@ -204,7 +204,7 @@ def test_bad_arguments(weibull_fit: AFTComparison) -> None:
 def test_reference_is_the_most_frequent_level() -> None:
     ep = simulate("weibull", n=400)
     ep["team"] = np.where(np.arange(400) % 5 == 0, "a", "z")  # "z" is the most frequent
-    fit = parametric_models(ep, "team", distributions=["weibull"])
+    fit = parametric_models(ep, covariates="team", distributions=["weibull"])
     assert fit.meta["reference"] == {"team": "z"}
     assert fit.coefficients["level"].tolist() == ["a"]
 
@@ -214,19 +214,19 @@ def test_failures_real_data_causes_are_named() -> None:
     ep = simulate("weibull", n=400)
     ep["team"] = np.where(ep["size"] == "big", "north", "south")  # size under another name
     with pytest.raises(HiringFunnelError, match="duplicates covariate 'size'") as info:
-        parametric_models(ep, ["size", "team"])
+        parametric_models(ep, covariates=["size", "team"])
     assert info.value.column == "team"
     ep["tier"] = np.where(np.arange(len(ep)) < 30, "rare", "usual")
     ep.loc[ep["tier"] == "rare", "cause"] = None  # no answer at all in the rare tier
     with pytest.raises(HiringFunnelError, match="level 'rare' has no 'answer' events") as info:
-        parametric_models(ep, "tier")
+        parametric_models(ep, covariates="tier")
     assert info.value.column == "tier"
     few = simulate("weibull", n=60)
     few["cause"] = pd.Categorical(
         np.where(np.arange(60) < 15, "offer", None), categories=["offer", "rejection"]
     )
     few["band"] = np.array(["a", "b", "c"])[np.arange(60) % 3]
-    fit = parametric_models(few, ["size", "band"], distributions=["weibull"])
+    fit = parametric_models(few, covariates=["size", "band"], distributions=["weibull"])
     assert any("only 5.0 answers per parameter" in n for n in fit.meta["notes"])
     assert "only 5.0 answers per parameter" in fit._repr_html_()
     one = few.assign(
@@ -234,4 +234,4 @@ def test_failures_real_data_causes_are_named() -> None:
         y=np.random.default_rng(3).normal(size=60),
     )
     with pytest.raises(HiringFunnelError, match="1 answers for 2 parameters: fewer events"):
-        parametric_models(one, ["x", "y"], distributions=["weibull"])
+        parametric_models(one, covariates=["x", "y"], distributions=["weibull"])

@@ -40,7 +40,7 @@ def test_replicate_counts_equal_weighted_life_tables(late_entry: bool) -> None:
     # of the episodes weighted by how often their candidate was drawn (a
     # second route: life_table's own weighted counting).
     ep = episodes(500, seed=1, late_entry=late_entry)
-    table0 = life_table(ep, "size")
+    table0 = life_table(ep, by="size")
     counts, at_risk = _replicate_counts(
         ep, table0, ["size"], "candidate_id", 4, np.random.default_rng(9)
     )
@@ -48,7 +48,7 @@ def test_replicate_counts_equal_weighted_life_tables(late_entry: bool) -> None:
     draws = np.random.default_rng(9).integers(0, len(uniques), size=(4, len(uniques)))
     for b in range(4):
         weighted = ep.assign(w=np.bincount(draws[b], minlength=len(uniques))[codes].astype(float))
-        expected = life_table(weighted, "size", weights="w").set_index(["size", "time"])
+        expected = life_table(weighted, by="size", weights="w").set_index(["size", "time"])
         got = (
             table0[["size", "time"]]
             .assign(

@@ -61,7 +61,7 @@ SMALL = make_episodes([1, 2, 3, 2, 4, 6], [1, 1, 0, 1, 0, 2], ["small"] * 3 + ["
 def test_logrank_equals_survdiff(name):
     """R: survdiff(Surv(time, status > 0) ~ group): chisq, obs, exp, var, df, p-value."""
     ref = r(name)["survdiff"]
-    result = logrank_test(episodes(name), BY)
+    result = logrank_test(episodes(name), by=BY)
     assert list(result.table["group"]) == ref["groups"]
     np.testing.assert_array_equal(result.table["n"], ref["n"])
     np.testing.assert_allclose(result.table["observed"], ref["obs"], rtol=0, atol=R_TOL)
@@ -79,7 +79,7 @@ def test_gray_equals_cuminc(name, rho):
     """R: cmprsk::cuminc(time, status, group, rho = rho, cencode = 0)$Tests, one row per cause."""
     ref = r(name)
     for cause in ref["causes"]:
-        result = gray_test(episodes(name), BY, cause=cause, rho=rho)
+        result = gray_test(episodes(name), by=BY, cause=cause, rho=rho)
         expected = ref["gray" if rho == 0 else "gray_rho1"][cause]
         assert result.statistic == pytest.approx(expected["stat"], abs=R_TOL), cause
         assert result.p_value == pytest.approx(expected["pv"], abs=R_TOL), cause
@@ -93,11 +93,11 @@ def test_small_example_by_hand_and_r():
     Answers on days 1 (small), 2 (one in each group) and 6 (large):
     E_small = 1 * 3/6 + 2 * 2/5 + 1 * 0/1 = 1.3.
     """
-    lr = logrank_test(SMALL, "size")
+    lr = logrank_test(SMALL, by="size")
     assert lr.statistic == pytest.approx(0.8032787, abs=1e-7)
     small = lr.table.set_index("group").loc["small"]
     assert (small["observed"], small["expected"]) == (2.0, pytest.approx(1.3))
-    gray = gray_test(SMALL, "size", cause="offer")
+    gray = gray_test(SMALL, by="size", cause="offer")
     assert gray.statistic == pytest.approx(0.8030958, abs=1e-7)
     assert gray.p_value == pytest.approx(0.3701694, abs=1e-7)
 
@@ -106,7 +106,7 @@ def test_singular_gray_variance_is_an_error():
     """cmprsk reports stat = -1 for the rejection cause of SMALL (its only rejection,
     day 6, comes when nobody in 'small' is at risk, so the variance is 0); we refuse."""
     with pytest.raises(HiringFunnelError, match="variance matrix of the groups is singular"):
-        gray_test(SMALL, "size", cause="rejection")
+        gray_test(SMALL, by="size", cause="rejection")
 
 
 # -- identities and properties -------------------------------------------------------
@@ -116,9 +116,9 @@ def test_singular_gray_variance_is_an_error():
 def test_invariant_to_row_and_group_order(test):
     ep = tied(1)
     run = (
-        (lambda e: logrank_test(e, "size"))
+        (lambda e: logrank_test(e, by="size"))
         if test == "logrank"
-        else (lambda e: gray_test(e, "size", cause="offer"))
+        else (lambda e: gray_test(e, by="size", cause="offer"))
     )
     base = run(ep)
     shuffled = run(ep.sample(frac=1.0, random_state=7).reset_index(drop=True))
@@ -135,7 +135,9 @@ def test_identical_groups_give_zero(test):
     one = tied(2, groups="a")
     both = pd.concat([one, one.assign(size="b")], ignore_index=True)
     result = (
-        logrank_test(both, "size") if test == "logrank" else gray_test(both, "size", cause="offer")
+        logrank_test(both, by="size")
+        if test == "logrank"
+        else gray_test(both, by="size", cause="offer")
     )
     assert result.statistic == pytest.approx(0.0, abs=1e-20)
     assert result.p_value == pytest.approx(1.0)
@@ -143,7 +145,7 @@ def test_identical_groups_give_zero(test):
 
 
 def test_gray_scores_sum_to_zero_and_are_observed_minus_expected():
-    result = gray_test(tied(3), "size", cause="rejection")
+    result = gray_test(tied(3), by="size", cause="rejection")
     table = result.table
     assert table["score"].sum() == pytest.approx(0.0, abs=1e-9)
     np.testing.assert_allclose(table["score"], table["observed"] - table["expected"], atol=1e-9)
@@ -154,10 +156,10 @@ def test_gray_scores_sum_to_zero_and_are_observed_minus_expected():
 
 def test_life_table_input_gives_the_same():
     ep = tied(5)
-    table = life_table(ep, "size")
-    assert logrank_test(table, "size").statistic == logrank_test(ep, "size").statistic
-    a = gray_test(table, "size", cause="offer").statistic
-    assert a == gray_test(ep, "size", cause="offer").statistic
+    table = life_table(ep, by="size")
+    assert logrank_test(table, by="size").statistic == logrank_test(ep, by="size").statistic
+    a = gray_test(table, by="size", cause="offer").statistic
+    assert a == gray_test(ep, by="size", cause="offer").statistic
 
 
 def _survdiff_by_rows(ep: pd.DataFrame) -> float:
@@ -186,7 +188,7 @@ def test_late_entry_risk_sets():
     ep["entry"] = np.floor(
         ep["duration"] * rng.uniform(0, 1, len(ep)) * (rng.random(len(ep)) < 0.4)
     )
-    result = logrank_test(ep, "size")
+    result = logrank_test(ep, by="size")
     assert result.statistic == pytest.approx(_survdiff_by_rows(ep), rel=1e-10)
     assert any("late entry" in note for note in result.notes)
 
@@ -206,7 +208,7 @@ def test_logrank_equals_lifelines_on_random_ties(rows):
     """lifelines: multivariate_logrank_test(duration, group, event).test_statistic."""
     ep = make_episodes(*zip(*rows, strict=True))
     try:
-        ours = logrank_test(ep, "size")
+        ours = logrank_test(ep, by="size")
     except HiringFunnelError:
         return  # one group, or nobody comparable: covered by the error tests
     theirs = multivariate_logrank_test(ep["duration"], ep["size"], ep["cause"].notna())
@@ -218,7 +220,7 @@ def test_logrank_equals_lifelines_on_random_ties(rows):
 
 
 def test_result_is_frozen_and_renders():
-    result = logrank_test(tied(8), "size")
+    result = logrank_test(tied(8), by="size")
     assert isinstance(result, ComparisonResult)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.statistic = 0.0  # type: ignore[misc]
@@ -235,11 +237,11 @@ def test_result_is_frozen_and_renders():
         "ci_upper",
     ]
     assert result.meta["conf_level"] == 0.95
-    assert "cause offer" in gray_test(tied(8), "size", cause="offer")._repr_html_()
+    assert "cause offer" in gray_test(tied(8), by="size", cause="offer")._repr_html_()
 
 
 def test_hazard_ratio_is_petos_one_step():
-    result = logrank_test(tied(9, groups="ab"), "size")
+    result = logrank_test(tied(9, groups="ab"), by="size")
     t = result.table
     log_hr = np.log(t["hazard_ratio"])
     np.testing.assert_allclose(log_hr, (t["observed"] - t["expected"]) / t["variance"])
@@ -250,14 +252,14 @@ def test_hazard_ratio_is_petos_one_step():
 
 def test_one_group_is_an_error():
     with pytest.raises(HiringFunnelError, match="at least two groups; \\['size'\\] has only"):
-        logrank_test(tied(10, groups="a"), "size")
+        logrank_test(tied(10, groups="a"), by="size")
     with pytest.raises(HiringFunnelError, match="at least two groups"):
-        gray_test(tied(10, groups="a"), "size", cause="offer")
+        gray_test(tied(10, groups="a"), by="size", cause="offer")
 
 
 def test_no_grouping_is_an_error():
     with pytest.raises(HiringFunnelError, match="compares groups: pass by="):
-        logrank_test(tied(11), [])
+        logrank_test(tied(11), by=[])
 
 
 def test_groups_never_at_risk_together():
@@ -266,25 +268,25 @@ def test_groups_never_at_risk_together():
     ep = make_episodes([1, 2, 3, 10, 11], [1, 1, 1, 0, 0], ["a", "a", "a", "b", "b"])
     ep["entry"] = [0.0, 0.0, 0.0, 5.0, 5.0]
     with pytest.raises(HiringFunnelError, match="two groups with someone at risk"):
-        logrank_test(ep, "size")
+        logrank_test(ep, by="size")
 
 
 def test_group_without_events_is_noted():
     ep = tied(12)
     ep.loc[ep["size"] == "c", "cause"] = None
-    result = logrank_test(ep, "size")
+    result = logrank_test(ep, by="size")
     assert any(note.startswith("c: no answers") for note in result.notes)
     assert result.table.set_index("group").loc["c", "observed"] == 0
-    gray = gray_test(ep, "size", cause="offer")
+    gray = gray_test(ep, by="size", cause="offer")
     assert any(note.startswith("c: no offer events") for note in gray.notes)
 
 
 def test_gray_cause_errors():
     with pytest.raises(HiringFunnelError, match="unknown cause 'ghosted'"):
-        gray_test(tied(13), "size", cause="ghosted")
+        gray_test(tied(13), by="size", cause="ghosted")
     ep = tied(13)
     ep["cause"] = ep["cause"].where(ep["cause"] != "offer")
     with pytest.raises(HiringFunnelError, match="needs at least one 'offer' event"):
-        gray_test(ep, "size", cause="offer")
+        gray_test(ep, by="size", cause="offer")
     with pytest.raises(HiringFunnelError, match="rho must be a finite number"):
-        gray_test(tied(13), "size", cause="offer", rho=float("nan"))
+        gray_test(tied(13), by="size", cause="offer", rho=float("nan"))

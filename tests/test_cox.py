@@ -79,7 +79,7 @@ def test_pinned_numbers_from_lifelines() -> None:
             "size": ["big"] * 7 + ["small"] * 5,
         }
     )
-    fit = cause_specific_cox(ep, "offer", ["size"])
+    fit = cause_specific_cox(ep, cause="offer", covariates=["size"])
     assert fit.table["coef"].iloc[0] == pytest.approx(-0.401598, abs=1e-6)
     assert fit.table["std_error"].iloc[0] == pytest.approx(0.740193, abs=1e-6)
     assert fit.meta["censored_causes"] == ["rejection"]
@@ -90,13 +90,15 @@ def test_aggregated_fit_equals_lifelines_on_rows(cause: str) -> None:
     import lifelines  # a core dependency
 
     ep = make_episodes()
-    fit = cause_specific_cox(ep, cause, ["size", "source", "remote"])
+    fit = cause_specific_cox(ep, cause=cause, covariates=["size", "source", "remote"])
     assert fit.meta["method"] == "aggregated"
     assert fit.meta["fit_rows"] < len(ep) / 3
     rows = dummies(ep, fit).assign(T=ep["duration"], E=(ep["cause"] == cause).astype(float))
     ref = lifelines.CoxPHFitter().fit(rows, "T", "E", fit_options={"precision": 1e-12})
     np.testing.assert_allclose(fit.table["coef"], ref.params_.to_numpy(), atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0
+    )
     assert fit.meta["loglik"] == pytest.approx(ref.log_likelihood_, abs=1e-8)
 
 
@@ -105,7 +107,9 @@ def test_aggregated_fit_equals_statsmodels_on_rows(ties: str) -> None:
     from statsmodels.duration import hazard_regression as phreg  # a dev dependency
 
     ep = make_episodes(seed=11)
-    fit = cause_specific_cox(ep, "positive", ["size", "source", "remote"], ties=ties)
+    fit = cause_specific_cox(
+        ep, cause="positive", covariates=["size", "source", "remote"], ties=ties
+    )
     ref = phreg.PHReg(
         ep["duration"].to_numpy(),
         dummies(ep, fit).to_numpy(),
@@ -128,7 +132,7 @@ def test_late_entry_equals_statsmodels_on_rows(whole_days: bool) -> None:
     if whole_days:
         ep["entry"] = np.floor(ep["entry"])
     assert (ep["entry"] > 0).sum() > 500
-    fit = cause_specific_cox(ep, "rejection", ["size", "source"])
+    fit = cause_specific_cox(ep, cause="rejection", covariates=["size", "source"])
     ref = phreg.PHReg(
         ep["duration"].to_numpy(),
         dummies(ep, fit).to_numpy(),
@@ -145,14 +149,16 @@ def test_numeric_covariate_runs_on_rows_and_matches_lifelines() -> None:
 
     ep = make_episodes(seed=5)
     ep["age"] = np.random.default_rng(1).normal(35, 8, len(ep))
-    fit = cause_specific_cox(ep, "positive", ["size", "age"])
+    fit = cause_specific_cox(ep, cause="positive", covariates=["size", "age"])
     assert fit.meta["method"] == "rows"
     assert fit.table["level"].tolist() == ["mid", "large", None]
     rows = dummies(ep, fit.table.iloc[:2].pipe(lambda t: _result_like(fit, t)))
     rows = rows.assign(age=ep["age"], T=ep["duration"], E=(ep["cause"] == "positive").astype(float))
     ref = lifelines.CoxPHFitter().fit(rows, "T", "E", fit_options={"precision": 1e-12})
     np.testing.assert_allclose(fit.table["coef"], ref.params_.to_numpy(), atol=1e-6, rtol=0)
-    np.testing.assert_allclose(fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        fit.table["std_error"], ref.standard_errors_.to_numpy(), atol=1e-6, rtol=0
+    )
 
 
 def _result_like(fit: CoxResult, table: pd.DataFrame) -> CoxResult:
@@ -164,9 +170,9 @@ def test_aggregated_equals_row_level_path() -> None:
     ep = make_episodes(seed=9, entry=True)
     # Whole-day entries tie with exit days: at risk when entry <= t <= duration.
     ep["entry"] = np.floor(ep["entry"])
-    agg = cause_specific_cox(ep, "positive", ["source", "remote"])
+    agg = cause_specific_cox(ep, cause="positive", covariates=["source", "remote"])
     ep["remote_num"] = ep["remote"].astype(float)
-    rows = cause_specific_cox(ep, "positive", ["source", "remote_num"])
+    rows = cause_specific_cox(ep, cause="positive", covariates=["source", "remote_num"])
     assert (agg.meta["method"], rows.meta["method"]) == ("aggregated", "rows")
     np.testing.assert_allclose(agg.table["coef"], rows.table["coef"], atol=1e-10, rtol=0)
     np.testing.assert_allclose(agg.table["std_error"], rows.table["std_error"], atol=1e-10, rtol=0)
@@ -174,7 +180,9 @@ def test_aggregated_equals_row_level_path() -> None:
 
 def test_table_reference_and_intervals() -> None:
     ep = make_episodes()
-    fit = cause_specific_cox(ep, "positive", ["size", "source", "remote"], conf_level=0.9)
+    fit = cause_specific_cox(
+        ep, cause="positive", covariates=["size", "source", "remote"], conf_level=0.9
+    )
     t = fit.table
     assert tuple(t.columns) == COX_COLUMNS
     # Treatment coding against the most frequent level.
@@ -191,15 +199,17 @@ def test_table_reference_and_intervals() -> None:
 
 def test_other_causes_are_censored_and_row_order_does_not_matter() -> None:
     ep = make_episodes()
-    fit = cause_specific_cox(ep, "positive", ["size", "source"])
+    fit = cause_specific_cox(ep, cause="positive", covariates=["size", "source"])
     censored = ep.assign(cause=ep["cause"].where(ep["cause"] == "positive"))
-    again = cause_specific_cox(censored, "positive", ["size", "source"])
+    again = cause_specific_cox(censored, cause="positive", covariates=["size", "source"])
     shuffled = cause_specific_cox(
-        ep.sample(frac=1.0, random_state=2), "positive", ["size", "source"]
+        ep.sample(frac=1.0, random_state=2), cause="positive", covariates=["size", "source"]
     )
     for other in (again, shuffled):
         np.testing.assert_allclose(fit.table["coef"], other.table["coef"], atol=1e-12, rtol=0)
-        np.testing.assert_allclose(fit.table["std_error"], other.table["std_error"], atol=1e-12, rtol=0)
+        np.testing.assert_allclose(
+            fit.table["std_error"], other.table["std_error"], atol=1e-12, rtol=0
+        )
 
 
 def test_level_without_events_is_perfect_separation() -> None:
@@ -208,7 +218,7 @@ def test_level_without_events_is_perfect_separation() -> None:
     ep.loc[ep.index[:40], "size"] = "tiny"
     ep.loc[ep.index[:40], "cause"] = "rejection"
     with pytest.raises(HiringFunnelError, match=r"size.*level 'tiny' has no 'positive' events"):
-        cause_specific_cox(ep, "positive", ["size"])
+        cause_specific_cox(ep, cause="positive", covariates=["size"])
 
 
 @pytest.mark.parametrize(
@@ -235,7 +245,7 @@ def test_level_without_events_is_perfect_separation() -> None:
 )
 def test_bad_covariates(mutate, covs, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(HiringFunnelError, match=match):
-        cause_specific_cox(mutate(make_episodes(n=400)), "positive", covs)
+        cause_specific_cox(mutate(make_episodes(n=400)), cause="positive", covariates=covs)
 
 
 def test_collinear_levels_are_named() -> None:
@@ -243,23 +253,23 @@ def test_collinear_levels_are_named() -> None:
     # 'big' is exactly size == large: a level of one covariate duplicates another's.
     ep["big"] = ep["size"] == "large"
     with pytest.raises(HiringFunnelError, match=r"level 'True' of 'big'.*collinear"):
-        cause_specific_cox(ep, "positive", ["size", "big"])
+        cause_specific_cox(ep, cause="positive", covariates=["size", "big"])
 
 
 def test_unknown_cause_and_no_events() -> None:
     ep = make_episodes(n=300)
     with pytest.raises(HiringFunnelError, match="unknown cause 'offer'"):
-        cause_specific_cox(ep, "offer", ["size"])
+        cause_specific_cox(ep, cause="offer", covariates=["size"])
     none = ep.assign(cause=ep["cause"].where(ep["cause"] != "positive"))
     with pytest.raises(HiringFunnelError, match="no episode ends with cause 'positive'"):
-        cause_specific_cox(none, "positive", ["size"])
+        cause_specific_cox(none, cause="positive", covariates=["size"])
     with pytest.raises(HiringFunnelError, match="unknown ties"):
-        cause_specific_cox(ep, "positive", ["size"], ties="exact")
+        cause_specific_cox(ep, cause="positive", covariates=["size"], ties="exact")
 
 
 def test_events_per_parameter() -> None:
     ep = make_episodes(n=120, seed=4)
-    fit = cause_specific_cox(ep, "positive", ["size", "source", "remote"])
+    fit = cause_specific_cox(ep, cause="positive", covariates=["size", "source", "remote"])
     assert fit.meta["events_per_parameter"] < 10
     assert any("per parameter" in n for n in fit.meta["notes"])
     # One event for two numeric parameters: fewer events than parameters.
@@ -270,7 +280,7 @@ def test_events_per_parameter() -> None:
         b=rng.normal(size=120),
     )
     with pytest.raises(HiringFunnelError, match="1 event.*for 2 parameters"):
-        cause_specific_cox(few, "positive", ["a", "b"])
+        cause_specific_cox(few, cause="positive", covariates=["a", "b"])
 
 
 def test_monotone_likelihood_does_not_converge() -> None:
@@ -284,14 +294,14 @@ def test_monotone_likelihood_does_not_converge() -> None:
         }
     )
     with pytest.raises(HiringFunnelError, match=r"did not converge.*'x'"):
-        cause_specific_cox(ep, "offer", ["x"])
+        cause_specific_cox(ep, cause="offer", covariates=["x"])
 
 
 def test_forest_plot_labels_are_plain_text() -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    fit = cause_specific_cox(make_episodes(), "positive", ["size", "source"])
+    fit = cause_specific_cox(make_episodes(), cause="positive", covariates=["size", "source"])
     out = plot_forest(fit, ax=ax)
     assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]

@@ -46,8 +46,8 @@ def test_robust_se_equals_r_coxph_cluster(ref: dict[str, Any]) -> None:
     cause = list(ep["cause"].cat.categories)[ref["cause"] - 1]
     # R's reference level is the first in sort order; so is ours here only if
     # it is also the most frequent, so compare by level name.
-    fit = cause_specific_cox(ep, cause, BY, ties=ref["ties"], cluster="cluster")
-    naive = cause_specific_cox(ep, cause, BY, ties=ref["ties"])
+    fit = cause_specific_cox(ep, cause=cause, covariates=BY, ties=ref["ties"], cluster="cluster")
+    naive = cause_specific_cox(ep, cause=cause, covariates=BY, ties=ref["ties"])
     terms = [ref["terms"]] if isinstance(ref["terms"], str) else ref["terms"]
     r_coef = np.atleast_1d(ref["coef"])
     r_se = np.atleast_1d(ref["se"])
@@ -75,8 +75,8 @@ def test_one_episode_per_cluster_is_the_plain_sandwich_and_sums_to_zero() -> Non
     # one but stays close on a well-specified model (simulated, no frailty).
     ep = _episodes("simulated", "plain")
     ep["own"] = np.arange(len(ep))
-    robust = cause_specific_cox(ep, "positive", BY, cluster="own")
-    model = cause_specific_cox(ep, "positive", BY)
+    robust = cause_specific_cox(ep, cause="positive", covariates=BY, cluster="own")
+    model = cause_specific_cox(ep, cause="positive", covariates=BY)
     ratio = robust.table["std_error"] / model.table["std_error"]
     assert ((ratio > 0.9) & (ratio < 1.1)).all()
     pd.testing.assert_series_equal(robust.table["coef"], model.table["coef"])
@@ -90,15 +90,17 @@ def test_candidate_clusters_widen_intervals_on_the_simulator() -> None:
     # need not widen: its within-candidate contrasts cancel the shared part.)
     sim = hf.simulate(6000, seed=4)
     first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
-    robust = cause_specific_cox(first, "positive", "role_level", cluster="candidate_id")
-    model = cause_specific_cox(first, "positive", "role_level")
+    robust = cause_specific_cox(
+        first, cause="positive", covariates="role_level", cluster="candidate_id"
+    )
+    model = cause_specific_cox(first, cause="positive", covariates="role_level")
     assert (robust.table["std_error"] > model.table["std_error"]).all()
 
 
 def test_cluster_errors() -> None:
     ep = _episodes("bmt", "plain")
     with pytest.raises(HiringFunnelError, match="column 'nope': no such column to cluster on"):
-        cause_specific_cox(ep, "trm", BY, cluster="nope")
+        cause_specific_cox(ep, cause="trm", covariates=BY, cluster="nope")
     ep.loc[3, "cluster"] = np.nan
     with pytest.raises(HiringFunnelError, match="missing cluster value"):
-        cause_specific_cox(ep, "trm", BY, cluster="cluster")
+        cause_specific_cox(ep, cause="trm", covariates=BY, cluster="cluster")

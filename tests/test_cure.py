@@ -53,7 +53,7 @@ def default_log():
 @pytest.mark.parametrize("timing", ["lognormal", "weibull"])
 def test_ghosting_share_by_level_recovers_truth(default_log, timing):
     log, ep = default_log
-    res = ghosting_model(ep, FACTORS, timing=timing)
+    res = ghosting_model(ep, covariates=FACTORS, timing=timing)
     truth = ghost_probability_by_level(log.truth, log.attributes)
     rows = res.by_level[res.by_level["covariate"] != "(all)"]
     assert len(rows) == sum(len(truth[f]) for f in FACTORS)
@@ -104,7 +104,7 @@ def _row_loglik(theta: np.ndarray, x: np.ndarray, d: np.ndarray, answered: np.nd
 def test_gradient_zero_at_optimum_and_loglik_matches(default_log):
     _, ep = default_log
     sub = ep.iloc[:4000]
-    res = ghosting_model(sub, ["source", "remote"])
+    res = ghosting_model(sub, covariates=["source", "remote"])
     terms = [n.split(":", 1)[1] for n in res.params.index if n.startswith("ghosting:")]
     src = sub["source"].astype(str).to_numpy()
     rem = sub["remote"].astype(str).to_numpy()
@@ -135,7 +135,7 @@ def test_gradient_zero_at_optimum_and_loglik_matches(default_log):
 def test_aggregated_fit_equals_row_level_fit(default_log):
     _, ep = default_log
     sub = ep.iloc[:3000]
-    res = ghosting_model(sub, ["industry"], timing="weibull")
+    res = ghosting_model(sub, covariates=["industry"], timing="weibull")
     levels = sorted(sub["industry"].astype(str).unique())
     x_pat = np.column_stack(
         [np.ones(len(levels))] + [(np.array(levels) == lev).astype(float) for lev in levels[1:]]
@@ -157,7 +157,7 @@ def test_aggregated_fit_equals_row_level_fit(default_log):
 
 def test_result_table_and_html(default_log):
     _, ep = default_log
-    res = ghosting_model(ep.iloc[:5000], ["source"], conf_level=0.9)
+    res = ghosting_model(ep.iloc[:5000], covariates=["source"], conf_level=0.9)
     t = res.table
     assert set(t["part"]) == {"ghosting", "timing"}
     assert list(t.columns[:8]) == [
@@ -186,13 +186,13 @@ def test_errors_name_the_covariate(default_log):
     sub = ep.iloc[:2000].copy()
     sub["one"] = "x"
     with pytest.raises(HiringFunnelError, match="'one' is constant"):
-        ghosting_model(sub, ["one"])
+        ghosting_model(sub, covariates=["one"])
     sub["flag"] = np.where(np.arange(len(sub)) < 50, "rare", "common")
     sub.loc[sub["flag"] == "rare", "cause"] = np.nan
     with pytest.raises(HiringFunnelError, match="level 'rare' of covariate 'flag' has no answers"):
-        ghosting_model(sub, ["flag"])
+        ghosting_model(sub, covariates=["flag"])
     with pytest.raises(HiringFunnelError, match="lack column"):
-        ghosting_model(sub, ["nope"])
+        ghosting_model(sub, covariates=["nope"])
     with pytest.raises(HiringFunnelError, match="unknown timing"):
         ghosting_model(sub, timing="gamma")
     short = sub[sub["cause"].notna() | (sub["duration"] <= 3)].copy()
@@ -248,14 +248,14 @@ def test_level_never_ghosted_is_separation(default_log):
     with pytest.raises(
         HiringFunnelError, match="level 'sure' of covariate 'flag' has no unanswered"
     ):
-        ghosting_model(sub, ["flag"])
+        ghosting_model(sub, covariates=["flag"])
 
 
 def test_numeric_covariate_enters_linearly_and_has_no_level_rows(default_log):
     _, ep = default_log
     sub = ep.iloc[:3000].copy()
     sub["x"] = np.random.default_rng(0).normal(size=len(sub))
-    res = ghosting_model(sub, ["x", "remote"])
+    res = ghosting_model(sub, covariates=["x", "remote"])
     assert ((res.table["term"] == "x") & (res.table["level"] == "")).sum() == 2
     assert set(res.by_level["covariate"]) == {"(all)", "remote"}
 
@@ -266,10 +266,10 @@ def test_duplicated_column_and_thin_model(default_log):
     sub = ep.iloc[:3000].copy()
     sub["src"] = sub["source"]
     with pytest.raises(HiringFunnelError, match="collinear") as info:
-        ghosting_model(sub, ["source", "src"])
+        ghosting_model(sub, covariates=["source", "src"])
     assert info.value.column == "src"
     small = ep.iloc[:100].copy()
-    res = ghosting_model(small, ["source"])
+    res = ghosting_model(small, covariates=["source"])
     rarer = int(min(small["cause"].notna().sum(), small["cause"].isna().sum()))
     parameters = 2 * (small["source"].nunique() - 1)
     assert rarer / parameters < 10
@@ -287,8 +287,8 @@ def test_clustered_covariance_is_the_sandwich_of_per_episode_scores(default_log)
     _, ep = default_log
     sub = ep.iloc[:300].copy()
     sub["own"] = np.arange(len(sub))
-    plain = ghosting_model(sub, ["remote"])
-    robust = ghosting_model(sub, ["remote"], cluster="own")
+    plain = ghosting_model(sub, covariates=["remote"])
+    robust = ghosting_model(sub, covariates=["remote"], cluster="own")
     theta = plain.params.to_numpy()
     flag = (sub["remote"].astype(str) != sorted(sub["remote"].astype(str).unique())[0]).to_numpy()
     design = np.array([[1.0, 0.0], [1.0, 1.0]])
@@ -314,11 +314,11 @@ def test_candidate_clusters_widen_the_ghosting_intervals_of_a_candidate_trait():
     # quality effect in the simulator: its clustered standard errors are larger.
     log = simulate(8000, seed=4, office_hours=False)
     ep = episodes(log.events, "first_response", attributes=log.attributes, as_of=log.as_of)
-    plain = ghosting_model(ep, ["role_level"])
-    robust = ghosting_model(ep, ["role_level"], cluster="candidate_id")
+    plain = ghosting_model(ep, covariates=["role_level"])
+    robust = ghosting_model(ep, covariates=["role_level"], cluster="candidate_id")
     role = [n for n in plain.params.index if n.startswith("ghosting:role_level")]
     assert (
         np.sqrt(np.diag(robust.cov.loc[role, role])) > np.sqrt(np.diag(plain.cov.loc[role, role]))
     ).all()
     with pytest.raises(HiringFunnelError, match="column 'nope': no such column to cluster on"):
-        ghosting_model(ep, ["role_level"], cluster="nope")
+        ghosting_model(ep, covariates=["role_level"], cluster="nope")

@@ -43,7 +43,7 @@ def test_ghosting_model_equals_the_r_optim_fit(timing: str) -> None:
             "size": data["size"],
         }
     )
-    fit = ghosting_model(ep, ["source", "size"], timing=timing)
+    fit = ghosting_model(ep, covariates=["source", "size"], timing=timing)
     # Same order: gamma (answered, logit), beta (log time), log sigma; R's
     # model.matrix uses the first level in sort order, as we do.
     np.testing.assert_allclose(fit.params.to_numpy(), ref["coef"], atol=2e-6)

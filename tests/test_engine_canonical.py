@@ -43,8 +43,8 @@ def test_life_tables_on_spark_equal_pandas(spark, clean_log) -> None:
     for clock in hf.CLOCKS:
         for by in (None, "industry"):
             pd.testing.assert_frame_equal(
-                hf.life_table(hf.episodes(log, clock), by),
-                hf.life_table(hf.episodes(reference, clock), by),
+                hf.life_table(hf.episodes(log, clock), by=by),
+                hf.life_table(hf.episodes(reference, clock), by=by),
             )
 
 

@@ -246,7 +246,7 @@ def test_engine_episodes_and_life_tables_on_spark_equal_pandas(spark, tmp_path_f
         got = engine_episodes(events, clock, attributes=attributes, as_of=log.as_of)
         pd.testing.assert_frame_equal(got.to_pandas(), want)
         for by in (None, "industry"):
-            pd.testing.assert_frame_equal(engine_life_table(got, by), hf.life_table(want, by))
+            pd.testing.assert_frame_equal(engine_life_table(got, by), hf.life_table(want, by=by))
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ def test_still_hope_equals_aalen_johansen_on_those_still_waiting() -> None:
     # the plain cumulative incidence at tau among the episodes that lasted past s.
     ep = tied(9, n=900, days=40)
     tau = 30.0
-    hope = still_hope(ep, "offer", waited=[0, 5, 12, 20], horizon=tau).table.set_index("time")
+    hope = still_hope(ep, cause="offer", waited=[0, 5, 12, 20], horizon=tau).table.set_index("time")
     for s in (0, 5, 12, 20):
         later = ep[ep["duration"] > s]
         cif = cumulative_incidence(later).table
@@ -125,12 +125,12 @@ def test_still_hope_equals_aalen_johansen_on_those_still_waiting() -> None:
 
 def test_still_hope_defaults_and_bad_arguments() -> None:
     ep = tied(10)
-    result = still_hope(ep, "rejection")
+    result = still_hope(ep, cause="rejection")
     tau = ep["duration"].max()
     assert result.meta["horizon"] == {"all": tau}
     assert result.table["time"].tolist() == list(np.arange(0.0, tau))
     with pytest.raises(HiringFunnelError, match="unknown cause 'hired'"):
-        still_hope(ep, "hired")
+        still_hope(ep, cause="hired")
     with pytest.raises(HiringFunnelError, match="conf_level"):
         still_hope(ep, conf_level=95)
 
@@ -146,7 +146,7 @@ def test_group_without_answers_is_reported_not_estimable() -> None:
 
 def test_outcome_mix_counts_and_wilson_interval_match_scipy() -> None:
     ep = tied(11, n=1000, days=70)
-    mix = outcome_mix(ep, "offer", bins=[0, 1, 7, 30, np.inf]).table.set_index("time")
+    mix = outcome_mix(ep, cause="offer", bins=[0, 1, 7, 30, np.inf]).table.set_index("time")
     answered = ep[ep["cause"].notna()]
     for lo, hi in [(0, 1), (1, 7), (7, 30), (30, np.inf)]:
         band = answered[(answered["duration"] >= lo) & (answered["duration"] < hi)]
@@ -174,13 +174,13 @@ def test_tables_have_the_fixed_columns_and_level_in_meta() -> None:
 def test_still_hope_with_no_later_offers_says_so_instead_of_a_zero_interval() -> None:
     # Offers on days 1 and 2 only; after day 2 nobody gets one.
     ep = make_episodes([1, 2, 3, 4, 6, 8], [1, 1, 2, 0, 2, 0])
-    table = still_hope(ep, "offer", waited=[0, 2, 5]).table.set_index("time")
+    table = still_hope(ep, cause="offer", waited=[0, 2, 5]).table.set_index("time")
     assert table.loc[0, "estimate"] > 0 and np.isfinite(table.loc[0, "ci_upper"])
     assert table.loc[5, "estimate"] == 0 and table.loc[5, "events"] == 0
     # Waiting past day 5: episodes of 6 (rejection) and 8 (open) days; the one still
     # open is not followed to the end, so one application counts: 1 - 0.025^(1/1).
     assert table.loc[5, "ci_lower"] == 0 and table.loc[5, "ci_upper"] == pytest.approx(0.975)
-    notes = still_hope(ep, "offer", waited=[0, 2, 5]).meta["notes"]
+    notes = still_hope(ep, cause="offer", waited=[0, 2, 5]).meta["notes"]
     assert notes == [
         "all: no offer after day 2 of silence; from there the estimate is 0 and its upper limit "
         "is the binomial one on the applications followed (exact when none is still open)"
@@ -198,5 +198,5 @@ def test_zero_upper_limit_is_the_clopper_pearson_one(n: int) -> None:
     assert zero_upper(np.array([float(n)]), 0.95)[0] == pytest.approx(exact, rel=1e-12)
     # Still hope with no offer and nothing censored: the same limit on the n followed.
     ep = make_episodes([2.0] * n + [1.0], [2] * n + [1])  # one early offer, then n rejections
-    row = still_hope(ep, "offer", waited=[1]).table.iloc[0]
+    row = still_hope(ep, cause="offer", waited=[1]).table.iloc[0]
     assert row["estimate"] == 0 and row["ci_upper"] == pytest.approx(exact, rel=1e-12)

@@ -104,7 +104,7 @@ def test_matches_crr(model: str) -> None:
     assert np.isclose(frame["time"].sum(), ref["time_sum"], rtol=1e-14)
     assert frame["status"].sum() == ref["status_sum"]
     cause = CAUSES[ref["data"]][ref["failcode"] - 1]
-    fit = fine_gray(episodes(ref["data"]), cause, ref["covariates"])
+    fit = fine_gray(episodes(ref["data"]), cause=cause, covariates=ref["covariates"])
     # R names dummy columns <covariate><level>.
     names = [
         t if lv is None else f"{t}{lv}"
@@ -119,7 +119,9 @@ def test_matches_crr(model: str) -> None:
 
 
 def test_table_shape_and_identities() -> None:
-    fit = fine_gray(episodes("cgvhd"), "cgvhd", ["age", "group", "dx"], conf_level=0.9)
+    fit = fine_gray(
+        episodes("cgvhd"), cause="cgvhd", covariates=["age", "group", "dx"], conf_level=0.9
+    )
     assert isinstance(fit, FineGrayResult)
     t = fit.table
     assert tuple(t.columns) == FINE_GRAY_COLUMNS
@@ -147,14 +149,14 @@ def test_table_shape_and_identities() -> None:
 
 def test_invariant_to_row_order_and_categorical_dtype() -> None:
     ep = episodes("simulated")
-    fit = fine_gray(ep, "positive", "group")
+    fit = fine_gray(ep, cause="positive", covariates="group")
     shuffled = ep.sample(frac=1.0, random_state=np.random.default_rng(3)).reset_index(drop=True)
-    again = fine_gray(shuffled, "positive", ["group"])
+    again = fine_gray(shuffled, cause="positive", covariates=["group"])
     np.testing.assert_allclose(again.table.coef, fit.table.coef, rtol=1e-10)
     np.testing.assert_allclose(again.table.std_error, fit.table.std_error, rtol=1e-10)
     # A categorical covariate takes its reference from the category order.
     cat = ep.assign(group=pd.Categorical(ep.group, categories=["c", "a", "b"]))
-    recoded = fine_gray(cat, "positive", ["group"])
+    recoded = fine_gray(cat, cause="positive", covariates=["group"])
     assert list(recoded.table.level) == ["a", "b"]
     assert recoded.meta["reference_levels"] == {"group": "c"}
     # Same model, another baseline: (a - c, b - c) from (b - a, c - a).
@@ -182,7 +184,7 @@ def test_no_censoring_is_cox_with_competing_events_kept_for_ever() -> None:
             "x": x,
         }
     )
-    fit = fine_gray(ep, "offer", ["x"])
+    fit = fine_gray(ep, cause="offer", covariates=["x"])
     cox = CoxPHFitter().fit(
         pd.DataFrame({"t": np.where(status == 1, time, n + 1.0), "e": status == 1, "x": x}),
         "t",
@@ -220,7 +222,7 @@ def test_is_a_weighted_cox_model_on_expanded_data() -> None:
             "x": x,
         }
     )
-    fit = fine_gray(ep, "offer", ["x"])
+    fit = fine_gray(ep, cause="offer", covariates=["x"])
 
     order = np.argsort(time)
     ts, cs = time[order], status[order]
@@ -302,14 +304,14 @@ def test_errors_name_the_covariate(
     change: dict[str, Any], cause: str, covariates: list[str], match: str
 ) -> None:
     with pytest.raises(HiringFunnelError, match=match):
-        fine_gray(_tiny().assign(**change), cause, covariates)
+        fine_gray(_tiny().assign(**change), cause=cause, covariates=covariates)
 
 
 def test_missing_covariate_value_is_an_error() -> None:
     ep = _tiny()
     ep.loc[4, "referral"] = np.nan
     with pytest.raises(HiringFunnelError, match="column 'referral': 1 missing value"):
-        fine_gray(ep, "offer", "referral")
+        fine_gray(ep, cause="offer", covariates="referral")
 
 
 def test_separation_on_a_numeric_covariate() -> None:
@@ -318,7 +320,7 @@ def test_separation_on_a_numeric_covariate() -> None:
     ep = _tiny()
     ep["score"] = np.where(ep.cause == "offer", 100.0, 0.0) - ep.duration
     with pytest.raises(HiringFunnelError, match="column 'score': .*(separation|converge)"):
-        fine_gray(ep, "offer", ["score"])
+        fine_gray(ep, cause="offer", covariates=["score"])
 
 
 def _main(argv: list[str]) -> int:
@@ -340,8 +342,8 @@ def test_duplicated_column_few_events_and_the_note() -> None:
     # Issue 6, item 7: a duplicated column is named, and so is a thin model.
     ep = _tiny().assign(referred=lambda d: 1 - d["referral"])
     with pytest.raises(HiringFunnelError, match="column 'referred': 'referred' is determined by"):
-        fine_gray(ep, "offer", ["referral", "referred"])
-    fit = fine_gray(_tiny(), "offer", "referral")
+        fine_gray(ep, cause="offer", covariates=["referral", "referred"])
+    fit = fine_gray(_tiny(), cause="offer", covariates="referral")
     assert fit.meta["notes"] == [
         "only 4.0 events of 'offer' per parameter (fewer than 10): "
         "estimates may be biased and intervals too narrow"
@@ -350,4 +352,4 @@ def test_duplicated_column_few_events_and_the_note() -> None:
     rng = np.random.default_rng(0)
     wide = _tiny().assign(**{f"v{i}": rng.normal(size=10) for i in range(5)})
     with pytest.raises(HiringFunnelError, match="4 events of 'offer' for 5 parameters"):
-        fine_gray(wide, "offer", [f"v{i}" for i in range(5)])
+        fine_gray(wide, cause="offer", covariates=[f"v{i}" for i in range(5)])

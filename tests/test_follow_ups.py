@@ -106,7 +106,7 @@ def test_reference_data_is_reproducible() -> None:
 def test_time_varying_fit_matches_r_tmerge_coxph(r_reference: dict) -> None:
     """followed_up + x, Efron ties, late entry: coef, SE and log-likelihoods as R's coxph."""
     eps, events = reference_log()
-    fit = follow_up_effect(eps, events, "positive", "x")
+    fit = follow_up_effect(eps, events, cause="positive", covariates="x")
     ref = r_reference["tdc"]
     assert list(fit.cox.table["term"]) == ref["terms"]
     np.testing.assert_allclose(fit.cox.table["coef"], ref["coef"], rtol=0, atol=1e-8)
@@ -127,7 +127,7 @@ def test_count_split_matches_r_cumtdc(r_reference: dict) -> None:
     eps, events = reference_log()
     pieces = split_at_follow_ups(eps, events, count=True)
     assert len(pieces) == r_reference["rows_cumtdc"]
-    fit = cause_specific_cox(pieces, "positive", ["follow_ups", "x"])
+    fit = cause_specific_cox(pieces, cause="positive", covariates=["follow_ups", "x"])
     ref = r_reference["cumtdc"]
     np.testing.assert_allclose(fit.table["coef"], ref["coef"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(fit.table["std_error"], ref["se"], rtol=0, atol=1e-8)
@@ -183,7 +183,7 @@ def test_recovers_a_known_hazard_ratio() -> None:
     """20,000 waits, true HR 1.6: the estimate is within 3 SE; the naive one is below 1."""
     events = nudged_log(20_000, seed=11, hazard_ratio=1.6)
     eps = episodes(events, "first_response")
-    fit = follow_up_effect(eps, events, "positive").table.set_index("model")
+    fit = follow_up_effect(eps, events, cause="positive").table.set_index("model")
     tv = fit.loc["time-varying"]
     assert abs(tv["coef"] - np.log(1.6)) < 3 * tv["std_error"]
     assert tv["std_error"] < 0.03  # the check above is not vacuous
@@ -196,7 +196,7 @@ def test_simulator_follow_ups_have_no_effect() -> None:
     """simulate(): follow-ups do nothing, so HR ~ 1; the naive HR is far below 1."""
     sim = hf.simulate(20_000, seed=20240611)
     eps = episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
-    fit = follow_up_effect(eps, sim.events, "positive", ["role_level"])
+    fit = follow_up_effect(eps, sim.events, cause="positive", covariates=["role_level"])
     table = fit.table.set_index("model")
     assert abs(table.loc["time-varying", "z"]) < 3
     assert table.loc["time-varying", "ci_lower"] < 1 < table.loc["time-varying", "ci_upper"]
@@ -204,7 +204,9 @@ def test_simulator_follow_ups_have_no_effect() -> None:
     assert table.loc["naive (ever followed up)", "estimate"] < 0.5
     # Clustered on candidates (who share a quality effect), the same
     # coefficients with robust standard errors; the null still holds.
-    robust = follow_up_effect(eps, sim.events, "positive", ["role_level"], cluster="candidate_id")
+    robust = follow_up_effect(
+        eps, sim.events, cause="positive", covariates=["role_level"], cluster="candidate_id"
+    )
     rt = robust.table.set_index("model")
     np.testing.assert_allclose(rt["coef"], table["coef"], rtol=1e-12)
     assert "clustered on 'candidate_id'" in robust.cox.meta["variance"]
@@ -225,8 +227,8 @@ def test_pieces_keep_days_at_risk_and_events() -> None:
     once = split_at_follow_ups(eps, sim.events)
     each = split_at_follow_ups(eps, sim.events, count=True)
     assert len(each) > len(once)
-    a = cause_specific_cox(once.assign(f=once["followed_up"] * 1), "positive", "f")
-    b = cause_specific_cox(each.assign(f=each["followed_up"] * 1), "positive", "f")
+    a = cause_specific_cox(once.assign(f=once["followed_up"] * 1), cause="positive", covariates="f")
+    b = cause_specific_cox(each.assign(f=each["followed_up"] * 1), cause="positive", covariates="f")
     np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-10)
     np.testing.assert_allclose(a.table["std_error"], b.table["std_error"], rtol=1e-10)
 
@@ -350,7 +352,7 @@ def test_business_days_use_the_episodes_holidays() -> None:
 def test_result_object() -> None:
     sim = hf.simulate(3000, seed=5)
     eps = episodes(sim.events, "first_response", as_of=sim.as_of)
-    fit = follow_up_effect(eps, sim.events, "rejection", conf_level=0.9)
+    fit = follow_up_effect(eps, sim.events, cause="rejection", conf_level=0.9)
     assert isinstance(fit, FollowUpResult)
     assert isinstance(fit.cox, CoxResult) and isinstance(fit.naive, CoxResult)
     assert list(fit.table.columns) == list(FOLLOW_UP_COLUMNS)
@@ -380,23 +382,23 @@ def test_errors() -> None:
     late = events.copy()
     late.loc[late["event"] == "follow_up", "timestamp"] = pd.Timestamp("2024-04-01", tz="UTC")
     with pytest.raises(HiringFunnelError, match="no follow-up falls inside a wait of this clock"):
-        follow_up_effect(eps, late, "positive")
+        follow_up_effect(eps, late, cause="positive")
     with pytest.raises(HiringFunnelError, match="missing the required column.*'origin'"):
         split_at_follow_ups(eps.drop(columns="origin"), events)
     with pytest.raises(HiringFunnelError, match="missing the required column.*'timestamp'"):
         split_at_follow_ups(eps, events.drop(columns="timestamp"))
     with pytest.raises(HiringFunnelError, match="no episode ends with cause 'offer'"):
-        follow_up_effect(eps, events, "offer")
+        follow_up_effect(eps, events, cause="offer")
     with pytest.raises(HiringFunnelError, match="'followed_up' is made by follow_up_effect"):
-        follow_up_effect(eps, events, "positive", "followed_up")
+        follow_up_effect(eps, events, cause="positive", covariates="followed_up")
     with pytest.raises(HiringFunnelError, match="column 'followed_up': clashes"):
         split_at_follow_ups(eps.assign(followed_up=True), events)
     with pytest.raises(HiringFunnelError, match="no 'rejection' answer came after a follow-up"):
-        follow_up_effect(eps, events, "rejection")
+        follow_up_effect(eps, events, cause="rejection")
     same_day = log(
         ("a", "applied", "2024-03-01 09:00"),
         ("a", "follow_up", "2024-03-09 08:00"),
         ("a", "screen", "2024-03-09 09:00"),
     )
     with pytest.raises(HiringFunnelError, match="came on the wait's last day"):
-        follow_up_effect(episodes(same_day, "first_response"), same_day, "positive")
+        follow_up_effect(episodes(same_day, "first_response"), same_day, cause="positive")

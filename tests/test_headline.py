@@ -90,7 +90,7 @@ def test_horizon_days_set_by_the_user_everywhere(sample, capsys, tmp_path: Path)
     assert main(argv) == 0
     assert "every chance counts answers within 60 days of applying" in capsys.readouterr().out
     # The estimate is still_hope's with tau = 60.
-    hope = still_hope(hf.episodes(sample, "decision"), "offer", waited=[7], horizon=60).table
+    hope = still_hope(hf.episodes(sample, "decision"), cause="offer", waited=[7], horizon=60).table
     assert f"{100 * hope['estimate'].iloc[0]:.1f}%" in out
 
 
@@ -178,7 +178,7 @@ def test_a_clear_difference_is_stated_with_its_interval(sample) -> None:
     assert c is not None and c.stated
     assert min(c.events_before, c.events_after) >= MIN_EVENTS and c.ci_upper < 1
     # The ratio is the still-hope estimate after 30 days over the one on day 0.
-    hope = still_hope(ep, "offer", waited=[0, 30], horizon=h.horizon.days).table
+    hope = still_hope(ep, cause="offer", waited=[0, 30], horizon=h.horizon.days).table
     assert c.ratio == pytest.approx(hope["estimate"].iloc[1] / hope["estimate"].iloc[0], rel=1e-12)
     assert c.text.startswith("So silence is bad news here: after 30 days with no decision")
     assert f"about {100 * c.ratio:.0f}% of what it was" in c.text

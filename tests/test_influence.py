@@ -113,7 +113,7 @@ def test_influence_of_each_episode_matches_r_with_ties() -> None:
 def test_silence_ratio_matches_r(name: str) -> None:
     for ref in r(name)["silence"]:
         got = silence_ratio(
-            episodes(name), ref["cause"], waited=ref["waited"], horizon=ref["horizon"]
+            episodes(name), cause=ref["cause"], waited=ref["waited"], horizon=ref["horizon"]
         )
         assert got.why == ""
         for field, key in [
@@ -135,7 +135,7 @@ def test_silence_ratio_matches_r(name: str) -> None:
 def test_silence_ratio_without_candidates_matches_r_unclustered() -> None:
     ref = r("sample")["silence"][0]
     alone = episodes("sample").drop(columns="candidate_id")  # candidate = application
-    got = silence_ratio(alone, "offer", waited=ref["waited"], horizon=ref["horizon"])
+    got = silence_ratio(alone, cause="offer", waited=ref["waited"], horizon=ref["horizon"])
     assert got.std_error / got.ratio == pytest.approx(ref["log_se_episode"], rel=TOL)
 
 
@@ -153,7 +153,7 @@ def test_answer_quantiles_match_r_findq(name: str) -> None:
     """The last prob is a value G takes on a flat stretch: R's midpoint rule."""
     ref = r(name)["quantiles"]
     assert ref["monotone_limits"]  # else R's findq sorts the curve and "first day" differs
-    got = answer_quantiles(episodes(name), ref["probs"], horizon=ref["horizon"])
+    got = answer_quantiles(episodes(name), probs=ref["probs"], horizon=ref["horizon"])
     np.testing.assert_allclose(got["estimate"], ref["estimate"])
     np.testing.assert_allclose(got["ci_lower"], ref["lower"])
     np.testing.assert_allclose(got["ci_upper"], ref["upper"])
@@ -174,7 +174,7 @@ def test_estimates_agree_with_the_package_estimators() -> None:
 
     assert inf.estimate[:, 0] == pytest.approx([at(km, 30.0), at(km, 90.0)], abs=1e-12)
     assert inf.estimate[:, 1] == pytest.approx([at(cif, 30.0), at(cif, 90.0)], abs=1e-12)
-    hope = still_hope(data, "offer", waited=[30.0], horizon=90.0).table["estimate"].iloc[0]
+    hope = still_hope(data, cause="offer", waited=[30.0], horizon=90.0).table["estimate"].iloc[0]
     assert silence_ratio(data, waited=30, horizon=90).ps == pytest.approx(hope, abs=1e-12)
 
 
@@ -234,7 +234,7 @@ def test_horizon_outside_the_days_seen_is_an_error(horizon: float) -> None:
 @pytest.mark.parametrize("probs", [[0.0], [1.0], [0.5, 1.2], [-0.1], []])
 def test_probs_outside_zero_one_are_an_error(probs: list[float]) -> None:
     with pytest.raises(HiringFunnelError, match="strictly between 0 and 1"):
-        answer_quantiles(ep([1, 4, 9], ["offer", None, "rejection"]), probs, horizon=9)
+        answer_quantiles(ep([1, 4, 9], ["offer", None, "rejection"]), probs=probs, horizon=9)
 
 
 def test_bad_arguments_are_errors() -> None:
@@ -242,7 +242,7 @@ def test_bad_arguments_are_errors() -> None:
     with pytest.raises(HiringFunnelError, match="enter at 0"):
         influence_functions(data.assign(entry=[0.0, 1.0, 0.0]), [2.0])
     with pytest.raises(HiringFunnelError, match="unknown cause"):
-        silence_ratio(data, "withdrawal", waited=1, horizon=9)
+        silence_ratio(data, cause="withdrawal", waited=1, horizon=9)
     with pytest.raises(HiringFunnelError, match="waited must be"):
         silence_ratio(data, waited=9, horizon=9)
     with pytest.raises(HiringFunnelError, match="times must be"):

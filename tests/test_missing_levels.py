@@ -35,27 +35,31 @@ def episodes() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_cause_specific_cox(episodes) -> None:
     gaps, filled = episodes
-    got = hf.cause_specific_cox(gaps, "positive", ["industry"]).table
+    got = hf.cause_specific_cox(gaps, cause="positive", covariates=["industry"]).table
     pd.testing.assert_frame_equal(
-        got, hf.cause_specific_cox(filled, "positive", ["industry"]).table
+        got, hf.cause_specific_cox(filled, cause="positive", covariates=["industry"]).table
     )
     assert MISSING_LEVEL in set(got["level"])
 
 
 def test_fine_gray(episodes) -> None:
     gaps, filled = episodes
-    got = hf.fine_gray(gaps, "positive", ["industry"]).table
-    pd.testing.assert_frame_equal(got, hf.fine_gray(filled, "positive", ["industry"]).table)
+    got = hf.fine_gray(gaps, cause="positive", covariates=["industry"]).table
+    pd.testing.assert_frame_equal(
+        got, hf.fine_gray(filled, cause="positive", covariates=["industry"]).table
+    )
 
 
 def test_parametric_models(episodes) -> None:
     gaps, filled = episodes
-    got = hf.parametric_models(gaps, ["industry"], distributions="weibull").coefficients
-    want = hf.parametric_models(filled, ["industry"], distributions="weibull").coefficients
+    got = hf.parametric_models(gaps, covariates=["industry"], distributions="weibull").coefficients
+    want = hf.parametric_models(
+        filled, covariates=["industry"], distributions="weibull"
+    ).coefficients
     pd.testing.assert_frame_equal(got, want)
 
 
 def test_ghosting_model(episodes) -> None:
     gaps, filled = episodes
-    got = hf.ghosting_model(gaps, ["industry"]).table
-    pd.testing.assert_frame_equal(got, hf.ghosting_model(filled, ["industry"]).table)
+    got = hf.ghosting_model(gaps, covariates=["industry"]).table
+    pd.testing.assert_frame_equal(got, hf.ghosting_model(filled, covariates=["industry"]).table)

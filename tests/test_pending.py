@@ -42,7 +42,7 @@ def _reference() -> dict[str, Any]:
 
 
 def _hazard(ep: pd.DataFrame, cause: str, ties: str = "efron") -> _Hazard:
-    fit = cause_specific_cox(ep, cause, BY, ties=ties)
+    fit = cause_specific_cox(ep, cause=cause, covariates=BY, ties=ties)
     return _Hazard(
         tuple(zip(fit.table["term"], fit.table["level"], strict=True)),
         fit.table["coef"].to_numpy(),
@@ -60,7 +60,7 @@ def test_baseline_cumulative_hazard_equals_r_survfit_coxph(name: str) -> None:
     causes = list(ep["cause"].cat.categories)
     for single in ref["single"]:
         cause = causes[single["cause"] - 1]
-        fit = cause_specific_cox(ep, cause, BY)
+        fit = cause_specific_cox(ep, cause=cause, covariates=BY)
         time = np.asarray(single["time"], dtype=float)
         cumhaz = np.asarray(single["cumhaz"], dtype=float)  # time x level
         for j, level in enumerate(ref["levels"]):
@@ -106,7 +106,9 @@ def _sim() -> hf.SimulatedLog:
 
 def _fit(covariates: tuple[str, ...] = (), **kw: Any) -> Any:
     sim = _sim()
-    return pending_model(sim.events, covariates, attributes=sim.attributes, as_of=sim.as_of, **kw)
+    return pending_model(
+        sim.events, covariates=covariates, attributes=sim.attributes, as_of=sim.as_of, **kw
+    )
 
 
 def test_without_covariates_predictions_are_the_nonparametric_estimates() -> None:
@@ -120,15 +122,15 @@ def test_without_covariates_predictions_are_the_nonparametric_estimates() -> Non
         decision["application_id"].isin(first.loc[first["cause"] == "positive", "application_id"])
     ]
     s = np.array([0.0, 3, 12, 30])
-    pred = predict_pending(_fit(n_boot=0), pd.DataFrame({"waited": s})).wide()
-    positive_later = still_hope(first, "positive", waited=s).table["estimate"].to_numpy()
-    offer_after_positive = still_hope(after, "offer", waited=[0]).table["estimate"].iloc[0]
+    pred = predict_pending(_fit(n_resamples=0), pd.DataFrame({"waited": s})).wide()
+    positive_later = still_hope(first, cause="positive", waited=s).table["estimate"].to_numpy()
+    offer_after_positive = still_hope(after, cause="offer", waited=[0]).table["estimate"].iloc[0]
     # P(offer | silence through s) = P(positive later | s) * P(offer | positive first answer).
     np.testing.assert_allclose(
         pred["offer_eventually"], positive_later * offer_after_positive, rtol=1e-12
     )
     any_later = sum(
-        still_hope(first, c, waited=s).table["estimate"].to_numpy()
+        still_hope(first, cause=c, waited=s).table["estimate"].to_numpy()
         for c in ("positive", "rejection")
     )
     np.testing.assert_allclose(pred["answer_eventually"], any_later, rtol=1e-12)
@@ -145,14 +147,14 @@ def test_expected_wait_is_the_mean_of_later_answer_days() -> None:
     km = hf.estimators.kaplan_meier(first).table
     t, surv = km["time"].to_numpy(), km["estimate"].to_numpy()
     drop = -np.diff(np.concatenate([[1.0], surv]))
-    pred = predict_pending(_fit(n_boot=0), pd.DataFrame({"waited": [0.0, 10.0]})).wide()
+    pred = predict_pending(_fit(n_resamples=0), pd.DataFrame({"waited": [0.0, 10.0]})).wide()
     for s, got in zip([0.0, 10.0], pred["expected_wait_if_answered"], strict=True):
         later = t > s
         assert got == pytest.approx(((t[later] - s) * drop[later]).sum() / drop[later].sum())
 
 
 def test_covariates_bootstrap_intervals_and_layout() -> None:
-    model = _fit(("company_size",), n_boot=40, seed=5)
+    model = _fit(("company_size",), n_resamples=40, seed=5)
     waiting = pd.DataFrame(
         {
             "application_id": ["secret-1", "secret-2", "secret-3"],
@@ -172,9 +174,9 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
     # Twelve days of silence leave less hope than none.
     assert wide.loc[1, "offer_eventually"] < wide.loc[0, "offer_eventually"]
     # Same seed, same intervals; no hidden randomness.
-    again = predict_pending(_fit(("company_size",), n_boot=40, seed=5), waiting).table
+    again = predict_pending(_fit(("company_size",), n_resamples=40, seed=5), waiting).table
     pd.testing.assert_frame_equal(t, again)
-    other = predict_pending(_fit(("company_size",), n_boot=40, seed=6), waiting).table
+    other = predict_pending(_fit(("company_size",), n_resamples=40, seed=6), waiting).table
     assert not np.allclose(t["ci_lower"], other["ci_lower"])
     assert model.hazard_ratios["model"].unique().tolist() == [
         "positive",
@@ -185,7 +187,7 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
 
 
 def test_a_wait_past_the_longest_seen_is_nan_and_named() -> None:
-    model = _fit(n_boot=0)
+    model = _fit(n_resamples=0)
     tau = model.meta["horizon"]
     pred = predict_pending(model, pd.DataFrame({"waited": [1.0, tau, tau + 5]}))
     wide = pred.wide()
@@ -208,7 +210,7 @@ def test_a_wait_past_the_longest_seen_is_nan_and_named() -> None:
     ],
 )
 def test_bad_waiting_rows_are_named(waiting: pd.DataFrame, match: str) -> None:
-    model = _fit(("company_size",), n_boot=0)
+    model = _fit(("company_size",), n_resamples=0)
     with pytest.raises(HiringFunnelError, match=match):
         predict_pending(model, waiting)
 
@@ -223,11 +225,15 @@ def test_a_covariate_that_cannot_be_fitted_names_the_model() -> None:
     with pytest.raises(
         HiringFunnelError, match="the 'positive' model of first answers: level 'odd'"
     ):
-        pending_model(sim.events, "tier", attributes=attrs, as_of=sim.as_of, n_boot=0)
+        pending_model(
+            sim.events, covariates="tier", attributes=attrs, as_of=sim.as_of, n_resamples=0
+        )
     with pytest.raises(HiringFunnelError, match="no attribute column 'nope'"):
-        pending_model(sim.events, "nope", attributes=attrs, as_of=sim.as_of, n_boot=0)
-    with pytest.raises(HiringFunnelError, match="n_boot"):
-        pending_model(sim.events, attributes=attrs, as_of=sim.as_of, n_boot=-1)
+        pending_model(
+            sim.events, covariates="nope", attributes=attrs, as_of=sim.as_of, n_resamples=0
+        )
+    with pytest.raises(HiringFunnelError, match="n_resamples"):
+        pending_model(sim.events, attributes=attrs, as_of=sim.as_of, n_resamples=-1)
 
 
 def test_answer_within_is_calibrated_against_what_happened_next() -> None:
@@ -239,7 +245,11 @@ def test_answer_within_is_calibrated_against_what_happened_next() -> None:
     sim = hf.simulate(20_000, seed=3)
     cut = sim.as_of - pd.Timedelta(days=30)
     model = pending_model(
-        sim.events, ["company_size", "industry"], attributes=sim.attributes, as_of=cut, n_boot=0
+        sim.events,
+        covariates=["company_size", "industry"],
+        attributes=sim.attributes,
+        as_of=cut,
+        n_resamples=0,
     )
     at_cut = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=cut)
     waiting = at_cut[at_cut["cause"].isna() & (at_cut["end"] == cut)]
@@ -275,7 +285,7 @@ def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None
     attrs = sim.attributes.assign(
         tier=np.where(sim.attributes["application_id"].isin(odd), "odd", "usual")
     )
-    model = pending_model(sim.events, "tier", attributes=attrs, n_boot=0, **kw)
+    model = pending_model(sim.events, covariates="tier", attributes=attrs, n_resamples=0, **kw)
     assert any(
         "level 'odd' has no 'offer' events" in n and "taken as the same for every application" in n
         for n in model.meta["notes"]
@@ -284,13 +294,15 @@ def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None
     pred = predict_pending(model, pd.DataFrame({"waited": [5, 5], "tier": ["odd", "usual"]}))
     assert pred.wide()["offer_eventually"].notna().all()
     with pytest.raises(HiringFunnelError, match="column 'score': is numeric"):
-        pending_model(sim.events, "score", attributes=attrs.assign(score=1.5), n_boot=0, **kw)
+        pending_model(
+            sim.events, covariates="score", attributes=attrs.assign(score=1.5), n_resamples=0, **kw
+        )
 
 
 def test_too_few_usable_resamples_give_no_interval_and_say_why() -> None:
     # Issue 10: `predict --boot 5` printed "46.7% (63.9-63.9)" as a 95% interval.
     waiting = pd.DataFrame({"waited": [0, 12], "company_size": ["1-50", "5000+"]})
-    pred = predict_pending(_fit(("company_size",), n_boot=5, seed=5), waiting)
+    pred = predict_pending(_fit(("company_size",), n_resamples=5, seed=5), waiting)
     assert pred.table["ci_lower"].isna().all() and pred.table["ci_upper"].isna().all()
     assert any("fewer than 20 bootstrap resamples" in n for n in pred.meta["notes"])
     assert pred.table["estimate"].notna().all()  # the estimates themselves stand
@@ -302,7 +314,9 @@ def test_a_missing_attribute_is_a_level_of_its_own() -> None:
     sim = _sim()
     attrs = sim.attributes.copy()
     attrs.loc[attrs.index[::7], "company_size"] = None
-    model = pending_model(sim.events, ["company_size"], attributes=attrs, as_of=sim.as_of, n_boot=0)
+    model = pending_model(
+        sim.events, covariates=["company_size"], attributes=attrs, as_of=sim.as_of, n_resamples=0
+    )
     assert "(missing)" in model.levels["company_size"]
     waiting = pd.DataFrame({"waited": [3, 3, 3], "company_size": [None, "", "1-50"]})
     wide = predict_pending(model, waiting).wide()

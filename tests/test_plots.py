@@ -268,7 +268,7 @@ def test_stacked_with_some_causes_names_the_remainder_honestly(decision):
 
 
 def test_still_hope_curve_band_percent_axis_and_title(decision):
-    hope = still_hope(decision, "offer", waited=range(0, 60), horizon=90)
+    hope = still_hope(decision, cause="offer", waited=range(0, 60), horizon=90)
     ax = plot_still_hope(hope, ax=fresh_axes())
     assert len(ax.get_lines()) == 1
     assert len(fill_collections(ax)) == 1
@@ -284,7 +284,7 @@ def test_still_hope_curve_band_percent_axis_and_title(decision):
 
 
 def test_still_hope_with_several_horizons_names_them_in_the_legend(decision):
-    hope = still_hope(decision, "offer", by="company_size")
+    hope = still_hope(decision, cause="offer", by="company_size")
     ax = plot_still_hope(hope, ax=fresh_axes())
     assert len(ax.get_lines()) == 4
     assert "by the horizon τ" in ax.get_title()
@@ -296,7 +296,7 @@ def test_still_hope_with_several_horizons_names_them_in_the_legend(decision):
 
 
 def test_outcome_mix_bars_error_bars_labels_and_counts(decision):
-    mix = outcome_mix(decision, "offer")
+    mix = outcome_mix(decision, cause="offer")
     ax = plot_outcome_mix(mix, ax=fresh_axes())
     bands = list(mix.meta["labels"].values())
     assert len(ax.patches) == len(bands)
@@ -311,7 +311,9 @@ def test_outcome_mix_bars_error_bars_labels_and_counts(decision):
 
 
 def test_outcome_mix_keeps_empty_bands_in_place(decision):
-    mix = outcome_mix(decision, "offer", by="company_size", bins=[0, 1, 3, 7, 14, 30, 500, 1000])
+    mix = outcome_mix(
+        decision, cause="offer", by="company_size", bins=[0, 1, 3, 7, 14, 30, 500, 1000]
+    )
     assert any("500-999" in key for key in mix.not_estimable)  # nobody waits that long
     ax = plot_outcome_mix(mix, ax=fresh_axes())
     assert len(ax.get_xticklabels()) == 7
@@ -326,8 +328,8 @@ def test_outcome_mix_keeps_empty_bands_in_place(decision):
 PLOTTERS = [
     (plot_survival, lambda ep, **kw: kaplan_meier(ep, **kw)),
     (plot_cumulative_incidence, lambda ep, **kw: cumulative_incidence(ep, **kw)),
-    (plot_still_hope, lambda ep, **kw: still_hope(ep, "positive", horizon=60, **kw)),
-    (plot_outcome_mix, lambda ep, **kw: outcome_mix(ep, "positive", **kw)),
+    (plot_still_hope, lambda ep, **kw: still_hope(ep, cause="positive", horizon=60, **kw)),
+    (plot_outcome_mix, lambda ep, **kw: outcome_mix(ep, cause="positive", **kw)),
 ]
 
 

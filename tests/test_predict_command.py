@@ -52,7 +52,7 @@ def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
         attributes=SAMPLE / "attributes.csv",
         mapping=SAMPLE / "mapping.toml",
     )
-    model = pending_model(log, ["industry", "company_size"], n_boot=10, seed=0)
+    model = pending_model(log, covariates=["industry", "company_size"], n_resamples=10, seed=0)
     # The command counts by the report's horizon: the last day on which 5 candidates
     # are still waiting for a decision (issue 12, item 6).
     ep = hf.episodes(log, "decision")

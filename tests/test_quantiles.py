@@ -92,7 +92,7 @@ def test_restricted_mean_equals_survfit_rmean(name, grouped):
     """R: summary(survfit(Surv(time, status > 0) ~ 1 or ~ group), rmean = TAU)$table,
     columns rmean and se(rmean); TAU per data set as in make_reference.R."""
     tau = r(name)["tau"]
-    table = restricted_mean_wait(episodes(name), tau, by=BY if grouped else None).table
+    table = restricted_mean_wait(episodes(name), horizon=tau, by=BY if grouped else None).table
     for label, where, key in _curves(name, grouped):
         ref = _pick(r(name)["rmean"], where, key)
         ours = table[table["group"] == label].iloc[0]
@@ -146,7 +146,7 @@ def test_restricted_mean_equals_lifelines(name):
     its variance is computed another way)."""
     ep = episodes(name)
     tau = r(name)["tau"]
-    table = restricted_mean_wait(ep, tau, by=BY).table.set_index("group")
+    table = restricted_mean_wait(ep, horizon=tau, by=BY).table.set_index("group")
     for label, rows in ep.groupby(BY):
         fitter = KaplanMeierFitter().fit(rows["duration"], rows["cause"].notna())
         theirs = restricted_mean_survival_time(fitter, t=tau)
@@ -157,16 +157,16 @@ def test_restricted_mean_identities():
     """No censoring and a horizon past the last answer: the plain mean wait.
     A horizon before the first answer: tau itself, with no uncertainty."""
     ep = make_episodes([0, 1, 1, 4, 9], [1, 2, 1, 1, 2])
-    full = restricted_mean_wait(ep, 20).table.iloc[0]
+    full = restricted_mean_wait(ep, horizon=20).table.iloc[0]
     assert full["estimate"] == pytest.approx(ep["duration"].mean())
-    early = restricted_mean_wait(make_episodes([3, 5], [1, 0]), 2).table.iloc[0]
+    early = restricted_mean_wait(make_episodes([3, 5], [1, 0]), horizon=2).table.iloc[0]
     assert (early["estimate"], early["std_error"]) == (2.0, 0.0)
     assert early["events"] == 0
 
 
 def test_restricted_mean_notes_extrapolation():
     """survmean carries the last value of the curve to tau; we say so."""
-    result = restricted_mean_wait(make_episodes([1, 2, 3], [1, 0, 0]), 10)
+    result = restricted_mean_wait(make_episodes([1, 2, 3], [1, 0, 0]), horizon=10)
     assert result.table.iloc[0]["estimate"] == pytest.approx(1 + 9 * 2 / 3)
     assert any("carried on at 0.667" in note for note in result.meta["notes"])
 
@@ -176,7 +176,7 @@ def test_group_without_answers():
     ep = make_episodes([1, 2, 3, 4], [1, 1, 0, 0], ["a", "a", "b", "b"])
     q = waiting_quantiles(ep, by="size").table
     assert not q.loc[q["group"] == "b", "reached"].any()
-    rm = restricted_mean_wait(ep, 3, by="size").table.set_index("group")
+    rm = restricted_mean_wait(ep, horizon=3, by="size").table.set_index("group")
     assert (rm.loc["b", "estimate"], rm.loc["b", "std_error"]) == (3.0, 0.0)
 
 
@@ -190,12 +190,13 @@ def test_zero_and_one():
 
 def test_life_table_input_gives_the_same():
     ep = episodes("simulated")
-    table = life_table(ep, BY)
+    table = life_table(ep, by=BY)
     pd.testing.assert_frame_equal(
         waiting_quantiles(table, by=BY).table, waiting_quantiles(ep, by=BY).table
     )
     pd.testing.assert_frame_equal(
-        restricted_mean_wait(table, 30, by=BY).table, restricted_mean_wait(ep, 30, by=BY).table
+        restricted_mean_wait(table, horizon=30, by=BY).table,
+        restricted_mean_wait(ep, horizon=30, by=BY).table,
     )
 
 
@@ -216,9 +217,9 @@ def test_properties_on_random_ties(rows, tau):
     lo, hi = reached["ci_lower"], reached["ci_upper"]
     assert np.all(lo[lo.notna()] <= reached["estimate"][lo.notna()])
     assert np.all(hi[hi.notna()] >= reached["estimate"][hi.notna()])
-    rm = restricted_mean_wait(ep, tau).table.iloc[0]
+    rm = restricted_mean_wait(ep, horizon=tau).table.iloc[0]
     assert 0 <= rm["estimate"] <= tau
-    longer = restricted_mean_wait(ep, tau + 1).table.iloc[0]
+    longer = restricted_mean_wait(ep, horizon=tau + 1).table.iloc[0]
     assert longer["estimate"] >= rm["estimate"]
 
 
@@ -235,10 +236,10 @@ def test_results_and_errors():
         "reached",
     ]
     assert result.meta["conf_level"] == 0.95 and "<table" in result._repr_html_()
-    assert restricted_mean_wait(ep, 2).kind == "restricted_mean_wait"
+    assert restricted_mean_wait(ep, horizon=2).kind == "restricted_mean_wait"
     with pytest.raises(HiringFunnelError, match="probs must be shares between 0 and 1"):
         waiting_quantiles(ep, probs=[0.5, 1.5])
     with pytest.raises(HiringFunnelError, match="horizon must be a positive number"):
-        restricted_mean_wait(ep, 0)
+        restricted_mean_wait(ep, horizon=0)
     with pytest.raises(HiringFunnelError, match="conf_level"):
-        restricted_mean_wait(ep, 2, conf_level=95)
+        restricted_mean_wait(ep, horizon=2, conf_level=95)

@@ -130,8 +130,10 @@ def test_sample_hazard_ratios_are_those_of_the_model(sample: dict[str, Any]) -> 
     assert hidden_levels(sample["context"]) == {"industry": set(), "company_size": set()}
     ep = fitted_episodes(sample["log"], BY, {})
     assert len(ep) == 5000
-    positive = cause_specific_cox(ep, "positive", BY, cluster="candidate_id")
-    rejection = cause_specific_cox(ep, "rejection", BY, cluster="candidate_id").table
+    positive = cause_specific_cox(ep, cause="positive", covariates=BY, cluster="candidate_id")
+    rejection = cause_specific_cox(
+        ep, cause="rejection", covariates=BY, cluster="candidate_id"
+    ).table
     reference = positive.meta["reference"]
     assert reference == {"industry": "software", "company_size": "5000+"}  # the most frequent
     cox_rows = [r for r in table_rows(section(sample["html"])) if len(r) == 7]
@@ -157,7 +159,7 @@ def test_sample_sentences_come_from_the_fit(sample: dict[str, Any]) -> None:
     ep = fitted_episodes(sample["log"], BY, {})
     text = text_of(section(sample["html"]))
     for cause, words in (("positive", "a positive answer"), ("rejection", "a rejection")):
-        table = cause_specific_cox(ep, cause, BY, cluster="candidate_id").table
+        table = cause_specific_cox(ep, cause=cause, covariates=BY, cluster="candidate_id").table
         clear = table[table["p_value"] < 0.05]
         top = clear.loc[np.log(clear["estimate"]).abs().idxmax()]
         other = "industry" if top.term == "company_size" else "company_size"
@@ -173,7 +175,7 @@ def test_sample_sentences_come_from_the_fit(sample: dict[str, Any]) -> None:
 
 def test_sample_ghosting_shares_are_those_of_the_model(sample: dict[str, Any]) -> None:
     ep = fitted_episodes(sample["log"], BY, {})
-    by_level = ghosting_model(ep, BY, cluster="candidate_id").by_level
+    by_level = ghosting_model(ep, covariates=BY, cluster="candidate_id").by_level
     rows = {(r[0], r[1]): r[2:] for r in table_rows(section(sample["html"])) if len(r) == 4}
     overall = [r for r in table_rows(section(sample["html"])) if len(r) == 3]
     assert len(rows) == len(by_level) - 1 == 10
@@ -280,7 +282,7 @@ def test_the_section_fits_only_published_levels(small_segments: dict[str, Any]) 
     for n in (len(left), len(all_episodes) - len(left)):
         assert not re.search(rf"\b{n:,}\b|\b{n}\b", text)
     assert complement not in [r[1] for r in table_rows(section(small_segments["html"]))]
-    table = cause_specific_cox(left, "positive", BY, cluster="candidate_id").table
+    table = cause_specific_cox(left, cause="positive", covariates=BY, cluster="candidate_id").table
     cells = [r for r in table_rows(section(small_segments["html"])) if len(r) == 7]
     assert [c[3] for c in cells] == [hr_cell(r) for r in table.itertuples()]
 
@@ -300,7 +302,7 @@ def test_a_model_that_cannot_be_fitted_is_a_note(tmp_path: Path) -> None:
     attrs.loc[attrs["application_id"].isin(chosen), "industry"] = "silent"
     log = hf.read_events(sim.events, attributes=attrs, as_of=sim.as_of)
     with pytest.raises(HiringFunnelError, match="level 'silent' has no 'positive' events"):
-        cause_specific_cox(fitted_episodes(log, BY, {}), "positive", BY)
+        cause_specific_cox(fitted_episodes(log, BY, {}), cause="positive", covariates=BY)
 
     paths = report(log, by=BY, out=tmp_path, formats="html")  # no crash
     html = paths["html"].read_text(encoding="utf-8")
@@ -314,7 +316,9 @@ def test_a_model_that_cannot_be_fitted_is_a_note(tmp_path: Path) -> None:
         "has no 'positive' events"
     ) in text
     # The other model is still fitted and shown, "silent" included.
-    rejection = cause_specific_cox(fitted, "rejection", BY, cluster="candidate_id").table
+    rejection = cause_specific_cox(
+        fitted, cause="rejection", covariates=BY, cluster="candidate_id"
+    ).table
     cells = {(r[0], r[1]): r for r in table_rows(section(html)) if len(r) == 5}
     silent = rejection[rejection["level"] == "silent"].iloc[0]
     assert cells[("industry", "silent")][3] == hr_cell(silent)

@@ -50,8 +50,8 @@ def episodes(n: int = 60, seed: int = 3) -> pd.DataFrame:
 
 def test_cox_and_fine_gray_share_the_coefficient_columns() -> None:
     ep = episodes()
-    cox = cause_specific_cox(ep, "offer", ["size", "referral"])
-    fg = fine_gray(ep, "offer", ["size", "referral"])
+    cox = cause_specific_cox(ep, cause="offer", covariates=["size", "referral"])
+    fg = fine_gray(ep, cause="offer", covariates=["size", "referral"])
     for fit, effect in ((cox, "hazard ratio"), (fg, "subdistribution hazard ratio")):
         assert isinstance(fit, CoefficientResult) and isinstance(fit, Result)
         assert tuple(fit.table.columns[: len(COEFFICIENT_COLUMNS)]) == COEFFICIENT_COLUMNS
@@ -65,7 +65,7 @@ def test_plot_forest_takes_any_coefficient_result() -> None:
     import matplotlib.pyplot as plt
 
     ep = episodes()
-    fg = fine_gray(ep, "offer", ["size", "referral"])
+    fg = fine_gray(ep, cause="offer", covariates=["size", "referral"])
     fig, ax = plt.subplots()
     assert plot_forest(fg, ax=ax) is ax
     assert ax.get_xlabel().startswith("Subdistribution hazard ratio")
@@ -80,7 +80,7 @@ def test_meta_is_read_only_but_still_a_dict() -> None:
         km.meta["conf_level"] = 0.5
     with pytest.raises(TypeError, match="read-only"):
         km.meta.update(conf_level=0.5)
-    nested = cause_specific_cox(episodes(), "offer", "size").meta["reference"]
+    nested = cause_specific_cox(episodes(), cause="offer", covariates="size").meta["reference"]
     with pytest.raises(TypeError, match="read-only"):
         nested["size"] = "small"
     assert isinstance(km.meta, dict) and km.meta["conf_level"] == 0.95
@@ -96,7 +96,7 @@ def test_notes_are_records_with_a_code() -> None:
     ep["cause"] = pd.Categorical(
         ["offer"] * 6 + ["rejection"] * 20 + [None] * 14, categories=["offer", "rejection"]
     )
-    fit = cause_specific_cox(ep, "offer", ["size", "referral"])
+    fit = cause_specific_cox(ep, cause="offer", covariates=["size", "referral"])
     (note,) = fit.notes
     assert note.code == "few_events" and note.data == {"events": 6, "parameters": 2}
     assert fit.meta["notes"] == [note.text]  # the texts stay readable from meta
@@ -115,18 +115,18 @@ def test_one_view_a_summary_and_a_plot() -> None:
     assert "estimate" in text
     import matplotlib.pyplot as plt
 
-    for result in (km, cumulative_incidence(ep), still_hope(ep, "offer", waited=[0, 5])):
+    for result in (km, cumulative_incidence(ep), still_hope(ep, cause="offer", waited=[0, 5])):
         fig, ax = plt.subplots()
         assert result.plot(ax=ax) is ax
         plt.close(fig)
-    cox = cause_specific_cox(ep, "offer", "size")
+    cox = cause_specific_cox(ep, cause="offer", covariates="size")
     assert "Cause-specific Cox model: hazard of offer" in cox._repr_html_()
     assert cox.summary().startswith("Cause-specific Cox model")
 
 
 def test_estimate_tables_have_the_fixed_columns_whatever_the_kind() -> None:
     ep = episodes()
-    for result in (kaplan_meier(ep), cumulative_incidence(ep), still_hope(ep, "offer")):
+    for result in (kaplan_meier(ep), cumulative_incidence(ep), still_hope(ep, cause="offer")):
         assert tuple(result.table.columns[: len(ESTIMATE_COLUMNS)]) == ESTIMATE_COLUMNS
 
 

@@ -370,7 +370,7 @@ def _gray(analysed: pd.DataFrame, meta: dict[str, Any]) -> ComparisonResult | No
         meta["notes"].append("Gray's test not computed: one group has no applications")
         return None
     try:
-        return gray_test(analysed, HISTORY, cause="offer")
+        return gray_test(analysed, by=HISTORY, cause="offer")
     except HiringFunnelError as exc:
         meta["notes"].append(f"Gray's test not computed: {exc}")
         return None

@@ -175,7 +175,9 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     if ignored:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
-    model = pending_model(log, covs, n_boot=args.boot, seed=args.seed, progress=progress)
+    model = pending_model(
+        log, covariates=covs, n_resamples=args.boot, seed=args.seed, progress=progress
+    )
     _check_cells(model, waiting, raw.source, raw.line)
     try:
         pred = predict_pending(
@@ -289,7 +291,7 @@ def _report_line(decision: pd.DataFrame, waited: np.ndarray, horizon: float) -> 
     s = np.unique(waited[np.isfinite(waited) & (waited < horizon)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        table = still_hope(decision, "offer", waited=s, horizon=horizon).table
+        table = still_hope(decision, cause="offer", waited=s, horizon=horizon).table
     return table.set_index("time")[["estimate", "ci_lower", "ci_upper"]]
 
 
@@ -320,8 +322,8 @@ def _format(
     from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
 
     level = int(round(100 * meta["conf_level"]))
-    usable = meta["n_boot"] - meta["boot_failed"]
-    if meta["n_boot"] == 0:
+    usable = meta["n_resamples"] - meta["boot_failed"]
+    if meta["n_resamples"] == 0:
         intervals = "no intervals: --boot 0"
     elif usable < MIN_USABLE_RESAMPLES:
         # Never a "95%" label on the spread of a handful of resamples (issue 10).

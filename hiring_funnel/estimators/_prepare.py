@@ -71,7 +71,7 @@ def prepare(
                 hint="pass the same by= used to build the life table, or pass episodes",
             )
     else:
-        table = life_table(data, by_cols or None, weights=weights)
+        table = life_table(data, by=by_cols or None, weights=weights)
     causes = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
     if not causes:
         raise HiringFunnelError(

@@ -99,7 +99,7 @@ def bootstrap(
     by_cols = [by] if isinstance(by, str) else list(by or [])
     base = estimator(episodes, by=by_cols or None, conf_level=conf_level, **kwargs)
     rng = np.random.default_rng(seed)
-    table0 = life_table(episodes, by_cols or None)
+    table0 = life_table(episodes, by=by_cols or None)
     counts, at_risk = _replicate_counts(episodes, table0, by_cols, cluster, n_resamples, rng)
 
     keys = pd.MultiIndex.from_frame(base.table[_KEYS])

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import check_conf_level, prepare
 from hiring_funnel.lifetable import life_table
@@ -92,10 +93,11 @@ class _Aligned:
     late_entry: bool
 
 
+@keywords_from("by")
 def logrank_test(
     episodes: pd.DataFrame,
-    by: str | Sequence[str],
     *,
+    by: str | Sequence[str],
     conf_level: float = 0.95,
 ) -> ComparisonResult:
     """Log-rank test that the waiting time until any answer is the same in every group.
@@ -141,7 +143,7 @@ def logrank_test(
     ...                    "cause": pd.Categorical(["offer", "offer", None, "offer", None,
     ...                                             "rejection"]),
     ...                    "size": ["small"] * 3 + ["large"] * 3})
-    >>> result = logrank_test(ep, "size")  # R: survdiff(Surv(t, s > 0) ~ g)$chisq
+    >>> result = logrank_test(ep, by="size")  # R: survdiff(Surv(t, s > 0) ~ g)$chisq
     >>> round(result.statistic, 4), result.df
     (0.8033, 1)
     """
@@ -218,10 +220,11 @@ _LOGRANK_COLUMNS = (
 )
 
 
+@keywords_from("by")
 def gray_test(
     episodes: pd.DataFrame,
-    by: str | Sequence[str],
     *,
+    by: str | Sequence[str],
     cause: str,
     rho: float = 0.0,
 ) -> ComparisonResult:
@@ -271,7 +274,7 @@ def gray_test(
     ...                    "cause": pd.Categorical(["offer", "offer", None, "offer", None,
     ...                                             "rejection"]),
     ...                    "size": ["small"] * 3 + ["large"] * 3})
-    >>> result = gray_test(ep, "size", cause="offer")  # R: cuminc(t, s, g)$Tests[1, ]
+    >>> result = gray_test(ep, by="size", cause="offer")  # R: cuminc(t, s, g)$Tests[1, ]
     >>> round(result.statistic, 4), result.df
     (0.8031, 1)
     """
@@ -419,7 +422,7 @@ def _aligned(data: pd.DataFrame, by: str | Sequence[str], what: str) -> _Aligned
         )
         table = data
     else:
-        table = life_table(data, by_cols)
+        table = life_table(data, by=by_cols)
     prep = prepare(table, by_cols)
     labels = [g.label for g in prep.groups]
     if len(labels) < 2:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import (
     base_meta,
@@ -131,10 +132,11 @@ def cumulative_incidence(
     return EstimateResult("cumulative_incidence", table, meta)
 
 
+@keywords_from("cause")
 def still_hope(
     episodes: pd.DataFrame,
-    cause: str = "offer",
     *,
+    cause: str = "offer",
     waited: Sequence[float] | np.ndarray | None = None,
     horizon: float | None = None,
     by: str | Sequence[str] | None = None,
@@ -180,7 +182,7 @@ def still_hope(
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 3.0, 5.0],
     ...                    "cause": pd.Categorical(["rejection", "offer", None, "offer"],
     ...                                            categories=["offer", "rejection"])})
-    >>> still_hope(ep, "offer", waited=[0, 2]).table[["time", "estimate"]].to_numpy().tolist()
+    >>> still_hope(ep, cause="offer", waited=[0, 2]).table[["time", "estimate"]].to_numpy().tolist()
     [[0.0, 0.75], [2.0, 1.0]]
     """
     check_conf_level(conf_level)
@@ -250,10 +252,11 @@ def still_hope(
     return EstimateResult("still_hope", _concat(frames), meta)
 
 
+@keywords_from("cause")
 def outcome_mix(
     episodes: pd.DataFrame,
-    cause: str = "offer",
     *,
+    cause: str = "offer",
     bins: Sequence[float] = DEFAULT_BINS,
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
@@ -289,7 +292,7 @@ def outcome_mix(
     >>> import pandas as pd
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [0.0, 2.0, 2.0, 9.0],
     ...                    "cause": pd.Categorical(["offer", "rejection", "offer", "rejection"])})
-    >>> outcome_mix(ep, "offer", bins=[0, 7, 30]).table[["time", "estimate", "events"]].to_numpy().tolist()
+    >>> outcome_mix(ep, cause="offer", bins=[0, 7, 30]).table[["time", "estimate", "events"]].to_numpy().tolist()
     [[0.0, 0.6666666666666666, 3.0], [7.0, 0.0, 1.0]]
     """
     check_conf_level(conf_level)

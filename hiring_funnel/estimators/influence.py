@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.anonymize import candidate_key
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.schema import HiringFunnelError
 
@@ -236,10 +237,11 @@ def _check(g: _Grid, horizon: float, conf_level: float) -> float:
     return NormalDist().inv_cdf(0.5 + conf_level / 2)
 
 
+@keywords_from("cause")
 def silence_ratio(
     episodes: pd.DataFrame,
-    cause: str = "offer",
     *,
+    cause: str = "offer",
     waited: float,
     horizon: float,
     conf_level: float = 0.95,
@@ -398,10 +400,11 @@ def answer_share(
     return out
 
 
+@keywords_from("probs")
 def answer_quantiles(
     episodes: pd.DataFrame,
-    probs: Sequence[float] = (0.5, 0.9),
     *,
+    probs: Sequence[float] = (0.5, 0.9),
     horizon: float,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
@@ -425,7 +428,7 @@ def answer_quantiles(
     --------
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 2.0, 4.0, 9.0],
     ...                    "cause": pd.Categorical(["offer", "rejection", None, "offer", None])})
-    >>> answer_quantiles(ep, [0.5, 0.9], horizon=9)[["prob", "estimate", "answered"]].values.tolist()
+    >>> answer_quantiles(ep, probs=[0.5, 0.9], horizon=9)[["prob", "estimate", "answered"]].values.tolist()
     [[0.5, 2.0, 3.0], [0.9, 4.0, 3.0]]
     """
     p = np.asarray(probs, dtype=float).reshape(-1)

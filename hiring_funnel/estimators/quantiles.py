@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import base_meta, check_conf_level, prepare
 from hiring_funnel.results import EstimateResult, register_kind
@@ -130,10 +131,11 @@ def waiting_quantiles(
     return EstimateResult("waiting_quantiles", pd.concat(frames, ignore_index=True), meta)
 
 
+@keywords_from("horizon")
 def restricted_mean_wait(
     episodes: pd.DataFrame,
-    horizon: float,
     *,
+    horizon: float,
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
 ) -> EstimateResult:
@@ -172,7 +174,7 @@ def restricted_mean_wait(
     >>> import pandas as pd
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 3.0, 4.0],
     ...                    "cause": pd.Categorical(["offer", "rejection", "offer", None])})
-    >>> restricted_mean_wait(ep, 4.0).table[["time", "estimate"]].to_numpy().tolist()
+    >>> restricted_mean_wait(ep, horizon=4.0).table[["time", "estimate"]].to_numpy().tolist()
     [[4.0, 2.5]]
     """
     check_conf_level(conf_level)

@@ -76,7 +76,7 @@ def plot_still_hope(
     >>> from hiring_funnel.estimators import still_hope
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2.0, 3.0, 5.0],
     ...                    "cause": pd.Categorical(["rejection", "offer", None, "offer"])})
-    >>> plot_still_hope(still_hope(ep, "offer")).get_title()
+    >>> plot_still_hope(still_hope(ep, cause="offer")).get_title()
     'Chance of an offer by day 5 after s days of silence'
     """
     _check_kind(result, "still_hope")
@@ -189,7 +189,7 @@ def plot_outcome_mix(
     ...                    "cause": pd.Categorical(["offer", "rejection", "offer", "rejection"])})
     >>> import matplotlib.pyplot as plt
     >>> _, ax = plt.subplots()  # a fresh figure: gca() may hold an earlier plot
-    >>> ax = plot_outcome_mix(outcome_mix(ep, "offer", bins=[0, 7, 30]), ax=ax)
+    >>> ax = plot_outcome_mix(outcome_mix(ep, cause="offer", bins=[0, 7, 30]), ax=ax)
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['0-6 days', '7-29 days']
     """

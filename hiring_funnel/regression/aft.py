@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression._checks import (
     check_covariate_names,
@@ -216,10 +217,11 @@ class AFTComparison:
         )
 
 
+@keywords_from("covariates")
 def parametric_models(
     episodes: pd.DataFrame,
-    covariates: str | Sequence[str] = (),
     *,
+    covariates: str | Sequence[str] = (),
     cause: str | None = None,
     distributions: Sequence[str] = AFT_DISTRIBUTIONS,
     conf_level: float = 0.95,

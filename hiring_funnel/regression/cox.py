@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression import _efron
 from hiring_funnel.regression._checks import (
@@ -85,11 +86,12 @@ class CoxResult(CoefficientResult):
         ]
 
 
+@keywords_from("cause", "covariates")
 def cause_specific_cox(
     episodes: pd.DataFrame,
+    *,
     cause: str,
     covariates: str | Sequence[str],
-    *,
     ties: str = "efron",
     conf_level: float = 0.95,
     cluster: str | None = None,
@@ -150,7 +152,7 @@ def cause_specific_cox(
     ...                              "offer", None, "offer", "offer", "offer", "offer"]),
     ...     "size": ["big"] * 7 + ["small"] * 5,
     ... })
-    >>> fit = cause_specific_cox(ep, "offer", "size")
+    >>> fit = cause_specific_cox(ep, cause="offer", covariates="size")
     >>> fit.table[["term", "level", "estimate"]].round(3)
        term  level  estimate
     0  size  small     0.669

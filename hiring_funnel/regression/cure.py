@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.regression._checks import cluster_codes, events_per_parameter, missing_as_level
 from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
 from hiring_funnel.regression._cure_tables import (
@@ -113,10 +114,11 @@ class GhostingResult:
         )
 
 
+@keywords_from("covariates")
 def ghosting_model(
     episodes: pd.DataFrame,
-    covariates: Sequence[str] = (),
     *,
+    covariates: Sequence[str] = (),
     timing: str = "lognormal",
     conf_level: float = 0.95,
     cluster: str | None = None,
@@ -165,7 +167,7 @@ def ghosting_model(
     >>> from hiring_funnel.clocks import episodes
     >>> log = simulate(3000, seed=1, office_hours=False)
     >>> ep = episodes(log.events, "first_response", attributes=log.attributes)
-    >>> res = ghosting_model(ep, ["source"])
+    >>> res = ghosting_model(ep, covariates=["source"])
     >>> 0.2 < res.ghosting_share < 0.5
     True
     """

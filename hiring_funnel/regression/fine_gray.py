@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression._checks import check_rank, events_per_parameter, missing_as_level
 from hiring_funnel.regression._fine_gray_core import (
@@ -108,11 +109,12 @@ class FineGrayResult(CoefficientResult):
         return facts + ([f"reference levels: {refs}"] if refs else [])
 
 
+@keywords_from("cause", "covariates")
 def fine_gray(
     episodes: pd.DataFrame,
+    *,
     cause: str,
     covariates: str | Sequence[str],
-    *,
     conf_level: float = 0.95,
 ) -> FineGrayResult:
     """Fit a Fine-Gray model of the subdistribution hazard of one cause.
@@ -159,7 +161,7 @@ def fine_gray(
     ...                             categories=["offer", "rejection"]),
     ...     "referral": [1, 0, 1, 0, 0, 1, 1, 0, 0, 1],
     ... })
-    >>> fit = fine_gray(ep, "offer", ["referral"])  # R: cmprsk::crr gives 0.2218, 0.9040
+    >>> fit = fine_gray(ep, cause="offer", covariates=["referral"])  # R: cmprsk::crr gives 0.2218, 0.9040
     >>> fit.table[["term", "coef", "std_error"]].round(4)
            term    coef  std_error
     0  referral  0.2218      0.904

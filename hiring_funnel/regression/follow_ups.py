@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.clocks import UNITS, _durations, _first_of_run, utc_ns
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression.cox import CoxResult, cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, require_columns
@@ -162,12 +163,13 @@ class FollowUpResult:
         )
 
 
+@keywords_from("cause", "covariates")
 def follow_up_effect(
     episodes: pd.DataFrame,
     events: pd.DataFrame | EventLog,
+    *,
     cause: str,
     covariates: str | Sequence[str] = (),
-    *,
     conf_level: float = 0.95,
     cluster: str | None = None,
 ) -> FollowUpResult:
@@ -220,7 +222,7 @@ def follow_up_effect(
     >>> from hiring_funnel.clocks import episodes
     >>> log = hf.simulate(3000, seed=5)
     >>> ep = episodes(log.events, "first_response", as_of=log.as_of)
-    >>> fit = follow_up_effect(ep, log.events, "positive")
+    >>> fit = follow_up_effect(ep, log.events, cause="positive")
     >>> list(fit.table["model"])
     ['time-varying', 'naive (ever followed up)']
     >>> bool(fit.table["estimate"].iloc[1] < fit.table["estimate"].iloc[0])
@@ -255,15 +257,15 @@ def follow_up_effect(
         )
     tv = cause_specific_cox(
         pieces.assign(followed_up=on.astype(np.int8)),
-        cause,
-        ["followed_up", *covs],
+        cause=cause,
+        covariates=["followed_up", *covs],
         conf_level=conf_level,
         cluster=cluster,
     )
     naive = cause_specific_cox(
         episodes.assign(ever_followed_up=info["ever"].astype(np.int8)),
-        cause,
-        ["ever_followed_up", *covs],
+        cause=cause,
+        covariates=["ever_followed_up", *covs],
         conf_level=conf_level,
         cluster=cluster,
     )

@@ -62,7 +62,7 @@ def plot_forest(result: CoefficientResult, *, ax: Axes | None = None, **style: A
     >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2, 3, 4, 5, 6, 2, 3, 9, 4],
     ...                    "cause": pd.Categorical(["offer"] * 10),
     ...                    "size": ["big"] * 6 + ["small"] * 4})
-    >>> ax = plot_forest(cause_specific_cox(ep, "offer", "size"))
+    >>> ax = plot_forest(cause_specific_cox(ep, cause="offer", covariates="size"))
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['size: small vs big']
     """

@@ -36,6 +36,7 @@ import pandas as pd
 
 from hiring_funnel.clocks import EPISODE_COLUMNS
 from hiring_funnel.clocks import episodes as make_episodes
+from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
 from hiring_funnel.regression._checks import MISSING_LEVEL, missing_as_level
 from hiring_funnel.regression.cox import cause_specific_cox
@@ -93,7 +94,7 @@ class PendingModel:
         ``n`` (first-response episodes), ``n_positive`` (decision episodes
         after a positive first answer), ``horizon`` (tau, the longest wait seen
         on the first-response clock), ``decision_horizon``, ``unit``,
-        ``conf_level``, ``n_boot``, ``resampled`` ("candidates", or
+        ``conf_level``, ``n_resamples`` (also as ``n_boot``, its old name), ``resampled`` ("candidates", or
         "applications" when the log has fewer than :data:`MIN_CANDIDATES`
         candidates), ``boot_failed``, ``seed`` and ``notes``.
     """
@@ -112,7 +113,7 @@ class PendingModel:
             "<div><strong>Pending-application model</strong>"
             f"<p>covariates: {html.escape(covs)}; {m['n']:,} first-response episodes, "
             f"{m['n_positive']:,} decisions after a positive answer; "
-            f"{m['n_boot']} bootstrap resamples of {m['resampled']} (seed {m['seed']})</p>"
+            f"{m['n_resamples']} bootstrap resamples of {m['resampled']} (seed {m['seed']})</p>"
             + (f"<ul>{notes}</ul>" if notes else "")
             + "</div>"
         )
@@ -129,7 +130,7 @@ class PendingPrediction:
         (:data:`QUANTITIES`), columns :data:`PREDICTION_COLUMNS` with the
         covariates after ``waited``. ``row`` is the position in ``waiting``.
     meta : dict
-        ``within`` (days), ``horizon``, ``conf_level``, ``n_boot`` and ``notes``.
+        ``within`` (days), ``horizon``, ``conf_level``, ``n_resamples`` (also ``n_boot``) and ``notes``.
     """
 
     table: pd.DataFrame
@@ -155,15 +156,16 @@ class PendingPrediction:
         )
 
 
+@keywords_from("covariates", renamed={"n_boot": "n_resamples"})
 def pending_model(
     log: EventLog | pd.DataFrame,
-    covariates: str | Sequence[str] = (),
     *,
+    covariates: str | Sequence[str] = (),
     attributes: pd.DataFrame | None = None,
     as_of: Any = None,
     unit: str = "days",
     holidays: Any = None,
-    n_boot: int = 200,
+    n_resamples: int = 200,
     seed: int = 0,
     conf_level: float = 0.95,
     progress: Callable[[int, int], None] | None = None,
@@ -179,14 +181,14 @@ def pending_model(
         Empty: the non-parametric Aalen-Johansen curves of the whole log.
     attributes, as_of, unit, holidays
         As in :func:`hiring_funnel.episodes`.
-    n_boot : int
+    n_resamples : int
         Bootstrap resamples of candidates for the intervals (0: none).
     seed : int
         Seed of the bootstrap's generator.
     conf_level : float
         Level of the percentile intervals.
     progress : callable, optional
-        Called as ``progress(done, n_boot)`` after each resample.
+        Called as ``progress(done, n_resamples)`` after each resample.
 
     Returns
     -------
@@ -197,19 +199,19 @@ def pending_model(
     HiringFunnelError
         When a covariate is missing or cannot be fitted (the message of
         :func:`cause_specific_cox` names it, and the model it failed in),
-        when no first answer is positive, or for bad ``n_boot``/``conf_level``.
+        when no first answer is positive, or for bad ``n_resamples``/``conf_level``.
 
     Examples
     --------
     >>> import hiring_funnel as hf
     >>> sim = hf.simulate(3000, seed=2)
-    >>> model = pending_model(sim.events, attributes=sim.attributes, as_of=sim.as_of, n_boot=0)
+    >>> model = pending_model(sim.events, attributes=sim.attributes, as_of=sim.as_of, n_resamples=0)
     >>> model.meta["n"]
     3000
     """
     covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
-    if n_boot < 0:
-        raise HiringFunnelError(f"n_boot must be 0 or more, not {n_boot}")
+    if n_resamples < 0:
+        raise HiringFunnelError(f"n_resamples must be 0 or more, not {n_resamples}")
     if not 0 < conf_level < 1:
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level!r}")
     kw = {"attributes": attributes, "as_of": as_of, "unit": unit, "holidays": holidays}
@@ -274,19 +276,19 @@ def pending_model(
     if n_cand < MIN_CANDIDATES:
         # One person's tracker: resampling its only candidate would give the
         # same log every time. The applications are the units then.
-        if n_boot:
+        if n_resamples:
             notes.append(
                 f"only {n_cand} candidate(s): the bootstrap resamples applications, "
                 "as if they were independent"
             )
         cand_codes, n_cand = np.arange(len(first), dtype=np.int64), len(first)
         resampled = "applications"
-    if n_boot:
+    if n_resamples:
         rng = np.random.default_rng(seed)
         after_codes = cand_codes[
             pd.Index(first["application_id"]).get_indexer(after["application_id"])
         ]
-        for b in range(n_boot):
+        for b in range(n_resamples):
             counts = np.bincount(rng.integers(0, n_cand, n_cand), minlength=n_cand)
             try:
                 again = _fit_all(
@@ -299,16 +301,16 @@ def pending_model(
             except HiringFunnelError:
                 failed += 1
             if progress is not None:
-                progress(b + 1, n_boot)
-        if failed == n_boot:
+                progress(b + 1, n_resamples)
+        if failed == n_resamples:
             raise HiringFunnelError(
-                f"none of the {n_boot} bootstrap resamples could be fitted "
+                f"none of the {n_resamples} bootstrap resamples could be fitted "
                 "(levels without events once resampled)",
-                hint="use fewer covariates, merge rare levels, or pass n_boot=0",
+                hint="use fewer covariates, merge rare levels, or pass n_resamples=0",
             )
         if failed:
             notes.append(
-                f"{failed} of {n_boot} bootstrap resamples could not be fitted (a level without "
+                f"{failed} of {n_resamples} bootstrap resamples could not be fitted (a level without "
                 "events once resampled) and were left out of the intervals"
             )
     levels = {c: sorted(str(v) for v in pd.unique(first[c].dropna())) for c in covs}
@@ -319,7 +321,8 @@ def pending_model(
         "decision_horizon": float(after["duration"].max()),
         "unit": unit,
         "conf_level": conf_level,
-        "n_boot": n_boot,
+        "n_resamples": n_resamples,
+        "n_boot": n_resamples,  # its old name, for one release
         "resampled": resampled,
         "boot_failed": failed,
         "seed": seed,
@@ -376,7 +379,7 @@ def predict_pending(
     --------
     >>> import hiring_funnel as hf
     >>> sim = hf.simulate(3000, seed=2)
-    >>> model = pending_model(sim.events, attributes=sim.attributes, as_of=sim.as_of, n_boot=0)
+    >>> model = pending_model(sim.events, attributes=sim.attributes, as_of=sim.as_of, n_resamples=0)
     >>> pred = predict_pending(model, pd.DataFrame({"waited": [0, 30]}))
     >>> bool(pred.wide()["offer_eventually"].is_monotonic_decreasing)
     True
@@ -452,20 +455,21 @@ def predict_pending(
             "counts only answers up to that day"
         )
     if len(per_fit) == 1:
-        notes.append("no bootstrap (n_boot=0): no intervals")
+        notes.append("no bootstrap (n_resamples=0): no intervals")
     else:
         short = np.isfinite(estimate) & (usable < MIN_USABLE_RESAMPLES)
         if short.any():
             notes.append(
                 f"no interval where fewer than {MIN_USABLE_RESAMPLES} bootstrap resamples could be "
                 f"used (at most {int(usable[short].max())} of {len(per_fit) - 1} here): a "
-                "percentile interval needs more; use n_boot=200 (--boot 200) or more"
+                "percentile interval needs more; use n_resamples=200 (--resamples 200) or more"
             )
     meta = {
         "within": within,
         "horizon": tau,
         "conf_level": model.meta["conf_level"],
-        "n_boot": len(per_fit) - 1,
+        "n_resamples": len(per_fit) - 1,
+        "n_boot": len(per_fit) - 1,  # its old name, for one release
         "notes": notes,
     }
     return PendingPrediction(table, meta)
@@ -514,7 +518,7 @@ def _fit_part(
             hazards[name] = _nonparametric(ep, cause)
             continue
         try:
-            fit = cause_specific_cox(ep, cause, covs)
+            fit = cause_specific_cox(ep, cause=cause, covariates=covs)
         except HiringFunnelError as exc:
             raise HiringFunnelError(
                 f"the {cause!r} model of {where}: {exc.message}",

@@ -259,7 +259,7 @@ def _tests(published: pd.DataFrame, column: str, clock: Clock, segments: int) ->
         return []
     lines = []
     try:
-        lr = logrank_test(published, column)
+        lr = logrank_test(published, by=column)
         lines.append(
             f"Do the waits differ between segments? Log-rank test: {f.p_value(lr.p_value)} "
             f"(chi-square {lr.statistic:.1f} on {lr.df} degrees of freedom)."
@@ -268,7 +268,7 @@ def _tests(published: pd.DataFrame, column: str, clock: Clock, segments: int) ->
         lines.append(f"Log-rank test not computed: {exc.message}.")
     if clock.name == "decision" and (published["cause"] == clock.cause).any():
         try:
-            gray = gray_test(published, column, cause=clock.cause)
+            gray = gray_test(published, by=column, cause=clock.cause)
             lines.append(
                 f"Does the chance of {f.CAUSE_WORDS.get(clock.cause, clock.cause)} differ? "
                 f"Gray's test: {f.p_value(gray.p_value)} "

@@ -339,7 +339,7 @@ def _mix_section(clock: Clock) -> dict[str, Any]:
             "cause": clock.cause,
         }
     within = ep[ep["duration"] <= clock.cutoff]
-    mix = outcome_mix(within, clock.cause, bins=edges)
+    mix = outcome_mix(within, cause=clock.cause, bins=edges)
     table = mix.table.copy()
     labels = dict(mix.meta["labels"])
     who = candidate_key(within).to_numpy()

@@ -215,7 +215,7 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
         words = f.CAUSE_WORDS.get(cause, cause)
         try:
             fit = cause_specific_cox(
-                fitted, cause, covariates, ties="efron", cluster="candidate_id"
+                fitted, cause=cause, covariates=covariates, ties="efron", cluster="candidate_id"
             )
         except HiringFunnelError as exc:
             out["errors"].append(
@@ -304,7 +304,7 @@ def _sentences(fit: CoxResult, words: str, covariates: list[str]) -> list[str]:
 def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dict[str, Any]:
     out: dict[str, Any] = {"error": None, "rows": [], "notes": [], "overall": None}
     try:
-        fit = ghosting_model(fitted, covariates, cluster="candidate_id")
+        fit = ghosting_model(fitted, covariates=covariates, cluster="candidate_id")
     except HiringFunnelError as exc:
         out["error"] = f"The ghosting model could not be fitted: {_redact(str(exc), cutoff)}."
         return out
