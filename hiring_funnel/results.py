@@ -245,6 +245,10 @@ class Result:
         """Tables shown after the main one, with their captions."""
         return []
 
+    def shown_table(self) -> pd.DataFrame:
+        """The main table as the views show it (``table`` itself, unless a kind reads better otherwise)."""
+        return self.table
+
     # -- one view ------------------------------------------------------------------
     def _repr_html_(self) -> str:
         facts = "; ".join(html.escape(f) for f in self.facts() if f)
@@ -254,7 +258,7 @@ class Result:
             parts.append(f"<p>{facts}</p>")
         if notes:
             parts.append(f"<p>Notes:</p><ul>{notes}</ul>")
-        for caption, frame in [("", self.table), *self.extra_tables()]:
+        for caption, frame in [("", self.shown_table()), *self.extra_tables()]:
             if caption:
                 parts.append(f"<p>{html.escape(caption)}</p>")
             shown = frame
@@ -273,7 +277,7 @@ class Result:
         if facts:
             lines.append(facts)
         lines += [f"note: {n.text}" for n in self.notes]
-        for caption, frame in [("", self.table), *self.extra_tables()]:
+        for caption, frame in [("", self.shown_table()), *self.extra_tables()]:
             if caption:
                 lines.append(caption)
             with pd.option_context("display.max_rows", _SHOWN_ROWS, "display.width", 120):

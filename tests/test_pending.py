@@ -22,15 +22,14 @@ from reference.fixtures import BY, episodes, step_at
 
 import hiring_funnel as hf
 from hiring_funnel.estimators import still_hope
-from hiring_funnel.regression import cause_specific_cox
-from hiring_funnel.regression.pending import (
+from hiring_funnel.regression import (
     PREDICTION_COLUMNS,
     QUANTITIES,
-    _aalen_johansen,
-    _Hazard,
+    cause_specific_cox,
     pending_model,
     predict_pending,
 )
+from hiring_funnel.regression._hazards import Hazard, aalen_johansen
 from hiring_funnel.schema import HiringFunnelError
 
 REFERENCE = Path(__file__).parent / "reference" / "pending_reference.json"
@@ -41,9 +40,9 @@ def _reference() -> dict[str, Any]:
     return json.loads(REFERENCE.read_text())
 
 
-def _hazard(ep: pd.DataFrame, cause: str, ties: str = "efron") -> _Hazard:
+def _hazard(ep: pd.DataFrame, cause: str, ties: str = "efron") -> Hazard:
     fit = cause_specific_cox(ep, cause=cause, covariates=BY, ties=ties)
-    return _Hazard(
+    return Hazard(
         tuple(zip(fit.table["term"], fit.table["level"], strict=True)),
         fit.table["coef"].to_numpy(),
         fit.baseline["time"].to_numpy(),
@@ -90,7 +89,7 @@ def test_aalen_johansen_of_cox_hazards_equals_r_multistate_survfit(name: str) ->
         pytest.fail("the reference has two causes")
     a, b = _hazard(ep, causes[0], "breslow"), _hazard(ep, causes[1], "breslow")
     patterns = pd.DataFrame({BY: ref["levels"]})
-    grid, surv, f_a, f_b = _aalen_johansen(a, b, patterns)
+    grid, surv, f_a, f_b = aalen_johansen(a, b, patterns)
     time = np.asarray(ref["time"], dtype=float)
     for j in range(len(ref["levels"])):
         pstate = np.asarray(ref["pstate"][j], dtype=float)  # time x (waiting, cause 1, cause 2)
@@ -178,7 +177,7 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
     pd.testing.assert_frame_equal(t, again)
     other = predict_pending(_fit(("company_size",), n_resamples=40, seed=6), waiting).table
     assert not np.allclose(t["ci_lower"], other["ci_lower"])
-    assert model.hazard_ratios["model"].unique().tolist() == [
+    assert model.table["model"].unique().tolist() == [
         "positive",
         "rejection",
         "offer",
@@ -290,7 +289,7 @@ def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None
         "level 'odd' has no 'offer' events" in n and "taken as the same for every application" in n
         for n in model.meta["notes"]
     )
-    assert set(model.hazard_ratios["model"]) == {"positive", "rejection"}
+    assert set(model.table["model"]) == {"positive", "rejection"}
     pred = predict_pending(model, pd.DataFrame({"waited": [5, 5], "tier": ["odd", "usual"]}))
     assert pred.wide()["offer_eventually"].notna().all()
     with pytest.raises(HiringFunnelError, match="column 'score': is numeric"):

@@ -13,7 +13,7 @@ import pytest
 import hiring_funnel as hf
 from hiring_funnel.cli import build_parser, main
 from hiring_funnel.cli import predict as predict_command
-from hiring_funnel.regression.pending import QUANTITIES, pending_model, predict_pending
+from hiring_funnel.regression import QUANTITIES, pending_model, predict_pending
 from hiring_funnel.schema import HiringFunnelError
 
 ROOT = Path(__file__).resolve().parents[1]

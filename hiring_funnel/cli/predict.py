@@ -108,7 +108,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     from hiring_funnel.headline import horizon_of
     from hiring_funnel.io import read_raw
     from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
-    from hiring_funnel.regression.pending import pending_model, predict_pending
+    from hiring_funnel.regression import pending_model, predict_pending
 
     inputs = run_inputs(
         args.path, mapping=args.mapping, attributes=args.attributes, others=[args.pending]

@@ -12,12 +12,11 @@ from hiring_funnel.regression.follow_ups import (
     split_at_follow_ups,
 )
 from hiring_funnel.regression.forest import plot_forest
-from hiring_funnel.regression.pending import (
+from hiring_funnel.regression.pending import PendingModel, pending_model
+from hiring_funnel.regression.prediction import (
     PREDICTION_COLUMNS,
     QUANTITIES,
-    PendingModel,
     PendingPrediction,
-    pending_model,
     predict_pending,
 )
 
