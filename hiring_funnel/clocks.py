@@ -22,6 +22,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.daycount import count_days
+from hiring_funnel.event_order import (
+    RANK,
+    event_order,
+    event_ranks,
+    factorize_sorted,
+    first_of_run,
+    round_numbers,
+    utc_ns,
+)
 from hiring_funnel.schema import (
     EVENTS,
     EventLog,
@@ -56,20 +66,17 @@ _ANSWERS = {
     "offer": "positive",
     "rejection": "rejection",
 }
-_ENDS: dict[str, dict[str, str]] = {
+ENDS: dict[str, dict[str, str]] = {
     "first_response": _ANSWERS,
     "interview_feedback": _ANSWERS,
     "decision": {"offer": "offer", "rejection": "rejection"},
 }
 #: Candidate-side and posting-side endings: censoring by default, causes on request.
-_STOPS: tuple[str, ...] = ("withdrawn", "closed")
+STOPS: tuple[str, ...] = ("withdrawn", "closed")
 #: Columns of every episode frame, in order (``round`` follows for interview_feedback).
 EPISODE_COLUMNS: tuple[str, ...] = tuple(
     "application_id candidate_id entry duration cause origin end".split()
 )
-
-_RANK: dict[str, int] = {name: i for i, name in enumerate(EVENTS)}
-_NS_PER_DAY = 86_400 * 10**9
 
 
 def episodes(
@@ -188,7 +195,7 @@ def episodes(
             as_of = events.as_of
     else:
         frame = events
-    _check_options(clock, unit, withdrawn, origin, holidays)
+    check_options(clock, unit, withdrawn, origin, holidays)
     if holidays is not None and not isinstance(holidays, str):
         # A one-shot iterable is read here once: attrs records it for steps
         # that count days in the same unit (regression.follow_ups).
@@ -196,13 +203,13 @@ def episodes(
     check_events_structure(frame)
     attributes = _check_attributes(attributes, clock)
 
-    app, app_ids = _factorize_sorted(frame["application_id"])
+    app, app_ids = factorize_sorted(frame["application_id"])
     raise_if_missing(frame, "application_id", app < 0)
     n_apps = len(app_ids)
     ts = utc_ns(frame["timestamp"])
-    rank = _event_ranks(frame["event"])
+    rank = event_ranks(frame["event"])
     line = frame["line"].to_numpy(dtype=np.int64) if "line" in frame.columns else None
-    order = _event_order(app, ts, rank, line)
+    order = event_order(app, ts, rank, line)
     app, ts, rank = app[order], ts[order], rank[order]
 
     as_of_ts = resolve_as_of(as_of, ts)
@@ -213,12 +220,12 @@ def episodes(
     start_event = (
         "applied" if clock != "interview_feedback" and origin == "applied" else "interview"
     )
-    starts = np.flatnonzero(rank == _RANK[start_event])
+    starts = np.flatnonzero(rank == RANK[start_event])
     if clock != "interview_feedback":
-        starts = starts[_first_of_run(app[starts])]
-    apps_with_start = int(_first_of_run(app[starts]).sum())
+        starts = starts[first_of_run(app[starts])]
+    apps_with_start = int(first_of_run(app[starts]).sum())
     starts = starts[ts[starts] <= as_of_ns]
-    apps_with_episode = int(_first_of_run(app[starts]).sum())
+    apps_with_episode = int(first_of_run(app[starts]).sum())
     skipped = {
         f"no {start_event} event": n_apps - apps_with_start,
         "origin after as_of": apps_with_start - apps_with_episode,
@@ -227,12 +234,12 @@ def episodes(
     # Ends: the first ending event strictly after the origin position, same
     # application, not after as_of. Origins and ending positions are both
     # sorted, so one searchsorted finds every end at once.
-    causes = list(CAUSES[clock]) + (list(_STOPS) if withdrawn == "cause" else [])
+    causes = list(CAUSES[clock]) + (list(STOPS) if withdrawn == "cause" else [])
     cause_of_rank = np.full(len(EVENTS), -2, dtype=np.int64)  # -2: does not end
-    for name, cause in _ENDS[clock].items():
-        cause_of_rank[_RANK[name]] = causes.index(cause)
-    for name in _STOPS:
-        cause_of_rank[_RANK[name]] = causes.index(name) if withdrawn == "cause" else -1
+    for name, cause in ENDS[clock].items():
+        cause_of_rank[RANK[name]] = causes.index(cause)
+    for name in STOPS:
+        cause_of_rank[RANK[name]] = causes.index(name) if withdrawn == "cause" else -1
     ending = np.flatnonzero((cause_of_rank[rank] != -2) & (ts <= as_of_ns))
     if ending.size:
         nxt = np.searchsorted(ending, starts, side="right")
@@ -244,7 +251,7 @@ def episodes(
     cause_codes = np.where(found, cause_of_rank[rank[end_pos]], -1)
 
     origin_ns = ts[starts]
-    duration = _durations(origin_ns, end_ns, unit, holidays)
+    duration = count_days(origin_ns, end_ns, unit, holidays)
 
     ep_app = app[starts]
     # Taking from the factorized uniques keeps the string dtype without
@@ -262,7 +269,7 @@ def episodes(
         }
     )
     if clock == "interview_feedback":
-        out["round"] = _round_numbers(ep_app)
+        out["round"] = round_numbers(ep_app)
     out = _join_attributes(out, attributes, app_ids, ep_app)
     out.attrs = {
         "as_of": as_of_ts,
@@ -280,7 +287,8 @@ def episodes(
 # -- options -----------------------------------------------------------------
 
 
-def _check_options(clock: str, unit: str, withdrawn: str, origin: str, holidays: Any) -> None:
+def check_options(clock: str, unit: str, withdrawn: str, origin: str, holidays: Any) -> None:
+    """Raise a :class:`HiringFunnelError` naming an option of :func:`episodes` that is unknown."""
     if clock not in CLOCKS:
         raise HiringFunnelError(f"unknown clock {clock!r}; allowed: {', '.join(CLOCKS)}")
     if unit not in UNITS:
@@ -324,133 +332,6 @@ def resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
         ) from exc
 
 
-# -- sorting -----------------------------------------------------------------
-
-
-def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of ``ids`` numbered in sorted order of the ids.
-
-    ``pd.factorize(sort=True)`` compares Python strings one by one and costs
-    about twice the hashing itself on a million ids; numpy's StringDType sorts
-    the uniques natively, so factorize unsorted and renumber.
-    """
-    codes, uniques = pd.factorize(ids)
-    values = np.asarray(uniques.array, dtype=object)
-    string_dtype = getattr(np.dtypes, "StringDType", None)
-    if string_dtype is not None:
-        values = values.astype(string_dtype())
-    perm = np.argsort(values, kind="stable")
-    renumber = np.empty_like(perm)
-    renumber[perm] = np.arange(perm.size)
-    # Missing ids keep the code -1 so that the caller can report them.
-    return np.where(codes < 0, -1, renumber[codes]), uniques.take(perm)
-
-
-def utc_ns(ts: pd.Series) -> np.ndarray:
-    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def _event_ranks(event: pd.Series) -> np.ndarray:
-    # The column's categories may be any subset of EVENTS in any order; the
-    # tie-breaking order is always the schema's.
-    lookup = np.array([_RANK[c] for c in event.cat.categories], dtype=np.int64)
-    return lookup[event.cat.codes.to_numpy()]
-
-
-def _event_order(
-    app: np.ndarray, ts: np.ndarray, rank: np.ndarray, line: np.ndarray | None
-) -> np.ndarray:
-    """Sort positions by (application, timestamp, schema event order, line).
-
-    The first three keys are packed into one int64 because a lexsort over two
-    keys is about four times faster than over four. Timestamps enter as
-    multiples of their greatest common step (a day for date-only logs, a second
-    for most exports), which keeps the key small without a sort; if it still
-    does not fit, their dense rank is used, and failing that a plain lexsort.
-    """
-    if app.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    n_apps = int(app.max()) + 1
-    if int(ts.max()) - int(ts.min()) >= 2**63:  # more than 292 years: offsets overflow
-        return np.lexsort((rank, ts, app) if line is None else (line, rank, ts, app))
-    offset = ts - ts.min()
-    step = int(np.gcd.reduce(offset)) or 1
-    ts_key = offset // step
-    span = int(ts_key.max()) + 1
-    if n_apps * span * len(EVENTS) >= 2**62:
-        values, ts_key = np.unique(ts, return_inverse=True)
-        span = values.size
-    if n_apps * span * len(EVENTS) >= 2**62:
-        # np.lexsort sorts by its last key first.
-        return np.lexsort((rank, ts, app) if line is None else (line, rank, ts, app))
-    key = (app.astype(np.int64) * span + ts_key) * len(EVENTS) + rank
-    if line is None:
-        return np.argsort(key, kind="stable")
-    return np.lexsort((line, key))
-
-
-def _first_of_run(codes: np.ndarray) -> np.ndarray:
-    """Mask of the first element of each run of equal codes (codes are sorted)."""
-    mask = np.ones(codes.size, dtype=bool)
-    mask[1:] = codes[1:] != codes[:-1]
-    return mask
-
-
-def _round_numbers(codes: np.ndarray) -> np.ndarray:
-    """1, 2, ... within each run of equal sorted codes (a vectorised cumcount)."""
-    idx = np.arange(codes.size)
-    run_start = np.maximum.accumulate(np.where(_first_of_run(codes), idx, 0))
-    return (idx - run_start + 1).astype(np.int64)
-
-
-# -- durations ---------------------------------------------------------------
-
-
-def _durations(origin_ns: np.ndarray, end_ns: np.ndarray, unit: str, holidays: Any) -> np.ndarray:
-    # Floor division keeps pre-1970 dates right (numpy // floors toward -inf).
-    origin_day = origin_ns // _NS_PER_DAY
-    end_day = end_ns // _NS_PER_DAY
-    if unit == "days":
-        return (end_day - origin_day).astype(np.float64)
-    begin = origin_day.astype("datetime64[D]")
-    end = end_day.astype("datetime64[D]")
-    if begin.size == 0:
-        return np.zeros(0, dtype=np.float64)
-    years = range(begin.min().astype(object).year, end.max().astype(object).year + 1)
-    days = _holiday_dates(holidays, years)
-    # busday_count counts business days in [begin, end): same day → 0,
-    # Friday → Monday → 1, Saturday → Monday → 0.
-    return np.busday_count(begin, end, holidays=days).astype(np.float64)
-
-
-def _holiday_dates(holidays: Any, years: range) -> np.ndarray:
-    if holidays is None:
-        return np.array([], dtype="datetime64[D]")
-    if isinstance(holidays, str):
-        import holidays as holiday_calendars
-
-        country, _, subdiv = holidays.partition("-")
-        try:
-            calendar = holiday_calendars.country_holidays(
-                country.upper(), subdiv=subdiv or None, years=years
-            )
-        except NotImplementedError as exc:
-            raise HiringFunnelError(
-                f"unknown holiday calendar {holidays!r}: {exc}",
-                hint="use a country code of the holidays package such as 'US', 'DE' or "
-                "'DE-BY', or pass a list of dates",
-            ) from exc
-        return np.array(sorted(calendar.keys()), dtype="datetime64[D]")
-    try:
-        stamps = pd.to_datetime(list(holidays))
-    except (TypeError, ValueError) as exc:
-        raise HiringFunnelError(
-            "holidays must be None, a country code such as 'US', or a list of dates"
-        ) from exc
-    return np.asarray(stamps.tz_localize(None) if stamps.tz else stamps, dtype="datetime64[D]")
-
-
 # -- columns -----------------------------------------------------------------
 
 
@@ -471,7 +352,7 @@ def _candidates(
     # For the default string dtype this is the backing object array (no copy);
     # touching few Python strings matters more than anything else here.
     values = np.asarray(frame["candidate_id"].array, dtype=object)
-    first_pos = np.flatnonzero(_first_of_run(app))
+    first_pos = np.flatnonzero(first_of_run(app))
     per_app = values[order[first_pos]]
     unknown = np.flatnonzero(pd.isna(per_app))
     if unknown.size:
@@ -483,7 +364,7 @@ def _candidates(
         found = values[order[pos]]
         keep = ~pd.isna(found)
         pos, found = pos[keep], found[keep]
-        first = _first_of_run(app[pos])
+        first = first_of_run(app[pos])
         per_app[app[pos[first]]] = found[first]
     out = pd.Series(per_app[ep_app], dtype="string")
     return out.fillna(ids)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.clocks import EPISODE_COLUMNS, _check_options, _holiday_dates, resolve_as_of
+from hiring_funnel.clocks import EPISODE_COLUMNS, check_options, resolve_as_of
+from hiring_funnel.daycount import holiday_dates
 from hiring_funnel.engine.busdays import weekday_holidays
 from hiring_funnel.engine.checks import scan_events
 from hiring_funnel.engine.tables import attributes_table, events_table
@@ -142,7 +143,7 @@ def episodes(
         if as_of is None:
             as_of = events.as_of
         events = events.events
-    _check_options(clock, unit, withdrawn, origin, holidays)
+    check_options(clock, unit, withdrawn, origin, holidays)
     if holidays is not None and not isinstance(holidays, str):
         holidays = tuple(holidays)
     t = events_table(events, con)
@@ -249,7 +250,7 @@ def holiday_days(holidays: Any, first_ts: Any, as_of_ts: pd.Timestamp) -> list[i
     # Every origin and end lies between the first timestamp and as_of, so the
     # calendar of those years holds every holiday that can fall in an episode.
     years = range(pd.Timestamp(first_ts).year, as_of_ts.year + 1)
-    return weekday_holidays(_holiday_dates(holidays, years))
+    return weekday_holidays(holiday_dates(holidays, years))
 
 
 def _counts(t: Any, options: dict[str, Any]) -> dict[str, Any]:

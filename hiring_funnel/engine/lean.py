@@ -69,7 +69,7 @@ def lean_episodes(
     """
     import ibis
 
-    from hiring_funnel.clocks import _check_options, resolve_as_of
+    from hiring_funnel.clocks import check_options, resolve_as_of
     from hiring_funnel.engine.episodes import resolve_bounds
     from hiring_funnel.engine.ingest import EngineLog
     from hiring_funnel.engine.tables import attributes_table
@@ -87,7 +87,7 @@ def lean_episodes(
         events = events.events
     clocks = list(dict.fromkeys(clocks))
     for clock in clocks:
-        _check_options(clock, "days", "censor", "applied", None)
+        check_options(clock, "days", "censor", "applied", None)
     t = _canonical_table(events, con)
     if checked and as_of is not None:
         as_of_ts = resolve_as_of(as_of, np.zeros(0, dtype=np.int64))

@@ -274,7 +274,7 @@ def clock_life_tables(
     """
     import ibis
 
-    from hiring_funnel.clocks import _check_options
+    from hiring_funnel.clocks import check_options
     from hiring_funnel.engine.episodes import holiday_days, resolve_bounds
     from hiring_funnel.engine.tables import attributes_table, events_table
     from hiring_funnel.engine.window import (
@@ -294,7 +294,7 @@ def clock_life_tables(
             as_of = events.as_of
         events = events.events
     for clock in clocks:
-        _check_options(clock, unit, withdrawn, "applied", holidays)
+        check_options(clock, unit, withdrawn, "applied", holidays)
     if holidays is not None and not isinstance(holidays, str):
         holidays = tuple(holidays)
     clocks = list(dict.fromkeys(clocks))

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.clocks import _ENDS, _STOPS, CAUSES
+from hiring_funnel.clocks import CAUSES, ENDS, STOPS
 from hiring_funnel.engine.busdays import busday_count
 from hiring_funnel.schema import EVENTS
 
@@ -39,8 +39,8 @@ __all__ = ["ClockSpec", "clock_spec", "day_number", "episode_columns", "windowed
 RANK = {name: i for i, name in enumerate(EVENTS)}
 #: Ending sets: which events can end an episode (with a cause or censoring it).
 ENDING_SETS: dict[str, tuple[str, ...]] = {
-    "response": tuple(_ENDS["first_response"]) + _STOPS,
-    "decision": tuple(_ENDS["decision"]) + _STOPS,
+    "response": tuple(ENDS["first_response"]) + STOPS,
+    "decision": tuple(ENDS["decision"]) + STOPS,
 }
 _US_PER_DAY = 86_400 * 10**6
 
@@ -59,8 +59,8 @@ class ClockSpec:
 
 def clock_spec(clock: str, withdrawn: str = "censor", origin: str = "applied") -> ClockSpec:
     """The :class:`ClockSpec` of a clock and options (checked by the caller)."""
-    cause_of: dict[str, str | None] = dict(_ENDS[clock])
-    for name in _STOPS:
+    cause_of: dict[str, str | None] = dict(ENDS[clock])
+    for name in STOPS:
         cause_of[name] = name if withdrawn == "cause" else None
     start = "applied" if clock != "interview_feedback" and origin == "applied" else "interview"
     return ClockSpec(
@@ -69,7 +69,7 @@ def clock_spec(clock: str, withdrawn: str = "censor", origin: str = "applied") -
         first_only=clock != "interview_feedback",
         ending="decision" if clock == "decision" else "response",
         cause_of=tuple(cause_of.items()),
-        causes=tuple(CAUSES[clock]) + (_STOPS if withdrawn == "cause" else ()),
+        causes=tuple(CAUSES[clock]) + (STOPS if withdrawn == "cause" else ()),
     )
 
 

@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.clocks import UNITS, _durations, _first_of_run, utc_ns
+from hiring_funnel.clocks import UNITS, utc_ns
+from hiring_funnel.daycount import count_days
 from hiring_funnel.deprecation import keywords_from
+from hiring_funnel.event_order import first_of_run
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression.cox import CoxResult, cause_specific_cox
 from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, require_columns
@@ -314,12 +316,12 @@ def _split(
         # Running count per episode; of several follow-ups on one day the last
         # carries that day's total.
         idx = np.arange(row.size)
-        k = idx - np.maximum.accumulate(np.where(_first_of_run(row), idx, 0)) + 1
+        k = idx - np.maximum.accumulate(np.where(first_of_run(row), idx, 0)) + 1
         last_of_day = np.ones(row.size, dtype=bool)
         last_of_day[:-1] = (row[1:] != row[:-1]) | (change[1:] != change[:-1])
         row, change, k = row[last_of_day], change[last_of_day], k[last_of_day]
     else:
-        first = _first_of_run(row)
+        first = first_of_run(row)
         row, change, k = row[first], change[first], np.ones(int(first.sum()), dtype=np.int64)
     # Changes on or before the entry set the value of the first piece.
     before = change <= entry[row]
@@ -366,7 +368,7 @@ def _follow_up_days(
         raise HiringFunnelError(f"episodes in {unit!r}: follow-up days need one of {UNITS}")
     origin, end = (_utc(episodes, col) for col in ("origin", "end"))
     duration = episodes["duration"].to_numpy(dtype=np.float64)
-    counted = _durations(origin, end, unit, holidays)
+    counted = count_days(origin, end, unit, holidays)
     bad = np.flatnonzero(counted != duration)
     if bad.size:
         raise HiringFunnelError(
@@ -405,7 +407,7 @@ def _follow_up_days(
             hint="check the clock, or that events are the log the episodes were made from",
         )
     row, ts = row[inside], ts[inside]
-    return row, _durations(origin[row], ts, unit, holidays), unit
+    return row, count_days(origin[row], ts, unit, holidays), unit
 
 
 def _utc(episodes: pd.DataFrame, col: str) -> np.ndarray:
