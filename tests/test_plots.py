@@ -41,7 +41,7 @@ from hiring_funnel.plots import (
     plot_still_hope,
     plot_survival,
 )
-from hiring_funnel.plots._common import _percent
+from hiring_funnel.plots.common import _percent
 from hiring_funnel.schema import HiringFunnelError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -20,7 +20,7 @@ axes; save with ``bbox_inches="tight"`` or make the figure with
 already saves tightly).
 """
 
-from hiring_funnel.plots._common import PALETTE, plain_label, plain_text
+from hiring_funnel.plots.common import PALETTE, plain_label, plain_text
 from hiring_funnel.plots.curves import plot_cumulative_incidence, plot_survival
 from hiring_funnel.plots.hope import plot_outcome_mix, plot_still_hope
 

@@ -7,24 +7,24 @@ from typing import Any
 
 from matplotlib.axes import Axes
 
-from hiring_funnel.plots._common import (
-    _LINESTYLES,
-    _OUTSIDE,
+from hiring_funnel.plots.common import (
+    LINESTYLES,
+    OUTSIDE,
     PALETTE,
-    _all_causes,
-    _by_text,
-    _cause_group_legend,
-    _check_kind,
-    _finish_time_axis,
-    _legend,
-    _nothing_to_draw,
-    _percent_axis,
-    _pick_groups,
-    _stacked_areas,
-    _step_curve,
-    _target,
-    _time_max,
+    all_causes,
+    by_text,
+    cause_group_legend,
+    check_kind,
+    finish_time_axis,
+    legend,
+    nothing_to_draw,
+    percent_axis,
+    pick_groups,
     plain_label,
+    stacked_areas,
+    step_curve,
+    target,
+    time_max,
 )
 from hiring_funnel.results import EstimateResult
 from hiring_funnel.schema import HiringFunnelError
@@ -89,29 +89,29 @@ def plot_survival(
     >>> ax.get_ylabel()
     'Still waiting for any answer'
     """
-    _check_kind(result, "kaplan_meier")
-    ax = _target(ax)
-    by = _by_text(result.meta)
+    check_kind(result, "kaplan_meier")
+    ax = target(ax)
+    by = by_text(result.meta)
     default_title = "Chance of still waiting for any answer" + (f", by {by}" if by else "")
     title = default_title if title is None else title
     table = result.table
     if table.empty:
-        return _nothing_to_draw(ax, result, title)
-    names = _pick_groups(table, groups)
+        return nothing_to_draw(ax, result, title)
+    names = pick_groups(table, groups)
     palette = list(colors or PALETTE)
-    tmax = _time_max(table, max_time)
+    tmax = time_max(table, max_time)
     rows = []
     for i, name in enumerate(names):
         sub = table[table["group"] == name].sort_values("time")
         colour = palette[i % len(palette)]
         band = 0.18 if ci else None
-        _step_curve(ax, sub, 1.0, band, **{"color": colour, "label": plain_label(name), **style})
+        step_curve(ax, sub, 1.0, band, **{"color": colour, "label": plain_label(name), **style})
         rows.append((name, colour, sub))
-    _percent_axis(ax, top=1.0)
+    percent_axis(ax, top=1.0)
     ax.set_ylabel("Still waiting for any answer")
-    _finish_time_axis(ax, result.meta, tmax, rows if at_risk else None, "Number at risk")
+    finish_time_axis(ax, result.meta, tmax, rows if at_risk else None, "Number at risk")
     ax.set_title(title)
-    _legend(ax, result, len(names) > 1, loc="upper right")
+    legend(ax, result, len(names) > 1, loc="upper right")
     return ax
 
 
@@ -190,18 +190,18 @@ def plot_cumulative_incidence(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['offer', 'rejection', 'still waiting']
     """
-    _check_kind(result, "cumulative_incidence")
-    ax = _target(ax)
+    check_kind(result, "cumulative_incidence")
+    ax = target(ax)
     table = result.table
-    by = _by_text(result.meta)
+    by = by_text(result.meta)
     if stacked:
         default_title = "How applications end"
     else:
         default_title = "Cumulative incidence by cause" + (f", by {by}" if by else "")
     if table.empty:
-        return _nothing_to_draw(ax, result, default_title if title is None else title)
-    names = _pick_groups(table, groups)
-    known = _all_causes(result)
+        return nothing_to_draw(ax, result, default_title if title is None else title)
+    names = pick_groups(table, groups)
+    known = all_causes(result)
     chosen = list(causes) if causes is not None else known
     unknown = [c for c in chosen if c not in known]
     if unknown:
@@ -211,7 +211,7 @@ def plot_cumulative_incidence(
         )
     palette = list(colors or PALETTE)
     colour_of = {c: palette[i % len(palette)] for i, c in enumerate(chosen)}
-    tmax = _time_max(table, max_time)
+    tmax = time_max(table, max_time)
     if stacked:
         if len(names) != 1:
             raise HiringFunnelError(
@@ -219,16 +219,16 @@ def plot_cumulative_incidence(
                 hint=f"pass groups=[name] with one of {names}",
             )
         sub = table[table["group"] == names[0]]
-        _stacked_areas(ax, sub, chosen, colour_of, complete=set(chosen) == set(known), **style)
+        stacked_areas(ax, sub, chosen, colour_of, complete=set(chosen) == set(known), **style)
         if by:
             default_title += f": {by} {plain_label(names[0])}"
-        ax.legend(fontsize="small", **_OUTSIDE)
+        ax.legend(fontsize="small", **OUTSIDE)
         rows = [(names[0], "black", sub)]
     else:
         rows = []
         for gi, name in enumerate(names):
             sub = table[table["group"] == name]
-            dash = _LINESTYLES[gi % len(_LINESTYLES)]
+            dash = LINESTYLES[gi % len(LINESTYLES)]
             for cause in chosen:
                 one = sub[sub["cause"] == cause].sort_values("time")
                 if one.empty:
@@ -240,11 +240,11 @@ def plot_cumulative_incidence(
                     else f"{plain_label(cause)}, {plain_label(name)}"
                 )
                 look = {"color": colour_of[cause], "linestyle": dash, "label": label, **style}
-                _step_curve(ax, one, 0.0, band, **look)
+                step_curve(ax, one, 0.0, band, **look)
             rows.append((name, "black", sub))
-        _cause_group_legend(ax, result, chosen, colour_of, names)
-    _percent_axis(ax, top=1.0 if stacked else None)
+        cause_group_legend(ax, result, chosen, colour_of, names)
+    percent_axis(ax, top=1.0 if stacked else None)
     ax.set_ylabel("Answered, by cause" if not stacked else "Share of applications")
-    _finish_time_axis(ax, result.meta, tmax, rows if at_risk else None, "Number at risk")
+    finish_time_axis(ax, result.meta, tmax, rows if at_risk else None, "Number at risk")
     ax.set_title(default_title if title is None else title)
     return ax

@@ -8,21 +8,21 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from hiring_funnel.plots._common import (
-    _CAUSE_PHRASE,
+from hiring_funnel.plots.common import (
+    CAUSE_PHRASE,
     PALETTE,
-    _check_kind,
-    _count,
-    _finish_time_axis,
-    _legend,
-    _nothing_to_draw,
-    _percent_axis,
-    _pick_groups,
-    _target,
-    _time_max,
-    _unit_words,
+    check_kind,
+    count,
+    finish_time_axis,
+    legend,
+    nothing_to_draw,
+    percent_axis,
+    pick_groups,
     plain_label,
     plain_text,
+    target,
+    time_max,
+    unit_words,
 )
 from hiring_funnel.results import EstimateResult
 
@@ -79,23 +79,23 @@ def plot_still_hope(
     >>> plot_still_hope(still_hope(ep, cause="offer")).get_title()
     'Chance of an offer by day 5 after s days of silence'
     """
-    _check_kind(result, "still_hope")
-    ax = _target(ax)
+    check_kind(result, "still_hope")
+    ax = target(ax)
     meta = result.meta
     cause = str(meta.get("cause", "the cause"))
-    plural, singular = _unit_words(meta)
+    plural, singular = unit_words(meta)
     horizon: dict[str, float] = dict(meta.get("horizon") or {})
     table = result.table
-    names = _pick_groups(table, groups) if not table.empty else []
+    names = pick_groups(table, groups) if not table.empty else []
     taus = {float(horizon[n]) for n in names if n in horizon}
     one_tau = len(taus) == 1
     by_day = f"by {singular} {taus.pop():g}" if one_tau else "by the horizon τ"
     default_title = plain_text(
-        f"Chance of {_CAUSE_PHRASE.get(cause, repr(cause))} {by_day} after s {plural} of silence"
+        f"Chance of {CAUSE_PHRASE.get(cause, repr(cause))} {by_day} after s {plural} of silence"
     )
     title = default_title if title is None else title
     if table.empty:
-        return _nothing_to_draw(ax, result, title)
+        return nothing_to_draw(ax, result, title)
     palette = list(colors or PALETTE)
     rows = []
     for i, name in enumerate(names):
@@ -125,10 +125,10 @@ def plot_still_hope(
                 linewidth=0,
             )
         rows.append((name, colour, sub))
-    _percent_axis(ax, top=None)
-    ax.set_ylabel(plain_text(f"Chance of {_CAUSE_PHRASE.get(cause, repr(cause))} still coming"))
-    tmax = _time_max(table, None)
-    _finish_time_axis(
+    percent_axis(ax, top=None)
+    ax.set_ylabel(plain_text(f"Chance of {CAUSE_PHRASE.get(cause, repr(cause))} still coming"))
+    tmax = time_max(table, None)
+    finish_time_axis(
         ax,
         meta,
         tmax,
@@ -137,7 +137,7 @@ def plot_still_hope(
         xlabel=f"{plural.capitalize()} already waited without an answer (s)",
     )
     ax.set_title(title)
-    _legend(ax, result, len(names) > 1 or not one_tau, loc="best")
+    legend(ax, result, len(names) > 1 or not one_tau, loc="best")
     return ax
 
 
@@ -193,20 +193,20 @@ def plot_outcome_mix(
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['0-6 days', '7-29 days']
     """
-    _check_kind(result, "outcome_mix")
-    ax = _target(ax)
+    check_kind(result, "outcome_mix")
+    ax = target(ax)
     meta = result.meta
     cause = str(meta.get("cause", "the cause"))
-    plural, _ = _unit_words(meta)
-    phrase = _CAUSE_PHRASE.get(cause, repr(cause))
+    plural, _ = unit_words(meta)
+    phrase = CAUSE_PHRASE.get(cause, repr(cause))
     default_title = plain_text(f"Share of answers that are {phrase}, by {plural} until the answer")
     title = default_title if title is None else title
     table = result.table
     if table.empty:
-        return _nothing_to_draw(ax, result, title)
+        return nothing_to_draw(ax, result, title)
     labels: dict[float, str] = {float(k): str(v) for k, v in (meta.get("labels") or {}).items()}
     starts = sorted(set(labels) | set(table["time"].astype(float)))
-    names = _pick_groups(table, groups)
+    names = pick_groups(table, groups)
     palette = list(colors or PALETTE)
     width = 0.8 / len(names)
     x = np.arange(len(starts), dtype=float)
@@ -241,7 +241,7 @@ def plot_outcome_mix(
             for p, n, hi in zip(pos, sub["events"].to_numpy(dtype=float), upper, strict=True):
                 n = 0.0 if np.isnan(n) else n
                 ax.annotate(
-                    f"n = {_count(n)}",
+                    f"n = {count(n)}",
                     (p, 0.0 if np.isnan(hi) else hi),
                     xytext=(0, 3),
                     textcoords="offset points",
@@ -260,11 +260,11 @@ def plot_outcome_mix(
     # Room over the highest interval for its "n = ..." label (taller when rotated).
     room = 0.0 if not annotate else (0.25 if len(names) > 2 else 0.1)
     ax.set_ylim(0.0, min(1.0, top / (1.0 - room)) if top > 0 else 1.0)
-    _percent_axis(ax, top=None)
+    percent_axis(ax, top=None)
     ax.set_ylabel(plain_text(f"Share of answers that are {phrase}"))
     ax.set_xlabel(f"{plural.capitalize()} until the answer")
     ax.set_title(title)
-    _legend(ax, result, len(names) > 1, loc="upper left", outside=True)
+    legend(ax, result, len(names) > 1, loc="upper left", outside=True)
     return ax
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from hiring_funnel.plots._common import PALETTE, _target, plain_label, plain_text
+from hiring_funnel.plots.common import PALETTE, plain_label, plain_text, target
 from hiring_funnel.results import CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
 
@@ -71,7 +71,7 @@ def plot_forest(result: CoefficientResult, *, ax: Axes | None = None, **style: A
             f"plot_forest draws a coefficient result, not a {type(result).__name__}",
             hint="make one with hiring_funnel.cause_specific_cox or hiring_funnel.fine_gray",
         )
-    ax = _target(ax)
+    ax = target(ax)
     table = result.table
     ref = result.meta.get("reference", {})
     labels = [

@@ -32,13 +32,13 @@ PALETTE: tuple[str, ...] = (
     "#000000",
     "#F0E442",
 )
-_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (3, 1, 1, 1, 1, 1)), (0, (8, 3)))
+LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (3, 1, 1, 1, 1, 1)), (0, (8, 3)))
 _REMAINDER_COLOUR = "#DDDDDD"
 #: Legends that would hide data (many groups, stacked areas) go right of the axes.
-_OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "frameon": False}
+OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "frameon": False}
 _UNITS = {"days": ("days", "day"), "business_days": ("business days", "business day")}
 _SINCE = {"first_response": "since applying", "interview_feedback": "since the interview"}
-_CAUSE_PHRASE = {
+CAUSE_PHRASE = {
     "offer": "an offer",
     "positive": "a positive answer",
     "rejection": "a rejection",
@@ -74,7 +74,8 @@ def plain_label(text: object) -> str:
     return plain_text(text, LABEL_WIDTH)
 
 
-def _target(ax: Axes | None) -> Axes:
+def target(ax: Axes | None) -> Axes:
+    """The Axes to draw on: ``ax``, or the current Axes of pyplot when it is None."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt  # only here: importing the package must not pick a backend
@@ -82,7 +83,8 @@ def _target(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _check_kind(result: object, kind: str) -> None:
+def check_kind(result: object, kind: str) -> None:
+    """Raise unless ``result`` is an :class:`~hiring_funnel.results.EstimateResult` of ``kind``."""
     mine, theirs = kind_of(kind), kind_of(getattr(result, "kind", ""))
     name = mine.plot_name if mine else kind
     if not isinstance(result, EstimateResult):
@@ -98,7 +100,8 @@ def _check_kind(result: object, kind: str) -> None:
         )
 
 
-def _nothing_to_draw(ax: Axes, result: EstimateResult, title: str) -> Axes:
+def nothing_to_draw(ax: Axes, result: EstimateResult, title: str) -> Axes:
+    """Say on ``ax`` why no curve is estimable, and return it."""
     reasons = [f"{k}: {v}" for k, v in result.not_estimable.items()]
     if len(reasons) > 6:
         reasons = [*reasons[:6], f"... and {len(reasons) - 6} more"]
@@ -119,7 +122,8 @@ def _nothing_to_draw(ax: Axes, result: EstimateResult, title: str) -> Axes:
     return ax
 
 
-def _pick_groups(table: pd.DataFrame, groups: Sequence[str] | None) -> list[str]:
+def pick_groups(table: pd.DataFrame, groups: Sequence[str] | None) -> list[str]:
+    """The groups of ``table`` to draw: all of them, or those asked for (which must exist)."""
     present = [str(g) for g in pd.unique(table["group"])]
     if groups is None:
         return present
@@ -133,7 +137,7 @@ def _pick_groups(table: pd.DataFrame, groups: Sequence[str] | None) -> list[str]
     return chosen
 
 
-def _all_causes(result: EstimateResult) -> list[str]:
+def all_causes(result: EstimateResult) -> list[str]:
     """Causes in the estimator's order, including any left out as not estimable."""
     seen: list[str] = []
     for per_group in (result.meta.get("events") or {}).values():
@@ -142,11 +146,13 @@ def _all_causes(result: EstimateResult) -> list[str]:
     return seen
 
 
-def _by_text(meta: dict[str, Any]) -> str:
+def by_text(meta: dict[str, Any]) -> str:
+    """The breakdown columns of a result, joined for a title."""
     return " / ".join(plain_label(b) for b in meta.get("by") or [])
 
 
-def _unit_words(meta: dict[str, Any]) -> tuple[str, str]:
+def unit_words(meta: dict[str, Any]) -> tuple[str, str]:
+    """The plural and singular words of the result's time unit."""
     unit = meta.get("unit")
     if unit is None:
         return "days", "day"  # the clocks' default unit
@@ -154,7 +160,7 @@ def _unit_words(meta: dict[str, Any]) -> tuple[str, str]:
 
 
 def _time_label(meta: dict[str, Any]) -> str:
-    plural, _ = _unit_words(meta)
+    plural, _ = unit_words(meta)
     clock = meta.get("clock")
     if clock in _SINCE:
         return f"{plural.capitalize()} {_SINCE[clock]}"
@@ -163,7 +169,8 @@ def _time_label(meta: dict[str, Any]) -> str:
     return f"{plural.capitalize()} waited" + (f" ({plain_text(clock)} clock)" if clock else "")
 
 
-def _time_max(table: pd.DataFrame, max_time: float | None) -> float:
+def time_max(table: pd.DataFrame, max_time: float | None) -> float:
+    """The end of the time axis: ``max_time``, or the last time of the table (at least 1)."""
     if max_time is not None:
         if not max_time > 0:
             raise HiringFunnelError(f"max_time must be positive, not {max_time!r}")
@@ -171,8 +178,9 @@ def _time_max(table: pd.DataFrame, max_time: float | None) -> float:
     return max(float(table["time"].max()), 1.0)
 
 
-def _percent_axis(ax: Axes, top: float | None) -> None:
+def percent_axis(ax: Axes, top: float | None) -> None:
     # Round steps (5%, 10%, 20%), never matplotlib's 2.5 (12.5%, 17.5%).
+    """Show the y axis in percent, from 0 to ``top`` (or matplotlib's top)."""
     ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(_percent))
     if top is not None:
@@ -190,7 +198,8 @@ def _percent(y: float, _pos: int | None = None) -> str:
     return f"{v:.{decimals}f}%"
 
 
-def _count(n: float) -> str:
+def count(n: float) -> str:
+    """A count as text: thousands separated, one decimal if it is not whole."""
     return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
 
 
@@ -202,7 +211,7 @@ def _at_risk_at(sub: pd.DataFrame, ticks: np.ndarray) -> np.ndarray:
     return counts[np.searchsorted(times, ticks, side="left")]
 
 
-def _finish_time_axis(
+def finish_time_axis(
     ax: Axes,
     meta: dict[str, Any],
     tmax: float,
@@ -217,7 +226,7 @@ def _finish_time_axis(
     side by side in the axes' width.
     """
     size = _tick_font_points()
-    widest = max([len(f"{tmax:g}")] + [len(_count(sub["at_risk"].max())) for *_, sub in rows or []])
+    widest = max([len(f"{tmax:g}")] + [len(count(sub["at_risk"].max())) for *_, sub in rows or []])
     width = ax.bbox.width / ax.figure.dpi * 72
     nbins = int(np.clip(width // (0.65 * size * widest + 12.0), 2, 7))
     locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=True)
@@ -250,7 +259,7 @@ def _at_risk_table(
         + 0.6 * size
     )
     counts = [_at_risk_at(sub, ticks) for _, _, sub in rows]
-    cells = [[_count(n) for n in row] for row in counts]
+    cells = [[count(n) for n in row] for row in counts]
     # The count under tick 0 is centred on the axis edge; the row labels end
     # left of its half width.
     widest = max((len(c[0]) for c in cells if c), default=1)
@@ -294,9 +303,10 @@ def _at_risk_table(
             )
 
 
-def _legend(
+def legend(
     ax: Axes, result: EstimateResult, show: bool, loc: str, *, outside: bool = False
 ) -> None:
+    """Draw the legend of a result, with the groups that are not estimable."""
     extra = _not_estimable_handles(result)
     # Once a group is missing, the ones drawn need their names even if one is left.
     show = show or bool(extra and result.meta.get("by"))
@@ -307,8 +317,8 @@ def _legend(
         handles, labels = [], []
     handles += [h for h, _ in extra]
     labels += [lab for _, lab in extra]
-    where = _OUTSIDE if outside else {"loc": loc}
-    ax.legend(handles, labels, title=_by_text(result.meta) or None, fontsize="small", **where)
+    where = OUTSIDE if outside else {"loc": loc}
+    ax.legend(handles, labels, title=by_text(result.meta) or None, fontsize="small", **where)
 
 
 def _not_estimable_handles(result: EstimateResult) -> list[tuple[Any, str]]:
@@ -316,42 +326,41 @@ def _not_estimable_handles(result: EstimateResult) -> list[tuple[Any, str]]:
     return [(invisible, plain_label(f"not estimable: {key}")) for key in result.not_estimable][:4]
 
 
-def _cause_group_legend(
+def cause_group_legend(
     ax: Axes,
     result: EstimateResult,
     causes: list[str],
     colour_of: dict[str, str],
     names: list[str],
 ) -> None:
+    """The legend of a plot whose colours are causes and line styles groups."""
     if len(names) == 1:
-        _legend(ax, result, True, loc="best")
+        legend(ax, result, True, loc="best")
         return
     # Colour = cause, line style = group: one entry per cause and per group
     # instead of one per (cause, group) pair.
     handles: list[Any] = [Line2D([], [], color=colour_of[c], linewidth=2) for c in causes]
     labels = [plain_label(c) for c in causes]
     handles += [
-        Line2D([], [], color="#555555", linestyle=_LINESTYLES[i % len(_LINESTYLES)])
+        Line2D([], [], color="#555555", linestyle=LINESTYLES[i % len(LINESTYLES)])
         for i in range(len(names))
     ]
     labels += [plain_label(n) for n in names]
     for h, lab in _not_estimable_handles(result):
         handles.append(h)
         labels.append(lab)
-    by = _by_text(result.meta)
+    by = by_text(result.meta)
     ax.legend(
         handles,
         labels,
         fontsize="small",
         title=f"cause (colour),\n{by} (line)" if by else None,
         title_fontsize="small",
-        **_OUTSIDE,
+        **OUTSIDE,
     )
 
 
-def _step_curve(
-    ax: Axes, sub: pd.DataFrame, start: float, band: float | None, **style: Any
-) -> None:
+def step_curve(ax: Axes, sub: pd.DataFrame, start: float, band: float | None, **style: Any) -> None:
     """A step curve from (0, start) through the table's rows, with its interval in steps."""
     t = np.r_[0.0, sub["time"].to_numpy(dtype=float)]
     y = np.r_[start, sub["estimate"].to_numpy(dtype=float)]
@@ -368,7 +377,7 @@ def _step_curve(
         )
 
 
-def _stacked_areas(
+def stacked_areas(
     ax: Axes,
     sub: pd.DataFrame,
     causes: list[str],
@@ -376,6 +385,7 @@ def _stacked_areas(
     complete: bool,
     **style: Any,
 ) -> None:
+    """Draw one group's cumulative incidences as stacked areas, one per cause."""
     wide = (
         sub.pivot_table(index="time", columns="cause", values="estimate", aggfunc="first")
         .reindex(columns=causes)
