@@ -38,7 +38,7 @@ from hiring_funnel.anonymize import (
 from hiring_funnel.clocks import CAUSES
 from hiring_funnel.estimators import EstimateResult, still_hope
 from hiring_funnel.funnel import stage_figures
-from hiring_funnel.report import _format as f
+from hiring_funnel.report import words as f
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 __all__ = [

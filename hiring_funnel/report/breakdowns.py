@@ -34,7 +34,7 @@ from hiring_funnel.estimators import (
 )
 from hiring_funnel.plots import plain_text, plot_survival
 from hiring_funnel.published import shown
-from hiring_funnel.report import _format as f
+from hiring_funnel.report import words as f
 from hiring_funnel.report.figures import cut_tail, draw_chances, svg_data_url
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label

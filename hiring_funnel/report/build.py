@@ -48,7 +48,7 @@ from hiring_funnel.plots import (
     plot_survival,
 )
 from hiring_funnel.published import share_text, shown
-from hiring_funnel.report import _format as f
+from hiring_funnel.report import words as f
 from hiring_funnel.report.breakdowns import breakdown_section
 from hiring_funnel.report.figures import cut_tail, svg_data_url
 from hiring_funnel.report.quality import privacy_section, quality_section

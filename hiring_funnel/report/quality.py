@@ -21,7 +21,7 @@ import pandas as pd
 
 from hiring_funnel.anonymize import COMPLEMENTARY, TOO_FEW, Members, suppress_parts
 from hiring_funnel.published import file_name, shown
-from hiring_funnel.report import _format as f
+from hiring_funnel.report import words as f
 from hiring_funnel.schema import QUARANTINE_KINDS, EventLog
 
 if TYPE_CHECKING:

@@ -44,7 +44,7 @@ from hiring_funnel.anonymize import (
 )
 from hiring_funnel.clocks import CAUSES
 from hiring_funnel.regression import CoxResult, cause_specific_cox, ghosting_model, plot_forest
-from hiring_funnel.report import _format as f
+from hiring_funnel.report import words as f
 from hiring_funnel.report.figures import svg_panels_url
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
