@@ -133,3 +133,21 @@ def test_too_many_positional_arguments_is_a_type_error() -> None:
         hf.still_hope(_episodes(), "offer", "extra")  # type: ignore[misc]
     with pytest.raises(TypeError, match="multiple values for 'cause'"):
         hf.still_hope(_episodes(), "offer", cause="offer")  # type: ignore[misc]
+
+
+def test_old_prediction_and_attribute_names_warn() -> None:
+    ep = _episodes()
+    aft = hf.parametric_models(ep, covariates="size", distributions=["weibull"])
+    with pytest.warns(DeprecationWarning, match=r"survival\(\) is now called predict\(\)"):
+        old = aft.survival([1, 5])
+    pd.testing.assert_frame_equal(old, aft.predict([1, 5]))
+    sim = hf.simulate(1500, seed=4)
+    first = hf.episodes(sim.events, "first_response", attributes=sim.attributes)
+    ghost = hf.ghosting_model(first, covariates=["remote"])
+    with pytest.warns(DeprecationWarning, match=r"ghosting_share is now called predict\(\)"):
+        assert ghost.ghosting_share == ghost.predict()
+    with pytest.warns(DeprecationWarning, match="cov is now called covariance"):
+        assert ghost.cov is ghost.covariance
+    model = hf.pending_model(sim.events, as_of=sim.as_of, n_resamples=0)
+    with pytest.warns(DeprecationWarning, match="hazard_ratios is now called table"):
+        assert model.hazard_ratios is model.table

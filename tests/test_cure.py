@@ -65,13 +65,13 @@ def test_ghosting_share_by_level_recovers_truth(default_log, timing):
         # AFT distribution; and the true ghosting logit has a candidate-quality
         # term (N(0, 1), coefficient -0.4) the model cannot see, so the
         # marginal share is only close to logistic in the factors.
-        tol = 3 * row.se + 0.01
+        tol = 3 * row.std_error + 0.01
         assert abs(row.estimate - true) < tol, (row.covariate, row.level, row.estimate, true)
         # The tolerance is tight enough to tell levels apart (referral 0.13
         # vs job board 0.40): a test that can fail.
         assert tol < 0.05
-    overall = res.ghosting_share
-    assert abs(overall - log.truth["expected"]["ghosted"]) < 3 * res.by_level["se"].iloc[0] + 0.01
+    overall = res.predict()
+    assert abs(overall - log.truth["expected"]["ghosted"]) < 3 * res.by_level["std_error"].iloc[0] + 0.01
 
 
 def test_no_covariates_matches_km_plateau_and_truth(long_log):
@@ -83,10 +83,10 @@ def test_no_covariates_matches_km_plateau_and_truth(long_log):
 
     km = KaplanMeierFitter().fit(ep["duration"], ep["cause"].notna())
     plateau = float(km.survival_function_.iloc[-1, 0])
-    se = float(res.by_level["se"].iloc[0])
-    assert abs(res.ghosting_share - plateau) < max(3 * se, 0.005)
+    se = float(res.by_level["std_error"].iloc[0])
+    assert abs(res.predict() - plateau) < max(3 * se, 0.005)
     # And the truth for this sample (ghosting does not depend on follow-up).
-    assert abs(res.ghosting_share - log.truth["expected"]["ghosted"]) < 3 * se + 0.01
+    assert abs(res.predict() - log.truth["expected"]["ghosted"]) < 3 * se + 0.01
 
 
 def _row_loglik(theta: np.ndarray, x: np.ndarray, d: np.ndarray, answered: np.ndarray) -> float:
@@ -160,15 +160,17 @@ def test_result_table_and_html(default_log):
     res = ghosting_model(ep.iloc[:5000], covariates=["source"], conf_level=0.9)
     t = res.table
     assert set(t["part"]) == {"ghosting", "timing"}
-    assert list(t.columns[:8]) == [
-        "part",
+    assert list(t.columns) == [
         "term",
         "level",
-        "coef",
-        "se",
         "estimate",
         "ci_lower",
         "ci_upper",
+        "coef",
+        "std_error",
+        "p_value",
+        "part",
+        "scale",
     ]
     ghost = t[(t["part"] == "ghosting") & (t["level"] == "referral")].iloc[0]
     # Referrals are ghosted less (simulator: -1.2 on the ghosting logit).
@@ -304,8 +306,8 @@ def test_clustered_covariance_is_the_sandwich_of_per_episode_scores(default_log)
         )
         _, g = loglik_and_grad(theta, one)
         meat += np.outer(g, g)
-    cov = plain.cov.to_numpy()
-    np.testing.assert_allclose(robust.cov.to_numpy(), cov @ meat @ cov, rtol=1e-9)
+    cov = plain.covariance.to_numpy()
+    np.testing.assert_allclose(robust.covariance.to_numpy(), cov @ meat @ cov, rtol=1e-9)
     assert robust.meta["variance"] == "robust sandwich, clustered on 'own'"
 
 
@@ -318,7 +320,7 @@ def test_candidate_clusters_widen_the_ghosting_intervals_of_a_candidate_trait():
     robust = ghosting_model(ep, covariates=["role_level"], cluster="candidate_id")
     role = [n for n in plain.params.index if n.startswith("ghosting:role_level")]
     assert (
-        np.sqrt(np.diag(robust.cov.loc[role, role])) > np.sqrt(np.diag(plain.cov.loc[role, role]))
+        np.sqrt(np.diag(robust.covariance.loc[role, role])) > np.sqrt(np.diag(plain.covariance.loc[role, role]))
     ).all()
     with pytest.raises(HiringFunnelError, match="column 'nope': no such column to cluster on"):
         ghosting_model(ep, covariates=["role_level"], cluster="nope")

@@ -47,7 +47,7 @@ def test_ghosting_model_equals_the_r_optim_fit(timing: str) -> None:
     # Same order: gamma (answered, logit), beta (log time), log sigma; R's
     # model.matrix uses the first level in sort order, as we do.
     np.testing.assert_allclose(fit.params.to_numpy(), ref["coef"], atol=2e-6)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov.to_numpy())), ref["se"], rtol=1e-5)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.covariance.to_numpy())), ref["se"], rtol=1e-5)
     # optim stops a little short of the top; ours may only be higher.
     assert fit.meta["loglik"] == pytest.approx(ref["loglik"], abs=1e-6)
     assert fit.meta["loglik"] >= ref["loglik"] - 1e-9

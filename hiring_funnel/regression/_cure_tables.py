@@ -12,21 +12,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr
 
-#: Columns of ``GhostingResult.table``.
-TABLE_COLUMNS: tuple[str, ...] = (
-    "part",
-    "term",
-    "level",
-    "coef",
-    "se",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "scale",
-)
+from hiring_funnel.results import COEFFICIENT_COLUMNS
+
+#: Columns of ``GhostingResult.table``: those of every coefficient result, then
+#: the part of the model (ghosting or timing) and what ``estimate`` is there.
+TABLE_COLUMNS: tuple[str, ...] = (*COEFFICIENT_COLUMNS, "part", "scale")
+#: The order the rows are built in, before they take the columns above.
+_BUILT = ("part", "term", "level", "coef", "std_error", "estimate", "ci_lower", "ci_upper")
 #: Columns of ``GhostingResult.by_level`` after ``covariate, level``.
-SHARE_COLUMNS: tuple[str, ...] = ("n", "answers", "estimate", "se", "ci_lower", "ci_upper")
+SHARE_COLUMNS: tuple[str, ...] = ("n", "answers", "estimate", "std_error", "ci_lower", "ci_upper")
 
 
 def levels_of(s: pd.Series) -> list[str]:
@@ -104,7 +98,7 @@ def coef_table(
             f"{timing} log-scale spread",
         )
     )
-    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    table = pd.DataFrame(rows, columns=[*_BUILT, "p_value", "scale"])[list(TABLE_COLUMNS)]
     table["p_value"] = table["p_value"].astype(float)
     table.attrs["reference"] = reference
     return table

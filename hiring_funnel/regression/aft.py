@@ -4,13 +4,12 @@ Weibull, log-normal and log-logistic AFT models (fitted with lifelines) give
 smooth survival curves that can be read past the last observed day. The clocks
 count calendar-date differences, so an answer on the day of the application has
 duration 0; AFT models need positive times, so every duration is shifted by half
-a day (``duration + 0.5``, mid-day) before fitting, and :meth:`AFTComparison.survival`
+a day (``duration + 0.5``, mid-day) before fitting, and :meth:`AFTComparison.predict`
 applies the same shift to the days it is asked about.
 """
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from hiring_funnel.deprecation import keywords_from
+from hiring_funnel.deprecation import keywords_from, warn_renamed
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression._checks import (
     check_covariate_names,
@@ -32,17 +31,17 @@ from hiring_funnel.regression._checks import (
 from hiring_funnel.regression.cox import (
     _check_duplicates,
     _check_events_per_level,
-    _Covariate,
     _covariate,
     _parameter_names,
 )
+from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult, Note
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["AFT_COEFFICIENT_COLUMNS", "AFT_DISTRIBUTIONS", "AFTComparison", "parametric_models"]
 
 #: Distributions :func:`parametric_models` can fit.
 AFT_DISTRIBUTIONS: tuple[str, ...] = ("weibull", "lognormal", "loglogistic")
-#: Columns of :attr:`AFTComparison.table`.
+#: Columns of :attr:`AFTComparison.comparison`.
 AFT_TABLE_COLUMNS: tuple[str, ...] = (
     "distribution",
     "aic",
@@ -51,22 +50,35 @@ AFT_TABLE_COLUMNS: tuple[str, ...] = (
     "n_params",
     "best",
 )
-#: Columns of :attr:`AFTComparison.coefficients` (``level`` is missing for a numeric term).
-AFT_COEFFICIENT_COLUMNS: tuple[str, ...] = (
-    "distribution",
-    "term",
-    "level",
-    "time_ratio",
-    "ci_lower",
-    "ci_upper",
-    "coef",
-    "se",
-    "p_value",
-)
+#: Columns of :attr:`AFTComparison.table` and :attr:`AFTComparison.coefficients`:
+#: those of every coefficient result (``estimate`` is the time ratio; ``level``
+#: is missing for a numeric term), then the distribution.
+AFT_COEFFICIENT_COLUMNS: tuple[str, ...] = (*COEFFICIENT_COLUMNS, "distribution")
 #: Half a day added to every duration (and to every day asked about).
 SHIFT = 0.5
-# lifelines' name of the location parameter (the one covariates act on).
+# lifelines' names of the location parameter (the one covariates act on) and the shape.
 _LOCATION = {"weibull": "lambda_", "lognormal": "mu_", "loglogistic": "alpha_"}
+_SHAPE = {"weibull": "rho_", "lognormal": "sigma_", "loglogistic": "beta_"}
+
+
+def aft_survival(dist: str, params: pd.Series, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """S(t) of a fitted AFT model at covariates ``x`` (lifelines' parametrisation).
+
+    With eta = Intercept + x'b on the location and k = exp(shape Intercept):
+    Weibull exp(-(t / e^eta)^k), log-normal 1 - Phi((log t - eta) / k),
+    log-logistic 1 / (1 + (t / e^eta)^k); equal to lifelines'
+    ``predict_survival_function`` to rounding (tests/test_aft.py).
+    """
+    loc = _LOCATION[dist]
+    eta = float(params[(loc, "Intercept")]) + sum(
+        float(params[(loc, f"x{j}")]) * float(v) for j, v in enumerate(x)
+    )
+    k = float(np.exp(params[(_SHAPE[dist], "Intercept")]))
+    if dist == "weibull":
+        return np.asarray(np.exp(-((t / np.exp(eta)) ** k)))
+    if dist == "lognormal":
+        return np.asarray(ndtr(-(np.log(t) - eta) / k))
+    return np.asarray(1.0 / (1.0 + (t / np.exp(eta)) ** k))
 
 
 def _fitter(distribution: str) -> Any:
@@ -81,34 +93,83 @@ def _fitter(distribution: str) -> Any:
 
 
 @dataclass(frozen=True)
-class AFTComparison:
+class _Term:
+    """What a prediction needs of a covariate: its kind, levels and reference (never its data)."""
+
+    name: str
+    numeric: bool
+    levels: tuple[str, ...]
+    reference: int
+
+
+@dataclass(frozen=True)
+class AFTComparison(CoefficientResult):
     """Accelerated-failure-time models of one waiting time, compared by AIC.
+
+    A coefficient result whose ``estimate`` is a time ratio (above 1: slower
+    answers). It keeps the fitted parameters, not the fitters (which would
+    keep the training data).
 
     Attributes
     ----------
     table : DataFrame
+        The best distribution's coefficients, columns
+        :data:`AFT_COEFFICIENT_COLUMNS`: ``estimate`` = exp(coef) multiplies
+        the waiting time relative to the reference level, with its Wald
+        interval, ``std_error`` and ``p_value``.
+    comparison : DataFrame
         One row per distribution, columns ``distribution, aic, delta_aic,
         loglik, n_params, best`` (AIC = 2 n_params - 2 loglik; ``delta_aic`` is
         the difference to the smallest; ``best`` marks the smallest AIC).
     coefficients : DataFrame
-        One row per distribution and parameter, columns
-        :data:`AFT_COEFFICIENT_COLUMNS`: ``time_ratio`` = exp(coef) multiplies
-        the waiting time (above 1: slower answers) relative to the reference
-        level, with its Wald interval, standard error and p-value.
-    meta : dict
+        Every distribution's coefficients, in the columns of ``table``.
+    params : dict
+        Distribution -> lifelines' parameter Series (``params_``: the location
+        ``lambda_``/``mu_``/``alpha_`` on ``Intercept`` and ``x0, x1, ...`` in
+        the order of the table's rows, and the shape on ``Intercept``).
+    meta : Meta
         ``cause`` (None: any answer), ``covariates``, ``reference``, ``coding``,
         ``conf_level``, ``n``, ``events``, ``shift`` (0.5 day added to every
-        duration), ``best``, ``last_day`` (longest observed duration) and
-        ``means`` (of numeric covariates, used by :meth:`survival`).
+        duration), ``best``, ``last_day`` (longest observed duration),
+        ``means`` (of numeric covariates, used by :meth:`predict`) and
+        ``effect`` ("time ratio").
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> ep = pd.DataFrame({"entry": 0.0, "duration": np.floor(rng.weibull(1.5, 300) * 10),
+    ...                    "cause": pd.Categorical(["offer"] * 300)})
+    >>> fit = parametric_models(ep, distributions=["weibull"])
+    >>> pred = fit.predict([0, 5, 10])
+    >>> list(pred.columns), bool(pred["survival"].is_monotonic_decreasing), fit.effect
+    (['day', 'survival', 'distribution', 'extrapolated'], True, 'time ratio')
     """
 
-    table: pd.DataFrame
-    coefficients: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
-    _fits: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    _covariates: tuple[_Covariate, ...] = field(default=(), repr=False, compare=False)
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    params: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    terms: tuple[_Term, ...] = field(default=(), repr=False)
 
-    def survival(
+    def title(self) -> str:
+        what = "any answer" if self.meta["cause"] is None else str(self.meta["cause"])
+        return f"Accelerated-failure-time models: time until {what}"
+
+    def facts(self) -> list[str]:
+        m = self.meta
+        refs = ", ".join(f"{k} = {v}" for k, v in m["reference"].items())
+        return [
+            f"{m['n']:,} episodes, {m['events']:,} events",
+            f"durations shifted by {m['shift']} day (AFT needs positive times)",
+            f"best by AIC: {m['best']}",
+            *super().facts(),
+            f"treatment coding against the most frequent level ({refs})" if refs else "",
+        ]
+
+    def extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Distributions compared by AIC", self.comparison)]
+
+    def predict(
         self,
         times: float | Sequence[float] | np.ndarray,
         pattern: Mapping[str, Any] | None = None,
@@ -137,16 +198,15 @@ class AFTComparison:
             is True past the last observed duration.
         """
         dist = self.meta["best"] if distribution is None else distribution
-        if dist not in self._fits:
+        if dist not in self.params:
             raise HiringFunnelError(
-                f"distribution {dist!r} was not fitted", hint=f"use one of {list(self._fits)}"
+                f"distribution {dist!r} was not fitted", hint=f"use one of {list(self.params)}"
             )
         days = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if days.ndim != 1 or not np.isfinite(days).all() or (days < 0).any():
             raise HiringFunnelError("times must be finite days >= 0")
-        row = self._pattern_row(dict(pattern or {}))
-        fit = self._fits[dist]
-        s = fit.predict_survival_function(row, times=days + SHIFT).to_numpy()[:, 0]
+        x = self._pattern_row(dict(pattern or {}))
+        s = aft_survival(dist, self.params[dist], x, days + SHIFT)
         return pd.DataFrame(
             {
                 "day": days,
@@ -156,8 +216,19 @@ class AFTComparison:
             }
         )
 
-    def _pattern_row(self, pattern: dict[str, Any]) -> pd.DataFrame:
-        unknown = sorted(set(pattern) - {c.name for c in self._covariates})
+    def survival(
+        self,
+        times: float | Sequence[float] | np.ndarray,
+        pattern: Mapping[str, Any] | None = None,
+        *,
+        distribution: str | None = None,
+    ) -> pd.DataFrame:
+        """The old name of :meth:`predict` (for one release)."""
+        warn_renamed("AFTComparison", "survival()", "predict()")
+        return self.predict(times, pattern, distribution=distribution)
+
+    def _pattern_row(self, pattern: dict[str, Any]) -> np.ndarray:
+        unknown = sorted(set(pattern) - {c.name for c in self.terms})
         if unknown:
             raise HiringFunnelError(
                 f"pattern names {unknown}, which are not covariates of the model",
@@ -165,7 +236,7 @@ class AFTComparison:
             )
         values: dict[str, float] = {}
         j = 0
-        for c in self._covariates:
+        for c in self.terms:
             if c.numeric:
                 v = pattern.get(c.name, self.meta["means"][c.name])
                 try:
@@ -185,36 +256,7 @@ class AFTComparison:
                 if i != c.reference:
                     values[f"x{j}"] = float(lev == name)
                     j += 1
-        return pd.DataFrame([values], columns=[f"x{k}" for k in range(j)])
-
-    def _repr_html_(self) -> str:
-        m = self.meta
-        what = "any answer" if m["cause"] is None else html.escape(str(m["cause"]))
-        refs = ", ".join(
-            f"{html.escape(str(k))} = {html.escape(str(v))}" for k, v in m["reference"].items()
-        )
-        facts = [
-            f"{m['n']:,} episodes, {m['events']:,} events",
-            f"durations shifted by {m['shift']} day (AFT needs positive times)",
-            f"best by AIC: {html.escape(str(m['best']))}",
-            f"{int(round(100 * m['conf_level']))}% intervals",
-            f"treatment coding against the most frequent level ({refs})" if refs else "",
-        ]
-        fmt = lambda x: f"{x:.4g}"  # noqa: E731
-        coefs = (
-            self.coefficients.to_html(index=False, float_format=fmt, na_rep="")
-            if len(self.coefficients)
-            else ""
-        )
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
-        return (
-            f"<div><strong>Accelerated-failure-time models: time until {what}</strong>"
-            f"<p>{'; '.join(f for f in facts if f)}</p>"
-            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
-            + self.table.to_html(index=False, float_format=fmt, na_rep="")
-            + coefs
-            + "</div>"
-        )
+        return np.array([values[f"x{k}"] for k in range(j)], dtype=np.float64)
 
 
 @keywords_from("covariates")
@@ -249,8 +291,9 @@ def parametric_models(
     Returns
     -------
     AFTComparison
-        ``table`` (AIC per distribution), ``coefficients`` (time ratios),
-        ``survival(times, pattern)`` and ``meta``.
+        ``table`` (the best distribution's time ratios), ``comparison`` (AIC
+        per distribution), ``coefficients`` (every distribution's time
+        ratios), ``predict(times, pattern)`` and ``meta``.
 
     Raises
     ------
@@ -302,11 +345,10 @@ def parametric_models(
     )
     _check_duplicates(parsed)
     names = _parameter_names(parsed)
-    notes: list[str] = []
+    thin: list[Note] = []
     if names:
         counted = "answers" if cause is None else f"events of {cause!r}"
         _, thin = events_per_parameter(n_events, len(names), counted)
-        notes = [str(n) for n in thin]
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     data = pd.DataFrame({"T": duration + SHIFT, "E": is_event.astype(np.int64)})
     j = 0
@@ -322,12 +364,12 @@ def parametric_models(
     if names:
         check_rank(names, data[[f"x{i}" for i in range(len(names))]].to_numpy())
     z_crit = NormalDist().inv_cdf(0.5 + conf_level / 2)
-    fits: dict[str, Any] = {}
+    fits: dict[str, pd.Series] = {}
     rows = []
     coef_frames = []
     for dist in dists:
         fit = _fit_one(dist, data, what)
-        fits[dist] = fit
+        fits[dist] = fit.params_.copy()  # the parameters only: the fitter keeps the data
         k = len(fit.params_)
         loglik = float(fit.log_likelihood_)
         rows.append((dist, 2 * k - 2 * loglik, loglik, k))
@@ -338,15 +380,15 @@ def parametric_models(
         coef_frames.append(
             pd.DataFrame(
                 {
-                    "distribution": dist,
                     "term": [t for t, _ in names],
                     "level": pd.array([lev for _, lev in names], dtype=object),
-                    "time_ratio": np.exp(coef),
+                    "estimate": np.exp(coef),
                     "ci_lower": np.exp(coef - z_crit * se),
                     "ci_upper": np.exp(coef + z_crit * se),
                     "coef": coef,
-                    "se": se,
+                    "std_error": se,
                     "p_value": 2 * ndtr(-np.abs(coef / se)),
+                    "distribution": dist,
                 },
                 columns=list(AFT_COEFFICIENT_COLUMNS),
             )
@@ -370,14 +412,20 @@ def parametric_models(
         "best": best,
         "last_day": float(duration.max()),
         "means": {c.name: float(np.mean(c.codes)) for c in parsed if c.numeric},
-        "notes": notes,
+        "effect": "time ratio",
     }
+    terms = tuple(
+        _Term(c.name, c.numeric, tuple(str(v) for v in c.levels), c.reference) for c in parsed
+    )
     return AFTComparison(
-        table=table,
-        coefficients=coefficients,
+        table=coefficients[coefficients["distribution"] == best].reset_index(drop=True),
+        covariance=pd.DataFrame(),
         meta=meta,
-        _fits=fits,
-        _covariates=tuple(parsed),
+        notes=tuple(thin),
+        comparison=table,
+        coefficients=coefficients,
+        params=fits,
+        terms=terms,
     )
 
 

@@ -17,8 +17,7 @@ tail, and the result says so in ``meta["notes"]``.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.deprecation import keywords_from
+from hiring_funnel.deprecation import keywords_from, warn_renamed
 from hiring_funnel.regression._checks import cluster_codes, events_per_parameter, missing_as_level
 from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
 from hiring_funnel.regression._cure_tables import (
@@ -39,6 +38,7 @@ from hiring_funnel.regression._cure_tables import (
     logit_interval,
     pattern_shares,
 )
+from hiring_funnel.results import CoefficientResult, as_notes
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["SHARE_COLUMNS", "TABLE_COLUMNS", "TIMINGS", "GhostingResult", "ghosting_model"]
@@ -48,8 +48,8 @@ TIMINGS: tuple[str, ...] = ("lognormal", "weibull")
 
 
 @dataclass(frozen=True)
-class GhostingResult:
-    """A fitted mixture-cure ghosting model.
+class GhostingResult(CoefficientResult):
+    """A fitted mixture-cure ghosting model: a coefficient result in two parts.
 
     Attributes
     ----------
@@ -59,10 +59,15 @@ class GhostingResult:
         ``estimate`` the odds ratio of being ghosted, the intercept row the
         ghosting odds at the reference levels) or ``"timing"`` (``coef`` on
         log time; ``estimate`` the time ratio, the intercept row the scale in
-        days at the reference levels, the ``sigma`` row the log-scale spread).
+        days at the reference levels, the ``sigma`` row the log-scale spread);
+        ``scale`` says which.
+    covariance : DataFrame
+        Covariance of ``params`` (the fit's own parametrisation; the
+        ghosting part's ``coef`` is minus its parameter).
     patterns : DataFrame
         One row per covariate pattern seen: the covariates, ``n``,
-        ``answers`` and the predicted ghosting share with ``se`` and interval.
+        ``answers`` and the predicted ghosting share with ``std_error`` and
+        interval.
     by_level : DataFrame
         ``covariate, level`` then :data:`SHARE_COLUMNS`: the predicted
         ghosting share averaged over the episodes at that level (their other
@@ -71,47 +76,80 @@ class GhostingResult:
         no rows here. Standard errors treat episodes as independent unless
         ``cluster`` is given: several applications of one candidate are not
         independent, so pass ``cluster="candidate_id"`` for such logs.
-    params, cov : Series and DataFrame
+    params : Series
         The parameter vector (``ghosting:``/``timing:`` prefixed names, on the
-        answered-probability and log-time scales; ``log_sigma`` last) and its
-        covariance.
-    meta : dict
+        answered-probability and log-time scales; ``log_sigma`` last).
+    meta : Meta
         ``timing``, ``conf_level``, ``n``, ``answers``, ``covariates``,
         ``reference`` (level per categorical covariate), ``loglik``, ``aic``,
         ``iterations``, ``gradient_max``, ``rows`` (aggregated rows fitted),
-        ``day_convention`` and ``notes``.
+        ``day_convention`` and ``effect`` ("odds ratio of being ghosted; time
+        ratio").
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> sim = hf.simulate(1500, seed=4)
+    >>> ep = hf.episodes(sim.events, "first_response", attributes=sim.attributes)
+    >>> fit = hf.ghosting_model(ep, covariates=["remote"])
+    >>> bool(0 < fit.predict() < 1), fit.predict() == float(fit.by_level["estimate"].iloc[0])
+    (True, True)
     """
 
-    table: pd.DataFrame
-    patterns: pd.DataFrame
-    by_level: pd.DataFrame
-    params: pd.Series
-    cov: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_level: pd.DataFrame = field(default_factory=pd.DataFrame)
+    params: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+    def title(self) -> str:
+        return "Ghosting: mixture-cure model (share never answered)"
+
+    def facts(self) -> list[str]:
+        m = self.meta
+        return [
+            f"{m['timing']} timing",
+            *super().facts(),
+            f"{m['n']:,} episodes, {m['answers']:,} answered",
+            f"log-likelihood {m['loglik']:.2f}",
+        ]
+
+    def extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Predicted ghosting share by level", self.by_level)]
+
+    def predict(self, pattern: Mapping[str, Any] | None = None) -> float:
+        """The predicted ghosting share: over all episodes, or of a covariate pattern seen.
+
+        ``pattern`` names a value for every covariate (a pattern of
+        :attr:`patterns`); without it, the share averaged over all episodes.
+        """
+        if pattern is None:
+            row = self.by_level[self.by_level["covariate"] == "(all)"]
+            return float(row["estimate"].iloc[0])
+        covs = list(self.meta["covariates"])
+        if sorted(pattern) != sorted(covs):
+            raise HiringFunnelError(
+                f"a pattern names every covariate of the model: {covs}, not {sorted(pattern)}"
+            )
+        hit = np.ones(len(self.patterns), dtype=bool)
+        for c in covs:
+            hit &= (self.patterns[c].astype(str) == str(pattern[c])).to_numpy()
+        if not hit.any():
+            raise HiringFunnelError(
+                f"the pattern {dict(pattern)} was not seen in the data",
+                hint="predictions are given for the patterns in .patterns",
+            )
+        return float(self.patterns.loc[hit, "estimate"].iloc[0])
 
     @property
     def ghosting_share(self) -> float:
-        """The predicted ghosting share averaged over all episodes."""
-        row = self.by_level[self.by_level["covariate"] == "(all)"]
-        return float(row["estimate"].iloc[0])
+        """The old name of :meth:`predict` without a pattern (for one release)."""
+        warn_renamed("GhostingResult", "ghosting_share", "predict()")
+        return self.predict()
 
-    def _repr_html_(self) -> str:
-        m = self.meta
-        facts = (
-            f"{m['timing']} timing; {int(round(100 * m['conf_level']))}% intervals; "
-            f"{m['n']:,} episodes, {m['answers']:,} answered; log-likelihood {m['loglik']:.2f}"
-        )
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in m.get("notes", []))
-        notes_html = f"<p>Notes:</p><ul>{notes}</ul>" if notes else ""
-
-        def frame(df: pd.DataFrame) -> str:
-            return df.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-
-        return (
-            "<div><strong>Ghosting: mixture-cure model (share never answered)</strong>"
-            f"<p>{html.escape(facts)}</p>{notes_html}{frame(self.table)}"
-            f"<p>Predicted ghosting share by level</p>{frame(self.by_level)}</div>"
-        )
+    @property
+    def cov(self) -> pd.DataFrame:
+        """The old name of :attr:`covariance` (for one release)."""
+        warn_renamed("GhostingResult", "cov", "covariance")
+        return self.covariance
 
 
 @keywords_from("covariates")
@@ -168,7 +206,7 @@ def ghosting_model(
     >>> log = simulate(3000, seed=1, office_hours=False)
     >>> ep = episodes(log.events, "first_response", attributes=log.attributes)
     >>> res = ghosting_model(ep, covariates=["source"])
-    >>> 0.2 < res.ghosting_share < 0.5
+    >>> 0.2 < res.predict() < 0.5
     True
     """
     if timing not in TIMINGS:
@@ -227,7 +265,7 @@ def ghosting_model(
     pat_out["n"] = np.bincount(pattern_codes, minlength=len(design))
     pat_out["answers"] = np.bincount(pattern_codes[answered], minlength=len(design))
     pat_out["estimate"] = share_pat
-    pat_out["se"] = share_se
+    pat_out["std_error"] = share_se
     lo, hi = logit_interval(share_pat, share_se, z)
     pat_out["ci_lower"], pat_out["ci_upper"] = lo, hi
     by_level = by_level_table(pat_out, share_grad, cov[:k, :k], covariates, z)
@@ -247,15 +285,16 @@ def ghosting_model(
         "variance": "inverse observed information (independent episodes)"
         if cluster is None
         else f"robust sandwich, clustered on {cluster!r}",
-        "notes": notes,
+        "effect": "odds ratio of being ghosted; time ratio",
     }
     return GhostingResult(
         table=table,
+        covariance=pd.DataFrame(cov, index=names, columns=names),
+        meta=meta,
+        notes=tuple(as_notes(notes, "ghosting_model")),
         patterns=pat_out.reset_index(drop=True),
         by_level=by_level,
         params=pd.Series(result.theta, index=names, name="coef"),
-        cov=pd.DataFrame(cov, index=names, columns=names),
-        meta=meta,
     )
 
 
