@@ -7,7 +7,6 @@ R's ``survival::survdiff`` and ``cmprsk::cuminc`` (tests/test_compare.py).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import check_conf_level, prepare
 from hiring_funnel.lifetable import life_table
+from hiring_funnel.results import Note, Result
 from hiring_funnel.schema import HiringFunnelError, require_columns
 
 __all__ = ["ComparisonResult", "gray_test", "logrank_test"]
@@ -30,7 +30,7 @@ _TITLES = {
 
 
 @dataclass(frozen=True)
-class ComparisonResult:
+class ComparisonResult(Result):
     """A K-sample test: the chi-square statistic and a tidy table per group.
 
     Attributes
@@ -48,10 +48,21 @@ class ComparisonResult:
         to the values of the ``by`` columns), ``n`` (episodes), ``observed`` and
         ``expected`` events under the null hypothesis, ``variance`` (of
         observed minus expected), and test-specific columns.
-    meta : dict
+    meta : Meta
         ``by``, ``groups`` (label -> group values), ``variance_matrix`` (a
-        DataFrame over the groups), ``notes`` (anything the reader must know,
-        such as a group without events), and test-specific keys.
+        DataFrame over the groups) and test-specific keys.
+    notes : tuple of Note
+        Anything the reader must know, such as a group without events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({"entry": 0.0, "duration": [1.0, 2, 3, 4, 5, 6],
+    ...                    "cause": pd.Categorical(["offer", None, "offer", "offer", None, "offer"]),
+    ...                    "size": ["a", "a", "a", "b", "b", "b"]})
+    >>> result = logrank_test(ep, by="size")
+    >>> result.kind, result.df, list(result.table["group"])
+    ('logrank', 1, ['a', 'b'])
     """
 
     kind: str
@@ -60,22 +71,20 @@ class ComparisonResult:
     p_value: float
     table: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
 
-    @property
-    def notes(self) -> list[str]:
-        """Caveats about this test (groups left out, groups without events, ...)."""
-        return list(self.meta.get("notes", []))
+    def __post_init__(self) -> None:
+        self._settle()
 
-    def _repr_html_(self) -> str:
-        title = html.escape(_TITLES.get(self.kind, self.kind))
+    def title(self) -> str:
+        title = _TITLES.get(self.kind, self.kind)
         if self.kind == "gray":
-            title += f" (cause {html.escape(str(self.meta.get('cause')))})"
+            title += f" (cause {self.meta.get('cause')})"
+        return title
+
+    def facts(self) -> list[str]:
         p = f"{self.p_value:.3g}" if self.p_value >= 1e-4 else f"{self.p_value:.1e}"
-        facts = f"chi-square {self.statistic:.4g} on {self.df} df, p = {p}"
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        notes_html = f"<ul>{notes}</ul>" if notes else ""
-        table = self.table.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-        return f"<div><strong>{title}</strong><p>{facts}</p>{notes_html}{table}</div>"
+        return [f"chi-square {self.statistic:.4g} on {self.df} df, p = {p}"]
 
 
 @dataclass(frozen=True)
