@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pandas.arrays import StringArray
 
-from hiring_funnel.cells import _NUMBER, MISSING_TOKENS
+from hiring_funnel.cells import MISSING_TOKENS, NUMBER
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def _as_number(value: object) -> float:
         except OverflowError:  # an integer beyond float's range is not a usable number
             return np.nan
     text = str(value).strip()
-    if not _NUMBER.match(text):
+    if not NUMBER.match(text):
         return np.nan
     try:
         return float(text.replace(",", ""))
@@ -222,4 +222,4 @@ def _looks_like_formula(value: object) -> bool:
         return False
     if text[0] in "=@":
         return True
-    return text[0] in "+-" and not _NUMBER.match(text)
+    return text[0] in "+-" and not NUMBER.match(text)

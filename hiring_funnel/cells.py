@@ -29,7 +29,8 @@ _ISO_TZ = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 # 01-03-2024 is as ambiguous as 01/03/2024; ISO dates start with four digits.
 _SLASHED = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+#: A number as text: optional sign, thousands separated by commas or not, decimals.
+NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
 
 
@@ -53,7 +54,7 @@ def looks_like_formula(values: pd.Series) -> pd.Series:
     """True for text that a spreadsheet would run as a formula (``=HYPERLINK(...)``)."""
     text = values.map(lambda v: v.strip() if isinstance(v, str) else "")
     first = text.str[:1]
-    return (first.isin(["=", "@"]) | (first.isin(["+", "-"]) & ~text.str.match(_NUMBER))) & (
+    return (first.isin(["=", "@"]) | (first.isin(["+", "-"]) & ~text.str.match(NUMBER))) & (
         text.str.len() > 1
     )
 
@@ -94,7 +95,7 @@ def parse_timestamps(
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
     why = pd.Series([None] * n, dtype=object)
     missing = is_missing(values).to_numpy()
-    fmt = _normalise_format(date_format)
+    fmt = normalise_format(date_format)
 
     is_dt = values.map(lambda v: isinstance(v, dt.datetime | dt.date)).to_numpy() & ~missing
     is_num = values.map(
@@ -227,7 +228,8 @@ def _date_parts(value: str, fmt: str | None) -> tuple[int, int, int] | None:
     return None
 
 
-def _normalise_format(date_format: str | None) -> str | None:
+def normalise_format(date_format: str | None) -> str | None:
+    """The canonical name of a mapping's ``date_format`` (aliases folded), or None."""
     if date_format is None:
         return None
     key = date_format.strip()
@@ -345,7 +347,7 @@ def parse_days(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         v = text.iloc[i]
         if isinstance(v, int | float):
             num.iloc[i] = as_float(v)
-        elif _NUMBER.match(v):
+        elif NUMBER.match(v):
             num.iloc[i] = float(v.replace(",", ""))
         else:
             why.iloc[i] = f"not a number of days: {values.iloc[i]!r}"
@@ -366,7 +368,7 @@ def parse_numbers(values: pd.Series) -> pd.Series | None:
         out[~missing] = [as_float(v) for v in present]
         return out
     text = present.map(str).str.strip()
-    if not text.str.match(_NUMBER).all():
+    if not text.str.match(NUMBER).all():
         return None
     out = pd.Series(np.nan, index=values.index)
     out[~missing] = text.str.replace(",", "", regex=False).astype(float)

@@ -51,7 +51,7 @@ SUFFIXES = {
 #: Extra fields of a ragged row kept as cells of their own in the quarantine;
 #: the rest go in one cell, so that one row of a million fields cannot give
 #: every quarantined row a million columns.
-_EXTRA_FIELDS_KEPT = 5
+EXTRA_FIELDS_KEPT = 5
 
 
 @dataclass
@@ -217,9 +217,10 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
-def _sniff_delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
     # A header rarely contains the delimiter of another dialect, so counting
     # candidates in it is a safer guess than csv.Sniffer on data rows.
+    """The delimiter the header line uses most (``,`` if none)."""
     counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
@@ -263,7 +264,7 @@ def short_repr(value: object, width: int = 60) -> str:
 def _parse_csv(text: str, name: str, delimiter: str | None, lim: Limits) -> RawTable:
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
-    delim = delimiter or _sniff_delimiter(first_line)
+    delim = delimiter or sniff_delimiter(first_line)
     # The limit is global to the csv module; every reader sets its own.
     csv.field_size_limit(lim.max_cell_chars)
     try:
@@ -301,11 +302,11 @@ def _parse_csv(text: str, name: str, delimiter: str | None, lim: Limits) -> RawT
         if len(record) != n:
             cells = dict(zip(header, record, strict=False))
             extras = record[n:]
-            for k, extra in enumerate(extras[:_EXTRA_FIELDS_KEPT], start=1):
+            for k, extra in enumerate(extras[:EXTRA_FIELDS_KEPT], start=1):
                 cells[f"extra field {k}"] = extra
-            if len(extras) > _EXTRA_FIELDS_KEPT:
-                cells[f"extra fields {_EXTRA_FIELDS_KEPT + 1} on"] = delim.join(
-                    extras[_EXTRA_FIELDS_KEPT:]
+            if len(extras) > EXTRA_FIELDS_KEPT:
+                cells[f"extra fields {EXTRA_FIELDS_KEPT + 1} on"] = delim.join(
+                    extras[EXTRA_FIELDS_KEPT:]
                 )
             rejected.append(
                 (

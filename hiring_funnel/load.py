@@ -105,7 +105,7 @@ def read_events(
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:
-        cutoff = _as_of(as_of)
+        cutoff = as_of_argument(as_of)
     log = validate(
         raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies, undated=m.undated
     )
@@ -170,7 +170,7 @@ def _on_engine(
     )
 
 
-def _as_of(value: str | pd.Timestamp) -> pd.Timestamp:
+def as_of_argument(value: str | pd.Timestamp) -> pd.Timestamp:
     """The as-of argument in UTC; naive times are UTC (as ``--as-of`` documents)."""
     bad = HiringFunnelError(
         f"as_of {short_repr(value)} is not a date",

@@ -68,32 +68,34 @@ def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
         # Every line was invalid JSON, so the file shows no columns at all;
         # give it the ones the mapping reads, so that its rows are quarantined
         # for what they are rather than the file refused for a missing column.
-        needed = _referenced_columns(mapping) + [
+        needed = referenced_columns(mapping) + [
             mapping.columns.get(c, c)
             for c in REQUIRED_COLUMNS
             if isinstance(mapping.columns.get(c, c), str)
         ]
         raw = replace(raw, frame=pd.DataFrame(columns=list(dict.fromkeys(needed)), dtype=object))
-    used = [c for c in _referenced_columns(mapping) if c not in raw.frame.columns]
+    used = [c for c in referenced_columns(mapping) if c not in raw.frame.columns]
     if used:
         raise HiringFunnelError(
             f"the mapping names column {short_repr(used[0])}, which the file does not have",
             source=raw.source,
             line=1 if raw.kind == "csv" else None,
-            hint=f"the file has: {_column_list(raw.frame.columns)}",
+            hint=f"the file has: {column_list(raw.frame.columns)}",
         )
     if mapping.layout == "wide":
         return _apply_wide(raw, mapping)
     return _apply_long(raw, mapping)
 
 
-def _column_list(columns: Any, shown: int = 20) -> str:
+def column_list(columns: Any, shown: int = 20) -> str:
+    """Column names for a message: the first ``shown`` of them, then how many more."""
     names = [str(c) for c in columns]
     more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
 
 
-def _referenced_columns(m: Mapping) -> list[str]:
+def referenced_columns(m: Mapping) -> list[str]:
+    """Every column of the file that the mapping names."""
     cols = [c for c in m.columns.values() if isinstance(c, str)]
     cols += list((m.attributes or {}).values())
     for e in m.events:
@@ -103,7 +105,8 @@ def _referenced_columns(m: Mapping) -> list[str]:
     return cols
 
 
-def _as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
+def mapping_as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
+    """The mapping's as-of time: its ``as_of``, else the latest of ``as_of_column``, else None."""
     if m.as_of is not None:
         ts, why = parse_timestamps(
             pd.Series([m.as_of]),
@@ -219,7 +222,7 @@ def _apply_long(raw: RawTable, m: Mapping) -> Mapped:
                 f"missing required column {short_repr(spec)}",
                 source=raw.source,
                 line=1 if raw.kind == "csv" else None,
-                hint=f"the file has: {_column_list(frame.columns)}; name it in a mapping [columns]",
+                hint=f"the file has: {column_list(frame.columns)}; name it in a mapping [columns]",
             )
     out = pd.DataFrame({"line": raw.line})
     for col in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
@@ -244,7 +247,7 @@ def _apply_long(raw: RawTable, m: Mapping) -> Mapped:
         else {str(c): c for c in frame.columns if c not in taken}
     )
     attrs, sources = _attribute_frame(out["application_id"], raw.line, frame, attr_map)
-    return Mapped(_finish(out, raw, m), attrs, _as_of(raw, m), count, first, sources)
+    return Mapped(_finish(out, raw, m), attrs, mapping_as_of(raw, m), count, first, sources)
 
 
 def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
@@ -301,7 +304,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
     return Mapped(
         _finish(out, raw, m),
         attrs,
-        _as_of(raw, m),
+        mapping_as_of(raw, m),
         count,
         first,
         sources,
@@ -407,12 +410,13 @@ def _event_names(values: pd.Series, m: Mapping) -> tuple[np.ndarray, np.ndarray]
     so "offer\\u200b" is an offer; each distinct value is looked up once.
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-    canon = [_canonical_event(v, m.event_values) for v in uniques] + [None]
+    canon = [canonical_event(v, m.event_values) for v in uniques] + [None]
     names = [v.strip() if isinstance(v, str) else v for v in uniques] + [None]
     return np.asarray(canon, dtype=object)[codes], np.asarray(names, dtype=object)[codes]
 
 
-def _canonical_event(value: Any, values: dict[str, str]) -> str | None:
+def canonical_event(value: Any, values: dict[str, str]) -> str | None:
+    """The schema event that a cell of the event column means, or None."""
     if not isinstance(value, str):
         return None
     key = event_key(value)

@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.cells import _normalise_format
+from hiring_funnel.cells import normalise_format
 from hiring_funnel.conditions import Condition, parse_when
 from hiring_funnel.io import short_repr
 from hiring_funnel.limits import Limits, require_regular_file, resolve
@@ -259,7 +259,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     events = tuple(_parse_event(e, i, fail) for i, e in enumerate(entries, start=1))
     date_format = _expect(data, "date_format", str, "a string", fail, None)
     try:
-        _normalise_format(date_format)
+        normalise_format(date_format)
     except HiringFunnelError as exc:
         raise fail(exc.message, hint=exc.hint) from exc
     timezone = _expect(data, "timezone", str, "a string", fail, "UTC")

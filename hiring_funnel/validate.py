@@ -66,7 +66,8 @@ _HINTS = {
 _COLUMNS_NAMED = 3
 
 
-def _hint(reason: str) -> str:
+def hint_for(reason: str) -> str:
+    """What would fix a problem, from the words of its reason (or '')."""
     return next((h for key, h in _HINTS.items() if key in reason), "")
 
 
@@ -180,7 +181,7 @@ def validate(
         bad.setdefault(line, []).append((None, reason, raw.rejected_kind.get(line, "other")))
 
     problems = [
-        Problem(line, col, reason, _hint(reason), kind=kind)
+        Problem(line, col, reason, hint_for(reason), kind=kind)
         for line in sorted(bad)
         for col, reason, kind in bad[line][:1]
     ]

@@ -25,12 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.cells import _normalise_format
+from hiring_funnel.cells import normalise_format
 from hiring_funnel.engine.ingest_lookup import event_lookup, id_lookup, timestamp_lookup
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import is_ascii, missing, py_repr, quote_literal, run, strip
 from hiring_funnel.io import short_repr
-from hiring_funnel.mapped import _column_list, _referenced_columns
+from hiring_funnel.mapped import column_list, referenced_columns
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import ONCE_ONLY, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_id
@@ -48,7 +48,7 @@ _SHAPE_DATE = r"\d{4}-\d\d-\d\d"
 
 def utc_iso(m: Mapping) -> bool:
     """Whether dates are read as ISO 8601 in UTC (then most are read by SQL itself)."""
-    return m.timezone == "UTC" and _normalise_format(m.date_format) in (None, "ISO8601")
+    return m.timezone == "UTC" and normalise_format(m.date_format) in (None, "ISO8601")
 
 
 def fast_columns(cell: str, *, stripped: bool = False) -> str:
@@ -120,13 +120,13 @@ def check_long(
 ) -> Checked:
     """Build the ``checked`` table of a long log (see the module docstring)."""
     header = raw.header
-    used = [c for c in _referenced_columns(m) if c not in header]
+    used = [c for c in referenced_columns(m) if c not in header]
     if used:
         raise HiringFunnelError(
             f"the mapping names column {short_repr(used[0])}, which the file does not have",
             source=raw.source,
             line=1,
-            hint=f"the file has: {_column_list(header)}",
+            hint=f"the file has: {column_list(header)}",
         )
     source_of = {c: m.columns.get(c, c) for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
     for col in REQUIRED_COLUMNS:
@@ -136,7 +136,7 @@ def check_long(
                 f"missing required column {short_repr(spec)}",
                 source=raw.source,
                 line=1,
-                hint=f"the file has: {_column_list(header)}; name it in a mapping [columns]",
+                hint=f"the file has: {column_list(header)}; name it in a mapping [columns]",
             )
     t = raw.table
     lookups: list[str] = []

@@ -19,7 +19,7 @@ from hiring_funnel.engine.ingest_raw import fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import is_ascii, run
 from hiring_funnel.io import short_repr
-from hiring_funnel.mapped import _canonical_event
+from hiring_funnel.mapped import canonical_event
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import EVENTS
 from hiring_funnel.text import clean_id
@@ -73,7 +73,7 @@ def event_lookup(db: Any, table: str, expr: str, m: Mapping) -> str:
     series = pd.Series(values, dtype=object)
     miss = is_missing(series).tolist()
     canon = [
-        None if mi else _canonical_event(v, m.event_values)
+        None if mi else canonical_event(v, m.event_values)
         for v, mi in zip(values, miss, strict=True)
     ]
     reasons = [

@@ -20,13 +20,13 @@ from hiring_funnel.engine.ingest_raw import RawCSV, keep_only, read_csv_raw
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, run
 from hiring_funnel.limits import Limits
-from hiring_funnel.load import _as_of as as_of_argument
-from hiring_funnel.mapped import _as_of as mapping_as_of
+from hiring_funnel.load import as_of_argument
+from hiring_funnel.mapped import mapping_as_of
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import HiringFunnelError, Problem
 from hiring_funnel.validate import (
-    _hint,
     column_names,
+    hint_for,
     ids_cleaned_problem,
     unmatched_attributes_problem,
 )
@@ -155,7 +155,7 @@ def read_cells(
             f"SELECT line, NULL, 'row has ' || nf || ' fields but the header has "
             f"{len(raw.header)}', 'ragged_row' FROM {raw.table} WHERE ragged"
         ).fetchall()
-        out = [Problem(int(k), c, r, _hint(r), kind=kind) for k, c, r, kind in rows]
+        out = [Problem(int(k), c, r, hint_for(r), kind=kind) for k, c, r, kind in rows]
         out += warnings
         return sorted(out, key=lambda p: (p.line or 0, p.reason)) + extra
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
-from hiring_funnel.io import _EXTRA_FIELDS_KEPT
+from hiring_funnel.io import EXTRA_FIELDS_KEPT
 from hiring_funnel.schema import EVENT_DTYPE, EVENTS, OPTIONAL_COLUMNS, QUARANTINE_COLUMNS
 
 _GUARD = "('=', '+', '-', '@', chr(9), chr(13))"
@@ -52,9 +52,9 @@ def quarantine_rows(
     shown = n if in_frame else int(shape[0] or 0)
     extras = max(int(shape[1] or 0), 0)
     names = [cell_name(h) for h in raw.header[:shown]]
-    extra_names = [f"extra field {k}" for k in range(1, min(extras, _EXTRA_FIELDS_KEPT) + 1)]
-    if extras > _EXTRA_FIELDS_KEPT:
-        extra_names.append(f"extra fields {_EXTRA_FIELDS_KEPT + 1} on")
+    extra_names = [f"extra field {k}" for k in range(1, min(extras, EXTRA_FIELDS_KEPT) + 1)]
+    if extras > EXTRA_FIELDS_KEPT:
+        extra_names.append(f"extra fields {EXTRA_FIELDS_KEPT + 1} on")
     parts = []
     file = quote_literal(raw.source)
     cells = [f"r.c{i} AS {quote_ident(nm)}" for i, nm in enumerate(names)]
@@ -68,14 +68,14 @@ def quarantine_rows(
         )
     if raw.ragged:
         ext = []
-        for k in range(1, min(extras, _EXTRA_FIELDS_KEPT) + 1):
+        for k in range(1, min(extras, EXTRA_FIELDS_KEPT) + 1):
             ext.append(f"r.c{n + k - 1} AS {quote_ident(f'extra field {k}')}")
-        if extras > _EXTRA_FIELDS_KEPT:
-            rest = ", ".join(f"r.c{i}" for i in range(n + _EXTRA_FIELDS_KEPT, raw.width))
+        if extras > EXTRA_FIELDS_KEPT:
+            rest = ", ".join(f"r.c{i}" for i in range(n + EXTRA_FIELDS_KEPT, raw.width))
             ext.append(
-                f"CASE WHEN r.nf > {n + _EXTRA_FIELDS_KEPT} THEN "
+                f"CASE WHEN r.nf > {n + EXTRA_FIELDS_KEPT} THEN "
                 f"concat_ws({quote_literal(raw.delimiter)}, {rest}) END "
-                f"AS {quote_ident(f'extra fields {_EXTRA_FIELDS_KEPT + 1} on')}"
+                f"AS {quote_ident(f'extra fields {EXTRA_FIELDS_KEPT + 1} on')}"
             )
         parts.append(
             f'SELECT {file} AS file, r.line, NULL::VARCHAR AS "column", '

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
 from hiring_funnel.engine.ingest_sql import is_blank, quote_literal, run
-from hiring_funnel.io import _sniff_delimiter, check_header
+from hiring_funnel.io import check_header, sniff_delimiter
 from hiring_funnel.limits import Limits
 
 _names = (f"hf_ingest_{i}" for i in itertools.count())
@@ -92,7 +92,7 @@ def read_csv_raw(
             raise NotPlain("the first line is very long")
         first = head if end < 0 else head[:end]
         try:
-            delim = _sniff_delimiter(first.decode("utf-8"))
+            delim = sniff_delimiter(first.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise NotPlain("the file is not valid UTF-8") from exc
     with scan_progress(db, path) as report:

@@ -32,7 +32,7 @@ Rendered, with the reason each is the same answer:
 Everything else falls back with a reason naming the column: floats and
 decimals (pandas writes ``1.0`` where SQL writes ``1``), lists, structs and
 maps, blobs, times of day, intervals, 128-bit integers. So does an event
-column that is not text (``_canonical_event`` reads only text), a timestamp
+column that is not text (``canonical_event`` reads only text), a timestamp
 column that is neither text nor a time (numbers are Excel serial dates), an
 event column holding U+001F (the event is read through a lookup that cannot
 join NULL, so a NULL event is written as that character, which ``str.strip``
@@ -63,7 +63,7 @@ from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, quote_literal, run
 from hiring_funnel.io import check_header
 from hiring_funnel.limits import Limits
-from hiring_funnel.mapped import _referenced_columns
+from hiring_funnel.mapped import referenced_columns
 from hiring_funnel.mapping import Mapping
 from hiring_funnel.schema import (
     REQUIRED_COLUMNS,
@@ -288,7 +288,7 @@ def _check_mapping(m: Mapping, names: list[str]) -> None:
     """The mapping's columns are there (else the fallback raises its error, naming no line)."""
     if m.layout != "long" or m.as_of_column is not None:
         raise NotPlain("only long layouts without an as_of column")
-    if any(c not in names for c in _referenced_columns(m)):
+    if any(c not in names for c in referenced_columns(m)):
         raise NotPlain("the mapping names a column the table does not have")
     for col in REQUIRED_COLUMNS:
         spec = m.columns.get(col, col)

@@ -16,7 +16,7 @@ from hiring_funnel.estimators._prepare import (
     prepare,
     resolve_cause,
 )
-from hiring_funnel.estimators.survival import _concat
+from hiring_funnel.estimators.survival import concat
 from hiring_funnel.results import EstimateResult, register_kind
 from hiring_funnel.schema import HiringFunnelError
 
@@ -128,7 +128,7 @@ def cumulative_incidence(
                 "std_error": np.sqrt(var).T.ravel(),
             }
         )
-    table = _concat(frames)
+    table = concat(frames)
     return EstimateResult("cumulative_incidence", table, meta)
 
 
@@ -249,7 +249,7 @@ def still_hope(
                 "std_error": np.sqrt(var),
             }
         )
-    return EstimateResult("still_hope", _concat(frames), meta)
+    return EstimateResult("still_hope", concat(frames), meta)
 
 
 @keywords_from("cause")
@@ -336,7 +336,7 @@ def outcome_mix(
                 "std_error": np.sqrt(share[keep] * (1 - share[keep]) / answers[keep]),
             }
         )
-    return EstimateResult("outcome_mix", _concat(frames), meta)
+    return EstimateResult("outcome_mix", concat(frames), meta)
 
 
 def _band_label(a: float, b: float) -> str:

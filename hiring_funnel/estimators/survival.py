@@ -92,10 +92,10 @@ def kaplan_meier(
                 "std_error": np.where(surv > 0, se, np.nan),
             }
         )
-    return EstimateResult("kaplan_meier", _concat(frames), meta)
+    return EstimateResult("kaplan_meier", concat(frames), meta)
 
 
-def _concat(parts: list[dict[str, Any]]) -> pd.DataFrame:
+def concat(parts: list[dict[str, Any]]) -> pd.DataFrame:
     """One table from per-curve column arrays (scalars repeat): a single DataFrame, no concat.
 
     Building one frame from stacked arrays keeps the estimators' fixed cost
