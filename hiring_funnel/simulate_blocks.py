@@ -40,15 +40,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hiring_funnel.schema import EVENTS
-from hiring_funnel.simulate import (
-    _ATTRIBUTE_COLUMNS,
-    _EV,
-    _FILE_COLUMNS,
-    _SECONDS_PER_DAY,
-    _STAGES,
-    _candidates,
-    _population,
-    _sorted_events,
+from hiring_funnel.simulate import ATTRIBUTE_COLUMNS, FILE_COLUMNS
+from hiring_funnel.simulate_draws import (
+    EV,
+    SECONDS_PER_DAY,
+    STAGES,
+    candidate_counts,
+    population,
+    sorted_events,
 )
 from hiring_funnel.simulate_model import FACTORS, CombinationCounts, SimulationParams
 
@@ -114,8 +113,10 @@ def plan_blocks(
 ) -> BlockPlan:
     """Cut ``n`` applications into blocks of ``block`` and count each block's candidates."""
     sizes = tuple(min(block, n - start) for start in range(0, n, block))
-    candidates = tuple(_candidates(m, params, block_rng(seed, k))[1] for k, m in enumerate(sizes))
-    # As _population counts companies.
+    candidates = tuple(
+        candidate_counts(m, params, block_rng(seed, k))[1] for k, m in enumerate(sizes)
+    )
+    # As population counts companies.
     companies = tuple(max(1, round(m / params.applications_per_company)) for m in sizes)
     return BlockPlan(seed, params, as_of, sizes, candidates, companies)
 
@@ -129,14 +130,14 @@ class Block:
     app: np.ndarray  # per event, in file order: the application's index in the block
     code: np.ndarray  # event code (index of hiring_funnel.schema.EVENTS)
     seconds: np.ndarray  # Unix seconds
-    stage: np.ndarray  # index of _STAGES, -1 for none
+    stage: np.ndarray  # index of STAGES, -1 for none
     candidate: np.ndarray  # per application: candidate number
     company: np.ndarray  # per application: company number
 
 
 def _population_of(plan: BlockPlan, k: int) -> tuple[np.random.Generator, dict[str, Any]]:
     rng = block_rng(plan.seed, k)
-    pop = _population(plan.sizes[k], plan.params, rng, plan.end_seconds / _SECONDS_PER_DAY)
+    pop = population(plan.sizes[k], plan.params, rng, plan.end_seconds / SECONDS_PER_DAY)
     if (pop["n_cand"], pop["n_comp"]) != (plan.candidates[k], plan.companies[k]):
         raise AssertionError(f"block {k}: the plan's counts differ from the population's")
     return rng, pop
@@ -145,7 +146,7 @@ def _population_of(plan: BlockPlan, k: int) -> tuple[np.random.Generator, dict[s
 def simulate_block(plan: BlockPlan, k: int) -> Block:
     """Block ``k``: its population, events and id numbers, drawn in :func:`simulate`'s order."""
     rng, pop = _population_of(plan, k)
-    app, code, seconds, stage = _sorted_events(pop, plan.params, rng, plan.end_seconds)
+    app, code, seconds, stage = sorted_events(pop, plan.params, rng, plan.end_seconds)
     cand0 = plan.offsets(plan.candidates)[k]
     comp0 = plan.offsets(plan.companies)[k]
     candidates = rng.permutation(pop["n_cand"]) + 1 + cand0
@@ -179,7 +180,7 @@ def events_table(plan: BlockPlan, block: Block) -> pa.Table:
     """The block's events as the columns of ``events.csv`` (timestamps as UTC seconds)."""
     _, cand_width, comp_width = plan.widths()
     app = pa.array(block.app, pa.int64())
-    applied = block.code == _EV["applied"]
+    applied = block.code == EV["applied"]
     source = _labels(plan.params, "source").take(pa.array(block.pop["codes"]["source"]))
     columns = {
         "application_id": application_ids(plan, block.index).take(app),
@@ -187,13 +188,13 @@ def events_table(plan: BlockPlan, block: Block) -> pa.Table:
         "company_id": _ids("E", block.company, comp_width).take(app),
         "event": pa.array(EVENTS, pa.string()).take(pa.array(block.code, pa.int64())),
         "timestamp": pa.array(block.seconds, pa.int64()).cast(pa.timestamp("s", tz="UTC")),
-        "stage": pa.array(list(_STAGES), pa.string()).take(
+        "stage": pa.array(list(STAGES), pa.string()).take(
             pa.array(block.stage, pa.int64(), mask=block.stage < 0)
         ),
         # The channel is how the application was sent: known on its row only.
         "channel": source.take(pa.array(block.app, pa.int64(), mask=~applied)),
     }
-    return pa.table([columns[name] for name in _FILE_COLUMNS], names=list(_FILE_COLUMNS))
+    return pa.table([columns[name] for name in FILE_COLUMNS], names=list(FILE_COLUMNS))
 
 
 def attributes_table(plan: BlockPlan, k: int, pop: dict[str, Any]) -> pa.Table:
@@ -202,7 +203,7 @@ def attributes_table(plan: BlockPlan, k: int, pop: dict[str, Any]) -> pa.Table:
     for factor, codes in pop["codes"].items():
         values = _labels(plan.params, factor).take(pa.array(codes))
         columns[factor] = pc.equal(values, "True") if factor == "remote" else values
-    return pa.table([columns[name] for name in _ATTRIBUTE_COLUMNS], names=list(_ATTRIBUTE_COLUMNS))
+    return pa.table([columns[name] for name in ATTRIBUTE_COLUMNS], names=list(ATTRIBUTE_COLUMNS))
 
 
 class CombinationCounter:

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from hiring_funnel.outputs import Writer, write_files
 from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.simulate import _ATTRIBUTE_COLUMNS, _FILE_COLUMNS
+from hiring_funnel.simulate import ATTRIBUTE_COLUMNS, FILE_COLUMNS
 from hiring_funnel.simulate_blocks import (
     BLOCK_APPLICATIONS,
     BlockPlan,
@@ -122,7 +122,7 @@ class _Run:
         done = 0
         self._tick(0)
         try:
-            with _TableSink(f, self.file_format, _FILE_COLUMNS) as sink:
+            with _TableSink(f, self.file_format, FILE_COLUMNS) as sink:
                 for k, size in enumerate(self.plan.sizes):
                     block = simulate_block(self.plan, k)
                     table = events_table(self.plan, block)
@@ -136,7 +136,7 @@ class _Run:
                 sys.stderr.write("\n")  # the error, if any, on a line of its own
 
     def write_attributes(self, f: IO[bytes]) -> None:
-        with _TableSink(f, self.file_format, _ATTRIBUTE_COLUMNS) as sink:
+        with _TableSink(f, self.file_format, ATTRIBUTE_COLUMNS) as sink:
             for k, pop in populations(self.plan):
                 sink.write(attributes_table(self.plan, k, pop))
 
