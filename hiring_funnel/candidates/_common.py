@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import warnings
 from typing import Any
 
@@ -35,7 +34,7 @@ UNTIL_OFFER_COLUMNS: tuple[str, ...] = tuple(
 _NS_PER_DAY = 86_400 * 10**9
 
 
-def _events_and_episodes(
+def events_and_episodes(
     log: EventLog | pd.DataFrame, as_of: Any, withdrawn: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events and their decision episodes (which also fix the as-of date)."""
@@ -54,7 +53,7 @@ def _events_and_episodes(
     return events, ep
 
 
-def _applications(events: pd.DataFrame, ep: pd.DataFrame) -> pd.DataFrame:
+def applications(events: pd.DataFrame, ep: pd.DataFrame) -> pd.DataFrame:
     """One row per application with an episode: id, origin, and its candidate and company.
 
     The links are the first non-missing ``candidate_id`` and ``company_id``
@@ -73,7 +72,7 @@ def _applications(events: pd.DataFrame, ep: pd.DataFrame) -> pd.DataFrame:
     return apps.reset_index(drop=True)
 
 
-def _first_events(
+def first_events(
     events: pd.DataFrame, apps: pd.DataFrame, name: str, as_of: pd.Timestamp
 ) -> pd.DataFrame:
     """The first ``name`` event of each application in ``apps``, at or before as-of, not before it was sent."""
@@ -86,42 +85,29 @@ def _first_events(
     return ev.drop_duplicates("application_id").reset_index(drop=True)
 
 
-def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+def days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     """Whole calendar days between UTC dates, as the clocks count them."""
     a = later.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
     b = earlier.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
     return (a // _NS_PER_DAY - b // _NS_PER_DAY).astype(np.float64)
 
 
-def _one_cause(happened: np.ndarray, name: str) -> pd.Categorical:
+def one_cause(happened: np.ndarray, name: str) -> pd.Categorical:
     """A cause column with one category: ``name`` where it happened, missing (censored) elsewhere."""
     codes = np.where(np.asarray(happened, dtype=bool), 0, -1)
     return pd.Categorical.from_codes(codes, categories=[name])
 
 
-def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
+def quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call an estimator with its not-estimable warnings silenced: they land in meta instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return fn(*args, **kwargs)
 
 
-def _html(title: str, tables: list[tuple[str, pd.DataFrame]], meta: dict[str, Any]) -> str:
-    parts = [f"<div><strong>{html.escape(title)}</strong>"]
+def as_of_facts(result: Any) -> list[str]:
+    """The level and as-of date of a candidates result, and its curves that were not estimable."""
+    meta = result.meta
     level = meta.get("conf_level")
-    if level:
-        parts.append(
-            f"<p>{int(round(100 * level))}% intervals; as of {html.escape(str(meta.get('as_of')))}</p>"
-        )
-    for name, table in tables:
-        parts.append(f"<p>{html.escape(name)}</p>")
-        parts.append(table.to_html(index=False, float_format=lambda x: f"{x:.4g}"))
-    notes = [f"{k}: {v}" for k, v in meta.get("not_estimable", {}).items()] + list(
-        meta.get("notes", [])
-    )
-    if notes:
-        parts.append("<p>Notes:</p><ul>")
-        parts += [f"<li>{html.escape(str(n))}</li>" for n in notes]
-        parts.append("</ul>")
-    parts.append("</div>")
-    return "".join(parts)
+    facts = [f"{int(round(100 * level))}% intervals; as of {meta.get('as_of')}"] if level else []
+    return facts + [f"{k}: {v}" for k, v in meta.get("not_estimable", {}).items()]

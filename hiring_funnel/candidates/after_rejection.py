@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,13 +14,13 @@ from hiring_funnel.candidates._common import (
     HISTORY,
     NO_EARLIER,
     REJECTIONS_COLUMNS,
-    _applications,
-    _days,
-    _events_and_episodes,
-    _first_events,
-    _html,
-    _one_cause,
-    _quiet,
+    applications,
+    as_of_facts,
+    days,
+    events_and_episodes,
+    first_events,
+    one_cause,
+    quiet,
 )
 from hiring_funnel.estimators import (
     ComparisonResult,
@@ -32,11 +31,12 @@ from hiring_funnel.estimators import (
     kaplan_meier,
     waiting_quantiles,
 )
+from hiring_funnel.results import Note, Result
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 
 @dataclass(frozen=True)
-class AfterRejectionResult:
+class AfterRejectionResult(Result):
     """What :func:`after_rejection` returns.
 
     Attributes
@@ -70,11 +70,20 @@ class AfterRejectionResult:
     test : ComparisonResult or None
         Gray's test that the cumulative incidence of an offer is the same in
         both groups; None when it cannot be computed (said in ``meta["notes"]``).
-    meta : dict
+    meta : Meta
         ``as_of``, ``horizon``, ``same_company``, ``scope`` (words),
         ``conf_level``, ``withdrawn``, ``excluded`` (applications and
-        rejections left out for a missing link), ``not_estimable`` and
-        ``notes``.
+        rejections left out for a missing link) and ``not_estimable``.
+    notes : tuple of Note
+        Caveats (a test that could not be computed, ...).
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> sim = hf.simulate(2000, seed=3)
+    >>> result = hf.after_rejection(sim.events, as_of=sim.as_of)
+    >>> result.title(), len(result.table)
+    ('Offers after a rejection (by any company)', 2)
     """
 
     table: pd.DataFrame
@@ -83,17 +92,19 @@ class AfterRejectionResult:
     incidence: EstimateResult
     test: ComparisonResult | None
     meta: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
 
-    def _repr_html_(self) -> str:
-        title = f"Offers after a rejection ({html.escape(self.meta.get('scope', ''))})"
-        return _html(
-            title,
-            [
-                ("Applications by history", self.table),
-                ("Rejections followed by another application", self.rejections),
-            ],
-            self.meta,
-        )
+    def __post_init__(self) -> None:
+        self._settle()
+
+    def title(self) -> str:
+        return f"Offers after a rejection ({self.meta.get('scope', '')})"
+
+    def facts(self) -> list[str]:
+        return as_of_facts(self)
+
+    def extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Rejections followed by another application", self.rejections)]
 
 
 def after_rejection(
@@ -188,13 +199,13 @@ def after_rejection(
     0     after a rejection             1       1          1.0       1.0
     1  no earlier rejection             2       0          0.0       0.0
     """
-    events, ep = _events_and_episodes(log, as_of, withdrawn)
+    events, ep = events_and_episodes(log, as_of, withdrawn)
     as_of_ts = ep.attrs["as_of"]
     key = ["candidate_id", "company_id"] if same_company else ["candidate_id"]
     scope = "by the same company" if same_company else "by any company"
-    apps = _applications(events, ep)
+    apps = applications(events, ep)
     linked = apps[key].notna().all(axis=1)
-    rej = _first_events(events, apps, "rejection", as_of_ts)
+    rej = first_events(events, apps, "rejection", as_of_ts)
     rej_linked = rej[key].notna().all(axis=1)
     excluded = {
         "applications": int((~linked).sum()),
@@ -229,10 +240,10 @@ def after_rejection(
         meta["notes"].append(
             f"{excluded['applications']:,} application(s) with {excluded['reason']} left out"
         )
-    incidence = _quiet(cumulative_incidence, analysed, by=HISTORY, conf_level=conf_level)
+    incidence = quiet(cumulative_incidence, analysed, by=HISTORY, conf_level=conf_level)
     boot = None
     if seed is not None and len(analysed):
-        boot = _quiet(
+        boot = quiet(
             bootstrap,
             cumulative_incidence,
             analysed,
@@ -277,7 +288,7 @@ def _earlier_rejections(apps: pd.DataFrame, rej: pd.DataFrame, key: list[str]) -
     merged["earlier_rejections"] = merged["earlier_rejections"].fillna(0).astype(np.int64)
     since = np.full(len(merged), np.nan)
     found = merged["ts"].notna().to_numpy()
-    since[found] = _days(merged.loc[found, "origin"], merged.loc[found, "ts"])
+    since[found] = days(merged.loc[found, "origin"], merged.loc[found, "ts"])
     merged["days_since_rejection"] = since
     return merged[["application_id", "earlier_rejections", "days_since_rejection"]]
 
@@ -402,8 +413,8 @@ def _rejections_table(
     frame = pd.DataFrame(
         {
             "entry": 0.0,
-            "duration": _days(end, nxt["ts"]),
-            "cause": _one_cause(again, "applied again"),
+            "duration": days(end, nxt["ts"]),
+            "cause": one_cause(again, "applied again"),
         }
     )
     row: dict[str, Any] = {
@@ -414,7 +425,7 @@ def _rejections_table(
     }
     row.update(dict.fromkeys(REJECTIONS_COLUMNS[4:], np.nan))
     if again.any():
-        km = _quiet(kaplan_meier, frame, conf_level=conf_level)
+        km = quiet(kaplan_meier, frame, conf_level=conf_level)
         t = km.table[km.table["time"] <= horizon]
         if t.empty or frame["duration"].max() < horizon:
             meta["not_estimable"]["applied again"] = (
@@ -427,7 +438,7 @@ def _rejections_table(
             row["estimate"] = 1.0 - float(last["estimate"])
             row["ci_lower"] = 1.0 - float(last["ci_upper"])
             row["ci_upper"] = 1.0 - float(last["ci_lower"])
-        q = _quiet(waiting_quantiles, frame, probs=[0.5], conf_level=conf_level).table.iloc[0]
+        q = quiet(waiting_quantiles, frame, probs=[0.5], conf_level=conf_level).table.iloc[0]
         row["median_days"], row["median_ci_lower"], row["median_ci_upper"] = (
             float(q["estimate"]),
             float(q["ci_lower"]),

@@ -11,23 +11,24 @@ import pandas as pd
 
 from hiring_funnel.candidates._common import (
     UNTIL_OFFER_COLUMNS,
-    _applications,
-    _events_and_episodes,
-    _first_events,
-    _html,
-    _one_cause,
-    _quiet,
+    applications,
+    as_of_facts,
+    events_and_episodes,
+    first_events,
+    one_cause,
+    quiet,
 )
 from hiring_funnel.estimators import (
     EstimateResult,
     kaplan_meier,
     waiting_quantiles,
 )
+from hiring_funnel.results import Note, Result
 from hiring_funnel.schema import EventLog
 
 
 @dataclass(frozen=True)
-class ApplicationsUntilOfferResult:
+class ApplicationsUntilOfferResult(Result):
     """What :func:`applications_until_offer` returns.
 
     Attributes
@@ -56,8 +57,18 @@ class ApplicationsUntilOfferResult:
         candidates, which counts every candidate still searching as a
         failure), ``naive_median_applications`` and
         ``naive_mean_applications`` (among candidates with an offer only).
-    meta : dict
-        ``as_of``, ``conf_level``, ``excluded``, ``not_estimable``, ``notes``.
+    meta : Meta
+        ``as_of``, ``conf_level``, ``excluded``, ``not_estimable``.
+    notes : tuple of Note
+        Caveats (no offer at all, candidates left out, ...).
+
+    Examples
+    --------
+    >>> import hiring_funnel as hf
+    >>> sim = hf.simulate(2000, seed=3)
+    >>> result = hf.applications_until_offer(sim.events, as_of=sim.as_of)
+    >>> list(result.table.columns[:2]), result.title()
+    (['group', 'time'], 'Applications until the first offer')
     """
 
     table: pd.DataFrame
@@ -66,18 +77,19 @@ class ApplicationsUntilOfferResult:
     candidates: pd.DataFrame
     naive: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
 
-    def _repr_html_(self) -> str:
-        shown = self.table if len(self.table) <= 20 else self.table.head(20)
-        return _html(
-            "Applications until the first offer",
-            [
-                ("Chance of a first offer within k applications", shown),
-                ("Naive figures", self.naive),
-                ("Quantiles", self.quantiles.table),
-            ],
-            self.meta,
-        )
+    def __post_init__(self) -> None:
+        self._settle()
+
+    def title(self) -> str:
+        return "Applications until the first offer"
+
+    def facts(self) -> list[str]:
+        return as_of_facts(self)
+
+    def extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Naive figures", self.naive), ("Quantiles", self.quantiles.table)]
 
 
 def applications_until_offer(
@@ -154,13 +166,13 @@ def applications_until_offer(
     >>> res.table[["time", "estimate"]].to_numpy().tolist()
     [[1.0, 0.0], [2.0, 0.5]]
     """
-    events, ep = _events_and_episodes(log, as_of, "censor")
+    events, ep = events_and_episodes(log, as_of, "censor")
     as_of_ts = ep.attrs["as_of"]
-    apps = _applications(events, ep)
+    apps = applications(events, ep)
     linked = apps["candidate_id"].notna()
     excluded = {"applications": int((~linked).sum()), "reason": "no candidate_id"}
     apps = apps[linked]
-    offers = _first_events(events, apps, "offer", as_of_ts)
+    offers = first_events(events, apps, "offer", as_of_ts)
     first_offer = offers.groupby("candidate_id", observed=True)["ts"].min()
     sent = apps.groupby("candidate_id", observed=True).size()
     offer_at = apps["candidate_id"].map(first_offer)
@@ -172,7 +184,7 @@ def applications_until_offer(
             "candidate_id": pd.Series(sent.index.astype("string"), dtype="string"),
             "entry": 0.0,
             "duration": duration.astype(np.float64),
-            "cause": _one_cause(has_offer, "offer"),
+            "cause": one_cause(has_offer, "offer"),
             "applications": sent.to_numpy().astype(np.int64),
         }
     )
@@ -189,8 +201,8 @@ def applications_until_offer(
         meta["notes"].append(
             f"{excluded['applications']:,} application(s) with no candidate_id left out"
         )
-    km = _quiet(kaplan_meier, frame, conf_level=conf_level)
-    quantiles = _quiet(waiting_quantiles, frame, probs=probs, conf_level=conf_level)
+    km = quiet(kaplan_meier, frame, conf_level=conf_level)
+    quantiles = quiet(waiting_quantiles, frame, probs=probs, conf_level=conf_level)
     meta["not_estimable"].update(km.not_estimable)
     meta["not_estimable"].update(quantiles.not_estimable)
     last = float(frame["duration"].max()) if len(frame) else 0.0
