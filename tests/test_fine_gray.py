@@ -255,11 +255,11 @@ def test_is_a_weighted_cox_model_on_expanded_data() -> None:
     # crr stops at max |score| < 1e-6 |log L|: close, not equal...
     assert fit.table.coef.iloc[0] == pytest.approx(expected, abs=1e-4)
     # ...and two more Newton steps on our pseudo-likelihood land on lifelines' estimate.
-    module = importlib.import_module("hiring_funnel.regression.fine_gray")
-    data = module._Data.build(ts, cs, x[order][:, None])
+    module = importlib.import_module("hiring_funnel.regression._fine_gray_core")
+    data = module.FineGrayData.build(ts, cs, x[order][:, None])
     beta = fit.table.coef.to_numpy()
     for _ in range(2):
-        info, score = module._information(data, beta)
+        info, score = module.information(data, beta)
         beta = beta + np.linalg.solve(info, score)
     assert beta[0] == pytest.approx(expected, abs=1e-7)
 

@@ -17,7 +17,7 @@ _MAX_CELLS = 50_000_000
 
 
 @dataclass
-class _Covariate:
+class Covariate:
     name: str
     numeric: bool
     codes: np.ndarray  # level codes, or the values of a numeric covariate
@@ -25,7 +25,7 @@ class _Covariate:
     reference: int = 0
 
 
-def _design(parsed: list[_Covariate], codes: list[np.ndarray]) -> np.ndarray:
+def _design(parsed: list[Covariate], codes: list[np.ndarray]) -> np.ndarray:
     cols = []
     for c, v in zip(parsed, codes, strict=True):
         if c.numeric:
@@ -59,8 +59,8 @@ def _cell_counts(cell: np.ndarray, n_cells: int, weights: np.ndarray | None) -> 
     return keep, count, summed
 
 
-def _aggregate(
-    parsed: list[_Covariate],
+def aggregate_rows(
+    parsed: list[Covariate],
     duration: np.ndarray,
     entry: np.ndarray,
     is_event: np.ndarray,
@@ -118,8 +118,8 @@ def _decode(pattern: np.ndarray, sizes: list[int], uniq: np.ndarray | None) -> l
     return out[::-1]
 
 
-def _rows(
-    parsed: list[_Covariate], duration: np.ndarray, entry: np.ndarray, is_event: np.ndarray
+def episode_rows(
+    parsed: list[Covariate], duration: np.ndarray, entry: np.ndarray, is_event: np.ndarray
 ) -> tuple:
     x = _design(parsed, [c.codes for c in parsed])
     w = np.ones(duration.size)

@@ -61,14 +61,14 @@ def _z(t: np.ndarray, mu: np.ndarray, sigma: float) -> np.ndarray:
         return (np.log(t) - mu) / sigma
 
 
-def _linear(theta: np.ndarray, data: CureData) -> tuple[np.ndarray, np.ndarray, float]:
+def linear_predictor(theta: np.ndarray, data: CureData) -> tuple[np.ndarray, np.ndarray, float]:
     k = data.n_terms
     eta = (data.design @ theta[:k])[data.pattern]
     mu = (data.design @ theta[k : 2 * k])[data.pattern]
     return eta, mu, float(theta[2 * k])
 
 
-def _row_terms(
+def row_terms(
     eta: np.ndarray, mu: np.ndarray, log_sigma: float, data: CureData
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per aggregated row: log-likelihood and its derivatives in eta, mu and log sigma."""
@@ -123,7 +123,7 @@ def _per_pattern(values: np.ndarray, data: CureData) -> np.ndarray:
 
 def loglik_and_grad(theta: np.ndarray, data: CureData) -> tuple[float, np.ndarray]:
     """Weighted log-likelihood and its analytic gradient in ``theta``."""
-    ll, d_eta, d_mu, d_s = _row_terms(*_linear(theta, data), data)
+    ll, d_eta, d_mu, d_s = row_terms(*linear_predictor(theta, data), data)
     x = data.design
     grad = np.concatenate(
         [
@@ -143,14 +143,14 @@ def hessian(theta: np.ndarray, data: CureData) -> np.ndarray:
     row's 3 x 3 second derivatives from six evaluations (not 2 * len(theta));
     the chain rule through the design matrix does the rest.
     """
-    base = _linear(theta, data)
+    base = linear_predictor(theta, data)
     h = 1e-5
     second = np.empty((3, 3), dtype=object)
     eta, mu, log_sigma = base
     shifts = ((h, 0.0, 0.0), (0.0, h, 0.0), (0.0, 0.0, h))
     for j, (de, dm, ds) in enumerate(shifts):
-        d_up = _row_terms(eta + de, mu + dm, log_sigma + ds, data)[1:]
-        d_down = _row_terms(eta - de, mu - dm, log_sigma - ds, data)[1:]
+        d_up = row_terms(eta + de, mu + dm, log_sigma + ds, data)[1:]
+        d_down = row_terms(eta - de, mu - dm, log_sigma - ds, data)[1:]
         for i in range(3):
             second[i, j] = (d_up[i] - d_down[i]) / (2 * h)
     m = [[0.5 * (second[i, j] + second[j, i]) for j in range(3)] for i in range(3)]

@@ -1,6 +1,6 @@
 """The numerical core of :mod:`hiring_funnel.regression.fine_gray`, as ``cmprsk::crr`` computes it.
 
-Rows sorted by time with crr's censoring weights (:class:`_Data`), the risk
+Rows sorted by time with crr's censoring weights (:class:`FineGrayData`), the risk
 sums, the log pseudo-likelihood, the information, crr's Newton-Raphson and the
 score residuals of the sandwich variance. The conventions are listed in the
 docstring of :mod:`.fine_gray`; split from it to keep modules short.
@@ -14,11 +14,11 @@ import numpy as np
 
 #: crr's defaults (gtol, maxiter).
 _GTOL = 1e-6
-_MAX_ITER = 10
+MAX_ITER = 10
 
 
 @dataclass(frozen=True)
-class _Data:
+class FineGrayData:
     """Rows sorted by time, with crr's censoring weights and the distinct event times."""
 
     time: np.ndarray
@@ -31,7 +31,7 @@ class _Data:
     first_at: np.ndarray  # first row with time >= s (= rows with time < s), per event time
 
     @classmethod
-    def build(cls, time: np.ndarray, status: np.ndarray, x: np.ndarray) -> _Data:
+    def build(cls, time: np.ndarray, status: np.ndarray, x: np.ndarray) -> FineGrayData:
         # Kaplan-Meier of the censoring times: an event on a censoring's day is
         # still at risk (survfit's convention, which crr calls).
         uniq, first = np.unique(time, return_index=True)
@@ -59,7 +59,7 @@ class _Data:
         )
 
 
-def _risk_sums(data: _Data, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _risk_sums(data: FineGrayData, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """S0, S1 (D x p) and the weighted risk e^(x b) per row, at each event time."""
     eta = data.x @ beta
     # Centre the linear predictor: e^(eta - c) leaves every ratio unchanged and
@@ -76,7 +76,7 @@ def _risk_sums(data: _Data, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return s0, s1, risk
 
 
-def _loglik(data: _Data, beta: np.ndarray) -> float:
+def log_likelihood(data: FineGrayData, beta: np.ndarray) -> float:
     """crr's objective: minus the log pseudo-likelihood (Breslow ties)."""
     eta = data.x @ beta
     s0, _, _ = _risk_sums(data, beta)
@@ -84,7 +84,7 @@ def _loglik(data: _Data, beta: np.ndarray) -> float:
     return float(-(eta[data.status == 1].sum() - (data.d * (np.log(s0) + shift)).sum()))
 
 
-def _information(data: _Data, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def information(data: FineGrayData, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The information matrix and the score (gradient of the log pseudo-likelihood)."""
     s0, s1, risk = _risk_sums(data, beta)
     xbar = s1 / s0[:, None]
@@ -103,16 +103,16 @@ def _information(data: _Data, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return info, score
 
 
-def _newton(data: _Data) -> tuple[np.ndarray, float, bool, int]:
+def newton(data: FineGrayData) -> tuple[np.ndarray, float, bool, int]:
     """Newton-Raphson with crr's step halving and stopping rule; returns (b, log L, ok, steps)."""
     beta = np.zeros(data.x.shape[1])
-    for step in range(_MAX_ITER + 1):
-        f = _loglik(data, beta)
-        info, score = _information(data, beta)
+    for step in range(MAX_ITER + 1):
+        f = log_likelihood(data, beta)
+        info, score = information(data, beta)
         # crr works with minus the log likelihood: its gradient is -score.
         if np.max(np.abs(score) * np.maximum(np.abs(beta), 1)) < max(abs(f), 1) * _GTOL:
             return beta, -f, True, step
-        if step == _MAX_ITER:
+        if step == MAX_ITER:
             break
         try:
             direction = np.linalg.solve(info, score)
@@ -121,17 +121,17 @@ def _newton(data: _Data) -> tuple[np.ndarray, float, bool, int]:
         for _ in range(21):
             candidate = beta + direction
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                fn = _loglik(data, candidate)
+                fn = log_likelihood(data, candidate)
             if np.isfinite(fn) and fn <= f - 1e-4 * float(direction @ score):
                 break
             direction = direction * 0.5
         else:
             return beta, -f, False, step
         beta = candidate
-    return beta, -_loglik(data, beta), False, _MAX_ITER
+    return beta, -log_likelihood(data, beta), False, MAX_ITER
 
 
-def _score_residuals(data: _Data, beta: np.ndarray) -> np.ndarray:
+def score_residuals(data: FineGrayData, beta: np.ndarray) -> np.ndarray:
     """eta_i + psi_i of Fine & Gray (1999, section 3), one row per subject (n x p)."""
     s0, s1, risk = _risk_sums(data, beta)
     xbar = s1 / s0[:, None]

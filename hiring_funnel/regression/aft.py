@@ -29,10 +29,10 @@ from hiring_funnel.regression._checks import (
     missing_as_level,
 )
 from hiring_funnel.regression.cox import (
-    _check_duplicates,
-    _check_events_per_level,
-    _covariate,
-    _parameter_names,
+    check_duplicates,
+    check_events_per_level,
+    parameter_names,
+    parse_covariate,
 )
 from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult, Note
 from hiring_funnel.schema import HiringFunnelError
@@ -339,12 +339,12 @@ def parametric_models(
             column="cause",
             hint="pick a cause with events, or check the clock",
         )
-    parsed = [_covariate(episodes, name) for name in covs]
-    _check_events_per_level(
+    parsed = [parse_covariate(episodes, name) for name in covs]
+    check_events_per_level(
         parsed, is_event, cause or "answer", effect="its time ratio would be infinite"
     )
-    _check_duplicates(parsed)
-    names = _parameter_names(parsed)
+    check_duplicates(parsed)
+    names = parameter_names(parsed)
     thin: list[Note] = []
     if names:
         counted = "answers" if cause is None else f"events of {cause!r}"

@@ -28,7 +28,7 @@ from hiring_funnel.regression._checks import (
     events_per_parameter,
     missing_as_level,
 )
-from hiring_funnel.regression._cox_data import _aggregate, _Covariate, _rows
+from hiring_funnel.regression._cox_data import Covariate, aggregate_rows, episode_rows
 from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
 
@@ -171,19 +171,19 @@ def cause_specific_cox(
             hint="pick a cause with events, or check the clock",
         )
     clusters = None if cluster is None else cluster_codes(episodes, cluster)
-    parsed = [_covariate(episodes, name) for name in covs]
-    _check_events_per_level(parsed, is_event, cause)
-    _check_duplicates(parsed)
+    parsed = [parse_covariate(episodes, name) for name in covs]
+    check_events_per_level(parsed, is_event, cause)
+    check_duplicates(parsed)
     n_params = sum(1 if c.numeric else len(c.levels) - 1 for c in parsed)
     epp, notes = events_per_parameter(n_events, n_params, f"events of {cause!r}")
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     entry = episodes["entry"].to_numpy(dtype=np.float64)
-    names = _parameter_names(parsed)
+    names = parameter_names(parsed)
     if all(not c.numeric for c in parsed):
-        data = _aggregate(parsed, duration, entry, is_event, clusters is not None)
+        data = aggregate_rows(parsed, duration, entry, is_event, clusters is not None)
         method = "aggregated"
     else:
-        data = _rows(parsed, duration, entry, is_event)
+        data = episode_rows(parsed, duration, entry, is_event)
         method = "rows"
     x, time, w, d, ex, et, ew, row_of, entry_of = data
     check_rank(names, x, w)
@@ -294,7 +294,7 @@ def _check_arguments(
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level!r}")
 
 
-def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
+def parse_covariate(episodes: pd.DataFrame, name: str) -> Covariate:
     col = episodes[name]
     missing = col.isna().to_numpy()
     if missing.any():
@@ -316,7 +316,7 @@ def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
                 column=name,
                 hint="drop it from covariates",
             )
-        return _Covariate(name, True, values, [])
+        return Covariate(name, True, values, [])
     if isinstance(col.dtype, pd.CategoricalDtype):
         # Drop unused categories with one bincount (remove_unused_categories sorts).
         raw = col.cat.codes.to_numpy().astype(np.int64)
@@ -335,11 +335,11 @@ def _covariate(episodes: pd.DataFrame, name: str) -> _Covariate:
             hint="drop it from covariates",
         )
     counts = np.bincount(codes, minlength=len(levels))
-    return _Covariate(name, False, codes.astype(np.int64), levels, int(np.argmax(counts)))
+    return Covariate(name, False, codes.astype(np.int64), levels, int(np.argmax(counts)))
 
 
-def _check_events_per_level(
-    parsed: list[_Covariate],
+def check_events_per_level(
+    parsed: list[Covariate],
     is_event: np.ndarray,
     cause: str,
     effect: str = "its hazard ratio would be 0",
@@ -359,7 +359,7 @@ def _check_events_per_level(
             )
 
 
-def _check_duplicates(parsed: list[_Covariate]) -> None:
+def check_duplicates(parsed: list[Covariate]) -> None:
     for i, a in enumerate(parsed):
         for b in parsed[:i]:
             if a.numeric != b.numeric:
@@ -380,7 +380,7 @@ def _check_duplicates(parsed: list[_Covariate]) -> None:
                 )
 
 
-def _parameter_names(parsed: list[_Covariate]) -> list[tuple[str, str | None]]:
+def parameter_names(parsed: list[Covariate]) -> list[tuple[str, str | None]]:
     names: list[tuple[str, str | None]] = []
     for c in parsed:
         if c.numeric:

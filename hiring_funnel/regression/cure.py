@@ -27,7 +27,7 @@ import pandas as pd
 
 from hiring_funnel.deprecation import keywords_from, warn_renamed
 from hiring_funnel.regression._checks import cluster_codes, events_per_parameter, missing_as_level
-from hiring_funnel.regression._cure_likelihood import CureData, _linear, _row_terms, fit
+from hiring_funnel.regression._cure_likelihood import CureData, fit, linear_predictor, row_terms
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
     TABLE_COLUMNS,
@@ -459,7 +459,7 @@ def _cluster_meat(
 ) -> np.ndarray:
     """sum_c U_c U_c' with U_c the score of cluster c's episodes (each that of its row)."""
     codes, n_clusters = cluster_codes(frame, cluster)
-    _, d_eta, d_mu, d_s = _row_terms(*_linear(theta, data), data)
+    _, d_eta, d_mu, d_s = row_terms(*linear_predictor(theta, data), data)
     x = data.design[pattern_codes]
     k = data.n_terms
     u = np.empty((n_clusters, 2 * k + 1))

@@ -42,12 +42,12 @@ from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression._checks import check_rank, events_per_parameter, missing_as_level
 from hiring_funnel.regression._fine_gray_core import (
-    _MAX_ITER,
-    _Data,
-    _information,
-    _loglik,
-    _newton,
-    _score_residuals,
+    MAX_ITER,
+    FineGrayData,
+    information,
+    log_likelihood,
+    newton,
+    score_residuals,
 )
 from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import HiringFunnelError
@@ -202,12 +202,12 @@ def fine_gray(
 
     time = episodes["duration"].to_numpy(dtype=np.float64)
     order = np.argsort(time, kind="stable")
-    data = _Data.build(time[order], status[order], x[order])
-    beta, loglik, converged, iterations = _newton(data)
+    data = FineGrayData.build(time[order], status[order], x[order])
+    beta, loglik, converged, iterations = newton(data)
     if not converged:
         worst = int(np.argmax(np.abs(beta)))
         raise HiringFunnelError(
-            f"the Fine-Gray fit for cause {cause!r} did not converge in {_MAX_ITER} "
+            f"the Fine-Gray fit for cause {cause!r} did not converge in {MAX_ITER} "
             f"Newton steps (largest coefficient: {terms[worst]!r}, {beta[worst]:.3g})",
             column=terms[worst],
             hint="drop or merge sparse levels, or check for separation",
@@ -223,7 +223,7 @@ def fine_gray(
             column=terms[j],
             hint="drop the covariate, merge levels, or fit a penalised model",
         )
-    info, _ = _information(data, beta)
+    info, _ = information(data, beta)
     try:
         info_inv = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -231,7 +231,7 @@ def fine_gray(
             f"the information matrix is singular: covariates {names} are collinear",
             hint="drop one of the collinear columns",
         ) from None
-    middle = _score_residuals(data, beta)
+    middle = score_residuals(data, beta)
     covariance = info_inv @ (middle.T @ middle) @ info_inv
     se = np.sqrt(np.diag(covariance))
     z_crit = NormalDist().inv_cdf(0.5 + conf_level / 2)
@@ -262,7 +262,7 @@ def fine_gray(
         "converged": converged,
         "iterations": iterations,
         "loglik": loglik,
-        "loglik_null": -_loglik(data, np.zeros_like(beta)),
+        "loglik_null": -log_likelihood(data, np.zeros_like(beta)),
         "reference": references,
         "reference_levels": references,
         "variance": "sandwich (Fine & Gray 1999, section 3), as cmprsk::crr",
