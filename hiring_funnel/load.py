@@ -16,14 +16,13 @@ from hiring_funnel.io import RawTable, read_raw, short_repr
 from hiring_funnel.limits import Limits, resolve
 from hiring_funnel.mapped import apply_mapping, clean_id_cells
 from hiring_funnel.mapping import load_mapping
-from hiring_funnel.schema import EventLog, HiringFunnelError, Problem, on_engine
-from hiring_funnel.validate import (
-    attribute_table,
+from hiring_funnel.problems import (
     ids_cleaned_problem,
     quarantine_frame,
     unmatched_attributes_problem,
-    validate,
 )
+from hiring_funnel.schema import EventLog, HiringFunnelError, Problem, on_engine
+from hiring_funnel.validate import attribute_table, validate
 
 #: pandas holds times as nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
 _FIRST, _LAST = pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2261-12-31", tz="UTC")

@@ -23,8 +23,8 @@ from hiring_funnel.engine.ingest_sql import (
     run,
     strip,
 )
+from hiring_funnel.problems import column_names
 from hiring_funnel.schema import Problem
-from hiring_funnel.validate import column_names
 
 _COLUMNS_NAMED = 3
 

@@ -23,13 +23,13 @@ from hiring_funnel.limits import Limits
 from hiring_funnel.load import as_of_argument
 from hiring_funnel.mapped import mapping_as_of
 from hiring_funnel.mapping import Mapping
-from hiring_funnel.schema import HiringFunnelError, Problem
-from hiring_funnel.validate import (
+from hiring_funnel.problems import (
     column_names,
     hint_for,
     ids_cleaned_problem,
     unmatched_attributes_problem,
 )
+from hiring_funnel.schema import HiringFunnelError, Problem
 
 _ID_COLUMNS = ("application_id", "candidate_id", "company_id")
 _FORMULA_HINT = "they are never evaluated, and are guarded in CSV output"
