@@ -13,8 +13,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiring_funnel.anonymize import COMPLEMENTARY, TOO_FEW, _union_size, suppress_parts
+from hiring_funnel.anonymize import COMPLEMENTARY, TOO_FEW, suppress_parts
 from hiring_funnel.summary import _splits
+from hiring_funnel.suppression import _union_size
 
 
 def _episodes(who: list[object], answered: list[bool]) -> pd.DataFrame:
