@@ -13,9 +13,8 @@ naive fixed-covariate fit, so the bias is visible.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,14 +26,15 @@ from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.event_order import first_of_run
 from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression.cox import CoxResult, cause_specific_cox
+from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, require_columns
 
 __all__ = ["FOLLOW_UP_COLUMNS", "FollowUpResult", "follow_up_effect", "split_at_follow_ups"]
 
-#: Fixed columns of :attr:`FollowUpResult.table`, one row per model.
-FOLLOW_UP_COLUMNS: tuple[str, ...] = tuple(
-    "model estimate ci_lower ci_upper coef std_error p_value z".split()
-)
+#: Fixed columns of :attr:`FollowUpResult.table`, one row per model: those of
+#: every coefficient result (``estimate`` is the follow-up's hazard ratio), then
+#: Wald z and the model.
+FOLLOW_UP_COLUMNS: tuple[str, ...] = (*COEFFICIENT_COLUMNS, "z", "model")
 CONVENTION = (
     "a follow-up sent on day f of a wait counts from day f + 1 on (R's (start, stop] "
     "on whole days); an answer on the day of the nudge is not credited to it"
@@ -117,17 +117,19 @@ def split_at_follow_ups(
 
 
 @dataclass(frozen=True)
-class FollowUpResult:
+class FollowUpResult(CoefficientResult):
     """The effect of a follow-up on the hazard of one cause, two ways.
 
     Attributes
     ----------
     table : DataFrame
         Columns :data:`FOLLOW_UP_COLUMNS`, one row per model: "time-varying"
-        (the follow-up switches on from the day after it was sent) and
-        "naive (ever followed up)" (a fixed covariate: any follow-up during
-        the wait), each with the hazard ratio of the follow-up term adjusted
-        for the covariates, its interval, coefficient, SE, Wald z and p-value.
+        (the follow-up switches on from the day after it was sent; term
+        ``followed_up``) and "naive (ever followed up)" (a fixed covariate:
+        any follow-up during the wait; term ``ever_followed_up``), each with
+        the hazard ratio of the follow-up term adjusted for the covariates
+        (``estimate``), its interval, coefficient, standard error, p-value
+        and Wald z.
     cox : CoxResult
         The full time-varying fit on the pieces (term ``followed_up``).
     naive : CoxResult
@@ -137,32 +139,26 @@ class FollowUpResult:
         (episodes), ``pieces``, ``events``, ``with_follow_up`` (episodes with a
         follow-up inside the wait), ``switched`` (episodes followed up before
         their last day, so the covariate changes or is on from the entry),
-        ``convention`` and ``notes``.
+        ``convention`` and ``effect`` ("hazard ratio").
+    notes : tuple of Note
+        The two fits' notes.
     """
 
-    table: pd.DataFrame
-    cox: CoxResult
-    naive: CoxResult
-    meta: dict[str, Any] = field(default_factory=dict)
+    cox: CoxResult | None = None
+    naive: CoxResult | None = None
 
-    def _repr_html_(self) -> str:
+    def title(self) -> str:
+        return f"Effect of a follow-up on the hazard of {self.meta['cause']}"
+
+    def facts(self) -> list[str]:
         m = self.meta
-        cause = html.escape(str(m["cause"]))
-        facts = [
-            f"{m['n']:,} episodes ({m['pieces']:,} pieces), {m['events']:,} events of {cause}",
+        return [
+            f"{m['n']:,} episodes ({m['pieces']:,} pieces), {m['events']:,} events of {m['cause']}",
             f"{m['with_follow_up']:,} episodes with a follow-up during the wait",
-            f"{int(round(100 * m['conf_level']))}% intervals",
-            "adjusted for " + html.escape(", ".join(m["covariates"])) if m["covariates"] else "",
+            *super().facts(),
+            "adjusted for " + ", ".join(m["covariates"]) if m["covariates"] else "",
+            str(m["convention"]),
         ]
-        notes = [m["convention"], *m["notes"]]
-        return (
-            f"<div><strong>Effect of a follow-up on the hazard of {cause}</strong>"
-            f"<p>{'; '.join(f for f in facts if f)}</p>"
-            + self.table.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-            + "<ul>"
-            + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
-            + "</ul></div>"
-        )
 
 
 @keywords_from("cause", "covariates")
@@ -273,9 +269,10 @@ def follow_up_effect(
     )
     # Each fit's first row is the follow-up term: it is the first covariate.
     table = pd.concat([tv.table.iloc[:1], naive.table.iloc[:1]], ignore_index=True)
-    table.insert(0, "model", ["time-varying", "naive (ever followed up)"])
+    table["model"] = ["time-varying", "naive (ever followed up)"]
     table = table[list(FOLLOW_UP_COLUMNS)]
-    if not np.isfinite(table.iloc[:, 1:].to_numpy(dtype=float)).all():
+    numbers = ["estimate", "ci_lower", "ci_upper", "coef", "std_error", "p_value", "z"]
+    if not np.isfinite(table[numbers].to_numpy(dtype=float)).all():
         raise HiringFunnelError(
             f"the follow-up hazard ratio of {cause!r} is not finite", hint="check the data"
         )
@@ -291,9 +288,17 @@ def follow_up_effect(
         "with_follow_up": int(info["ever"].sum()),
         "switched": int(info["switched"]),
         "convention": CONVENTION,
-        "notes": [*tv.meta["notes"], *naive.meta["notes"]],
+        "effect": "hazard ratio",
+        "reference": {},
     }
-    return FollowUpResult(table=table, cox=tv, naive=naive, meta=meta)
+    return FollowUpResult(
+        table=table,
+        covariance=pd.DataFrame(),
+        meta=meta,
+        notes=(*tv.notes, *naive.notes),
+        cox=tv,
+        naive=naive,
+    )
 
 
 def _split(
