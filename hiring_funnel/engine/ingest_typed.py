@@ -49,7 +49,7 @@ not text, so it is not guarded with a quote).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ from hiring_funnel.engine.ingest_native import read_cells
 from hiring_funnel.engine.ingest_out import cell_name, write_quarantine_csv
 from hiring_funnel.engine.ingest_raw import RawCSV, first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
+from hiring_funnel.engine.ingest_source import Source, is_typed, typed_source
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, quote_literal, run
 from hiring_funnel.io import check_header
 from hiring_funnel.limits import Limits
@@ -80,21 +81,6 @@ _NAIVE = frozenset({"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
 _AWARE = frozenset({"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS"})
 _NS = frozenset({"TIMESTAMP_NS", "TIMESTAMPTZ_NS"})
 _BITS = 62
-_PARQUET = (".parquet", ".pq")
-
-
-@dataclass(frozen=True)
-class Source:
-    """A typed table as DuckDB reads it, and as the fallback would name and read it."""
-
-    sql: str  # a query DuckDB runs
-    name: str  # EngineLog.source and the quarantine's "file"
-    error_name: str  # the source read_events names in its errors ("<DataFrame>" for a frame)
-    kind: str  # meta["kind"]
-    flavor: str  # the fallback's reader: "arrow", "duckdb" or "ibis"
-    arrow_tz: dict[str, str | None] = field(default_factory=dict)  # flavor "arrow": tz per column
-    arrow_names: tuple[str, ...] | None = None  # flavor "arrow": the columns pyarrow reads
-    detach: str | None = None  # an attached database to detach when done
 
 
 @dataclass(frozen=True)
@@ -109,18 +95,6 @@ class Cell:
     null: Any = None  # the fallback's missing object
 
 
-def is_typed(source: Any, table: str | None) -> bool:
-    """Whether ``source`` is a typed table this module reads (else the CSV path or the fallback)."""
-    if table is not None:
-        return True
-    if isinstance(source, str | Path):
-        text = str(source)
-        if Path(text).is_dir():
-            return any(Path(text).rglob("*.parquet"))
-        return text.lower().endswith(_PARQUET)
-    return type(source).__module__.startswith("ibis.") and hasattr(source, "to_pandas")
-
-
 def read_typed(
     con: Any,
     source: Any,
@@ -133,7 +107,7 @@ def read_typed(
 ) -> Any:
     """Read a typed table natively; :class:`NotPlain` when ``read_events`` must."""
     db = con.con
-    src = _source(con, source, table)
+    src = typed_source(con, source, table)
     try:
         return _read(con, src, m, attributes, as_of, lim, make)
     finally:
@@ -194,94 +168,6 @@ def _with(make: Any, typed: TypedCells) -> Any:
         return make(**kwargs, _typed_cells=typed)
 
     return build
-
-
-def _source(con: Any, source: Any, table: str | None) -> Source:
-    db = con.con
-    if table is not None:
-        path = Path(str(source))
-        if not path.is_file():
-            raise NotPlain("not a regular file")
-        alias = fresh_name("src")
-        try:
-            run(db, f"ATTACH {quote_literal(str(source))} AS {alias} (READ_ONLY)")
-        except Exception as exc:
-            raise NotPlain(f"cannot attach it: {first_error(exc)}") from exc
-        name = ".".join(quote_ident(part) for part in table.split("."))
-        return Source(
-            f"SELECT * FROM {alias}.{name}",
-            f"{source}:{table}",
-            "<DataFrame>",
-            "frame",
-            "duckdb",
-            detach=alias,
-        )
-    if isinstance(source, str | Path):
-        text = str(source)
-        path = Path(text)
-        if path.is_dir() or any(c in text for c in "*?["):
-            pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
-            sql = (
-                f"SELECT * FROM read_parquet({quote_literal(pattern)}, hive_partitioning = true, "
-                "union_by_name = true)"
-            )
-            return Source(sql, text, "<DataFrame>", "frame", "duckdb")
-        if not path.is_file():
-            raise NotPlain("not a regular file")
-        return Source(
-            f"SELECT * FROM read_parquet({quote_literal(text)})",
-            text,
-            text,
-            "parquet",
-            "arrow",
-            arrow_tz=_arrow_schema(path),
-            arrow_names=tuple(str(n) for n in _arrow_names(path)),
-        )
-    try:
-        backend = source.get_backend()
-    except Exception as exc:  # an unbound table, another library's table
-        raise NotPlain(f"not an Ibis table of a connection: {first_error(exc)}") from exc
-    if getattr(backend, "name", None) != "duckdb" or getattr(backend, "con", None) is not db:
-        raise NotPlain("an Ibis table of another connection is read by read_events")
-    return Source(str(backend.compile(source)), "<DataFrame>", "<DataFrame>", "frame", "ibis")
-
-
-def _arrow_schema(path: Path) -> dict[str, str | None]:
-    """The time zone of each timestamp column as pyarrow reads the file (None: naive)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(path)
-    except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise NotPlain(f"pyarrow could not read the schema: {first_error(exc)}") from exc
-    meta = schema.pandas_metadata or {}
-    if any(not isinstance(c, dict) for c in meta.get("index_columns", [])):
-        # A stored index is a column to DuckDB and an index (then dropped) to pandas.
-        raise NotPlain("the file stores a pandas index as a column")
-    for f in schema:
-        # Extension types (a pandas Period or Interval) are stored as numbers or structs
-        # that pandas turns back into objects; DuckDB's types say what else falls back.
-        t = f.type
-        if isinstance(t, pa.ExtensionType) or (
-            isinstance(t, pa.DictionaryType) and not _arrow_text(t.value_type)
-        ):
-            raise NotPlain(
-                f"column {str(f.name)!r} is {t} to pyarrow, which pandas reads as objects"
-            )
-    return {str(f.name): f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.tz}
-
-
-def _arrow_names(path: Path) -> list[str]:
-    import pyarrow.parquet as pq
-
-    return list(pq.read_schema(path).names)
-
-
-def _arrow_text(t: Any) -> bool:
-    import pyarrow as pa
-
-    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 def _check_mapping(m: Mapping, names: list[str]) -> None:
