@@ -100,7 +100,7 @@ def test_predict_is_the_same_on_duckdb(capsys) -> None:
         str(SAMPLE / "events.csv"),
         "--pending",
         str(SAMPLE / "pending.csv"),
-        "--boot",
+        "--resamples",
         "10",
     ]
     assert _run(capsys, [*argv, "--engine", "duckdb"]) == _run(capsys, argv)

@@ -68,7 +68,7 @@ def test_one_horizon_in_summary_report_and_predict(sample, capsys, tmp_path: Pat
     assert words in text_of(html)
     pending = tmp_path / "pending.csv"
     pending.write_text("waited\n7\n30\n")
-    assert main(["predict", str(SAMPLE), "--pending", str(pending), "--boot", "0"]) == 0
+    assert main(["predict", str(SAMPLE), "--pending", str(pending), "--resamples", "0"]) == 0
     predict = capsys.readouterr().out
     assert f"every chance counts answers {words}" in predict
 
@@ -86,7 +86,7 @@ def test_horizon_days_set_by_the_user_everywhere(sample, capsys, tmp_path: Path)
     assert "this log covers" not in text.split("Contents")[0]
     pending = tmp_path / "pending.csv"
     pending.write_text("waited\n7\n")
-    argv = ["predict", str(SAMPLE), "--pending", str(pending), "--boot", "0", "--horizon", "60"]
+    argv = ["predict", str(SAMPLE), "--pending", str(pending), "--resamples", "0", "--horizon", "60"]
     assert main(argv) == 0
     assert "every chance counts answers within 60 days of applying" in capsys.readouterr().out
     # The estimate is still_hope's with tau = 60.
@@ -197,7 +197,7 @@ def test_summary_and_report_say_the_same_sentences(sample, capsys) -> None:
 def test_predict_without_covariates_gives_the_reports_number(sample, capsys, tmp_path) -> None:
     pending = tmp_path / "pending.csv"
     pending.write_text("waited,industry,company_size\n7,software,1-50\n30,software,1-50\n")
-    assert main(["predict", str(SAMPLE), "--pending", str(pending), "--boot", "0"]) == 0
+    assert main(["predict", str(SAMPLE), "--pending", str(pending), "--resamples", "0"]) == 0
     out = capsys.readouterr().out
     _, context = render_report(sample, min_group=5, clocks=["decision"])
     for s in (7, 30):

@@ -257,7 +257,7 @@ def test_predict_never_writes_over_the_log_or_the_pending_file(
     (tmp_path / "p.csv").symlink_to(pending)
     out = {"log": log, "pending": pending, "pending via a symlink": tmp_path / "p.csv"}[target]
     before = digest(log), digest(pending)
-    argv = ["predict", str(log), "--pending", str(pending), "--boot", "0"]
+    argv = ["predict", str(log), "--pending", str(pending), "--resamples", "0"]
     assert main([*argv, "--out", str(out), "--force"]) == 1
     assert "is the input" in one_line_error(capsys)
     assert (digest(log), digest(pending)) == before
@@ -271,7 +271,7 @@ def test_validate_and_predict_replace_an_existing_output_only_with_force(
     quarantine, predictions = tmp_path / "q.csv", tmp_path / "pred.csv"
     commands = {
         quarantine: ["validate", str(log), "--quarantine", str(quarantine)],
-        predictions: ["predict", str(log), "--pending", str(pending), "--boot", "0"]
+        predictions: ["predict", str(log), "--pending", str(pending), "--resamples", "0"]
         + ["--out", str(predictions)],
     }
     for out, argv in commands.items():

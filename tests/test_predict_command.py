@@ -31,7 +31,7 @@ def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_csv = tmp_path / "pred.csv"
-    argv = ["predict", EVENTS, "--pending", str(SAMPLE / "pending.csv"), "--boot", "10"]
+    argv = ["predict", EVENTS, "--pending", str(SAMPLE / "pending.csv"), "--resamples", "10"]
     assert main([*argv, "--out", str(out_csv)]) == 0
     out = capsys.readouterr().out
     assert "covariates: industry, company_size" in out  # taken from the pending file's columns
@@ -71,7 +71,7 @@ def test_applied_dates_count_days_to_the_as_of_date_and_ids_stay_out(
         [["application_id", "applied", "industry"], ["my-secret-id", "2026-11-08", "retail"]],
     )
     out_csv = tmp_path / "out.csv"
-    argv = ["predict", EVENTS, "--pending", pending, "--boot", "0", "--out", str(out_csv)]
+    argv = ["predict", EVENTS, "--pending", pending, "--resamples", "0", "--out", str(out_csv)]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "line 2: waited 12 days (industry=retail)" in out
@@ -101,7 +101,7 @@ def test_bad_pending_rows_are_one_line_with_file_and_line(
     tmp_path: Path, rows: list[list[str]], fragment: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pending = _write(tmp_path / "p.csv", rows)
-    assert main(["predict", EVENTS, "--pending", pending, "--boot", "0"]) == 1
+    assert main(["predict", EVENTS, "--pending", pending, "--resamples", "0"]) == 1
     err = capsys.readouterr().err.strip()
     assert fragment in err
     assert "\n" not in err and "Traceback" not in err
@@ -109,7 +109,7 @@ def test_bad_pending_rows_are_one_line_with_file_and_line(
 
 def test_an_unknown_covariate_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pending = _write(tmp_path / "p.csv", [["waited"], ["3"]])
-    argv = ["predict", EVENTS, "--pending", pending, "--by", "shoe_size", "--boot", "0"]
+    argv = ["predict", EVENTS, "--pending", pending, "--covariates", "shoe_size", "--resamples", "0"]
     assert main(argv) == 1
     assert "column 'shoe_size': 'shoe_size' is not an attribute" in capsys.readouterr().err
 
@@ -124,7 +124,7 @@ def test_a_one_person_tracker_resamples_applications(
     pending = _write(tmp_path / "p.csv", [["waited"], ["3"], ["12"]])
     out_csv = tmp_path / "out.csv"
     argv = ["predict", str(real), "--mapping", "timhanneman", "--pending", pending]
-    assert main([*argv, "--boot", "30", "--out", str(out_csv)]) == 0
+    assert main([*argv, "--resamples", "30", "--out", str(out_csv)]) == 0
     out = capsys.readouterr().out
     assert "resamples of applications" in out
     assert "only 1 candidate(s): the bootstrap resamples applications" in out
@@ -142,7 +142,7 @@ def test_notes_and_missing_levels_name_lines_of_the_pending_file(
         tmp_path / "p.csv",
         [["waited", "industry"], ["3", "software"], ["5", ""], ["100000", "software"]],
     )
-    assert main(["predict", EVENTS, "--pending", pending, "--boot", "0"]) == 0
+    assert main(["predict", EVENTS, "--pending", pending, "--resamples", "0"]) == 0
     out = capsys.readouterr().out
     assert "longest wait seen in the log: nothing is known after that (first: line 4)" in out
     assert "row 2" not in out
@@ -173,7 +173,7 @@ def test_a_bad_cell_is_named_by_fields_not_by_text(
     # Issue 13, item 4: the line, the column and the kind are fields of the error the
     # command raises (nothing reads them back out of a message), and the cell stays out.
     pending = _write(tmp_path / "p.csv", rows)
-    args = build_parser().parse_args(["predict", EVENTS, "--pending", pending, "--boot", "0"])
+    args = build_parser().parse_args(["predict", EVENTS, "--pending", pending, "--resamples", "0"])
     with pytest.raises(ValueError) as info:
         predict_command.run(args)
     err = info.value
@@ -181,3 +181,15 @@ def test_a_bad_cell_is_named_by_fields_not_by_text(
     assert Path(str(err.file)).name == "p.csv"
     assert (err.line, err.column, err.code) == where
     assert cell not in str(err)
+
+
+def test_the_old_option_names_still_work_and_say_the_new_ones(tmp_path, capsys) -> None:
+    pending = str(SAMPLE / "pending.csv")
+    argv = ["predict", EVENTS, "--pending", pending, "--seed", "3"]
+    assert main([*argv, "--covariates", "industry", "--resamples", "0"]) == 0
+    new = capsys.readouterr()
+    assert main([*argv, "--by", "industry", "--boot", "0"]) == 0
+    old = capsys.readouterr()
+    assert old.out == new.out and new.err == ""
+    assert "--by is now called --covariates" in old.err
+    assert "--boot is now called --resamples" in old.err

@@ -193,7 +193,7 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             str(events),
             "--pending",
             str(pending),
-            "--boot",
+            "--resamples",
             "5",
             "--out",
             str(folder / "predictions.csv"),
@@ -203,9 +203,9 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             str(events),
             "--pending",
             str(pending),
-            "--boot",
+            "--resamples",
             "0",
-            "--by",
+            "--covariates",
             "industry",
         ],
     }
@@ -226,9 +226,9 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             str(events),
             "--pending",
             str(pending),
-            "--boot",
+            "--resamples",
             "0",
-            "--by",
+            "--covariates",
             name,
         ]
     for name, argv in runs.items():

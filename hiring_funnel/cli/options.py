@@ -125,3 +125,29 @@ def read_pandas(args: argparse.Namespace) -> EventLog:
     """The log as pandas frames, for the commands that need them (predict)."""
     log = read_log(args)
     return log if isinstance(log, EventLog) else log.to_event_log()
+
+
+def add_renamed_option(
+    cmd: argparse.ArgumentParser, old: str, new: str, dest: str, **kwargs: Any
+) -> None:
+    """Accept ``old``, the option's name in the previous release, as ``new`` (hidden from --help).
+
+    Using it prints one line on stderr saying what to write instead; it stops
+    working in the next release.
+    """
+    base = {"extend": argparse._ExtendAction, "store": argparse._StoreAction}[
+        kwargs.pop("action", "store")
+    ]
+
+    class Renamed(base):  # type: ignore[misc, valid-type]
+        def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+            import sys
+
+            print(
+                f"hiring-funnel: {old} is now called {new}; {old} stops working in the next "
+                "release",
+                file=sys.stderr,
+            )
+            super().__call__(parser, namespace, values, option)
+
+    cmd.add_argument(old, dest=dest, action=Renamed, help=argparse.SUPPRESS, **kwargs)

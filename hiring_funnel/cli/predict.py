@@ -7,7 +7,7 @@ model uses. Other columns (an id, a note) are read but never printed.
 
 What it prints and writes names files without their folders and never a value
 of an id or free-text column: covariates must be categories in fact
-(:mod:`hiring_funnel.categorical`; a ``--by`` column that is not is refused, a
+(:mod:`hiring_funnel.categorical`; a ``--covariates`` column that is not is refused, a
 column picked from the pending file is skipped with a note naming it), labels
 are cleaned and shortened, and an error in a row of the pending file names the
 line and the column, not the cell: the cells are checked here, where their lines
@@ -27,7 +27,12 @@ import pandas as pd
 
 from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS
 from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
-from hiring_funnel.cli.options import add_log_arguments, add_publishing_arguments, read_pandas
+from hiring_funnel.cli.options import (
+    add_log_arguments,
+    add_publishing_arguments,
+    add_renamed_option,
+    read_pandas,
+)
 from hiring_funnel.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
@@ -69,13 +74,14 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         help="applications still waiting: 'waited' (days) or 'applied' (date), and attributes",
     )
     cmd.add_argument(
-        "--by",
+        "--covariates",
         action="extend",
         nargs="+",
         metavar="COLUMN",
         help="attributes the predictions depend on (default: the pending file's attribute "
         "columns that the log also has)",
     )
+    add_renamed_option(cmd, "--by", "--covariates", "covariates", action="extend", nargs="+")
     cmd.add_argument(
         "--within",
         type=float,
@@ -84,12 +90,13 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         help="window of 'answer within' (default: 7)",
     )
     cmd.add_argument(
-        "--boot",
+        "--resamples",
         type=int,
         default=200,
         metavar="B",
         help="bootstrap resamples of candidates for the intervals (default: 200; 0: none)",
     )
+    add_renamed_option(cmd, "--boot", "--resamples", "resamples", type=int)
     cmd.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
     add_publishing_arguments(
         cmd,
@@ -129,8 +136,8 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     waiting = raw.frame.reset_index(drop=True)
     known = set(log.attributes.columns) - {"application_id"}
     skipped: list[str] = []
-    if args.by:
-        covs = list(dict.fromkeys(args.by))  # --by a a is --by a
+    if args.covariates:
+        covs = list(dict.fromkeys(args.covariates))  # --covariates a a is --covariates a
         for c in covs:
             if c not in known:
                 raise HiringFunnelError(
@@ -176,7 +183,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
     model = pending_model(
-        log, covariates=covs, n_resamples=args.boot, seed=args.seed, progress=progress
+        log, covariates=covs, n_resamples=args.resamples, seed=args.seed, progress=progress
     )
     _check_cells(model, waiting, raw.source, raw.line)
     try:
@@ -324,12 +331,12 @@ def _format(
     level = int(round(100 * meta["conf_level"]))
     usable = meta["n_resamples"] - meta["boot_failed"]
     if meta["n_resamples"] == 0:
-        intervals = "no intervals: --boot 0"
+        intervals = "no intervals: --resamples 0"
     elif usable < MIN_USABLE_RESAMPLES:
         # Never a "95%" label on the spread of a handful of resamples (issue 10).
         intervals = (
             f"no intervals: {usable} usable bootstrap resample(s), at least "
-            f"{MIN_USABLE_RESAMPLES} are needed; use --boot 200"
+            f"{MIN_USABLE_RESAMPLES} are needed; use --resamples 200"
         )
     else:
         intervals = f"{level}% bootstrap intervals over {usable} resamples of {meta['resampled']}"
