@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.engine.episodes import EngineEpisodes
-from hiring_funnel.lifetable import TABLE_COLUMNS
+from hiring_funnel.episode_checks import TABLE_COLUMNS
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["cell_counts", "life_table", "table_from_counts"]

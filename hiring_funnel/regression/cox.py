@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from hiring_funnel.deprecation import keywords_from
-from hiring_funnel.lifetable import check_episodes
+from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.regression import _efron
 from hiring_funnel.regression._checks import (
     check_covariate_names,

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.deprecation import keywords_from
-from hiring_funnel.lifetable import check_episodes
+from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.regression._checks import check_rank, events_per_parameter, missing_as_level
 from hiring_funnel.regression._fine_gray_core import (
     MAX_ITER,

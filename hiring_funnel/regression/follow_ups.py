@@ -23,8 +23,8 @@ import pandas as pd
 from hiring_funnel.clocks import UNITS, utc_ns
 from hiring_funnel.daycount import count_days
 from hiring_funnel.deprecation import keywords_from
+from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.event_order import first_of_run
-from hiring_funnel.lifetable import check_episodes
 from hiring_funnel.regression.cox import CoxResult, cause_specific_cox
 from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
 from hiring_funnel.schema import EventLog, HiringFunnelError, check_events, require_columns
