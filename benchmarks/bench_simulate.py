@@ -57,7 +57,7 @@ def _folder_bytes(folder: Path) -> int:
 
 
 def child_ours(n: int, fmt: str, folder: Path) -> dict[str, Any]:
-    from hiring_funnel.simulate_files import simulate_to_files
+    from hiring_funnel.simulate.files import simulate_to_files
 
     simulate_to_files(n, folder, seed=SEED, format=fmt)  # type: ignore[arg-type]
     truth = json.loads((folder / "truth.json").read_text())

@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         plot_forest,
         predict_pending,
     )
-    from hiring_funnel.simulate_files import simulate_to_files
+    from hiring_funnel.simulate.files import simulate_to_files
     from hiring_funnel.summary import summarise
 
 #: Names whose modules load scipy, matplotlib or the regression code: each is
@@ -99,7 +99,7 @@ _LAZY = {
     "pending_model": "hiring_funnel.regression",
     "plot_forest": "hiring_funnel.regression",
     "predict_pending": "hiring_funnel.regression",
-    "simulate_to_files": "hiring_funnel.simulate_files",
+    "simulate_to_files": "hiring_funnel.simulate.files",
     "summarise": "hiring_funnel.summary",
 }
 

@@ -16,9 +16,31 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["keywords_from", "warn_renamed"]
+__all__ = ["MOVED_MODULES", "keywords_from", "warn_moved", "warn_renamed"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Modules that moved (issue 13, item 5): old path -> new path. The old path is a
+#: thin module that re-exports the new one's public names and warns when it is
+#: imported (:func:`warn_moved`); no module of the package imports an old path
+#: (tests/test_structure.py), and pytest does not collect them (conftest.py).
+MOVED_MODULES: dict[str, str] = {
+    "hiring_funnel.simulate_files": "hiring_funnel.simulate.files",
+}
+
+
+def warn_moved(old: str) -> None:
+    """Warn that the module ``old`` is now :data:`MOVED_MODULES` ``[old]`` (stack level: the import).
+
+    Called from the body of the module at the old path, so the warning points at
+    the line that imports it.
+    """
+    warnings.warn(
+        f"hiring_funnel: {old} is now {MOVED_MODULES[old]}; the old path stops working in "
+        "the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def warn_renamed(owner: str, old: str, new: str) -> None:

@@ -18,7 +18,7 @@ from hiring_funnel.regression._cure_likelihood import CureData, fit
 from hiring_funnel.regression.cure import ghosting_model
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.simulate import simulate
-from hiring_funnel.simulate_model import ghost_probability_by_level
+from hiring_funnel.simulate.model import ghost_probability_by_level
 
 FACTORS = ["company_size", "industry", "role_level", "source", "remote"]
 

@@ -5,7 +5,7 @@ the split and ``coxph(Surv(start, stop, event) ~ ..., ties = "efron")`` for the
 fit, from ``tests/reference/make_tv_cox_reference.R`` (regenerate with the
 commands at its top); a simulation whose true hazard ratio is known; and the
 project simulator, where follow-ups have no effect by construction
-(:mod:`hiring_funnel.simulate_model`, assumption 5).
+(:mod:`hiring_funnel.simulate.model`, assumption 5).
 """
 
 from __future__ import annotations

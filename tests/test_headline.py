@@ -293,7 +293,7 @@ def test_stage_figures_on_an_engine_equal_pandas(tmp_path: Path) -> None:
     # A simulated log written to CSV and read both ways: one aggregate query on DuckDB
     # gives the pandas path's per-stage counts and candidates (hiring_funnel.funnel).
     from hiring_funnel.funnel import stage_figures
-    from hiring_funnel.simulate_files import simulate_to_files
+    from hiring_funnel.simulate.files import simulate_to_files
 
     simulate_to_files(600, tmp_path, seed=11)
     events = tmp_path / "events.csv"

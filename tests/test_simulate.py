@@ -1,7 +1,7 @@
 """Tests of the simulator: determinism, schema, calibration and the shipped sample.
 
 Calibration bounds come from DESIGN.md, "Calibration figures for the simulator";
-the true curves come from ``hiring_funnel.simulate_model`` (closed form), so a
+the true curves come from ``hiring_funnel.simulate.model`` (closed form), so a
 sampler that drifts from its own model fails here.
 """
 

@@ -27,10 +27,10 @@ from hiring_funnel.cli import main
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.simulate import simulate, write_simulated
-from hiring_funnel.simulate_blocks import BLOCK_APPLICATIONS, block_rng
-from hiring_funnel.simulate_files import simulate_to_files, simulated_file_names
-from hiring_funnel.simulate_model import make_params
-from hiring_funnel.simulate_truth import build_truth
+from hiring_funnel.simulate.blocks import BLOCK_APPLICATIONS, block_rng
+from hiring_funnel.simulate.files import simulate_to_files, simulated_file_names
+from hiring_funnel.simulate.model import make_params
+from hiring_funnel.simulate.truth import build_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -222,7 +222,7 @@ def test_existing_files_refused_and_nothing_written(tmp_path: Path) -> None:
 _FAIL = """
 import resource, signal, sys
 from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.simulate_files import simulate_to_files
+from hiring_funnel.simulate.files import simulate_to_files
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 for fmt in ("csv", "parquet"):

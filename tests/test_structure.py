@@ -21,14 +21,24 @@ No module is over 500 lines (CONVENTIONS.md, 1), and the modules do not import
 one another in a circle when they are imported: only imports that run at import
 time count (not those inside functions or under ``if TYPE_CHECKING:``), and
 ``from package import module`` counts as importing the module alone.
+
+Modules that moved keep a thin module at the old path for one release
+(:data:`hiring_funnel.deprecation.MOVED_MODULES`): importing it warns and gives
+the new module's objects, and no module of the package imports an old path.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+
+from hiring_funnel.deprecation import MOVED_MODULES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "hiring_funnel"
 MAX_LINES = 500
@@ -239,6 +249,46 @@ def test_the_import_graph_has_no_cycles() -> None:
     assert cycle is None, "modules import each other in a circle: " + " -> ".join(cycle or [])
 
 
+def moved_module_uses(module: str, tree: ast.Module) -> Iterator[str]:
+    """Where ``tree`` names a module of :data:`MOVED_MODULES` by its old path: in an
+    import anywhere (also inside functions) or in a string (``"hiring_funnel.x"``)."""
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(module, node)
+            if target is not None:
+                targets = [target, *(f"{target}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            targets = [node.value]
+        for target in targets:
+            if target in MOVED_MODULES:
+                yield f"{module}:{node.lineno}: {target} (now {MOVED_MODULES[target]})"
+
+
+def test_no_module_uses_an_old_path() -> None:
+    found = [
+        use
+        for module, path in MODULES.items()
+        # the old paths themselves, and the table of them
+        if module not in MOVED_MODULES and module != "hiring_funnel.deprecation"
+        for use in moved_module_uses(module, ast.parse(path.read_text(), str(path)))
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("old", sorted(MOVED_MODULES))
+def test_an_old_path_warns_and_gives_the_new_objects(old: str) -> None:
+    new = importlib.import_module(MOVED_MODULES[old])
+    sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=f"{old} is now {MOVED_MODULES[old]};"):
+        shim = importlib.import_module(old)
+    assert list(shim.__all__) == list(new.__all__)
+    for name in new.__all__:
+        assert getattr(shim, name) is getattr(new, name), name
+
+
 def test_the_checks_see_what_they_look_for() -> None:
     # The checks above pass on an empty package too; these show they would catch a slip.
     tree = ast.parse(
@@ -273,6 +323,10 @@ def test_the_checks_see_what_they_look_for() -> None:
     graph = import_graph()
     assert "hiring_funnel.clocks" in graph["hiring_funnel"]  # a top-level import counts
     assert "hiring_funnel.estimators" not in graph["hiring_funnel"]  # under TYPE_CHECKING
+    old = next(iter(MOVED_MODULES))
+    package, _, name = old.rpartition(".")
+    tree = ast.parse(f"def f():\n    from {package} import {name}\n\nPATH = {old!r}\n")
+    assert len(list(moved_module_uses("hiring_funnel.report.build", tree))) == 2
 
 
 if __name__ == "__main__":

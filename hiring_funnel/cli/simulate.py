@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Simulate and write the files; print the paths written."""
-    from hiring_funnel.simulate_files import simulate_to_files
+    from hiring_funnel.simulate.files import simulate_to_files
 
     if args.applications < 1:
         raise HiringFunnelError("--applications must be at least 1")

@@ -4,7 +4,7 @@
 times and covariates; :func:`sorted_events` walks each application through
 first response, screen, interview rounds and decision, and returns its events
 in file order. :func:`hiring_funnel.simulate.simulate` (one log) and
-:mod:`hiring_funnel.simulate_blocks` (a large log block by block) draw in the
+:mod:`hiring_funnel.simulate.blocks` (a large log block by block) draw in the
 same order, so that the same seed gives the same log either way.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import expit
 
 from hiring_funnel.schema import EVENTS
-from hiring_funnel.simulate_model import SimulationParams
+from hiring_funnel.simulate.model import SimulationParams
 
 #: Event name -> its code (position in the schema's EVENTS).
 EV = {name: code for code, name in enumerate(EVENTS)}

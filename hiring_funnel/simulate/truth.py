@@ -1,8 +1,8 @@
 """The ``truth`` of a simulated log: its parameters, level shares and expected outcomes.
 
 Written to ``truth.json`` by :func:`hiring_funnel.simulate.write_simulated`
-and :func:`hiring_funnel.simulate_files.simulate_to_files`; the curves and
-probabilities it implies are computed by :mod:`hiring_funnel.simulate_model`.
+and :func:`hiring_funnel.simulate.files.simulate_to_files`; the curves and
+probabilities it implies are computed by :mod:`hiring_funnel.simulate.model`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from hiring_funnel.simulate_model import (
+from hiring_funnel.simulate.model import (
     MODEL,
     Realised,
     SimulationParams,
@@ -40,7 +40,7 @@ def build_truth(
 
     ``expected`` is averaged over the realised ``attributes``; the curves and
     probabilities can be recomputed from ``params`` with the functions of
-    :mod:`hiring_funnel.simulate_model`.
+    :mod:`hiring_funnel.simulate.model`.
     """
     truth: dict[str, Any] = {
         "model": list(MODEL),

@@ -232,7 +232,7 @@ def make_params(overrides: Mapping[str, Any]) -> SimulationParams:
     if unknown:
         raise HiringFunnelError(
             f"unknown simulation parameter(s) {', '.join(unknown)}",
-            hint="see hiring_funnel.simulate_model.SimulationParams for the names",
+            hint="see hiring_funnel.simulate.model.SimulationParams for the names",
         )
     params = SimulationParams(**overrides)
     for name in _DISTRIBUTIONS:
@@ -278,7 +278,7 @@ class CombinationCounts:
     """How many applications have each combination of levels of :data:`FACTORS`.
 
     What the realised-sample truth needs of the applications, kept instead of
-    them when a log is simulated in blocks (:mod:`hiring_funnel.simulate_files`).
+    them when a log is simulated in blocks (:mod:`hiring_funnel.simulate.files`).
     ``frame`` has the factors' columns (level text, as ``str`` of the
     attribute) and ``count``, one row per combination present, sorted by the
     levels as a groupby of the attributes sorts them; it can stand for the

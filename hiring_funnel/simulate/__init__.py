@@ -8,10 +8,10 @@ and records what an applicant-tracking export would show at the as-of date.
 the shipped ``data/sample/`` is
 ``write_simulated(simulate(5000, seed=20261126), "data/sample", force=True)``.
 Large logs (1e7 applications) go straight into CSV or Parquet files, block by
-block, with :func:`hiring_funnel.simulate_files.simulate_to_files`.
+block, with :func:`hiring_funnel.simulate.files.simulate_to_files`.
 
 The generative model and the true curves it implies live in
-:mod:`hiring_funnel.simulate_model`; the calibration follows DESIGN.md,
+:mod:`hiring_funnel.simulate.model`; the calibration follows DESIGN.md,
 "Calibration figures for the simulator" (loosened where a realistic 3 percent
 applicant-to-interview rate would leave too few interviews to analyse).
 """
@@ -28,8 +28,8 @@ import pandas as pd
 
 from hiring_funnel.outputs import Writer, csv_writer, write_files
 from hiring_funnel.schema import EVENTS, as_canonical_events
-from hiring_funnel.simulate_draws import EV, SECONDS_PER_DAY, STAGES, population, sorted_events
-from hiring_funnel.simulate_model import (
+from hiring_funnel.simulate.draws import EV, SECONDS_PER_DAY, STAGES, population, sorted_events
+from hiring_funnel.simulate.model import (
     SimulationParams,
     check_count,
     export_date,
@@ -38,7 +38,7 @@ from hiring_funnel.simulate_model import (
     true_first_response_cif,
     true_outcome_probabilities,
 )
-from hiring_funnel.simulate_truth import build_truth
+from hiring_funnel.simulate.truth import build_truth
 
 __all__ = [
     "SimulatedLog",
@@ -123,7 +123,7 @@ def simulate(n_applications: int, *, seed: int, **params: Any) -> SimulatedLog:
         Seed of the one ``numpy.random.Generator`` behind every random choice;
         the same seed and parameters give identical output.
     **params
-        Overrides of :class:`~hiring_funnel.simulate_model.SimulationParams`,
+        Overrides of :class:`~hiring_funnel.simulate.model.SimulationParams`,
         e.g. ``office_hours=False, withdraw_probability=0.0``.
 
     Returns

@@ -5,7 +5,7 @@
 is tens of gigabytes. Here the applications are cut into blocks of
 ``block_applications`` (the last one shorter), and each block is a log of its
 own: its own candidates and companies, drawn by the same model
-(:mod:`hiring_funnel.simulate_model`) from its own generator:
+(:mod:`hiring_funnel.simulate.model`) from its own generator:
 
 - block 0 from ``numpy.random.default_rng(seed)``, exactly as :func:`simulate`
   draws, so a log of at most one block is :func:`simulate`'s, byte for byte;
@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from hiring_funnel.schema import EVENTS
 from hiring_funnel.simulate import ATTRIBUTE_COLUMNS, FILE_COLUMNS
-from hiring_funnel.simulate_draws import (
+from hiring_funnel.simulate.draws import (
     EV,
     SECONDS_PER_DAY,
     STAGES,
@@ -49,7 +49,7 @@ from hiring_funnel.simulate_draws import (
     population,
     sorted_events,
 )
-from hiring_funnel.simulate_model import FACTORS, CombinationCounts, SimulationParams
+from hiring_funnel.simulate.model import FACTORS, CombinationCounts, SimulationParams
 
 #: Applications per block unless told otherwise (about 220,000 events).
 BLOCK_APPLICATIONS = 100_000
