@@ -148,7 +148,7 @@ def application_stages(
     application: one person each), a boolean column per stage reached
     (``applied``, ``answered``, ``screen``, ``interview``, ``offer``) and
     ``ended`` (offer, rejection, withdrawn, closed, or <NA> while still open).
-    What is published from it counts candidates (:mod:`hiring_funnel.anonymize`).
+    What is published from it counts candidates (:mod:`hiring_funnel.report.privacy`).
     """
     if isinstance(log_or_events, EventLog):
         events = log_or_events.events

@@ -28,17 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
+from hiring_funnel.clocks import CAUSES
+from hiring_funnel.estimators import EstimateResult, still_hope
+from hiring_funnel.funnel import stage_figures
+from hiring_funnel.report import words as f
+from hiring_funnel.report.privacy import (
     candidate_key,
     check_min_group,
     distinct_candidates,
     suppress_parts,
     tail_cutoff,
 )
-from hiring_funnel.clocks import CAUSES
-from hiring_funnel.estimators import EstimateResult, still_hope
-from hiring_funnel.funnel import stage_figures
-from hiring_funnel.report import words as f
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 __all__ = [
@@ -85,7 +85,7 @@ def horizon_of(episodes: pd.DataFrame, *, min_group: int = 1, days: float | None
     """The headline's horizon on a clock's episodes (the ``decision`` clock's, as a rule).
 
     Without ``days``: the last day on which at least ``min_group`` candidates
-    are still waiting (:func:`~hiring_funnel.anonymize.tail_cutoff`; the
+    are still waiting (:func:`~hiring_funnel.report.privacy.tail_cutoff`; the
     longest wait seen with 1), so every number said about it rests on enough
     people. With ``days`` (``--horizon``): that day, which must lie within it.
 

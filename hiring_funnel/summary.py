@@ -7,7 +7,7 @@ the still-open applications as "at least this long" (censored) instead.
 
 The summary publishes counts per group, so with ``min_group`` above 1 (the
 ``summary`` command's default is 5, as the report's) it follows the rule of
-:mod:`hiring_funnel.anonymize`: a clock of fewer than ``min_group`` candidates
+:mod:`hiring_funnel.report.privacy`: a clock of fewer than ``min_group`` candidates
 is not shown, small groups are suppressed on every clock (counted, not named),
 a count of fewer candidates is hidden with its complement, the dashboard
 figures need as many answered candidates, and medians stop at the tail cutoff.
@@ -24,7 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
+from hiring_funnel.clocks import episodes
+from hiring_funnel.estimators import waiting_quantiles
+from hiring_funnel.headline import HEADLINE_WAITED
+from hiring_funnel.report.privacy import (
     COMPLEMENTARY,
     DEFAULT_MAX_LEVELS,
     TOO_FEW,
@@ -38,10 +41,7 @@ from hiring_funnel.anonymize import (
     suppress_parts,
     tail_cutoff,
 )
-from hiring_funnel.clocks import episodes
-from hiring_funnel.estimators import waiting_quantiles
-from hiring_funnel.headline import HEADLINE_WAITED
-from hiring_funnel.published import file_name
+from hiring_funnel.report.published import file_name
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
 
@@ -86,10 +86,10 @@ def summarise(
     clocks : sequence of str
         The clocks to summarise.
     by : str, optional
-        An attribute whose values are categories (:mod:`hiring_funnel.categorical`).
+        An attribute whose values are categories (:mod:`hiring_funnel.report.breakdown_columns`).
     min_group : int
         1 shows everything. Above 1, what is published follows
-        :mod:`hiring_funnel.anonymize`: the groups shown hold at least this
+        :mod:`hiring_funnel.report.privacy`: the groups shown hold at least this
         many candidates (``attrs["groups_hidden"]`` counts the others per
         clock), a hidden count is <NA> with its reason in
         ``attrs["hidden"][(clock, group, column)]`` ("too_few" or
@@ -194,7 +194,7 @@ def collected(ep: pd.DataFrame | Any, by: str | None = None) -> pd.DataFrame:
     """Episodes as a pandas frame: of engine episodes only what the summary reads.
 
     That is each episode's candidate (``candidate_id``, else its application:
-    :func:`~hiring_funnel.anonymize.candidate_key`, taken on the engine),
+    :func:`~hiring_funnel.report.privacy.candidate_key`, taken on the engine),
     ``entry``, ``duration``, ``cause`` and the ``by`` column; the application
     ids, times and other attributes stay on the engine.
     """

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiring_funnel.anonymize import (
+from hiring_funnel.report.privacy import (
     IDENTIFIER_COLUMNS,
     MISSING_LABEL,
     candidate_key,
@@ -24,7 +24,7 @@ from hiring_funnel.anonymize import (
     suppress_segments,
     tail_cutoff,
 )
-from hiring_funnel.published import file_name, share_text, shown
+from hiring_funnel.report.published import file_name, share_text, shown
 from hiring_funnel.schema import HiringFunnelError
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
 from hiring_funnel.cli import COMMANDS, build_parser, main
 from hiring_funnel.cli.options import read_log
+from hiring_funnel.report.privacy import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

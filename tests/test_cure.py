@@ -1,4 +1,4 @@
-"""Tests of the mixture-cure ghosting model (hiring_funnel.regression.cure).
+"""Tests of the mixture-cure ghosting model (hiring_funnel.regression.ghosting).
 
 No outside package fits a mixture-cure model with covariates on both parts
 (lifelines' MixtureCureFitter has none), so the references are the
@@ -15,7 +15,7 @@ from scipy import stats
 
 from hiring_funnel.clocks import episodes
 from hiring_funnel.regression._cure_likelihood import CureData, fit
-from hiring_funnel.regression.cure import ghosting_model
+from hiring_funnel.regression.ghosting import ghosting_model
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.simulate import simulate
 from hiring_funnel.simulate.model import ghost_probability_by_level
@@ -71,7 +71,10 @@ def test_ghosting_share_by_level_recovers_truth(default_log, timing):
         # vs job board 0.40): a test that can fail.
         assert tol < 0.05
     overall = res.predict()
-    assert abs(overall - log.truth["expected"]["ghosted"]) < 3 * res.by_level["std_error"].iloc[0] + 0.01
+    assert (
+        abs(overall - log.truth["expected"]["ghosted"])
+        < 3 * res.by_level["std_error"].iloc[0] + 0.01
+    )
 
 
 def test_no_covariates_matches_km_plateau_and_truth(long_log):
@@ -320,7 +323,8 @@ def test_candidate_clusters_widen_the_ghosting_intervals_of_a_candidate_trait():
     robust = ghosting_model(ep, covariates=["role_level"], cluster="candidate_id")
     role = [n for n in plain.params.index if n.startswith("ghosting:role_level")]
     assert (
-        np.sqrt(np.diag(robust.covariance.loc[role, role])) > np.sqrt(np.diag(plain.covariance.loc[role, role]))
+        np.sqrt(np.diag(robust.covariance.loc[role, role]))
+        > np.sqrt(np.diag(plain.covariance.loc[role, role]))
     ).all()
     with pytest.raises(HiringFunnelError, match="column 'nope': no such column to cluster on"):
         ghosting_model(ep, covariates=["role_level"], cluster="nope")

@@ -10,7 +10,7 @@ with its decoded figures, the PDF's text and metadata (``pdftotext``,
 ``pdfinfo``), the CSV written, stdout and stderr. The searches read what the
 commands wrote, never the template.
 
-Then the rules behind the numbers (hiring_funnel.anonymize): the differencing
+Then the rules behind the numbers (hiring_funnel.report.privacy): the differencing
 attack of the issue (two breakdowns and the regression's "left out" count gave
 a cell of three candidates) as a test, small logs, outcome-mix bands, counts of
 clocks that are not published, the at-risk rows under figures, and labels that
@@ -33,9 +33,9 @@ import pandas as pd
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.anonymize import candidate_key, segment_labels
 from hiring_funnel.cli import main
 from hiring_funnel.report import render_report
+from hiring_funnel.report.privacy import candidate_key, segment_labels
 
 K = 5
 #: Labels of the industry column that would break outputs: a terminal colour, control and

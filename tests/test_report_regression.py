@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.anonymize import segment_labels
 from hiring_funnel.regression import cause_specific_cox, ghosting_model
 from hiring_funnel.report import render_report, report
-from hiring_funnel.report.regression import _redact
+from hiring_funnel.report.models import _redact
+from hiring_funnel.report.privacy import segment_labels
 from hiring_funnel.report.render import write_pdf
 from hiring_funnel.schema import HiringFunnelError
 
@@ -268,7 +268,7 @@ def test_the_section_fits_only_published_levels(small_segments: dict[str, Any]) 
     context = small_segments["context"]
     hidden = hidden_levels(context)
     # "micro" falls below 5 candidates once "tiny" is out; complementary suppression then
-    # takes the smallest other size with it (anonymize.suppress_segments, as everywhere).
+    # takes the smallest other size with it (report.privacy.suppress_segments, as everywhere).
     ep = fitted_episodes(small_segments["log"], BY, hidden)
     sizes = ep.groupby("company_size")["candidate_id"].nunique()
     assert sizes["micro"] < 5

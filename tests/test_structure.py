@@ -20,7 +20,8 @@ only one other module uses lives in that module.
 No module is over 500 lines (CONVENTIONS.md, 1), and the modules do not import
 one another in a circle when they are imported: only imports that run at import
 time count (not those inside functions or under ``if TYPE_CHECKING:``), and
-``from package import module`` counts as importing the module alone.
+``from package import module`` counts as importing the module alone (and, from
+outside the package, its ``__init__``, which runs first).
 
 Modules that moved keep a thin module at the old path for one release
 (:data:`hiring_funnel.deprecation.MOVED_MODULES`): importing it warns and gives
@@ -197,8 +198,25 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(), str(path))
-        graph[module] = set(_top_level_imports(module, tree.body)) - {module}
+        targets = set(_top_level_imports(module, tree.body))
+        graph[module] = (targets | _outside_packages(module, targets)) - {module}
     return graph
+
+
+def _outside_packages(module: str, targets: set[str]) -> set[str]:
+    """The packages whose ``__init__`` importing ``targets`` runs first, if ``module`` is
+    outside them: ``import hiring_funnel.report.privacy`` from ``hiring_funnel.published``
+    runs ``hiring_funnel/report/__init__.py``, and a circle through it fails when
+    ``published`` is imported first. The top-level package is left out (it always runs
+    first), as are the packages ``module`` is in."""
+    found = set()
+    for target in targets:
+        parts = target.split(".")
+        for n in range(2, len(parts)):
+            package = ".".join(parts[:n])
+            if package in MODULES and not module.startswith(package + "."):
+                found.add(package)
+    return found
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -323,6 +341,13 @@ def test_the_checks_see_what_they_look_for() -> None:
     graph = import_graph()
     assert "hiring_funnel.clocks" in graph["hiring_funnel"]  # a top-level import counts
     assert "hiring_funnel.estimators" not in graph["hiring_funnel"]  # under TYPE_CHECKING
+    # importing a module of a package from outside it runs the package's __init__ first
+    assert _outside_packages("hiring_funnel.clocks", {"hiring_funnel.report.privacy"}) == {
+        "hiring_funnel.report"
+    }
+    assert (
+        _outside_packages("hiring_funnel.report.build", {"hiring_funnel.report.privacy"}) == set()
+    )
     old = next(iter(MOVED_MODULES))
     package, _, name = old.rpartition(".")
     tree = ast.parse(f"def f():\n    from {package} import {name}\n\nPATH = {old!r}\n")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from hiring_funnel.published import file_name
+from hiring_funnel.report.published import file_name
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import clean_label
 

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
+from hiring_funnel.report.privacy import DEFAULT_MAX_LEVELS, DEFAULT_MIN_GROUP, HORIZON_HELP
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 

@@ -7,7 +7,7 @@ model uses. Other columns (an id, a note) are read but never printed.
 
 What it prints and writes names files without their folders and never a value
 of an id or free-text column: covariates must be categories in fact
-(:mod:`hiring_funnel.categorical`; a ``--covariates`` column that is not is refused, a
+(:mod:`hiring_funnel.report.breakdown_columns`; a ``--covariates`` column that is not is refused, a
 column picked from the pending file is skipped with a note naming it), labels
 are cleaned and shortened, and an error in a row of the pending file names the
 line and the column, not the cell: the cells are checked here, where their lines
@@ -25,15 +25,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import DEFAULT_MAX_LEVELS
-from hiring_funnel.categorical import check_breakdown_column, check_max_levels, why_not_categorical
 from hiring_funnel.cli.options import (
     add_log_arguments,
     add_publishing_arguments,
     add_renamed_option,
     read_pandas,
 )
-from hiring_funnel.published import file_name
+from hiring_funnel.report.breakdown_columns import (
+    check_breakdown_column,
+    check_max_levels,
+    why_not_categorical,
+)
+from hiring_funnel.report.privacy import DEFAULT_MAX_LEVELS
+from hiring_funnel.report.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 
@@ -110,12 +114,12 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
-    from hiring_funnel.anonymize import check_min_group, distinct_candidates
     from hiring_funnel.clocks import episodes
     from hiring_funnel.headline import horizon_of
     from hiring_funnel.io import read_raw
     from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
     from hiring_funnel.regression import pending_model, predict_pending
+    from hiring_funnel.report.privacy import check_min_group, distinct_candidates
 
     inputs = run_inputs(
         args.path, mapping=args.mapping, attributes=args.attributes, others=[args.pending]

@@ -15,7 +15,7 @@ from typing import Any
 
 from hiring_funnel.cli.errors import run_guarded
 from hiring_funnel.cli.options import add_log_arguments, add_publishing_arguments, engine_option
-from hiring_funnel.published import file_name
+from hiring_funnel.report.published import file_name
 
 NAME = "report"
 

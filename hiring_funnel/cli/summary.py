@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Print the counts, the table per clock, the headline and what comes next."""
-    from hiring_funnel.anonymize import check_min_group
+    from hiring_funnel.report.privacy import check_min_group
     from hiring_funnel.summary import (
         CLOCKS,
         counts_line,

@@ -11,7 +11,7 @@ the interview rounds from the window, over the applications with an interview
 only. Application ids and candidate ids stay on the engine; what crosses into
 Python is a few bytes per episode instead of two strings.
 
-A candidate is :func:`hiring_funnel.anonymize.candidate_key` of the pandas
+A candidate is :func:`hiring_funnel.report.privacy.candidate_key` of the pandas
 episodes: the application's first ``candidate_id`` in event order (timestamp,
 event order, line), else the application itself.
 """

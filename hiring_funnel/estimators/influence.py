@@ -31,9 +31,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import candidate_key
 from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.episode_checks import check_episodes
+from hiring_funnel.report.privacy import candidate_key
 from hiring_funnel.schema import HiringFunnelError
 
 

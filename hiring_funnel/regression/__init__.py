@@ -3,7 +3,6 @@ the effect of a follow-up as a time-varying covariate, and predictions for pendi
 
 from hiring_funnel.regression.aft import AFT_COEFFICIENT_COLUMNS, AFTComparison, parametric_models
 from hiring_funnel.regression.cox import COX_COLUMNS, CoxResult, cause_specific_cox
-from hiring_funnel.regression.cure import GhostingResult, ghosting_model
 from hiring_funnel.regression.fine_gray import FINE_GRAY_COLUMNS, FineGrayResult, fine_gray
 from hiring_funnel.regression.follow_ups import (
     FOLLOW_UP_COLUMNS,
@@ -12,6 +11,7 @@ from hiring_funnel.regression.follow_ups import (
     split_at_follow_ups,
 )
 from hiring_funnel.regression.forest import plot_forest
+from hiring_funnel.regression.ghosting import GhostingResult, ghosting_model
 from hiring_funnel.regression.pending import PendingModel, pending_model
 from hiring_funnel.regression.prediction import (
     PREDICTION_COLUMNS,

@@ -2,7 +2,7 @@
 
 One call (or ``hiring-funnel report PATH``) reads a log, works out every figure
 with the censoring-aware estimators, suppresses what could identify a
-candidate (:mod:`hiring_funnel.anonymize`), and writes
+candidate (:mod:`hiring_funnel.report.privacy`), and writes
 ``reports/hiring_funnel_report.html`` and ``.pdf`` from one Jinja2 template.
 Both carry one run id and are replaced together, or neither is
 (:mod:`hiring_funnel.outputs`).
@@ -21,15 +21,15 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.anonymize import (
+from hiring_funnel.clocks import CLOCKS
+from hiring_funnel.report.privacy import (
     DEFAULT_MAX_LEVELS,
     DEFAULT_MIN_GROUP,
     check_breakdown_column,
     check_max_levels,
     check_min_group,
 )
-from hiring_funnel.clocks import CLOCKS
-from hiring_funnel.published import file_name
+from hiring_funnel.report.published import file_name
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 
@@ -98,7 +98,7 @@ def report(
     max_levels : int
         A ``by`` column with more distinct values than this is refused (so is
         one whose values look like emails, phone numbers, free text or
-        identifiers: :mod:`hiring_funnel.categorical`).
+        identifiers: :mod:`hiring_funnel.report.breakdown_columns`).
     command : str, optional
         The command shown in the report; by default the Python call. Paths in
         it are shown by their file names, without folders.

@@ -1,11 +1,11 @@
 """Breakdowns: the waits of each segment of one attribute (industry, company size, ...).
 
-Only the segments :func:`hiring_funnel.anonymize.suppress_across` lets through
+Only the segments :func:`hiring_funnel.report.privacy.suppress_across` lets through
 reach an estimator, so a suppressed segment never appears in a table, a curve,
 a legend or an at-risk row, and the tests between segments compare published
 segments only. A segment hidden on one clock is hidden on every clock, and the
 section keeps only how many were hidden, never their labels. A segment's
-number of open waits is shown only where :func:`hiring_funnel.anonymize.hide_splits`
+number of open waits is shown only where :func:`hiring_funnel.report.privacy.hide_splits`
 allows; its dashboard median only where its answers come from at least
 ``min_group`` candidates. Labels are cleaned and shortened.
 """
@@ -17,14 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
-    TOO_FEW,
-    candidate_key,
-    hide_splits,
-    segment_labels,
-    suppress_across,
-    tail_cutoff,
-)
 from hiring_funnel.estimators import (
     cumulative_incidence,
     gray_test,
@@ -33,9 +25,17 @@ from hiring_funnel.estimators import (
     waiting_quantiles,
 )
 from hiring_funnel.plots import plain_text, plot_survival
-from hiring_funnel.published import shown
 from hiring_funnel.report import words as f
 from hiring_funnel.report.figures import cut_tail, draw_chances, svg_data_url
+from hiring_funnel.report.privacy import (
+    TOO_FEW,
+    candidate_key,
+    hide_splits,
+    segment_labels,
+    suppress_across,
+    tail_cutoff,
+)
+from hiring_funnel.report.published import shown
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 

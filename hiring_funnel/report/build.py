@@ -2,7 +2,7 @@
 
 :func:`build_context` turns an :class:`~hiring_funnel.schema.EventLog` into a
 plain dictionary for the template. Every figure and table reads only what
-:mod:`hiring_funnel.anonymize` lets through (its module docstring states the
+:mod:`hiring_funnel.report.privacy` lets through (its module docstring states the
 rule): a clock whose episodes hold fewer than ``min_group`` candidates is left
 out, a count of fewer is "fewer than k" with its complement "not shown", small
 segments of a breakdown are suppressed on every clock, outcome-mix bands are
@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import candidate_key, distinct_candidates, suppress_parts, tail_cutoff
 from hiring_funnel.clocks import CAUSES, episodes
 from hiring_funnel.estimators import (
     EstimateResult,
@@ -47,12 +46,14 @@ from hiring_funnel.plots import (
     plot_still_hope,
     plot_survival,
 )
-from hiring_funnel.published import share_text, shown
 from hiring_funnel.report import words as f
 from hiring_funnel.report.breakdowns import breakdown_section
 from hiring_funnel.report.figures import cut_tail, svg_data_url
+from hiring_funnel.report.models import regression_section
+from hiring_funnel.report.privacy import candidate_key, distinct_candidates, tail_cutoff
+from hiring_funnel.report.published import share_text, shown
 from hiring_funnel.report.quality import privacy_section, quality_section
-from hiring_funnel.report.regression import regression_section
+from hiring_funnel.report.suppression import suppress_parts
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
 

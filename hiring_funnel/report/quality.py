@@ -1,6 +1,6 @@
 """The report's data-quality and privacy sections: what was read, what was left out, and why.
 
-Every count here follows :mod:`hiring_funnel.anonymize`: rows quarantined
+Every count here follows :mod:`hiring_funnel.report.privacy`: rows quarantined
 count rows (their candidates are unknown), everything else distinct
 candidates; a count under ``min_group`` is "fewer than k", and a part of a
 published total that would give it back by subtraction is "not shown".
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import COMPLEMENTARY, TOO_FEW, Members, suppress_parts
-from hiring_funnel.published import file_name, shown
 from hiring_funnel.report import words as f
+from hiring_funnel.report.privacy import COMPLEMENTARY, TOO_FEW, Members, suppress_parts
+from hiring_funnel.report.published import file_name, shown
 from hiring_funnel.schema import QUARANTINE_KINDS, EventLog
 
 if TYPE_CHECKING:

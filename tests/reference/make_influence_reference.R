@@ -11,7 +11,7 @@
 # candidates with up to three episodes. "sample": the decision episodes of the
 # first 200 candidates (by candidate_key) of data/sample, exported with
 #
-#   python -c "import pandas as pd, hiring_funnel as hf; from hiring_funnel.anonymize import candidate_key; ep = hf.episodes(hf.read_events('data/sample/events.csv'), 'decision'); key = candidate_key(ep); keep = key.isin(sorted(key.unique())[:200]); print(pd.DataFrame({'data': 'sample', 'duration': ep['duration'][keep], 'cause': ep['cause'][keep].astype('string'), 'candidate': key[keep]}).to_csv(index=False, header=False, float_format='%.10g'), end='')"
+#   python -c "import pandas as pd, hiring_funnel as hf; from hiring_funnel.report.privacy import candidate_key; ep = hf.episodes(hf.read_events('data/sample/events.csv'), 'decision'); key = candidate_key(ep); keep = key.isin(sorted(key.unique())[:200]); print(pd.DataFrame({'data': 'sample', 'duration': ep['duration'][keep], 'cause': ep['cause'][keep].astype('string'), 'candidate': key[keep]}).to_csv(index=False, header=False, float_format='%.10g'), end='')"
 #
 # (appended below the toy rows). Each data set is fitted as
 #   survfit(Surv(duration, status) ~ 1, id = row, influence = TRUE)

@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.anonymize import (
+from hiring_funnel.clocks import CAUSES
+from hiring_funnel.regression import CoxResult, cause_specific_cox, ghosting_model, plot_forest
+from hiring_funnel.report import words as f
+from hiring_funnel.report.figures import svg_panels_url
+from hiring_funnel.report.privacy import (
     IDENTIFIER_COLUMNS,
     candidate_key,
     segment_labels,
     suppress_segments,
 )
-from hiring_funnel.clocks import CAUSES
-from hiring_funnel.regression import CoxResult, cause_specific_cox, ghosting_model, plot_forest
-from hiring_funnel.report import words as f
-from hiring_funnel.report.figures import svg_panels_url
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 

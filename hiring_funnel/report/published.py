@@ -1,6 +1,6 @@
 """Figures as they are published: a count that may be hidden, a share as a bound, a file by name.
 
-The rules of what may be published are in :mod:`hiring_funnel.anonymize`; this
+The rules of what may be published are in :mod:`hiring_funnel.report.privacy`; this
 module writes what they decided, in the same words in every output (report,
 summary, predict): a count hidden for resting on too few candidates is
 "fewer than k", one hidden so that no other can be worked out by subtraction is
@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from hiring_funnel.anonymize import COMPLEMENTARY, DEFAULT_MIN_GROUP, TOO_FEW, check_min_group
+from hiring_funnel.report.privacy import COMPLEMENTARY, DEFAULT_MIN_GROUP, TOO_FEW, check_min_group
 
 __all__ = ["file_name", "share_text", "shown"]
 

@@ -22,7 +22,7 @@ never a value:
   comparison. The limit can be raised (``--max-levels``, ``max_levels=``).
 
 These rules are heuristics: a column of recruiters' names passes them. The
-small-group suppression of :mod:`hiring_funnel.anonymize` still applies to
+small-group suppression of :mod:`hiring_funnel.report.privacy` still applies to
 whatever passes.
 
 Examples

@@ -5,7 +5,7 @@ The rule of statistical offices for frequency tables (Hundepool et al.,
 than k candidates is hidden (primary suppression), and more parts, smallest
 first, until the hidden ones together hold at least k, so that subtraction
 from the total cannot recover a small one (complementary suppression).
-:mod:`hiring_funnel.anonymize` applies it to everything that is published.
+:mod:`hiring_funnel.report.privacy` applies it to everything that is published.
 """
 
 from __future__ import annotations

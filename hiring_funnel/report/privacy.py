@@ -1,4 +1,7 @@
-"""Anonymize what is published: small groups, sums that could be differenced, curve tails, paths.
+"""Privacy of what is published: small groups, sums that could be differenced, curve tails, paths.
+
+This is small-group suppression in published outputs, not pseudonymisation: the
+row-level data are not changed, only what reports, summaries and predictions show.
 
 Everything ``report``, ``summary`` and ``predict`` publish is made of counts,
 shares and curves about groups of people. The rules below keep any one
@@ -48,10 +51,10 @@ number of distinct candidates a published figure rests on.
    median or an at-risk number may describe; at-risk rows under figures show
    nothing past it.
 7. **No identifiers, no folders.** Id columns, free-text and high-cardinality
-   columns are never breakdowns (:mod:`hiring_funnel.categorical`); quarantine
+   columns are never breakdowns (:mod:`hiring_funnel.report.breakdown_columns`); quarantine
    reasons are published as fixed descriptions of their kind
    (:data:`hiring_funnel.schema.QUARANTINE_KINDS`), never as the reason text;
-   files are named without their folders (:func:`hiring_funnel.published.file_name`), as folders often
+   files are named without their folders (:func:`hiring_funnel.report.published.file_name`), as folders often
    hold a user name. A log of fewer than k candidates publishes no count at
    all.
 
@@ -77,14 +80,13 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.categorical import (
+from hiring_funnel.report.breakdown_columns import (
     DEFAULT_MAX_LEVELS,
     IDENTIFIER_COLUMNS,
     check_breakdown_column,
     check_max_levels,
 )
-from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.suppression import (
+from hiring_funnel.report.suppression import (
     COMPLEMENTARY,
     DEFAULT_MIN_GROUP,
     REASONS,
@@ -94,6 +96,7 @@ from hiring_funnel.suppression import (
     check_min_group,
     suppress_parts,
 )
+from hiring_funnel.schema import HiringFunnelError
 
 __all__ = [
     "COMPLEMENTARY",
