@@ -86,7 +86,16 @@ def test_horizon_days_set_by_the_user_everywhere(sample, capsys, tmp_path: Path)
     assert "this log covers" not in text.split("Contents")[0]
     pending = tmp_path / "pending.csv"
     pending.write_text("waited\n7\n")
-    argv = ["predict", str(SAMPLE), "--pending", str(pending), "--resamples", "0", "--horizon", "60"]
+    argv = [
+        "predict",
+        str(SAMPLE),
+        "--pending",
+        str(pending),
+        "--resamples",
+        "0",
+        "--horizon",
+        "60",
+    ]
     assert main(argv) == 0
     assert "every chance counts answers within 60 days of applying" in capsys.readouterr().out
     # The estimate is still_hope's with tau = 60.

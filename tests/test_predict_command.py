@@ -109,7 +109,16 @@ def test_bad_pending_rows_are_one_line_with_file_and_line(
 
 def test_an_unknown_covariate_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pending = _write(tmp_path / "p.csv", [["waited"], ["3"]])
-    argv = ["predict", EVENTS, "--pending", pending, "--covariates", "shoe_size", "--resamples", "0"]
+    argv = [
+        "predict",
+        EVENTS,
+        "--pending",
+        pending,
+        "--covariates",
+        "shoe_size",
+        "--resamples",
+        "0",
+    ]
     assert main(argv) == 1
     assert "column 'shoe_size': 'shoe_size' is not an attribute" in capsys.readouterr().err
 
