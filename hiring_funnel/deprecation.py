@@ -25,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: imported (:func:`warn_moved`); no module of the package imports an old path
 #: (tests/test_structure.py), and pytest does not collect them (conftest.py).
 MOVED_MODULES: dict[str, str] = {
+    "hiring_funnel.anonymize": "hiring_funnel.report.privacy",
+    "hiring_funnel.regression.cure": "hiring_funnel.regression.ghosting",
     "hiring_funnel.simulate_files": "hiring_funnel.simulate.files",
 }
 
