@@ -29,7 +29,9 @@ from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
 from hiring_funnel.simulate import SimulatedLog, simulate, write_simulated
 
 if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
-    from hiring_funnel.candidates import after_rejection, applications_until_offer
+    from hiring_funnel.analyses.repeat_applicants import after_rejection, applications_until_offer
+    from hiring_funnel.analyses.stages import quarantine_reasons, stage_counts
+    from hiring_funnel.analyses.summary import summarise
     from hiring_funnel.estimators import (
         answer_quantiles,
         answer_share,
@@ -45,7 +47,6 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         still_hope,
         waiting_quantiles,
     )
-    from hiring_funnel.funnel import quarantine_reasons, stage_counts
     from hiring_funnel.plots import (
         plot_cumulative_incidence,
         plot_outcome_mix,
@@ -63,7 +64,6 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         predict_pending,
     )
     from hiring_funnel.simulate.files import simulate_to_files
-    from hiring_funnel.summary import summarise
 
 #: Names whose modules load scipy, matplotlib or the regression code: each is
 #: imported the first time it is used, so that ``import hiring_funnel`` (and the
@@ -87,10 +87,10 @@ _PLOTS = ("plot_cumulative_incidence", "plot_outcome_mix", "plot_still_hope", "p
 _LAZY = {
     **dict.fromkeys(_ESTIMATORS, "hiring_funnel.estimators"),
     **dict.fromkeys(_PLOTS, "hiring_funnel.plots"),
-    "after_rejection": "hiring_funnel.candidates",
-    "applications_until_offer": "hiring_funnel.candidates",
-    "quarantine_reasons": "hiring_funnel.funnel",
-    "stage_counts": "hiring_funnel.funnel",
+    "after_rejection": "hiring_funnel.analyses.repeat_applicants",
+    "applications_until_offer": "hiring_funnel.analyses.repeat_applicants",
+    "quarantine_reasons": "hiring_funnel.analyses.stages",
+    "stage_counts": "hiring_funnel.analyses.stages",
     "cause_specific_cox": "hiring_funnel.regression",
     "fine_gray": "hiring_funnel.regression",
     "follow_up_effect": "hiring_funnel.regression",
@@ -100,7 +100,7 @@ _LAZY = {
     "plot_forest": "hiring_funnel.regression",
     "predict_pending": "hiring_funnel.regression",
     "simulate_to_files": "hiring_funnel.simulate.files",
-    "summarise": "hiring_funnel.summary",
+    "summarise": "hiring_funnel.analyses.summary",
 }
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Tests of hiring_funnel.candidates: after_rejection and applications_until_offer.
+"""Tests of hiring_funnel.analyses.repeat_applicants: after_rejection and applications_until_offer.
 
 The expected values on the hand-made logs are worked out by hand in the
 comments (Aalen-Johansen and Kaplan-Meier step by step); the group
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
 import hiring_funnel as hf
-from hiring_funnel.candidates import (
+from hiring_funnel.analyses.repeat_applicants import (
     AFTER,
     AFTER_REJECTION_COLUMNS,
     NO_EARLIER,

@@ -1,6 +1,6 @@
 """The summary's one-pass lean episodes on DuckDB against the pandas episodes and summary.
 
-The reference is :func:`hiring_funnel.episodes` and :func:`hiring_funnel.summary.summarise`
+The reference is :func:`hiring_funnel.episodes` and :func:`hiring_funnel.analyses.summary.summarise`
 on the pandas path: the lean pass (:mod:`hiring_funnel.engine.lean`) is an independent
 query that codes candidates as integers, so it must group episodes into candidates exactly
 as :func:`hiring_funnel.report.privacy.candidate_key` does, and give the same durations and causes.
@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hiring_funnel as hf
+from hiring_funnel.analyses.summary import headline, summarise
 from hiring_funnel.engine.lean import lean_episodes
 from hiring_funnel.report.privacy import candidate_key
 from hiring_funnel.schema import as_canonical_events, empty_events
-from hiring_funnel.summary import headline, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

@@ -1,4 +1,4 @@
-"""Tests of hiring_funnel.funnel: stage_counts and quarantine_reasons.
+"""Tests of hiring_funnel.analyses.stages: stage_counts and quarantine_reasons.
 
 The hand-made log's counts are worked out by hand in the comments next to it;
 on the bundled sample the counts are checked against an independent count
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hiring_funnel as hf
-from hiring_funnel.funnel import (
+from hiring_funnel.analyses.stages import (
     FUNNEL_COLUMNS,
     QUARANTINE_REASON_COLUMNS,
     quarantine_reasons,

@@ -1,6 +1,6 @@
 """Headlines claim only what the data carry (issue 12, items 5, 6 and 7).
 
-One module (:mod:`hiring_funnel.headline`) writes the sentences of ``summary``,
+One module (:mod:`hiring_funnel.analyses.headline`) writes the sentences of ``summary``,
 the report, ``predict`` and notebook 06. These tests run each front door on the
 same log and check that they say the same thing: one horizon, one comparison
 rule, and the answers and stages a job seeker asks about next.
@@ -22,9 +22,7 @@ import pandas as pd
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.cli import main
-from hiring_funnel.estimators import still_hope
-from hiring_funnel.headline import (
+from hiring_funnel.analyses.headline import (
     MIN_EVENTS,
     compare_silence,
     funnel_sentence,
@@ -32,6 +30,8 @@ from hiring_funnel.headline import (
     horizon_of,
     silence_headline,
 )
+from hiring_funnel.cli import main
+from hiring_funnel.estimators import still_hope
 from hiring_funnel.report import render_report
 from hiring_funnel.schema import HiringFunnelError
 
@@ -300,8 +300,8 @@ def test_silence_with_nobody_followed_says_why(tmp_path: Path) -> None:
 
 def test_stage_figures_on_an_engine_equal_pandas(tmp_path: Path) -> None:
     # A simulated log written to CSV and read both ways: one aggregate query on DuckDB
-    # gives the pandas path's per-stage counts and candidates (hiring_funnel.funnel).
-    from hiring_funnel.funnel import stage_figures
+    # gives the pandas path's per-stage counts and candidates (hiring_funnel.analyses.stages).
+    from hiring_funnel.analyses.stages import stage_figures
     from hiring_funnel.simulate.files import simulate_to_files
 
     simulate_to_files(600, tmp_path, seed=11)

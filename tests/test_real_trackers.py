@@ -100,8 +100,8 @@ def test_the_report_notes_the_identical_rows(tmp_path: Path) -> None:
 
 
 def test_rows_left_out_on_purpose_are_skipped_not_quarantined(tmp_path: Path) -> None:
+    from hiring_funnel.analyses.summary import counts_line
     from hiring_funnel.report import render_report
-    from hiring_funnel.summary import counts_line
 
     rows = [f"Co{k},Analyst,Indeed,8/{k}/2024,Rejected,9/{k}/2024" for k in range(1, 9)]
     rows += ["Draftco,Analyst,Indeed,,Draft,", "Draftco2,Analyst,Indeed,,Draft,"]

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
+from hiring_funnel.analyses.summary import format_summary, headline, summarise
 from hiring_funnel.load import read_events
 from hiring_funnel.schema import EventLog, HiringFunnelError
-from hiring_funnel.summary import format_summary, headline, summarise
 
 
 def _tied_log(durations: list[int], answered: list[int]) -> EventLog:

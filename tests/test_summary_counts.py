@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.summary import _fewer_candidates, counts_line, log_candidates
+from hiring_funnel.analyses.summary import _fewer_candidates, counts_line, log_candidates
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

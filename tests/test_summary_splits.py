@@ -1,6 +1,6 @@
 """The summary's split of a clock into answered and still open, on arrays of distinct candidates.
 
-Without a breakdown, :func:`hiring_funnel.summary._splits` hands
+Without a breakdown, :func:`hiring_funnel.analyses.summary._splits` hands
 :func:`hiring_funnel.report.privacy.suppress_parts` arrays of distinct candidates instead of
 Python sets (a million candidates); the reference here is the same rule on sets, as
 ``_splits`` computed it before.
@@ -13,9 +13,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hiring_funnel.analyses.summary import _splits
 from hiring_funnel.report.privacy import COMPLEMENTARY, TOO_FEW, suppress_parts
 from hiring_funnel.report.suppression import _union_size
-from hiring_funnel.summary import _splits
 
 
 def _episodes(who: list[object], answered: list[bool]) -> pd.DataFrame:

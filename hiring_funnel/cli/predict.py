@@ -42,7 +42,7 @@ from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.text import clean_label, short_label
 
 if TYPE_CHECKING:
-    from hiring_funnel.headline import Horizon
+    from hiring_funnel.analyses.headline import Horizon
     from hiring_funnel.regression.pending import PendingModel
 
 NAME = "predict"
@@ -114,8 +114,8 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
+    from hiring_funnel.analyses.headline import horizon_of
     from hiring_funnel.clocks import episodes
-    from hiring_funnel.headline import horizon_of
     from hiring_funnel.io import read_raw
     from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
     from hiring_funnel.regression import pending_model, predict_pending

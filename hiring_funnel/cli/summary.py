@@ -37,8 +37,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Print the counts, the table per clock, the headline and what comes next."""
-    from hiring_funnel.report.privacy import check_min_group
-    from hiring_funnel.summary import (
+    from hiring_funnel.analyses.summary import (
         CLOCKS,
         counts_line,
         format_summary,
@@ -46,6 +45,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         summarise,
         what_next,
     )
+    from hiring_funnel.report.privacy import check_min_group
 
     k = check_min_group(args.min_group)
     log = read_log(args)

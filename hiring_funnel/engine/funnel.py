@@ -1,6 +1,6 @@
 """The funnel's stage counts on an engine: one grouping per application, one per candidate.
 
-The same rules as :func:`hiring_funnel.funnel.application_stages` (an
+The same rules as :func:`hiring_funnel.analyses.stages.application_stages` (an
 application counts from its first ``applied`` up to the as-of date; a later
 stage implies the earlier ones; events before the application do not count),
 as Ibis expressions, so ``summary --engine`` publishes the stages without
@@ -20,15 +20,15 @@ def engine_stage_figures(log: Any) -> dict[str, dict[str, int]]:
     """Per stage: applications reached and still open, and the candidates behind each part.
 
     Returns ``{stage: {"reached", "reached_candidates", "open", "open_candidates",
-    "ended_candidates"}}`` for the stages of :data:`hiring_funnel.funnel.STAGES_REACHED`,
-    equal to :func:`hiring_funnel.funnel.stage_figures` on the same log.
+    "ended_candidates"}}`` for the stages of :data:`hiring_funnel.analyses.stages.STAGES_REACHED`,
+    equal to :func:`hiring_funnel.analyses.stages.stage_figures` on the same log.
     """
     import ibis
 
+    from hiring_funnel.analyses.stages import ENDINGS, STAGES_REACHED
     from hiring_funnel.clocks import resolve_as_of
     from hiring_funnel.engine.episodes import resolve_bounds
     from hiring_funnel.engine.window import in_time
-    from hiring_funnel.funnel import ENDINGS, STAGES_REACHED
 
     t = log.events
     if log.as_of is not None:

@@ -120,7 +120,7 @@ def predict_pending(
         lines, not row positions (the command line passes them).
     horizon : float, optional
         The day after applying by which "eventually" and "within" are counted
-        (the command line passes the report's: :func:`hiring_funnel.headline.horizon_of`).
+        (the command line passes the report's: :func:`hiring_funnel.analyses.headline.horizon_of`).
         Default, and at most: the longest wait seen on the first-response clock.
 
     Returns

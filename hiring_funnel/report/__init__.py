@@ -94,7 +94,7 @@ def report(
     horizon : float, optional
         Days after applying within which the headline counts every chance
         (``--horizon``); default the days the log covers
-        (:func:`hiring_funnel.headline.horizon_of`).
+        (:func:`hiring_funnel.analyses.headline.horizon_of`).
     max_levels : int
         A ``by`` column with more distinct values than this is refused (so is
         one whose values look like emails, phone numbers, free text or

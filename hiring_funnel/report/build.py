@@ -22,6 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.analyses.headline import (
+    Horizon,
+    answers_horizon,
+    answers_sentence,
+    funnel_sentence,
+    funnel_stages,
+    horizon_of,
+    silence_headline,
+)
 from hiring_funnel.clocks import CAUSES, episodes
 from hiring_funnel.estimators import (
     EstimateResult,
@@ -31,15 +40,6 @@ from hiring_funnel.estimators import (
     waiting_quantiles,
 )
 from hiring_funnel.estimators.incidence import DEFAULT_BINS
-from hiring_funnel.headline import (
-    Horizon,
-    answers_horizon,
-    answers_sentence,
-    funnel_sentence,
-    funnel_stages,
-    horizon_of,
-    silence_headline,
-)
 from hiring_funnel.plots import (
     plot_cumulative_incidence,
     plot_outcome_mix,
@@ -179,7 +179,7 @@ def _horizon(clock: Clock, days: float | None) -> Horizon | None:
 
 
 def _headline(clock: Clock, horizon: Horizon | None = None) -> dict[str, Any]:
-    """The headline's sentences (:mod:`hiring_funnel.headline`, as ``summary``'s) and its figure."""
+    """The headline's sentences (:mod:`hiring_funnel.analyses.headline`, as ``summary``'s) and its figure."""
     h = silence_headline(
         clock.episodes,
         clock=clock.name,

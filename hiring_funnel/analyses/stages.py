@@ -216,7 +216,7 @@ def stage_figures(log: EventLog | Any) -> dict[str, dict[str, int]]:
     """Per stage reached: applications, those still open, and the candidates behind each part.
 
     ``{stage: {"reached", "reached_candidates", "open", "open_candidates",
-    "ended_candidates"}}``: what :func:`hiring_funnel.headline.funnel_stages`
+    "ended_candidates"}}``: what :func:`hiring_funnel.analyses.headline.funnel_stages`
     publishes, with the candidates its privacy rule counts. On an engine log
     the same figures come from one aggregate query
     (:func:`hiring_funnel.engine.funnel.engine_stage_figures`).

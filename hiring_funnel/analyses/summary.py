@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.analyses.headline import HEADLINE_WAITED
 from hiring_funnel.clocks import episodes
 from hiring_funnel.estimators import waiting_quantiles
-from hiring_funnel.headline import HEADLINE_WAITED
 from hiring_funnel.report.privacy import (
     COMPLEMENTARY,
     DEFAULT_MAX_LEVELS,
@@ -44,6 +44,18 @@ from hiring_funnel.report.privacy import (
 from hiring_funnel.report.published import file_name
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
+
+__all__ = [
+    "CLOCKS",
+    "SUMMARY_COLUMNS",
+    "collected",
+    "counts_line",
+    "format_summary",
+    "headline",
+    "log_candidates",
+    "summarise",
+    "what_next",
+]
 
 CLOCKS: tuple[str, ...] = ("first_response", "interview_feedback", "decision")
 SUMMARY_COLUMNS = (
@@ -311,7 +323,7 @@ def headline(
 ) -> list[str]:
     """Sentences answering "is silence bad news?" on the decision clock.
 
-    The sentences of :func:`hiring_funnel.headline.silence_headline`, the same
+    The sentences of :func:`hiring_funnel.analyses.headline.silence_headline`, the same
     as the report's. ``decision``: the log's decision-clock episodes when
     already made. ``horizon``: days after applying (``--horizon``); default
     the days this log covers (the last day on which ``min_group`` candidates
@@ -326,7 +338,7 @@ def headline(
     >>> headline(log, waited=[14])[1].startswith("After 14 days with no decision")
     True
     """
-    from hiring_funnel.headline import horizon_of, silence_headline
+    from hiring_funnel.analyses.headline import horizon_of, silence_headline
 
     k = check_min_group(min_group)
     ep = collected(episodes(log, "decision")) if decision is None else decision
@@ -346,7 +358,7 @@ def what_next(
     ``made``: the episodes :func:`summarise` made (its ``made`` dict). On an
     engine the stage counts are one aggregate query.
     """
-    from hiring_funnel.headline import (
+    from hiring_funnel.analyses.headline import (
         answers_horizon,
         answers_sentence,
         funnel_sentence,

@@ -34,7 +34,7 @@ a difference between the groups is an association, not the effect of the
 rejection.
 """
 
-from hiring_funnel.candidates._common import (
+from hiring_funnel.analyses.repeat_applicants._common import (
     AFTER,
     AFTER_REJECTION_COLUMNS,
     HISTORY,
@@ -42,8 +42,11 @@ from hiring_funnel.candidates._common import (
     REJECTIONS_COLUMNS,
     UNTIL_OFFER_COLUMNS,
 )
-from hiring_funnel.candidates.after_rejection import AfterRejectionResult, after_rejection
-from hiring_funnel.candidates.until_offer import (
+from hiring_funnel.analyses.repeat_applicants.after_rejection import (
+    AfterRejectionResult,
+    after_rejection,
+)
+from hiring_funnel.analyses.repeat_applicants.until_offer import (
     ApplicationsUntilOfferResult,
     applications_until_offer,
 )

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.analyses.stages import stage_figures
 from hiring_funnel.clocks import CAUSES
 from hiring_funnel.estimators import EstimateResult, still_hope
-from hiring_funnel.funnel import stage_figures
 from hiring_funnel.report import words as f
 from hiring_funnel.report.privacy import (
     candidate_key,

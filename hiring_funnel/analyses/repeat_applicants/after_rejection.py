@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.candidates._common import (
+from hiring_funnel.analyses.repeat_applicants._common import (
     AFTER,
     AFTER_REJECTION_COLUMNS,
     HISTORY,

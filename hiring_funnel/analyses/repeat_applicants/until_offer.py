@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.candidates._common import (
+from hiring_funnel.analyses.repeat_applicants._common import (
     UNTIL_OFFER_COLUMNS,
     applications,
     as_of_facts,
