@@ -26,8 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: (tests/test_structure.py), and pytest does not collect them (conftest.py).
 MOVED_MODULES: dict[str, str] = {
     "hiring_funnel.anonymize": "hiring_funnel.report.privacy",
+    "hiring_funnel.candidates": "hiring_funnel.analyses.repeat_applicants",
+    "hiring_funnel.funnel": "hiring_funnel.analyses.stages",
     "hiring_funnel.regression.cure": "hiring_funnel.regression.ghosting",
     "hiring_funnel.simulate_files": "hiring_funnel.simulate.files",
+    "hiring_funnel.summary": "hiring_funnel.analyses.summary",
 }
 
 
