@@ -58,7 +58,7 @@ assert log.meta["native"], log.meta.get("fallback")
 assert log.rows_read == log.rows_loaded + log.rows_skipped + log.rows_quarantined
 """,
     "pandas": """
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 start = time.perf_counter()
 log = read_events(EVENTS, mapping=MAPPING)
 rows = log.rows_read

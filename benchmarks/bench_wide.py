@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._results import write_section  # noqa: E402
 from hiring_funnel import simulate  # noqa: E402
 from hiring_funnel.cli import main  # noqa: E402
-from hiring_funnel.limits import Limits  # noqa: E402
-from hiring_funnel.load import read_events  # noqa: E402
+from hiring_funnel.io.limits import Limits  # noqa: E402
+from hiring_funnel.io.load import read_events  # noqa: E402
 
 SEED = 20261126
 

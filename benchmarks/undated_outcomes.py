@@ -6,7 +6,7 @@ rejected, or open) and the date of that decision. The *full* tracker has every
 decision date; then a share ``p`` of the decided rows, drawn at random with
 seed ``r``, lose their decision date, and the tracker is read:
 
-- *median*: the default ``undated`` rule (hiring_funnel/undated.py);
+- *median*: the default ``undated`` rule (hiring_funnel/io/undated.py);
 - *as_of*: ``undated = "as_of"``;
 - *dropped*: the application left out, as a row with an undated outcome was
   before issue 12 (quarantined whole);

@@ -17,10 +17,10 @@ True
 from typing import TYPE_CHECKING
 
 from hiring_funnel.clocks import CLOCKS, episodes
+from hiring_funnel.io.limits import Limits
+from hiring_funnel.io.load import read_events
+from hiring_funnel.io.mapping import load_mapping
 from hiring_funnel.lifetable import life_table
-from hiring_funnel.limits import Limits
-from hiring_funnel.load import read_events
-from hiring_funnel.mapping import load_mapping
 from hiring_funnel.results import CoefficientResult, EstimateResult, Note, Result
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
 

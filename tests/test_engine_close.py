@@ -8,7 +8,7 @@ import pandas as pd
 
 from hiring_funnel.engine import connect
 from hiring_funnel.engine.ingest import read_events_engine
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

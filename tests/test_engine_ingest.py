@@ -18,7 +18,7 @@ from test_malformed import CASES, CORPUS, Case
 
 from hiring_funnel.engine.ingest import EngineLog, read_events_engine
 from hiring_funnel.engine.ingest_raw import RAGGED_MULTILINE
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.outputs import write_guarded_csv
 from hiring_funnel.schema import EventLog, HiringFunnelError
 

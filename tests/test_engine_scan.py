@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_engine_ingest import assert_same, compare_reads
 
-from hiring_funnel.cells import MISSING_TOKENS, looks_like_formula
 from hiring_funnel.engine.ingest import read_events_engine
 from hiring_funnel.engine.ingest_raw import RAGGED_MULTILINE
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
-from hiring_funnel.load import read_events
+from hiring_funnel.io.cells import MISSING_TOKENS, looks_like_formula
+from hiring_funnel.io.load import read_events
 
 _PLAIN = ["a1", "x", "Zürich", "n/a", "none", "NULL", "3", "1,5", "a b", "q'q", ""]
 _ODD = [" a", "a ", "=1+1", "-3", "+4", "@x", "é", "\u00a0a", "x\u3000", '"a"', "\ta"]

@@ -35,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hiring_funnel.cli import main
-from hiring_funnel.load import read_events
-from hiring_funnel.mapping import load_mapping
+from hiring_funnel.io.load import read_events
+from hiring_funnel.io.mapping import load_mapping
 from hiring_funnel.schema import QUARANTINE_KINDS, EventLog, HiringFunnelError
 
 AS_OF = "2024-04-01"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiring_funnel.io import read_raw
+from hiring_funnel.io.readers import read_raw
 from hiring_funnel.schema import HiringFunnelError
 
 HEADER = "application_id,event,timestamp\n"

@@ -20,12 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import hiring_funnel as hf
-from hiring_funnel.cells import parse_timestamps
 from hiring_funnel.cli import main
-from hiring_funnel.io import read_raw
-from hiring_funnel.limits import ENV_VARS, Limits
-from hiring_funnel.load import read_events
-from hiring_funnel.mapping import load_mapping
+from hiring_funnel.io.cells import parse_timestamps
+from hiring_funnel.io.limits import ENV_VARS, Limits
+from hiring_funnel.io.load import read_events
+from hiring_funnel.io.mapping import load_mapping
+from hiring_funnel.io.readers import read_raw
 from hiring_funnel.schema import HiringFunnelError
 
 HEADER = "application_id,event,timestamp\n"

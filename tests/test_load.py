@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import hiring_funnel as hf
 from hiring_funnel.cli import main
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.schema import HiringFunnelError
 
 LOG = pd.DataFrame(

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from hiring_funnel.cli import main
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.schema import QUARANTINE_COLUMNS, QUARANTINE_KINDS, EventLog
 
 CORPUS = Path(__file__).parent / "malformed"

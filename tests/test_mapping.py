@@ -8,9 +8,16 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from hiring_funnel.conditions import Condition
-from hiring_funnel.io import read_raw
-from hiring_funnel.mapping import BUNDLED, Mapped, Mapping, WideEvent, apply_mapping, load_mapping
+from hiring_funnel.io.conditions import Condition
+from hiring_funnel.io.mapping import (
+    BUNDLED,
+    Mapped,
+    Mapping,
+    WideEvent,
+    apply_mapping,
+    load_mapping,
+)
+from hiring_funnel.io.readers import read_raw
 from hiring_funnel.schema import HiringFunnelError
 
 

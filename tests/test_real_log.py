@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.schema import EventLog
 
 ROOT = Path(__file__).resolve().parents[1]

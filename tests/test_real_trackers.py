@@ -407,7 +407,7 @@ def test_messages_fit_the_case(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("engine", [None, "duckdb"])
 def test_a_column_of_too_many_values_is_not_a_category(tmp_path: Path, engine, monkeypatch) -> None:
-    import hiring_funnel.spellings as spellings
+    import hiring_funnel.io.spellings as spellings
 
     monkeypatch.setattr(spellings, "MAX_DISTINCT", 2)  # "LinkedIn", "Linkedin", "linkedin", ...
     events, attrs, sites = spelled_files(tmp_path)

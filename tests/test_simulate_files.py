@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hiring_funnel.cli import main
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.schema import EventLog, HiringFunnelError
 from hiring_funnel.simulate import simulate, write_simulated
 from hiring_funnel.simulate.blocks import BLOCK_APPLICATIONS, block_rng

@@ -307,6 +307,18 @@ def test_an_old_path_warns_and_gives_the_new_objects(old: str) -> None:
         assert getattr(shim, name) is getattr(new, name), name
 
 
+def test_the_names_of_the_former_io_module_warn() -> None:
+    # hiring_funnel/io.py became the package io/ with io/readers.py in it
+    from hiring_funnel.io import readers
+
+    with pytest.warns(
+        DeprecationWarning,
+        match="hiring_funnel.io.read_raw is now hiring_funnel.io.readers.read_raw;",
+    ):
+        from hiring_funnel.io import read_raw
+    assert read_raw is readers.read_raw
+
+
 def test_the_checks_see_what_they_look_for() -> None:
     # The checks above pass on an empty package too; these show they would catch a slip.
     tree = ast.parse(

@@ -13,7 +13,7 @@ import pandas as pd
 
 import hiring_funnel as hf
 from hiring_funnel.cli import main
-from hiring_funnel.suggest import suggest_mapping
+from hiring_funnel.io.suggest import suggest_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 MERGED = ROOT / "data/real-logs/timhanneman/Merged.csv"

@@ -7,7 +7,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from hiring_funnel.analyses.summary import format_summary, headline, summarise
-from hiring_funnel.load import read_events
+from hiring_funnel.io.load import read_events
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from hiring_funnel.io import read_raw
-from hiring_funnel.mapping import apply_mapping, load_mapping
+from hiring_funnel.io.mapping import apply_mapping, load_mapping
+from hiring_funnel.io.readers import read_raw
+from hiring_funnel.io.validate import validate
 from hiring_funnel.schema import EVENT_COLUMNS, EventLog
-from hiring_funnel.validate import validate
 
 NOW = pd.Timestamp("2024-06-01 12:00", tz="UTC")
 

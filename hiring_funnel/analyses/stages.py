@@ -243,8 +243,8 @@ def stage_figures(log: EventLog | Any) -> dict[str, dict[str, int]]:
 
 #: Reason category -> words that identify it in validation's reasons, checked
 #: in this order (the first match wins). The words come from
-#: :mod:`hiring_funnel.validate`, :mod:`hiring_funnel.mapping`,
-#: :mod:`hiring_funnel.cells`, :mod:`hiring_funnel.io` and :mod:`hiring_funnel.load`.
+#: :mod:`hiring_funnel.io.validate`, :mod:`hiring_funnel.io.mapping`,
+#: :mod:`hiring_funnel.io.cells`, :mod:`hiring_funnel.io.readers` and :mod:`hiring_funnel.io.load`.
 _CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("exact duplicate", ("exact duplicate",)),
     ("conflicting duplicate", ("conflicting duplicates",)),
@@ -304,7 +304,7 @@ def quarantine_reasons(log: EventLog) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from hiring_funnel.load import read_events
+    >>> from hiring_funnel.io.load import read_events
     >>> log = read_events(pd.DataFrame({
     ...     "application_id": ["a", "a", "a", "b"],
     ...     "event": ["applied", "applied", "ghosted", "applied"],

@@ -117,7 +117,7 @@ def summarise(
 
     Examples
     --------
-    >>> from hiring_funnel.load import read_events
+    >>> from hiring_funnel.io.load import read_events
     >>> log = read_events(pd.DataFrame({
     ...     "application_id": ["a", "a", "b"], "event": ["applied", "rejection", "applied"],
     ...     "timestamp": ["2024-03-01", "2024-03-05", "2024-03-01"]}), as_of="2024-03-20")

@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Print the suggested mapping (TOML)."""
-    from hiring_funnel.suggest import suggest_mapping
+    from hiring_funnel.io.suggest import suggest_mapping
 
     print(suggest_mapping(args.path, encoding=args.encoding), end="")
     return 0

@@ -5,7 +5,7 @@
 engine's), and the ones that publish take the same privacy and horizon options
 (``--min-group``, ``--horizon``, ``--max-levels``), each with the help that says
 what it does in that command. A log of the simulator's layout is read with the
-files beside it (:func:`hiring_funnel.beside.files_beside`).
+files beside it (:func:`hiring_funnel.io.beside.files_beside`).
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def engine_option(args: argparse.Namespace) -> Any:
 def read_log(args: argparse.Namespace) -> EventLog | Any:
     """The log the options name (an engine's log with ``--engine``), saying which files
     were found beside it."""
-    from hiring_funnel.beside import files_beside
-    from hiring_funnel.load import read_events
+    from hiring_funnel.io.beside import files_beside
+    from hiring_funnel.io.load import read_events
 
     path = Path(args.path)
     beside = files_beside(path, mapping=args.mapping, attributes=args.attributes)

@@ -116,7 +116,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     """Fit the model on the log, predict for the pending file, print (and write) the results."""
     from hiring_funnel.analyses.headline import horizon_of
     from hiring_funnel.clocks import episodes
-    from hiring_funnel.io import read_raw
+    from hiring_funnel.io.readers import read_raw
     from hiring_funnel.outputs import check_output, run_inputs, write_guarded_csv
     from hiring_funnel.regression import pending_model, predict_pending
     from hiring_funnel.report.privacy import check_min_group, distinct_candidates

@@ -8,7 +8,7 @@ DuckDB and pandas paths; on Spark the log is read as it is.
 
 Each row is checked with Ibis expressions (:func:`check_canonical`), so the
 checks run on the engine where the rows are, in the order of the pandas path
-(:func:`hiring_funnel.validate.validate`): exact copies of an earlier row; a
+(:func:`hiring_funnel.io.validate.validate`): exact copies of an earlier row; a
 missing id, event or date, an event name outside the vocabulary, a date that
 cannot be read or one after the as-of date; then, comparing rows with window
 functions, conflicting duplicates of a once-only event, an offer and a
@@ -140,7 +140,7 @@ def check_canonical(
 ) -> CanonicalLog:
     """Check an Ibis table of canonical events where it is (any Ibis backend).
 
-    The checks and their order are those of :func:`hiring_funnel.validate.validate`:
+    The checks and their order are those of :func:`hiring_funnel.io.validate.validate`:
     exact copies of an earlier row; cells (missing id, event or date, an event
     outside the vocabulary, a date that cannot be read, one after the as-of
     date or, without one, after ``now``); then, among the rows left, conflicting

@@ -69,9 +69,9 @@ from hiring_funnel.engine.ingest_raw import first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
 from hiring_funnel.engine.ingest_typed import is_typed, read_typed
-from hiring_funnel.limits import Limits, resolve
-from hiring_funnel.load import read_events
-from hiring_funnel.mapping import load_mapping
+from hiring_funnel.io.limits import Limits, resolve
+from hiring_funnel.io.load import read_events
+from hiring_funnel.io.mapping import load_mapping
 from hiring_funnel.outputs import write_guarded_csv
 from hiring_funnel.schema import EventLog, HiringFunnelError, Problem
 
@@ -327,9 +327,9 @@ def _read(
 
 
 def _spellings(log: EngineLog) -> EngineLog:
-    """:func:`hiring_funnel.load.clean_spellings` on the engine: the attributes table
+    """:func:`hiring_funnel.io.load.clean_spellings` on the engine: the attributes table
     cleaned in SQL, its problems after the others (as in ``read_events``)."""
-    from hiring_funnel.spellings import clean_table
+    from hiring_funnel.io.spellings import clean_table
 
     if log.attributes is None:
         return log

@@ -23,7 +23,7 @@ from hiring_funnel.engine.ingest_sql import (
     run,
     strip,
 )
-from hiring_funnel.problems import column_names
+from hiring_funnel.io.problems import column_names
 from hiring_funnel.schema import Problem
 
 _COLUMNS_NAMED = 3

@@ -3,8 +3,8 @@
 The cells of :mod:`hiring_funnel.engine.ingest_raw` become one ``checked``
 table: one row per data row, with the canonical columns and the first
 reason it cannot be used (``reason``, ``kind``, ``col``), or NULL. The rules
-and their order are those of :func:`hiring_funnel.mapped.apply_mapping` and
-:func:`hiring_funnel.validate.validate`:
+and their order are those of :func:`hiring_funnel.io.mapped.apply_mapping` and
+:func:`hiring_funnel.io.validate.validate`:
 
 1. an exact copy of an earlier row (all cells equal): "exact duplicate of line N";
 2. the first unreadable cell: missing id, missing or unreadable date,
@@ -25,13 +25,13 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.cells import normalise_format
 from hiring_funnel.engine.ingest_lookup import event_lookup, id_lookup, timestamp_lookup
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import is_ascii, missing, py_repr, quote_literal, run, strip
-from hiring_funnel.io import short_repr
-from hiring_funnel.mapped import column_list, referenced_columns
-from hiring_funnel.mapping import Mapping
+from hiring_funnel.io.cells import normalise_format
+from hiring_funnel.io.mapped import column_list, referenced_columns
+from hiring_funnel.io.mapping import Mapping
+from hiring_funnel.io.readers import short_repr
 from hiring_funnel.schema import ONCE_ONLY, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_id
 

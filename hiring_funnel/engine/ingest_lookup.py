@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from hiring_funnel.cells import is_missing, parse_timestamps
 from hiring_funnel.engine.ingest_raw import fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import is_ascii, run
-from hiring_funnel.io import short_repr
-from hiring_funnel.mapped import canonical_event
-from hiring_funnel.mapping import Mapping
+from hiring_funnel.io.cells import is_missing, parse_timestamps
+from hiring_funnel.io.mapped import canonical_event
+from hiring_funnel.io.mapping import Mapping
+from hiring_funnel.io.readers import short_repr
 from hiring_funnel.schema import EVENTS
 from hiring_funnel.text import clean_id
 

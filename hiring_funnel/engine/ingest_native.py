@@ -19,11 +19,11 @@ from hiring_funnel.engine.ingest_out import quarantine_rows, temp_view, union_qu
 from hiring_funnel.engine.ingest_raw import RawCSV, keep_only, read_csv_raw
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, run
-from hiring_funnel.limits import Limits
-from hiring_funnel.load import as_of_argument
-from hiring_funnel.mapped import mapping_as_of
-from hiring_funnel.mapping import Mapping
-from hiring_funnel.problems import (
+from hiring_funnel.io.limits import Limits
+from hiring_funnel.io.load import as_of_argument
+from hiring_funnel.io.mapped import mapping_as_of
+from hiring_funnel.io.mapping import Mapping
+from hiring_funnel.io.problems import (
     column_names,
     hint_for,
     ids_cleaned_problem,

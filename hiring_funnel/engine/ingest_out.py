@@ -20,7 +20,7 @@ import pandas as pd
 
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import quote_ident, quote_literal, run
-from hiring_funnel.io import EXTRA_FIELDS_KEPT
+from hiring_funnel.io.readers import EXTRA_FIELDS_KEPT
 from hiring_funnel.schema import EVENT_DTYPE, EVENTS, OPTIONAL_COLUMNS, QUARANTINE_COLUMNS
 
 _GUARD = "('=', '+', '-', '@', chr(9), chr(13))"

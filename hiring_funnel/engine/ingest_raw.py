@@ -27,8 +27,8 @@ import pyarrow as pa
 
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
 from hiring_funnel.engine.ingest_sql import is_blank, quote_literal, run
-from hiring_funnel.io import check_header, sniff_delimiter
-from hiring_funnel.limits import Limits
+from hiring_funnel.io.limits import Limits
+from hiring_funnel.io.readers import check_header, sniff_delimiter
 
 _names = (f"hf_ingest_{i}" for i in itertools.count())
 #: Why a file falls back when rows of other lengths meet cells with line breaks.

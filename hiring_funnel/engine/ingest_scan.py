@@ -2,7 +2,7 @@
 
 DuckDB splits the records into cells; this pass gives each record the
 physical line it starts on (the header is line 1; a quoted cell holding line
-breaks moves the next record down), as :func:`hiring_funnel.io.read_raw` does
+breaks moves the next record down), as :func:`hiring_funnel.io.readers.read_raw` does
 with Python's csv module. It works on chunks of the file with numpy (quote
 parity by counting quotes, no loop per row), and says when a file is not
 plainly quoted CSV that DuckDB and the csv module are sure to split alike:

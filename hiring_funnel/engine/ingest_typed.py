@@ -62,10 +62,10 @@ from hiring_funnel.engine.ingest_raw import RawCSV, first_error, fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_source import Source, is_typed, typed_source
 from hiring_funnel.engine.ingest_sql import looks_like_formula, quote_ident, quote_literal, run
-from hiring_funnel.io import check_header
-from hiring_funnel.limits import Limits
-from hiring_funnel.mapped import referenced_columns
-from hiring_funnel.mapping import Mapping
+from hiring_funnel.io.limits import Limits
+from hiring_funnel.io.mapped import referenced_columns
+from hiring_funnel.io.mapping import Mapping
+from hiring_funnel.io.readers import check_header
 from hiring_funnel.schema import (
     REQUIRED_COLUMNS,
     HiringFunnelError,

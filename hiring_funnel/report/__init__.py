@@ -291,8 +291,8 @@ def _read(
                 "as_of applies when reading a file", hint="pass it to read_events"
             )
         return source, []
-    from hiring_funnel.beside import files_beside
-    from hiring_funnel.load import read_events
+    from hiring_funnel.io.beside import files_beside
+    from hiring_funnel.io.load import read_events
 
     # The simulator's layout (data/sample), as the command line reads it.
     beside = files_beside(source, mapping=mapping, attributes=attributes)

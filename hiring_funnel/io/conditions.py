@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.io import short_repr
+from hiring_funnel.io.readers import short_repr
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import clean_label
 

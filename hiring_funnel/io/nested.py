@@ -6,10 +6,10 @@ column). Such a cell is read as its compact JSON text (``["a","b"]``), so that
 every later step sees text it can compare, count and print; the reader records
 where it found one, and a row whose *used* column (an id, the event, a date)
 holds one is quarantined with kind ``nested_value``
-(:func:`hiring_funnel.mapped.apply_mapping`). A column no one uses keeps its
+(:func:`hiring_funnel.io.mapped.apply_mapping`). A column no one uses keeps its
 rows: an export's ``tags`` column does not cost any event.
 
-Depth is bounded (:attr:`hiring_funnel.limits.Limits.max_json_depth`) before a
+Depth is bounded (:attr:`hiring_funnel.io.limits.Limits.max_json_depth`) before a
 line is parsed: Python's parser recurses once per level, and a line nested
 100,000 deep raised RecursionError and lost the whole file.
 

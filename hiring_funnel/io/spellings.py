@@ -5,7 +5,7 @@ After reading, every text attribute column is cleaned:
 
 - values are trimmed (surrounding spaces removed);
 - values that differ only in case, surrounding or repeated spaces or
-  invisible characters (the same :func:`hiring_funnel.conditions.value_key`)
+  invisible characters (the same :func:`hiring_funnel.io.conditions.value_key`)
   become one level: the most frequent spelling among the applications (on a
   tie, the first in sorted order).
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.conditions import value_key
-from hiring_funnel.io import short_repr
+from hiring_funnel.io.conditions import value_key
+from hiring_funnel.io.readers import short_repr
 from hiring_funnel.schema import Problem
 
 #: Columns with more distinct values than this are not categories: left as they are.

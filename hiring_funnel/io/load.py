@@ -10,19 +10,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cellcodes import CodedCells, code_cells
-from hiring_funnel.cells import is_missing
-from hiring_funnel.io import RawTable, read_raw, short_repr
-from hiring_funnel.limits import Limits, resolve
-from hiring_funnel.mapped import apply_mapping, clean_id_cells
-from hiring_funnel.mapping import load_mapping
-from hiring_funnel.problems import (
+from hiring_funnel.io.cellcodes import CodedCells, code_cells
+from hiring_funnel.io.cells import is_missing
+from hiring_funnel.io.limits import Limits, resolve
+from hiring_funnel.io.mapped import apply_mapping, clean_id_cells
+from hiring_funnel.io.mapping import load_mapping
+from hiring_funnel.io.problems import (
     ids_cleaned_problem,
     quarantine_frame,
     unmatched_attributes_problem,
 )
+from hiring_funnel.io.readers import RawTable, read_raw, short_repr
+from hiring_funnel.io.validate import attribute_table, validate
 from hiring_funnel.schema import EventLog, HiringFunnelError, Problem, on_engine
-from hiring_funnel.validate import attribute_table, validate
+
+__all__ = ["as_of_argument", "clean_spellings", "read_events"]
 
 #: pandas holds times as nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
 _FIRST, _LAST = pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2261-12-31", tz="UTC")
@@ -49,14 +51,14 @@ def read_events(
         Per-application attributes keyed by ``application_id``.
     mapping : path, dict or bundled name, optional
         How the export's columns and values map to the canonical layout
-        (see :mod:`hiring_funnel.mapping`). ``"timhanneman"`` names the bundled
+        (see :mod:`hiring_funnel.io.mapping`). ``"timhanneman"`` names the bundled
         mapping for the real tracker in ``data/real-logs``.
     encoding : str, optional
         The text encoding when it is not UTF-8.
     as_of : str or Timestamp, optional
         The export date; overrides the mapping's. Events after it are quarantined.
     limits : Limits, optional
-        Size and depth limits of the readers (:mod:`hiring_funnel.limits`);
+        Size and depth limits of the readers (:mod:`hiring_funnel.io.limits`);
         default :meth:`Limits.from_env`, the defaults with any
         ``HIRING_FUNNEL_MAX_...`` environment variable applied.
     engine : {"duckdb", "spark"} or Ibis connection, optional
@@ -115,8 +117,8 @@ def read_events(
 
 def clean_spellings(log: EventLog) -> EventLog:
     """The log with its attribute values trimmed and case variants merged
-    (:mod:`hiring_funnel.spellings`); a problem per column that had some."""
-    from hiring_funnel.spellings import clean_frame
+    (:mod:`hiring_funnel.io.spellings`); a problem per column that had some."""
+    from hiring_funnel.io.spellings import clean_frame
 
     attributes, problems, merged = clean_frame(log.attributes)
     if attributes is log.attributes and not problems:

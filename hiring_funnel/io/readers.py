@@ -1,17 +1,17 @@
 """Reading raw tables from files: CSV, JSON Lines, Parquet, Excel, or a DataFrame.
 
 This module only turns bytes into a table of cells with the source line of each
-record. It knows nothing of events; :mod:`hiring_funnel.mapped` and
-:mod:`hiring_funnel.validate` give the cells their meaning.
+record. It knows nothing of events; :mod:`hiring_funnel.io.mapped` and
+:mod:`hiring_funnel.io.validate` give the cells their meaning.
 
 Decoding is strict (issue 2): UTF-8 with or without a byte-order mark; any other
 byte sequence is an error naming the line, unless the caller names an encoding.
 Guessing an encoding silently turns "Zürich" into "ZÃ¼rich" in a report.
 
 Every reader is bounded (issue 10): only regular files are read, and cells,
-columns and JSON nesting have limits (:mod:`hiring_funnel.limits`) whose
+columns and JSON nesting have limits (:mod:`hiring_funnel.io.limits`) whose
 one-line errors say how to raise them. A list or map where one value is
-expected is read as its JSON text (:mod:`hiring_funnel.nested`).
+expected is read as its JSON text (:mod:`hiring_funnel.io.nested`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.limits import Limits, require_regular_file, resolve
-from hiring_funnel.nested import as_json_text, json_depth, may_exceed, nested_to_text, value_depth
+from hiring_funnel.io.limits import Limits, require_regular_file, resolve
+from hiring_funnel.io.nested import (
+    as_json_text,
+    json_depth,
+    may_exceed,
+    nested_to_text,
+    value_depth,
+)
 from hiring_funnel.schema import HiringFunnelError, Problem
 
 _BOMS_OTHER = {
@@ -139,7 +145,7 @@ def read_raw(
         )
     try:
         if kind in ("parquet", "xlsx"):
-            from hiring_funnel.sheets import read_parquet, read_xlsx
+            from hiring_funnel.io.sheets import read_parquet, read_xlsx
 
             if kind == "parquet":
                 return read_parquet(path, name, lim)

@@ -3,7 +3,7 @@
 A problem names its line, column and reason, and :func:`hint_for` adds what
 would fix it. Problems that many rows share are one line that counts them and
 names the first (issue 10: output linear in the input). :func:`quarantine_frame`
-turns the bad lines into the quarantine table. :mod:`hiring_funnel.validate`
+turns the bad lines into the quarantine table. :mod:`hiring_funnel.io.validate`
 and the engine's reader (:mod:`hiring_funnel.engine.ingest_native`) both say
 things the same way through this module.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.io import RawTable, short_repr
+from hiring_funnel.io.readers import RawTable, short_repr
 from hiring_funnel.schema import QUARANTINE_COLUMNS, Problem
 
 _HINTS = {

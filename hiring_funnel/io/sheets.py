@@ -1,6 +1,6 @@
 """Tables in binary formats: Parquet files and Excel workbooks, read as :class:`RawTable`.
 
-Split from :mod:`hiring_funnel.io` (which reads text: CSV and JSON Lines) and
+Split from :mod:`hiring_funnel.io.readers` (which reads text: CSV and JSON Lines) and
 imported only when such a file is read. A damaged file of either kind raises one
 of many exception types deep inside pyarrow or openpyxl; each is turned into
 one :class:`~hiring_funnel.schema.HiringFunnelError` naming the file.
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.io import RawTable, check_header, first_line, too_many_columns
-from hiring_funnel.limits import Limits
-from hiring_funnel.nested import as_json_text, nested_to_text
+from hiring_funnel.io.limits import Limits
+from hiring_funnel.io.nested import as_json_text, nested_to_text
+from hiring_funnel.io.readers import RawTable, check_header, first_line, too_many_columns
 from hiring_funnel.schema import HiringFunnelError
 
 

@@ -5,7 +5,7 @@ names (long layout: one event per row; wide layout: the ``[[events]]`` each row
 yields), parses dates, day counts and event names, and attaches to each event
 the first reason it cannot be used, with the column and the kind of problem
 (a key of :data:`hiring_funnel.schema.QUARANTINE_KINDS`). It drops nothing:
-:func:`hiring_funnel.validate.validate` quarantines the rows with a reason.
+:func:`hiring_funnel.io.validate.validate` quarantines the rows with a reason.
 
 Identifiers are cleaned here (:func:`hiring_funnel.text.clean_id`): zero-width
 characters, byte-order marks and bidirectional controls removed, Unicode NFC.
@@ -13,7 +13,7 @@ Left in, they split one application into two (issue 10: 300 applications
 became 304, and answers were orphaned so that waits looked open). The number of
 cells cleaned is returned so that validation can say so.
 
-A cell holding a list or map (read as JSON text by :mod:`hiring_funnel.io`) in
+A cell holding a list or map (read as JSON text by :mod:`hiring_funnel.io.readers`) in
 a column the mapping uses quarantines its row (kind ``nested_value``).
 """
 
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cells import is_missing, parse_days, parse_timestamps
-from hiring_funnel.io import RawTable, short_repr
-from hiring_funnel.mapping import Mapping, event_key
+from hiring_funnel.io.cells import is_missing, parse_days, parse_timestamps
+from hiring_funnel.io.mapping import Mapping, event_key
+from hiring_funnel.io.readers import RawTable, short_repr
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_id
 
@@ -406,7 +406,7 @@ def _plus_days(ts: pd.Series, out: pd.DataFrame, flag: Any) -> pd.Series:
 def _event_names(values: pd.Series, m: Mapping) -> tuple[np.ndarray, np.ndarray]:
     """Canonical event per cell (None where unknown or missing), and the stripped name of each.
 
-    Names are compared as clean labels (:func:`hiring_funnel.mapping.event_key`),
+    Names are compared as clean labels (:func:`hiring_funnel.io.mapping.event_key`),
     so "offer\\u200b" is an offer; each distinct value is looked up once.
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)

@@ -1,6 +1,6 @@
 """``hiring-funnel mapping suggest FILE``: a starting mapping from a file's headers and dates.
 
-It reads the file as the log is read (:func:`hiring_funnel.io.read_raw`) and
+It reads the file as the log is read (:func:`hiring_funnel.io.readers.read_raw`) and
 looks at each column: whether its cells are dates (and written month first or
 day first), day counts, a handful of repeated values (a status or an
 attribute), or an identifier. From that it writes a mapping in TOML with a
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.conditions import value_key
-from hiring_funnel.io import read_raw
+from hiring_funnel.io.conditions import value_key
+from hiring_funnel.io.readers import read_raw
 from hiring_funnel.schema import EVENTS
 from hiring_funnel.text import clean_label
 

@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.cellcodes import CodedCells, code_cells
-from hiring_funnel.io import RawTable, short_repr
-from hiring_funnel.mapped import Mapped
-from hiring_funnel.problems import (
+from hiring_funnel.io.cellcodes import CodedCells, code_cells
+from hiring_funnel.io.mapped import Mapped
+from hiring_funnel.io.problems import (
     COLUMNS_NAMED,
     Bad,
     column_names,
@@ -34,6 +33,8 @@ from hiring_funnel.problems import (
     quarantine_frame,
     skipped_problem,
 )
+from hiring_funnel.io.readers import RawTable, short_repr
+from hiring_funnel.io.undated import date_undated, split_undated
 from hiring_funnel.schema import (
     EVENT_DTYPE,
     ONCE_ONLY,
@@ -42,7 +43,8 @@ from hiring_funnel.schema import (
     EventLog,
     Problem,
 )
-from hiring_funnel.undated import date_undated, split_undated
+
+__all__ = ["attribute_table", "validate"]
 
 
 def validate(
@@ -63,7 +65,7 @@ def validate(
     rows that repeat an earlier row exactly are quarantined as copies; without
     it they are kept (in a wide tracker with no id column, each is its own
     application) and one problem says how many there are. ``undated``: how a
-    wide tracker's outcome with no date is dated (:mod:`hiring_funnel.undated`);
+    wide tracker's outcome with no date is dated (:mod:`hiring_funnel.io.undated`);
     its application is kept.
     """
     events = mapped.events.copy()

@@ -20,14 +20,14 @@ each row yields; see ``hiring_funnel/mappings/timhanneman.toml`` for a full
 example. Each ``[[events]]`` entry has ``event``, ``date`` (a column, or a list
 of columns of which the first filled one is used), optionally ``plus_days``
 (a column of day counts added to the date), ``when`` (conditions on other
-columns, all of which must hold: :mod:`hiring_funnel.conditions`) and
+columns, all of which must hold: :mod:`hiring_funnel.io.conditions`) and
 ``required``.
 
-Applying a mapping to the cells of a file is :func:`hiring_funnel.mapped.apply_mapping`
+Applying a mapping to the cells of a file is :func:`hiring_funnel.io.mapped.apply_mapping`
 (also importable from here, as before the two were split).
 
 A mapping file is read under the same limits as a log
-(:mod:`hiring_funnel.limits`): a regular file, at most ``max_mapping_bytes``,
+(:mod:`hiring_funnel.io.limits`): a regular file, at most ``max_mapping_bytes``,
 UTF-8, nested at most ``max_json_depth`` deep. Python's TOML parser recurses
 once per level of nesting, so ``a = [[[[...]]]]`` 100,000 deep raised
 RecursionError before this check.
@@ -43,14 +43,16 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.cells import normalise_format
-from hiring_funnel.conditions import Condition, parse_when
-from hiring_funnel.io import short_repr
-from hiring_funnel.limits import Limits, require_regular_file, resolve
-from hiring_funnel.nested import value_depth
+from hiring_funnel.io.cells import normalise_format
+from hiring_funnel.io.conditions import Condition, parse_when
+from hiring_funnel.io.limits import Limits, require_regular_file, resolve
+from hiring_funnel.io.nested import value_depth
+from hiring_funnel.io.readers import short_repr
+from hiring_funnel.io.undated import check_rule
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_label
-from hiring_funnel.undated import check_rule
+
+__all__ = ["BUNDLED", "Mapping", "WideEvent", "event_key", "load_mapping"]
 
 _TOP_KEYS = {
     "layout",
@@ -69,7 +71,7 @@ _TOP_KEYS = {
     "undated",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
-BUNDLED = Path(__file__).parent / "mappings"
+BUNDLED = Path(__file__).parent.parent / "mappings"
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class Mapping:
     #: Drop rows that repeat an earlier row exactly. None: only where an identity
     #: says two rows are one thing (a long log, or an application id column).
     dedupe: bool | None = None
-    #: How a wide tracker's outcome with no date is dated (:mod:`hiring_funnel.undated`).
+    #: How a wide tracker's outcome with no date is dated (:mod:`hiring_funnel.io.undated`).
     undated: str = "median"
 
     @property
@@ -373,11 +375,11 @@ def event_key(value: object) -> str:
 
 
 def __getattr__(name: str) -> Any:
-    # apply_mapping and Mapped moved to hiring_funnel.mapped when this module
+    # apply_mapping and Mapped moved to hiring_funnel.io.mapped when this module
     # passed 500 lines; importing them from here still works. (A plain import
     # at the end would be circular: mapped imports Mapping from here.)
     if name in ("apply_mapping", "Mapped"):
-        from hiring_funnel import mapped
+        from hiring_funnel.io import mapped
 
         return getattr(mapped, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
