@@ -2,7 +2,8 @@
 
 Nothing about the API is listed by hand: the sections are ``hiring_funnel``
 itself (its ``__all__``) and every public subpackage that declares
-``__all__`` (plus the modules in :data:`MODULES`), so a name added to or
+``__all__`` (plus the modules in :data:`MODULES`), except a subpackage that has
+the name of a top-level function (``hiring_funnel.simulate``), so a name added to or
 moved between ``__all__`` lists shows up in the reference at the next build.
 
 An object exported in several places (``hf.cause_specific_cox`` is
@@ -55,6 +56,10 @@ def sections() -> list[Section]:
     found = [Section(PACKAGE, list(top.__all__))]
     for info in sorted(pkgutil.iter_modules(top.__path__), key=lambda m: m.name):
         if info.name.startswith("_") or not (info.ispkg or info.name in MODULES):
+            continue
+        if info.name in top.__all__:
+            # hf.simulate is the function, documented as hiring_funnel.simulate; the
+            # package of that name would be a second object of the same name.
             continue
         module = importlib.import_module(f"{PACKAGE}.{info.name}")
         if isinstance(getattr(module, "__all__", None), list | tuple):
