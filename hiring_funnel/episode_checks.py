@@ -13,7 +13,7 @@ import pandas as pd
 
 from hiring_funnel.schema import HiringFunnelError, require_columns
 
-__all__ = ["TABLE_COLUMNS", "check_episodes"]
+__all__ = ["TABLE_COLUMNS", "check_episodes", "check_group_columns"]
 
 #: Fixed columns of a life table, after the group columns; one ``events_<cause>``
 #: column per cause sits between ``events`` and ``censored`` (group columns may
@@ -21,6 +21,23 @@ __all__ = ["TABLE_COLUMNS", "check_episodes"]
 TABLE_COLUMNS: tuple[str, ...] = ("time", "at_risk", "events", "censored", "entered")
 
 _HINT = "build episodes with hiring_funnel.clocks.episodes"
+
+
+def check_group_columns(columns: Sequence[str], by: Sequence[str]) -> None:
+    """Raise unless the ``by`` columns are among ``columns``, distinct, and not life-table names."""
+    absent = [c for c in by if c not in columns]
+    if absent:
+        raise HiringFunnelError(
+            f"group column(s) {absent} not in the episodes; found {list(columns)}"
+        )
+    clash = [c for c in by if c in TABLE_COLUMNS or str(c).startswith("events_")]
+    if clash:
+        raise HiringFunnelError(
+            f"group column(s) {clash} clash with life table columns",
+            hint="rename them before grouping",
+        )
+    if len(set(by)) != len(by):
+        raise HiringFunnelError(f"group columns repeat: {list(by)}")
 
 
 def check_episodes(
@@ -92,19 +109,7 @@ def check_episodes(
             "value(s) greater than the duration",
             "an episode cannot end before it enters the study",
         )
-    absent = [c for c in by if c not in episodes.columns]
-    if absent:
-        raise HiringFunnelError(
-            f"group column(s) {absent} not in the episodes; found {list(episodes.columns)}"
-        )
-    clash = [c for c in by if c in TABLE_COLUMNS or str(c).startswith("events_")]
-    if clash:
-        raise HiringFunnelError(
-            f"group column(s) {clash} clash with life table columns",
-            hint="rename them before grouping",
-        )
-    if len(set(by)) != len(by):
-        raise HiringFunnelError(f"group columns repeat: {list(by)}")
+    check_group_columns(list(episodes.columns), by)
     if weights is not None:
         if weights not in episodes.columns:
             raise HiringFunnelError(

@@ -206,9 +206,9 @@ class Result:
     """The base of every result: ``table``, read-only ``meta``, ``notes``, one HTML view.
 
     Subclasses are frozen dataclasses with at least the fields ``table``,
-    ``meta`` and ``notes``; they call :meth:`_settle` in ``__post_init__``
-    and describe themselves through :meth:`title`, :meth:`facts` and
-    :meth:`extra_tables`.
+    ``meta`` and ``notes`` (the dataclass ``__init__`` calls the
+    ``__post_init__`` below, which freezes them) and describe themselves
+    through :meth:`title`, :meth:`facts` and :meth:`extra_tables`.
 
     Examples
     --------
@@ -222,6 +222,9 @@ class Result:
     table: pd.DataFrame
     meta: dict[str, Any]
     notes: tuple[Note, ...]
+
+    def __post_init__(self) -> None:
+        self._settle()
 
     def _settle(self) -> None:
         """Freeze ``meta`` and make ``notes`` records; old string notes in ``meta["notes"]`` move over."""
@@ -326,9 +329,6 @@ class EstimateResult(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     @property
     def not_estimable(self) -> dict[str, str]:
         """Curves left out of the table, with the reason (e.g. no events in the group)."""
@@ -383,8 +383,10 @@ class CoefficientResult(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
+    def facts(self) -> list[str]:
+        refs = ", ".join(f"{k} = {v}" for k, v in self.meta.get("reference", {}).items())
+        coding = f"treatment coding against the most frequent level ({refs})" if refs else ""
+        return [*super().facts(), coding]
 
     @property
     def effect(self) -> str:

@@ -135,11 +135,9 @@ def add_renamed_option(
     Using it prints one line on stderr saying what to write instead; it stops
     working in the next release.
     """
-    base = {"extend": argparse._ExtendAction, "store": argparse._StoreAction}[
-        kwargs.pop("action", "store")
-    ]
+    extend = kwargs.pop("action", "store") == "extend"
 
-    class Renamed(base):  # type: ignore[misc, valid-type]
+    class Renamed(argparse.Action):
         def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
             import sys
 
@@ -148,6 +146,8 @@ def add_renamed_option(
                 "release",
                 file=sys.stderr,
             )
-            super().__call__(parser, namespace, values, option)
+            if extend:  # as action="extend": the values add to any given before
+                values = [*(getattr(namespace, self.dest, None) or []), *values]
+            setattr(namespace, self.dest, values)
 
     cmd.add_argument(old, dest=dest, action=Renamed, help=argparse.SUPPRESS, **kwargs)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.engine.episodes import EngineEpisodes
-from hiring_funnel.episode_checks import TABLE_COLUMNS
+from hiring_funnel.episode_checks import check_group_columns
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["cell_counts", "life_table", "table_from_counts"]
@@ -55,19 +55,7 @@ def _check_by(table: Any, by_cols: list[str]) -> None:
                 f"episodes are missing the column {col!r}; found {list(table.columns)}",
                 hint="build episodes with hiring_funnel.engine.episodes",
             )
-    absent = [c for c in by_cols if c not in table.columns]
-    if absent:
-        raise HiringFunnelError(
-            f"group column(s) {absent} not in the episodes; found {list(table.columns)}"
-        )
-    clash = [c for c in by_cols if c in TABLE_COLUMNS or str(c).startswith("events_")]
-    if clash:
-        raise HiringFunnelError(
-            f"group column(s) {clash} clash with life table columns",
-            hint="rename them before grouping",
-        )
-    if len(set(by_cols)) != len(by_cols):
-        raise HiringFunnelError(f"group columns repeat: {by_cols}")
+    check_group_columns(list(table.columns), by_cols)
 
 
 def _count_of(cond: Any) -> Any:

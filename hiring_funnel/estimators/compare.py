@@ -73,9 +73,6 @@ class ComparisonResult(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     def title(self) -> str:
         title = _TITLES.get(self.kind, self.kind)
         if self.kind == "gray":

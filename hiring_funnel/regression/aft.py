@@ -157,13 +157,11 @@ class AFTComparison(CoefficientResult):
 
     def facts(self) -> list[str]:
         m = self.meta
-        refs = ", ".join(f"{k} = {v}" for k, v in m["reference"].items())
         return [
             f"{m['n']:,} episodes, {m['events']:,} events",
             f"durations shifted by {m['shift']} day (AFT needs positive times)",
             f"best by AIC: {m['best']}",
             *super().facts(),
-            f"treatment coding against the most frequent level ({refs})" if refs else "",
         ]
 
     def extra_tables(self) -> list[tuple[str, pd.DataFrame]]:

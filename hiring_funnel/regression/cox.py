@@ -77,12 +77,10 @@ class CoxResult(CoefficientResult):
 
     def facts(self) -> list[str]:
         m = self.meta
-        refs = ", ".join(f"{k} = {v}" for k, v in m["reference"].items())
         return [
             f"{m['n']:,} episodes, {m['events']:,} events of {m['cause']}",
-            *super().facts(),
             f"{m['ties']} ties",
-            f"treatment coding against the most frequent level ({refs})" if refs else "",
+            *super().facts(),
         ]
 
 

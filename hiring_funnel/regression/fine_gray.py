@@ -49,7 +49,7 @@ from hiring_funnel.regression._fine_gray_core import (
     newton,
     score_residuals,
 )
-from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult
+from hiring_funnel.results import COEFFICIENT_COLUMNS, CoefficientResult, Result
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["FINE_GRAY_COLUMNS", "FineGrayResult", "fine_gray"]
@@ -95,18 +95,18 @@ class FineGrayResult(CoefficientResult):
 
     def facts(self) -> list[str]:
         m = self.meta
-        facts = [
+        return [
             f"n = {m.get('n')}",
             f"{m.get('events')} events",
             f"{m.get('competing_events')} competing events",
             f"{m.get('censored')} censored",
-            *super().facts(),
             f"variance: {m.get('variance')}",
+            "" if m.get("converged", True) else "did not converge",
+            *Result.facts(self),  # the level; its reference levels in the words below
+            "reference levels: " + "; ".join(f"{k}: {v}" for k, v in m["reference"].items())
+            if m.get("reference")
+            else "",
         ]
-        if not m.get("converged", True):
-            facts.append("did not converge")
-        refs = "; ".join(f"{k}: {v}" for k, v in m.get("reference", {}).items())
-        return facts + ([f"reference levels: {refs}"] if refs else [])
 
 
 @keywords_from("cause", "covariates")

@@ -94,9 +94,6 @@ class PendingModel(Result):
     notes: tuple[Note, ...] = ()
     fits: tuple[dict[str, Hazard], ...] = field(default=(), repr=False)
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     @property
     def hazard_ratios(self) -> pd.DataFrame:
         """The old name of :attr:`table` (for one release)."""

@@ -72,9 +72,6 @@ class PendingPrediction(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     def title(self) -> str:
         return "Predictions for pending applications"
 

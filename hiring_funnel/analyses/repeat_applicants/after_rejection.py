@@ -94,9 +94,6 @@ class AfterRejectionResult(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     def title(self) -> str:
         return f"Offers after a rejection ({self.meta.get('scope', '')})"
 

@@ -79,9 +79,6 @@ class ApplicationsUntilOfferResult(Result):
     meta: dict[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
 
-    def __post_init__(self) -> None:
-        self._settle()
-
     def title(self) -> str:
         return "Applications until the first offer"
 
