@@ -21,7 +21,9 @@ Attributes: one row per application, ``application_id`` plus any columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -113,7 +115,11 @@ class HiringFunnelError(ValueError):
         a short stable name of the kind of error, for programs ("bad_date",
         "unknown_column", "row_value", ...), or None;
     ``hint``
-        what would fix it.
+        what would fix it;
+    ``data``
+        the facts behind the message (a read-only mapping: days, counts, levels),
+        so that a program can word it for its own readers: the report publishes
+        a model's error from ``code`` and ``data``, without the counts.
 
     ``str(error)`` is one line naming the file, the line and the column where
     they are known, then the message and the hint; the CLI prints it and exits
@@ -141,6 +147,7 @@ class HiringFunnelError(ValueError):
         code: str | None = None,
         hint: str | None = None,
         source: str | None = None,
+        data: AnyMapping[str, Any] | None = None,
     ) -> None:
         if source is not None:
             if file is not None and file != source:
@@ -152,6 +159,7 @@ class HiringFunnelError(ValueError):
         self.column = column
         self.code = code
         self.hint = hint
+        self.data: AnyMapping[str, Any] = MappingProxyType(dict(data or {}))
         super().__init__(self.__str__())
 
     @property
@@ -167,6 +175,7 @@ class HiringFunnelError(ValueError):
             "column": self.column,
             "code": self.code,
             "hint": self.hint,
+            "data": dict(self.data),
         }
         return (_rebuild_error, (type(self), self.message, fields))
 

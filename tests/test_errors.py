@@ -71,8 +71,11 @@ def test_line_breaks_and_controls_stay_out_of_the_text() -> None:
 
 def test_a_pickled_error_keeps_its_fields() -> None:
     # Errors cross process boundaries (a worker of a pool): the fields go with them.
-    err = HiringFunnelError("x", file="a.csv", line=2, column="c", code="bad_date", hint="h")
+    err = HiringFunnelError(
+        "x", file="a.csv", line=2, column="c", code="bad_date", hint="h", data={"day": 4}
+    )
     back = pickle.loads(pickle.dumps(err))
+    assert dict(back.data) == {"day": 4}
     assert type(back) is HiringFunnelError and str(back) == str(err)
     assert (back.file, back.line, back.column, back.code, back.hint) == (
         "a.csv",
@@ -88,3 +91,23 @@ def test_a_reading_error_carries_its_file() -> None:
         hf.read_events("no/such/events.csv")
     assert isinstance(info.value, HiringFunnelError)
     assert info.value.file is not None and info.value.file.endswith("events.csv")
+
+
+def test_a_models_error_carries_its_facts_as_data() -> None:
+    """What a program needs to word the error itself is in code and data, not in the text."""
+    import pandas as pd
+
+    ep = pd.DataFrame(
+        {
+            "entry": 0.0,
+            "duration": [1.0, 2, 3, 4, 5, 6],
+            "cause": pd.Categorical(["offer", "offer", None, "offer", None, None]),
+            "size": ["a", "a", "b", "b", "c", "c"],
+        }
+    )
+    with pytest.raises(HiringFunnelError) as info:
+        hf.cause_specific_cox(ep, cause="offer", covariates=["size"])
+    assert info.value.code == "separation"
+    assert dict(info.value.data) == {"column": "size", "level": "c", "cause": "offer"}
+    with pytest.raises(TypeError):
+        info.value.data["level"] = "d"  # type: ignore[index]

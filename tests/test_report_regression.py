@@ -23,7 +23,7 @@ import pytest
 import hiring_funnel as hf
 from hiring_funnel.regression import cause_specific_cox, ghosting_model
 from hiring_funnel.report import render_report, report
-from hiring_funnel.report.models import _redact
+from hiring_funnel.report.model_notes import published
 from hiring_funnel.report.privacy import segment_labels
 from hiring_funnel.report.render import write_pdf
 from hiring_funnel.schema import HiringFunnelError
@@ -375,7 +375,22 @@ def test_days_past_the_last_day_shown_are_taken_out_of_notes() -> None:
         ghosting_model(ep)
     message = str(info.value)
     assert "(day 40)" in message
-    assert "day 40" not in _redact(message, 9.0)
-    assert "(a day after day 9)" in _redact(message, 9.0)
-    assert "(day 40)" in _redact(message, 40.0)  # with min_group=1 every day is shown
-    assert _redact("last answer on day 30 of 41", 35.0) == "last answer on a day after day 35"
+    assert info.value.code == "not_identified" and info.value.data["last_answer"] == 40
+    assert "40" not in published(info.value, cutoff=9.0)
+    assert "(a day after day 9)" in published(info.value, cutoff=9.0)
+    assert "(day 40)" in published(info.value, cutoff=40.0)  # with min_group=1 every day is shown
+
+
+def test_published_notes_carry_no_count_of_the_applications_fitted() -> None:
+    """Every note the models write is worded from its code: none of its counts is published."""
+    sim = hf.simulate(300, seed=3)
+    log = hf.read_events(sim.events, attributes=sim.attributes, as_of=sim.as_of)
+    ep = hf.episodes(log, "first_response")
+    fit = cause_specific_cox(ep, cause="positive", covariates=["industry", "source"])
+    notes = [n for n in fit.notes if n.code == "few_events"]
+    assert notes, "the positive answers of 300 applications are too few for eight parameters"
+    ratio = f"{notes[0].data['events'] / notes[0].data['parameters']:.1f}"  # 68 / 8
+    assert f"only {ratio} events" in notes[0].text
+    assert ratio not in published(notes[0], cutoff=30.0)
+    assert str(notes[0].data["events"]) not in published(notes[0], cutoff=30.0)
+    assert published(notes[0], cutoff=30.0).startswith("few events per parameter (fewer than 10)")

@@ -98,7 +98,8 @@ def test_notes_are_records_with_a_code() -> None:
     )
     fit = cause_specific_cox(ep, cause="offer", covariates=["size", "referral"])
     (note,) = fit.notes
-    assert note.code == "few_events" and note.data == {"events": 6, "parameters": 2}
+    assert note.code == "few_events"
+    assert note.data == {"events": 6, "parameters": 2, "threshold": 10}
     assert fit.meta["notes"] == [note.text]  # the texts stay readable from meta
     # Plain strings given by older code become records with a generic code.
     r = EstimateResult("kaplan_meier", pd.DataFrame(), {"notes": ["a caveat"]})

@@ -90,7 +90,9 @@ def check_rank(
                 f"{what} is determined by the covariates before it "
                 "(a duplicated or collinear column)",
                 column=term,
+                code="collinear_covariate",
                 hint=f"drop {term!r} or merge its levels",
+                data={"column": term, "level": level},
             )
 
 
@@ -105,12 +107,15 @@ def events_per_parameter(n_events: int, n_params: int, what: str) -> tuple[float
     if epp < 1:
         raise HiringFunnelError(
             f"{n_events} {what} for {n_params} parameters: fewer events than parameters",
+            code="too_few_events",
             hint="use fewer covariates or merge rare levels",
+            data={"events": n_events, "parameters": n_params},
         )
     if epp < EVENTS_PER_PARAMETER:
+        data = {"events": n_events, "parameters": n_params, "threshold": EVENTS_PER_PARAMETER}
         text = (
             f"only {epp:.1f} {what} per parameter (fewer than {EVENTS_PER_PARAMETER}): "
             "estimates may be biased and intervals too narrow"
         )
-        return epp, [Note("few_events", text, {"events": n_events, "parameters": n_params})]
+        return epp, [Note("few_events", text, data)]
     return epp, []

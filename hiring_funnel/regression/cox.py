@@ -166,7 +166,9 @@ def cause_specific_cox(
         raise HiringFunnelError(
             f"no episode ends with cause {cause!r}: there is nothing to model",
             column="cause",
+            code="no_events",
             hint="pick a cause with events, or check the clock",
+            data={"cause": cause},
         )
     clusters = None if cluster is None else cluster_codes(episodes, cluster)
     parsed = [parse_covariate(episodes, name) for name in covs]
@@ -330,7 +332,9 @@ def parse_covariate(episodes: pd.DataFrame, name: str) -> Covariate:
         raise HiringFunnelError(
             f"is constant (only level {levels[0]!r}): it cannot explain differences in hazard",
             column=name,
+            code="constant_covariate",
             hint="drop it from covariates",
+            data={"column": name, "level": levels[0]},
         )
     counts = np.bincount(codes, minlength=len(levels))
     return Covariate(name, False, codes.astype(np.int64), levels, int(np.argmax(counts)))
@@ -353,7 +357,9 @@ def check_events_per_level(
                 f"level {lev!r} has no {cause!r} events: {effect} "
                 "(perfect separation, an infinite coefficient)",
                 column=c.name,
+                code="separation",
                 hint="merge it with another level, or drop those episodes",
+                data={"column": c.name, "level": lev, "cause": cause},
             )
 
 
@@ -374,7 +380,9 @@ def check_duplicates(parsed: list[Covariate]) -> None:
                 raise HiringFunnelError(
                     f"duplicates covariate {b.name!r} (one determines the other)",
                     column=a.name,
+                    code="duplicate_covariate",
                     hint=f"drop {a.name!r} or {b.name!r}",
+                    data={"column": a.name, "other": b.name},
                 )
 
 
@@ -400,5 +408,7 @@ def _check_fit(result: _efron.EfronFit, names: list[tuple[str, str | None]], cau
         f"{what} has the largest coefficient ({result.coef[j]:.3g}), which suggests "
         "(quasi-)separation: its events all come before or after the others'",
         column=term,
+        code="not_converged",
         hint="merge rare levels, drop the covariate, or check the data",
+        data={"column": term, "level": level, "cause": cause},
     )

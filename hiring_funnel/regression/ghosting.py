@@ -27,6 +27,13 @@ import pandas as pd
 
 from hiring_funnel.deprecation import keywords_from, warn_renamed
 from hiring_funnel.regression._checks import cluster_codes, events_per_parameter, missing_as_level
+from hiring_funnel.regression._cure_checks import (
+    check_collinear,
+    check_ghosting_episodes,
+    check_levels,
+    follow_up_notes,
+    is_numeric,
+)
 from hiring_funnel.regression._cure_likelihood import CureData, fit, linear_predictor, row_terms
 from hiring_funnel.regression._cure_tables import (
     SHARE_COLUMNS,
@@ -218,10 +225,10 @@ def ghosting_model(
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if isinstance(episodes, pd.DataFrame):
         episodes = missing_as_level(episodes, covariates)
-    frame = _check_episodes(episodes, covariates)
+    frame = check_ghosting_episodes(episodes, covariates)
     answered = frame["cause"].notna().to_numpy()
     duration = frame["duration"].to_numpy(dtype=float)
-    notes = _follow_up_notes(duration, answered)
+    notes = follow_up_notes(duration, answered)
     terms, reference, pattern_codes, patterns = _design(frame, covariates, answered)
     if len(terms) > 1:
         # Both parts have a coefficient per term; the logistic part is limited
@@ -230,7 +237,7 @@ def ghosting_model(
         _, thin = events_per_parameter(
             rarer, 2 * (len(terms) - 1), "episodes of the rarer outcome (answered or not)"
         )
-        notes += [str(n) for n in thin]
+        notes += thin
 
     # Aggregate to (duration, answered, pattern) with counts as weights.
     key = pd.DataFrame({"d": duration, "a": answered, "p": pattern_codes})
@@ -251,7 +258,9 @@ def ghosting_model(
         raise HiringFunnelError(
             f"the ghosting model did not converge ({result.message}); largest gradient on {worst}",
             column=column_of(worst, covariates),
+            code="not_converged",
             hint="drop or merge rare levels of that covariate, or try the other timing",
+            data={"column": column_of(worst, covariates)},
         )
     cov = _covariance(result.hessian, names, covariates)
     if cluster is not None:
@@ -298,73 +307,6 @@ def ghosting_model(
     )
 
 
-def _check_episodes(episodes: Any, covariates: list[str]) -> pd.DataFrame:
-    if not isinstance(episodes, pd.DataFrame):
-        raise HiringFunnelError("episodes must be a DataFrame (see hiring_funnel.clocks.episodes)")
-    missing = [c for c in ("duration", "cause", *covariates) if c not in episodes.columns]
-    if missing:
-        raise HiringFunnelError(
-            f"episodes lack column(s) {', '.join(missing)}",
-            column=missing[0],
-            hint="pass attributes= to clocks.episodes, or name existing columns",
-        )
-    if len(set(covariates)) != len(covariates):
-        raise HiringFunnelError("a covariate is named twice", hint=f"got {covariates!r}")
-    if len(episodes) == 0:
-        raise HiringFunnelError("episodes are empty")
-    d = pd.to_numeric(episodes["duration"], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(d).all() or (d < 0).any():
-        raise HiringFunnelError("duration must be finite and non-negative", column="duration")
-    if "entry" in episodes.columns and (episodes["entry"].to_numpy(dtype=float) > 0).any():
-        raise HiringFunnelError(
-            "the ghosting model does not support left truncation (entry > 0)",
-            column="entry",
-            hint="drop the episodes that entered late",
-        )
-    for c in covariates:
-        if episodes[c].isna().any():
-            raise HiringFunnelError(
-                f"covariate {c!r} has {int(episodes[c].isna().sum())} missing value(s)",
-                column=c,
-                hint="fill them with a level such as 'unknown', or drop those episodes",
-            )
-    if not episodes["cause"].notna().any():
-        raise HiringFunnelError("no episode was answered: nothing to fit", column="cause")
-    return episodes
-
-
-def _follow_up_notes(duration: np.ndarray, answered: np.ndarray) -> list[str]:
-    """Refuse when nobody is followed past the last answer; note a KM still falling."""
-    last_answer = float(duration[answered].max())
-    beyond = int(np.sum(~answered & (duration > last_answer)))
-    if beyond == 0:
-        raise HiringFunnelError(
-            f"no unanswered episode is followed past the last answer (day {last_answer:g}):"
-            " the ghosting share is not identified",
-            column="duration",
-            hint="use a later as-of date or longer follow-up",
-        )
-    # Kaplan-Meier of any answer (censored at c still at risk on day c).
-    days, inv = np.unique(duration, return_inverse=True)
-    events = np.bincount(inv, weights=answered.astype(float))
-    leaving = np.bincount(inv).astype(float)
-    at_risk = leaving[::-1].cumsum()[::-1]
-    surv = np.cumprod(1.0 - events / at_risk)
-    end = days[-1]
-    cut = end - 0.2 * end
-    before = surv[days <= cut][-1] if (days <= cut).any() else 1.0
-    drop = float(before - surv[-1])
-    notes = []
-    # Half a percentage point over the last fifth of follow-up: still falling.
-    if drop > 0.005:
-        notes.append(
-            f"the Kaplan-Meier curve has not reached its plateau: it fell {drop:.3f} over the "
-            f"last 20% of follow-up (last answer on day {last_answer:g} of {end:g}); the "
-            "ghosting share leans on the parametric tail"
-        )
-    return notes
-
-
 def _design(
     frame: pd.DataFrame, covariates: list[str], answered: np.ndarray
 ) -> tuple[list[str], dict[str, str], np.ndarray, pd.DataFrame]:
@@ -377,7 +319,7 @@ def _design(
     combined = np.zeros(len(frame), dtype=np.int64)
     for c in covariates:
         codes, uniques = pd.factorize(frame[c])
-        _check_levels(frame[c], codes, uniques, answered, c)
+        check_levels(frame[c], codes, uniques, answered, c)
         combined = pd.factorize(combined * len(uniques) + codes)[0].astype(np.int64)
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
     patterns = frame[covariates].iloc[first].reset_index(drop=True)
@@ -386,7 +328,7 @@ def _design(
     reference: dict[str, str] = {}
     for c in covariates:
         s = patterns[c]
-        if _is_numeric(s):
+        if is_numeric(s):
             terms.append(c)
             continue
         levels = levels_of(s)
@@ -397,56 +339,8 @@ def _design(
             patterns[name] = (pat_labels == lev).astype(float)
             terms.append(name)
     x = patterns[terms].to_numpy(dtype=float)
-    _check_rank(x, terms, covariates)
+    check_collinear(x, terms, covariates)
     return terms, reference, inverse.astype(np.intp).reshape(-1), patterns
-
-
-def _is_numeric(s: pd.Series) -> bool:
-    return bool(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
-
-
-def _check_levels(
-    s: pd.Series, codes: np.ndarray, uniques: Any, answered: np.ndarray, c: str
-) -> None:
-    """A constant column, or a level all answered or never answered (separation), is refused."""
-    if len(uniques) < 2:
-        raise HiringFunnelError(
-            f"covariate {c!r} is constant (only value {str(uniques[0])!r})",
-            column=c,
-            hint="drop it from covariates",
-        )
-    if _is_numeric(s):
-        return
-    total = np.bincount(codes, minlength=len(uniques))
-    answers = np.bincount(codes, weights=answered.astype(float), minlength=len(uniques))
-    for j, lev in enumerate(str(u) for u in uniques):
-        if answers[j] == 0:
-            raise HiringFunnelError(
-                f"level {lev!r} of covariate {c!r} has no answers: its ghosting share "
-                "would be 1 (separation)",
-                column=c,
-                hint="merge it with another level or drop those episodes",
-            )
-        if answers[j] == total[j]:
-            raise HiringFunnelError(
-                f"level {lev!r} of covariate {c!r} has no unanswered episode: its "
-                "ghosting share would be 0 (separation)",
-                column=c,
-                hint="merge it with another level or drop those episodes",
-            )
-
-
-def _check_rank(x: np.ndarray, terms: list[str], covariates: list[str]) -> None:
-    rank = 0
-    for j in range(x.shape[1]):
-        new = int(np.linalg.matrix_rank(x[:, : j + 1]))
-        if new == rank:
-            raise HiringFunnelError(
-                f"term {terms[j]} is a combination of earlier terms (collinear covariates)",
-                column=column_of(terms[j], covariates),
-                hint="drop one of the covariates that carry the same information",
-            )
-        rank = new
 
 
 def _cluster_meat(

@@ -18,9 +18,10 @@ what is left until nothing changes). The applications fitted are a
 combination of breakdowns, so the section gives no count of them at all: not
 the number fitted or left out (the sizes of two breakdowns' hidden segments
 minus the number left out is the size of their overlap, a cell that may hold
-three people), not the events fitted, and no number from the models' notes.
-Day numbers past the last day the curves show are taken out of the notes too,
-as they would date one person's answer.
+three people), not the events fitted, and no number from the models' notes:
+those are worded afresh from their codes by :mod:`hiring_funnel.report.model_notes`,
+which also leaves out day numbers past the last day the curves show (they
+would date one person's answer).
 
 A model that cannot be fitted (no events at a level, too few events, no
 convergence, follow-up too short for the ghosting share) becomes a note in the
@@ -29,7 +30,6 @@ section; the rest of the report is unaffected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from hiring_funnel.clocks import CAUSES
 from hiring_funnel.regression import CoxResult, cause_specific_cox, ghosting_model, plot_forest
 from hiring_funnel.report import words as f
 from hiring_funnel.report.figures import svg_panels_url
+from hiring_funnel.report.model_notes import published
 from hiring_funnel.report.privacy import (
     IDENTIFIER_COLUMNS,
     candidate_key,
@@ -47,7 +48,7 @@ from hiring_funnel.report.privacy import (
     suppress_segments,
 )
 from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.text import clean_label, short_label
+from hiring_funnel.text import short_label
 
 if TYPE_CHECKING:
     from hiring_funnel.report.build import Clock
@@ -56,10 +57,6 @@ if TYPE_CHECKING:
 CLOCK = "first_response"
 #: A level is named in a sentence only when its hazard ratio differs from 1 at this level.
 ALPHA = 0.05
-
-_DAY = re.compile(r"\bday (\d+(?:\.\d+)?)(?: of (\d+(?:\.\d+)?))?")
-# A number in a note: a count or a ratio of the applications fitted ("fewer than 10" stays).
-_NUMBER = re.compile(r"(?<![\w.])(?<!fewer than )\d[\d,]*(?:\.\d+)?(?![\w])")
 
 
 def regression_section(
@@ -219,13 +216,13 @@ def _cox_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -> dic
             )
         except HiringFunnelError as exc:
             out["errors"].append(
-                f"The model of {words} could not be fitted: {_redact(str(exc), cutoff)}."
+                f"The model of {words} could not be fitted: {published(exc, cutoff=cutoff)}."
             )
             continue
         fits[cause] = fit
         out["causes"].append({"cause": cause, "words": f.CAUSE_PLURAL.get(cause, cause)})
         out["sentences"] += _sentences(fit, words, covariates)
-        out["notes"] += [f"{words}: {_redact(str(n), cutoff)}" for n in fit.meta["notes"]]
+        out["notes"] += [f"{words}: {published(n, cutoff=cutoff)}" for n in fit.notes]
     if not fits:
         return out
     first = next(iter(fits.values()))
@@ -306,9 +303,9 @@ def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -
     try:
         fit = ghosting_model(fitted, covariates=covariates, cluster="candidate_id")
     except HiringFunnelError as exc:
-        out["error"] = f"The ghosting model could not be fitted: {_redact(str(exc), cutoff)}."
+        out["error"] = f"The ghosting model could not be fitted: {published(exc, cutoff=cutoff)}."
         return out
-    out["notes"] = [_redact(str(n), cutoff) for n in fit.meta["notes"]]
+    out["notes"] = [published(n, cutoff=cutoff) for n in fit.notes]
     for r in fit.by_level.itertuples(index=False):
         row = {
             "covariate": short_label(r.covariate),
@@ -321,33 +318,3 @@ def _ghosting_part(fitted: pd.DataFrame, covariates: list[str], cutoff: float) -
         else:
             out["rows"].append(row)
     return out
-
-
-def _redact(text: str, cutoff: float) -> str:
-    """A model's note or error as published: no count of the applications fitted, no late day.
-
-    Day numbers past the last day shown would date one person's wait; every
-    other number (events, episodes, events per parameter) describes the
-    applications fitted, a combination of breakdowns, and becomes "…".
-
-    Examples
-    --------
-    >>> _redact("only 3.4 events of 'positive' per parameter (12 events)", 30)
-    "only … events of 'positive' per parameter (… events)"
-    >>> _redact("last answer on day 12 of 45; answered on day 12", 30)
-    'last answer on a day after day 30; answered on day 12'
-    """
-
-    def replace(m: re.Match[str]) -> str:
-        days = [float(g) for g in m.groups() if g is not None]
-        return m.group(0) if max(days) <= cutoff else f"a day after day {cutoff:g}"
-
-    text = re.sub("[\ue000-\uf8ff]", "", clean_label(text))
-    kept: list[str] = []
-
-    def hold(m: re.Match[str]) -> str:
-        kept.append(replace(m))
-        return chr(0xE000 + len(kept) - 1)  # a private-use character: no digit to redact
-
-    text = _NUMBER.sub("…", _DAY.sub(hold, text))
-    return re.sub("[\ue000-\uf8ff]", lambda m: kept[ord(m.group(0)) - 0xE000], text)
