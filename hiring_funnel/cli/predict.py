@@ -43,14 +43,11 @@ from hiring_funnel.text import clean_label, short_label
 
 if TYPE_CHECKING:
     from hiring_funnel.analyses.headline import Horizon
-    from hiring_funnel.regression.pending import PendingModel
 
 NAME = "predict"
 
 #: Columns of the pending file that are never covariates.
 _NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
-#: The hint for a 'waited' cell that is not a number of days.
-_WAITED_HINT = "give whole days since applying (or since the answer was due)"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -189,7 +186,6 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     model = pending_model(
         log, covariates=covs, n_resamples=args.resamples, seed=args.seed, progress=progress
     )
-    _check_cells(model, waiting, raw.source, raw.line)
     try:
         pred = predict_pending(
             model,
@@ -242,54 +238,16 @@ def _days_waited(
     return waiting.assign(waited=days.to_numpy(dtype=np.float64))
 
 
-def _check_cells(
-    model: PendingModel, waiting: pd.DataFrame, source: str, lines: np.ndarray
-) -> None:
-    """Refuse the first cell the model cannot take, by its line and column (never its value).
-
-    The rules :func:`~hiring_funnel.regression.pending.predict_pending` applies
-    to a frame, in the same order: 'waited' is a number of days, 0 or
-    more; a covariate's value is a level seen in the log, or missing (its own
-    level: no estimate where the log had none, with a note). Checked here
-    because here the rows are lines of a file.
-    """
-    days = pd.to_numeric(waiting["waited"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(days) | (days < 0))
-    if bad.size:
-        raise HiringFunnelError(
-            "not a number of days waited (0 or more)",
-            file=source,
-            line=int(lines[bad[0]]),
-            column="waited",
-            code="row_value",
-            hint=_WAITED_HINT,
-        )
-    for col in model.covariates:
-        if col not in waiting.columns:
-            continue  # predict_pending names the missing column
-        column = waiting[col]
-        text = column.astype("string")
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            missing = pd.Series(False, index=column.index)  # numbers: a gap is no level
-        else:
-            missing = text.isna() | (text.str.strip() == "")
-        seen = text.isin(model.levels[col]) | missing
-        bad = np.flatnonzero(~seen.to_numpy(dtype=bool, na_value=False))
-        if bad.size:
-            raise HiringFunnelError(
-                "a level that was not seen in the log",
-                file=source,
-                line=int(lines[bad[0]]),
-                column=col,
-                code="unknown_level",
-                hint=clean_label(f"the levels are {model.levels[col]}"),
-            )
-
-
 def _in_file(exc: HiringFunnelError, source: str) -> HiringFunnelError:
     """An error of the model's about the pending frame, as one about the pending file."""
     return HiringFunnelError(
-        clean_label(exc.message), file=source, column=exc.column, code=exc.code, hint=exc.hint
+        clean_label(exc.message),
+        file=source,
+        line=exc.line,
+        column=exc.column,
+        code=exc.code,
+        hint=clean_label(exc.hint) if exc.hint else None,
+        data=exc.data,
     )
 
 

@@ -141,7 +141,7 @@ def predict_pending(
     >>> bool(pred.wide()["offer_eventually"].is_monotonic_decreasing)
     True
     """
-    s, frame, unseen = _check_waiting(model, waiting, waited)
+    s, frame, unseen = _check_waiting(model, waiting, waited, lines)
     if not within > 0:
         raise HiringFunnelError(f"within must be a positive number of days, not {within!r}")
     shown = frame
@@ -250,10 +250,18 @@ def _check_horizon(model: PendingModel, horizon: float | None) -> float:
 
 
 def _check_waiting(
-    model: PendingModel, waiting: pd.DataFrame, waited: str
+    model: PendingModel,
+    waiting: pd.DataFrame,
+    waited: str,
+    lines: Sequence[int] | np.ndarray | None,
 ) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     """Days waited, the rows as a frame (missing values as their level), and which rows
-    have a missing value the model never saw (they get NaN)."""
+    have a missing value the model never saw (they get NaN).
+
+    A bad row is named by its position and value for a frame; for the rows of
+    a file (``lines`` given) by its ``line`` and column, never its value (a
+    pending file's cells may hold what nobody meant to print).
+    """
     if not isinstance(waiting, pd.DataFrame):
         raise HiringFunnelError("waiting must be a DataFrame with one row per pending application")
     for col in (waited, *model.covariates):
@@ -268,11 +276,16 @@ def _check_waiting(
     bad = np.flatnonzero(~np.isfinite(s) | (s < 0))
     if bad.size:
         row = int(bad[0])
+        what = "not a number of days waited (0 or more)"
         raise HiringFunnelError(
-            f"row {row}: {str(waiting[waited].iloc[row])!r} is not a number of days waited "
-            "(0 or more)",
+            what
+            if lines is not None
+            else f"row {row}: {str(waiting[waited].iloc[row])!r} is {what}",
+            line=None if lines is None else int(lines[row]),
             column=waited,
+            code="row_value",
             hint="give whole days since applying (or since the answer was due)",
+            data={"row": row},
         )
     frame = waiting.reset_index(drop=True)
     unseen = np.zeros(len(frame), dtype=bool)
@@ -287,9 +300,14 @@ def _check_waiting(
         if unknown.size:
             row = int(unknown[0])
             raise HiringFunnelError(
-                f"row {row}: level {frame[col].iloc[row]!r} was not seen in the log",
+                "a level that was not seen in the log"
+                if lines is not None
+                else f"row {row}: level {frame[col].iloc[row]!r} was not seen in the log",
+                line=None if lines is None else int(lines[row]),
                 column=col,
+                code="unknown_level",
                 hint=f"the levels are {model.levels[col]}",
+                data={"row": row},
             )
     return s, frame, unseen
 
