@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +203,16 @@ def test_the_old_option_names_still_work_and_say_the_new_ones(tmp_path, capsys) 
     assert old.out == new.out and new.err == ""
     assert "--by is now called --covariates" in old.err
     assert "--boot is now called --resamples" in old.err
+
+
+@pytest.mark.parametrize("option", ["--resamples", "--boot"])
+def test_a_negative_resample_count_is_named_as_typed(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # --boot is the old name
+        pending = str(SAMPLE / "pending.csv")
+        assert main(["predict", EVENTS, "--pending", pending, option, "-1"]) == 1
+    # The last line is the error (--boot's rename notice comes before it).
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == "hiring-funnel: error: --resamples must be 0 or more, not -1"

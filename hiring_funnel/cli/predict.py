@@ -183,6 +183,10 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     if ignored:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
+    if args.resamples < 0:  # named as the user typed it, not as pending_model's keyword
+        raise HiringFunnelError(
+            f"--resamples must be 0 or more, not {args.resamples}", code="bad_argument"
+        )
     model = pending_model(
         log, covariates=covs, n_resamples=args.resamples, seed=args.seed, progress=progress
     )
