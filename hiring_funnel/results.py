@@ -301,11 +301,12 @@ class EstimateResult(Result):
     kind : str
         Which estimator made it (``"kaplan_meier"``, ``"cumulative_incidence"``, ...).
     table : DataFrame
-        For curves (Kaplan-Meier, cumulative incidence, still hope, outcome
-        mix): the columns :data:`ESTIMATE_COLUMNS` plus ``std_error`` (on the
-        estimate's own scale), one row per group, time and cause. Summaries
-        of a curve have their own fixed columns, named in their docstrings
-        (``waiting_quantiles``: one row per group and probability).
+        Whatever the kind: the columns :data:`ESTIMATE_COLUMNS` plus
+        ``std_error`` (on the estimate's own scale), then the kind's own
+        (``waiting_quantiles``: ``prob, reached``). Curves (Kaplan-Meier,
+        cumulative incidence, still hope, outcome mix) have one row per group,
+        time and cause; a summary of a curve leaves a column that means
+        nothing for it missing (the views hide such a column).
     meta : Meta
         ``n`` (episodes per group), ``events`` (per group and cause),
         ``conf_level``, ``variance`` (the variance method), ``interval`` (the
@@ -333,6 +334,16 @@ class EstimateResult(Result):
     def not_estimable(self) -> dict[str, str]:
         """Curves left out of the table, with the reason (e.g. no events in the group)."""
         return dict(self.meta.get("not_estimable", {}))
+
+    def shown_table(self) -> pd.DataFrame:
+        """The table as the views show it: without a column of every estimate that means
+        nothing for this kind (all missing, e.g. ``time`` of the quantiles)."""
+        empty = [
+            c
+            for c in ("time", "at_risk", "events", "std_error")
+            if c in self.table.columns and self.table[c].isna().all()
+        ]
+        return self.table.drop(columns=empty)
 
     def title(self) -> str:
         _ensure_estimators()

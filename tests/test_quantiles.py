@@ -22,7 +22,7 @@ from reference.fixtures import BY, NAMES, episodes, r
 from hiring_funnel.estimators import kaplan_meier
 from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.lifetable import life_table
-from hiring_funnel.results import EstimateResult
+from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult
 from hiring_funnel.schema import HiringFunnelError
 
 # lifelines warns that it reads its step function on the event times (percentile,
@@ -227,14 +227,10 @@ def test_results_and_errors():
     ep = make_episodes([1, 2, 3], [1, 2, 0])
     result = waiting_quantiles(ep)
     assert isinstance(result, EstimateResult) and result.kind == "waiting_quantiles"
-    assert list(result.table.columns) == [
-        "group",
-        "prob",
-        "estimate",
-        "ci_lower",
-        "ci_upper",
-        "reached",
-    ]
+    # The columns of every estimate table, then the quantiles' own.
+    assert list(result.table.columns) == [*ESTIMATE_COLUMNS, "std_error", "prob", "reached"]
+    mean = restricted_mean_wait(ep, horizon=2).table
+    assert list(mean.columns) == [*ESTIMATE_COLUMNS, "std_error", "last_time"]
     assert result.meta["conf_level"] == 0.95 and "<table" in result._repr_html_()
     assert restricted_mean_wait(ep, horizon=2).kind == "restricted_mean_wait"
     with pytest.raises(HiringFunnelError, match="probs must be shares between 0 and 1"):

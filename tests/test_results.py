@@ -135,3 +135,21 @@ def test_a_result_without_a_plot_says_so() -> None:
     r = EstimateResult("waiting_quantiles", pd.DataFrame())
     with pytest.raises(HiringFunnelError, match="no plot of a waiting_quantiles result"):
         r.plot()
+
+
+def test_every_estimate_table_has_the_same_columns_first() -> None:
+    """Curves and their summaries: one set of columns, whatever the kind, then the kind's own."""
+    import hiring_funnel as hf
+
+    ep = episodes()
+    results = [
+        kaplan_meier(ep),
+        cumulative_incidence(ep),
+        still_hope(ep, cause="offer", waited=[0, 5]),
+        hf.outcome_mix(ep, cause="offer"),
+        hf.waiting_quantiles(ep),
+        hf.restricted_mean_wait(ep, horizon=5),
+    ]
+    core = [*ESTIMATE_COLUMNS, "std_error"]
+    for r in results:
+        assert list(r.table.columns[: len(core)]) == core, r.kind

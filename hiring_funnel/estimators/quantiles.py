@@ -18,7 +18,7 @@ import pandas as pd
 from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._prepare import base_meta, check_conf_level, prepare
-from hiring_funnel.results import EstimateResult, register_kind
+from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
 from hiring_funnel.schema import HiringFunnelError
 
 __all__ = ["restricted_mean_wait", "waiting_quantiles"]
@@ -63,8 +63,11 @@ def waiting_quantiles(
     -------
     EstimateResult
         ``kind`` "waiting_quantiles"; ``table`` with one row per group and
-        p: ``group, prob, estimate`` (the day), ``ci_lower, ci_upper,
-        reached``. A quantile the curve never reaches (too many applications
+        p: the columns of every estimate (:data:`~hiring_funnel.results.ESTIMATE_COLUMNS`
+        and ``std_error``), where ``estimate`` is the day with its interval
+        ``ci_lower, ci_upper``, ``cause`` is "any", and ``time``,
+        ``at_risk``, ``events`` and ``std_error`` are NaN; then ``prob`` (p)
+        and ``reached``. A quantile the curve never reaches (too many applications
         still open) is NaN with ``reached`` False, and so is an interval limit
         the band never reaches; each is named in ``meta["not_estimable"]``.
 
@@ -120,15 +123,16 @@ def waiting_quantiles(
             pd.DataFrame(
                 {
                     "group": g.label,
-                    "prob": p,
                     "estimate": estimate,
                     "ci_lower": ci_lower,
                     "ci_upper": ci_upper,
+                    "prob": p,
                     "reached": ~np.isnan(estimate),
                 }
             )
         )
-    return EstimateResult("waiting_quantiles", pd.concat(frames, ignore_index=True), meta)
+    table = _estimate_columns(pd.concat(frames, ignore_index=True))
+    return EstimateResult("waiting_quantiles", table, meta)
 
 
 @keywords_from("horizon")
@@ -166,8 +170,11 @@ def restricted_mean_wait(
     -------
     EstimateResult
         ``kind`` "restricted_mean_wait"; ``table`` with one row per group:
-        ``group, time`` (tau), ``estimate, std_error, ci_lower, ci_upper``,
-        ``events`` (answers by tau) and ``last_time`` (the last day seen).
+        the columns of every estimate (:data:`~hiring_funnel.results.ESTIMATE_COLUMNS`
+        and ``std_error``): ``time`` is tau, ``cause`` "any", ``estimate``
+        the mean in days with ``std_error, ci_lower, ci_upper``, ``events``
+        the answers by tau and ``at_risk`` NaN; then ``last_time`` (the last
+        day seen).
 
     Examples
     --------
@@ -214,7 +221,21 @@ def restricted_mean_wait(
                 "last_time": float(g.time[-1]),
             }
         )
-    return EstimateResult("restricted_mean_wait", pd.DataFrame(rows), meta)
+    return EstimateResult("restricted_mean_wait", _estimate_columns(pd.DataFrame(rows)), meta)
+
+
+def _estimate_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the columns every estimate has first, in their order, then its own.
+
+    ``cause`` is "any" (both summaries read the all-cause curve); a column
+    with no meaning for the kind is NaN.
+    """
+    core = [*ESTIMATE_COLUMNS, "std_error"]
+    out = table.assign(cause="any")
+    for c in core:
+        if c not in out.columns:
+            out[c] = np.nan
+    return out[[*core, *[c for c in table.columns if c not in core]]]
 
 
 def _restricted_mean(
