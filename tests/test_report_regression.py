@@ -3,7 +3,7 @@
 The numbers in the section are checked against the models called directly
 (:func:`hiring_funnel.regression.cause_specific_cox` and
 :func:`~hiring_funnel.regression.ghosting_model`, themselves pinned to R and
-statsmodels in tests/test_cox.py and tests/test_cure.py) on the episodes the
+statsmodels in tests/test_cox.py and tests/test_ghosting.py) on the episodes the
 section says it fitted, at the rounding the report prints.
 """
 

@@ -9,7 +9,7 @@ Usage (from the repository root)::
 depending on both; open waits are censored at a uniform export day 0..120.
 Only ``Generator.random`` is used (the stream NumPy keeps stable), with the
 normal quantile from the standard library, so the rows are the same on any
-machine; tests/test_cure_reference.py checks that the committed CSV is what
+machine; tests/test_ghosting_reference.py checks that the committed CSV is what
 this makes.
 """
 
