@@ -20,6 +20,7 @@ from hiring_funnel.clocks import CLOCKS, episodes
 from hiring_funnel.io.limits import Limits
 from hiring_funnel.io.load import read_events
 from hiring_funnel.io.mapping import load_mapping
+from hiring_funnel.lazy import lazy_names
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.results import CoefficientResult, EstimateResult, Note, Result
 from hiring_funnel.schema import EVENTS, EventLog, HiringFunnelError, Problem
@@ -158,22 +159,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # hf.engine (DuckDB, Spark through Ibis) is imported on first use too: the
-    # pandas path does not pay for Ibis.
+def _subpackage(name: str) -> object:
+    # hf.engine (DuckDB, Spark through Ibis), hf.regression, hf.plots, ...: imported
+    # on first use too, so the pandas path does not pay for Ibis.
     import importlib
     import importlib.util
 
-    if name == "engine":
-        return importlib.import_module("hiring_funnel.engine")
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if not name.startswith("_") and importlib.util.find_spec(f"hiring_funnel.{name}") is not None:
-        return importlib.import_module(f"hiring_funnel.{name}")  # hf.regression, hf.plots, ...
-    raise AttributeError(f"module 'hiring_funnel' has no attribute {name!r}")
+    if name.startswith("_") or importlib.util.find_spec(f"hiring_funnel.{name}") is None:
+        return None
+    return importlib.import_module(f"hiring_funnel.{name}")
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, "engine"})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, fallback=_subpackage)

@@ -19,8 +19,9 @@ these modules does not import the others.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from hiring_funnel.lazy import lazy_names
 
 if TYPE_CHECKING:
     from hiring_funnel.analyses.repeat_applicants import (
@@ -94,13 +95,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name in _FROM:
-        value = getattr(importlib.import_module(_FROM[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hiring_funnel.analyses' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_FROM})
+__getattr__, __dir__ = lazy_names(__name__, _FROM)

@@ -23,8 +23,7 @@ the others. The names of the former module ``hiring_funnel.io`` (now
 
 from __future__ import annotations
 
-import importlib
-import warnings
+from hiring_funnel.lazy import lazy_names
 
 #: Public names of hiring_funnel/io.py before it became io/readers.py.
 _READERS = frozenset(
@@ -42,13 +41,6 @@ _READERS = frozenset(
 )
 
 
-def __getattr__(name: str) -> object:
-    if name in _READERS:
-        warnings.warn(
-            f"hiring_funnel: hiring_funnel.io.{name} is now hiring_funnel.io.readers.{name}; "
-            "the old path stops working in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(importlib.import_module("hiring_funnel.io.readers"), name)
-    raise AttributeError(f"module 'hiring_funnel.io' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(
+    __name__, {}, moved=dict.fromkeys(_READERS, "hiring_funnel.io.readers")
+)
