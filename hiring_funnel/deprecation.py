@@ -28,6 +28,7 @@ MOVED_MODULES: dict[str, str] = {
     "hiring_funnel.anonymize": "hiring_funnel.report.privacy",
     "hiring_funnel.candidates": "hiring_funnel.analyses.repeat_applicants",
     "hiring_funnel.funnel": "hiring_funnel.analyses.stages",
+    "hiring_funnel.io.cells": "hiring_funnel.io.cell_values",
     "hiring_funnel.load": "hiring_funnel.io.load",
     "hiring_funnel.mapping": "hiring_funnel.io.mapping",
     "hiring_funnel.regression.cure": "hiring_funnel.regression.ghosting",

@@ -23,7 +23,7 @@ from test_engine_ingest import assert_same, compare_reads
 from hiring_funnel.engine.ingest import read_events_engine
 from hiring_funnel.engine.ingest_raw import RAGGED_MULTILINE
 from hiring_funnel.engine.ingest_scan import NotPlain, scan_csv
-from hiring_funnel.io.cells import MISSING_TOKENS, looks_like_formula
+from hiring_funnel.io.cell_values import MISSING_TOKENS, looks_like_formula
 from hiring_funnel.io.load import read_events
 
 _PLAIN = ["a1", "x", "Zürich", "n/a", "none", "NULL", "3", "1,5", "a b", "q'q", ""]

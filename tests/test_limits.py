@@ -21,7 +21,7 @@ import pytest
 
 import hiring_funnel as hf
 from hiring_funnel.cli import main
-from hiring_funnel.io.cells import parse_timestamps
+from hiring_funnel.io.cell_values import parse_timestamps
 from hiring_funnel.io.limits import ENV_VARS, Limits
 from hiring_funnel.io.load import read_events
 from hiring_funnel.io.mapping import load_mapping

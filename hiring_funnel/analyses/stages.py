@@ -244,7 +244,7 @@ def stage_figures(log: EventLog | Any) -> dict[str, dict[str, int]]:
 #: Reason category -> words that identify it in validation's reasons, checked
 #: in this order (the first match wins). The words come from
 #: :mod:`hiring_funnel.io.validate`, :mod:`hiring_funnel.io.mapping`,
-#: :mod:`hiring_funnel.io.cells`, :mod:`hiring_funnel.io.readers` and :mod:`hiring_funnel.io.load`.
+#: :mod:`hiring_funnel.io.cell_values`, :mod:`hiring_funnel.io.readers` and :mod:`hiring_funnel.io.load`.
 _CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("exact duplicate", ("exact duplicate",)),
     ("conflicting duplicate", ("conflicting duplicates",)),

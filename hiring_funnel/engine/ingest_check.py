@@ -28,7 +28,7 @@ import pandas as pd
 from hiring_funnel.engine.ingest_lookup import event_lookup, id_lookup, timestamp_lookup
 from hiring_funnel.engine.ingest_raw import RawCSV, fresh_name
 from hiring_funnel.engine.ingest_sql import is_ascii, missing, py_repr, quote_literal, run, strip
-from hiring_funnel.io.cells import normalise_format
+from hiring_funnel.io.cell_values import normalise_format
 from hiring_funnel.io.mapped import column_list, referenced_columns
 from hiring_funnel.io.mapping import Mapping
 from hiring_funnel.io.readers import short_repr

@@ -17,7 +17,7 @@ import pyarrow as pa
 from hiring_funnel.engine.ingest_raw import fresh_name
 from hiring_funnel.engine.ingest_scan import NotPlain
 from hiring_funnel.engine.ingest_sql import is_ascii, run
-from hiring_funnel.io.cells import is_missing, parse_timestamps
+from hiring_funnel.io.cell_values import is_missing, parse_timestamps
 from hiring_funnel.io.mapped import canonical_event
 from hiring_funnel.io.mapping import Mapping
 from hiring_funnel.io.readers import short_repr

@@ -1,7 +1,7 @@
 """SQL that reads cells exactly as the pandas path's Python does.
 
 Each function returns a DuckDB SQL expression over a text expression. They
-follow the Python rules of :mod:`hiring_funnel.io.cells` and
+follow the Python rules of :mod:`hiring_funnel.io.cell_values` and
 :mod:`hiring_funnel.io.cellcodes` to the character:
 
 - ``str.strip()`` removes the 29 code points for which ``str.isspace()`` is
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hiring_funnel.io.cells import MISSING_TOKENS
+from hiring_funnel.io.cell_values import MISSING_TOKENS
 
 #: The characters ``str.strip()`` removes, as an RE2 character class.
 PY_SPACE = (
@@ -80,7 +80,7 @@ def is_blank(expr: str) -> str:
 
 
 def missing(expr: str, *, stripped: bool = False) -> str:
-    """:func:`hiring_funnel.io.cells.is_missing` of a text cell (NULL is missing).
+    """:func:`hiring_funnel.io.cell_values.is_missing` of a text cell (NULL is missing).
 
     Every token starts with n, m, # or - (or is empty), so text that starts
     with another printable ASCII character is not missing, without folding it.

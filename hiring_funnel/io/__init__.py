@@ -5,7 +5,7 @@
   :mod:`hiring_funnel.io.limits`;
 - :mod:`hiring_funnel.io.mapping` reads a mapping (the bundled ones are in
   ``hiring_funnel/mappings``) and :mod:`hiring_funnel.io.mapped` applies it,
-  with :mod:`hiring_funnel.io.cells`, :mod:`hiring_funnel.io.cellcodes`,
+  with :mod:`hiring_funnel.io.cell_values`, :mod:`hiring_funnel.io.cellcodes`,
   :mod:`hiring_funnel.io.conditions`, :mod:`hiring_funnel.io.nested`,
   :mod:`hiring_funnel.io.spellings` and :mod:`hiring_funnel.io.undated`;
 - :mod:`hiring_funnel.io.validate` checks the events and

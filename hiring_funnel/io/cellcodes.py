@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pandas.arrays import StringArray
 
-from hiring_funnel.io.cells import MISSING_TOKENS, NUMBER
+from hiring_funnel.io.cell_values import MISSING_TOKENS, NUMBER
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class CodedCells:
     def typed_frame(self, codes: np.ndarray) -> pd.DataFrame:
         """Columns of the values at ``codes`` (-1: missing): numbers where every value is one.
 
-        As :func:`hiring_funnel.io.cells.parse_numbers`: a column whose present
+        As :func:`hiring_funnel.io.cell_values.parse_numbers`: a column whose present
         values are all numbers (``"55,000"`` too) is float; any other is text
         (``string`` dtype). Missing tokens are missing.
         """

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.io.cell_values import is_missing
 from hiring_funnel.io.cellcodes import CodedCells, code_cells
-from hiring_funnel.io.cells import is_missing
 from hiring_funnel.io.limits import Limits, resolve
 from hiring_funnel.io.mapped import apply_mapping, clean_id_cells
 from hiring_funnel.io.mapping import load_mapping

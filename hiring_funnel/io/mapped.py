@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.io.cells import is_missing, parse_days, parse_timestamps
+from hiring_funnel.io.cell_values import is_missing, parse_days, parse_timestamps
 from hiring_funnel.io.mapping import Mapping, event_key
 from hiring_funnel.io.readers import RawTable, short_repr
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError

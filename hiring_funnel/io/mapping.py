@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from hiring_funnel.io.cells import normalise_format
+from hiring_funnel.io.cell_values import normalise_format
 from hiring_funnel.io.conditions import Condition, parse_when
 from hiring_funnel.io.limits import Limits, require_regular_file, resolve
 from hiring_funnel.io.nested import value_depth

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiring_funnel.io.cells import (
+from hiring_funnel.io.cell_values import (
     MISSING_TOKENS,
     is_missing,
     looks_like_formula,
