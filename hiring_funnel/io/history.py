@@ -287,7 +287,10 @@ def _events(
     if h.stage is not None:
         for k, value in enumerate(cells[h.stage]):
             if not _filled(value):
-                why[k] = f"item {numbers[k]} of {h.list or 'the record'!r} has no {h.stage!r}"
+                if h.list is None:  # a record without the value (not archived): no event
+                    events[k] = None
+                    continue
+                why[k] = f"item {numbers[k]} of {h.list!r} has no {h.stage!r}"
                 kind[k] = "missing_event"
                 continue
             stage[k] = str(value).strip()

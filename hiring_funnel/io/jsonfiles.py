@@ -150,7 +150,7 @@ def records_with_lines(text: str, name: str) -> tuple[list[Any], list[int]]:
     )
 
 
-def _array(text: str, at: int, name: str) -> tuple[list[Any], list[int]]:
+def _array(text: str, at: int, name: str, top: bool = True) -> tuple[list[Any], list[int]]:
     records, lines = [], []
     line, seen = 1, 0
     at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
@@ -167,7 +167,7 @@ def _array(text: str, at: int, name: str) -> tuple[list[Any], list[int]]:
             at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
             continue
         if text.startswith("]", at):
-            rest = text[at + 1 :]
+            rest = text[at + 1 :] if top else ""
             if rest.strip():
                 bad = at + 1 + len(rest) - len(rest.lstrip())
                 raise json.JSONDecodeError("Extra data", text, bad)
@@ -190,7 +190,7 @@ def _page(text: str, at: int, name: str) -> tuple[list[Any], list[int]]:
     found = re.search(r'"' + keys[0] + r'"\s*:\s*\[', text)
     if found is None:  # the key written with escapes: records without lines of their own
         return page[keys[0]], [1] * len(page[keys[0]])
-    records, lines = _array(text, found.end() - 1, name)
+    records, lines = _array(text, found.end() - 1, name, top=False)
     offset = text.count("\n", 0, found.end() - 1)
     return records, [line + offset for line in lines]
 
