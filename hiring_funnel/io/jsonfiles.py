@@ -12,7 +12,8 @@ What an applicant-tracking system's API returns, saved as it came:
 
 Each record becomes a row as a JSON Lines record does
 (:mod:`hiring_funnel.io.readers`): lists and maps kept as their JSON text, the
-same limits. A record's line is the line where its object starts. In a folder,
+same limits. A record's line is the line where its object starts (its number
+in the file when a line holds several records). In a folder,
 lines are counted as if the files were one, in the order read, so every record
 keeps a line of its own; a file that is not valid JSON is an error naming that
 file and its line. A record that is not an object is quarantined with its
@@ -65,12 +66,22 @@ def read_json(path: Path, name: str, lim: Limits) -> RawTable:
             source=name,
             hint="give a file, or a folder of the pages of one export",
         )
+    # An empty page (the last one of a listing often is) is no error in a folder.
     tables = [
-        _read_file(p, str(p), lim) if p.suffix.lower() == ".json" else read_raw(p, limits=lim)
+        _read_file(p, str(p), lim, empty_ok=True)
+        if p.suffix.lower() == ".json"
+        else read_raw(p, limits=lim)
         for p in files
     ]
-    offsets = np.cumsum([0] + [_line_count(p) for p in files[:-1]])
-    return _concat(tables, offsets, name)
+    if not any(len(t.frame) or t.rejected for t in tables):
+        raise HiringFunnelError("the folder's files hold no records", source=name)
+    # A file's lines (or records, see records_with_lines) end before the next file's start.
+    spans = [max(_line_count(p), _last_line(t)) for p, t in zip(files, tables, strict=True)]
+    return _concat(tables, np.cumsum([0] + spans[:-1]), name)
+
+
+def _last_line(table: RawTable) -> int:
+    return max([0, *table.line.tolist(), *(line for line, _, _ in table.rejected)])
 
 
 def _line_count(path: Path) -> int:
@@ -80,7 +91,11 @@ def _line_count(path: Path) -> int:
 
 def _concat(tables: list[RawTable], offsets: np.ndarray, name: str) -> RawTable:
     """One table of the tables of several files, lines shifted by each file's offset."""
-    frames, lines, rejected, kinds, nested = [], [], [], {}, {}
+    frames: list[pd.DataFrame] = []
+    lines: list[np.ndarray] = []
+    rejected: list[tuple[int, str, dict[str, Any]]] = []
+    kinds: dict[int, str] = {}
+    nested: dict[str, list[np.ndarray]] = {}
     rows = 0
     for table, off in zip(tables, offsets, strict=True):
         frames.append(table.frame.reset_index(drop=True))
@@ -103,7 +118,7 @@ def _concat(tables: list[RawTable], offsets: np.ndarray, name: str) -> RawTable:
     )
 
 
-def _read_file(path: Path, name: str, lim: Limits) -> RawTable:
+def _read_file(path: Path, name: str, lim: Limits, empty_ok: bool = False) -> RawTable:
     require_regular_file(path, name)
     try:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
@@ -120,7 +135,11 @@ def _read_file(path: Path, name: str, lim: Limits) -> RawTable:
             hint=lim.hint("max_json_depth"),
         )
     records, lines = records_with_lines(text, name)
-    return table_of_records(records, lines, name, lim)
+    if any(b <= a for a, b in zip(lines, lines[1:], strict=False)):
+        # Several records on one line (a page written without line breaks): a
+        # record's place is its number in the file, so that each has its own.
+        lines = list(range(1, len(records) + 1))
+    return table_of_records(records, lines, name, lim, empty_ok)
 
 
 def records_with_lines(text: str, name: str) -> tuple[list[Any], list[int]]:
@@ -151,7 +170,8 @@ def records_with_lines(text: str, name: str) -> tuple[list[Any], list[int]]:
 
 
 def _array(text: str, at: int, name: str, top: bool = True) -> tuple[list[Any], list[int]]:
-    records, lines = [], []
+    records: list[Any] = []
+    lines: list[int] = []
     line, seen = 1, 0
     at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
     if text.startswith("]", at):
@@ -195,7 +215,9 @@ def _page(text: str, at: int, name: str) -> tuple[list[Any], list[int]]:
     return records, [line + offset for line in lines]
 
 
-def table_of_records(records: list[Any], lines: list[int], name: str, lim: Limits) -> RawTable:
+def table_of_records(
+    records: list[Any], lines: list[int], name: str, lim: Limits, empty_ok: bool = False
+) -> RawTable:
     """Records as a table of cells, as JSON Lines records are read; non-objects are rejected."""
     rows: list[dict[str, Any]] = []
     kept: list[int] = []
@@ -233,7 +255,7 @@ def table_of_records(records: list[Any], lines: list[int], name: str, lim: Limit
             )
         rows.append(row)
         kept.append(line)
-    if not rows and not rejected:
+    if not rows and not rejected and not empty_ok:
         raise HiringFunnelError("the file holds no records", source=name)
     frame = pd.DataFrame(rows, columns=list(keys), dtype=object) if rows else pd.DataFrame()
     return RawTable(
