@@ -135,7 +135,9 @@ def read_raw(
     name = str(source)
     if not path.exists():
         raise HiringFunnelError("file not found", source=name, hint="check the path")
-    if path.is_dir() or path.suffix.lower() == ".json":  # API exports: io.jsonfiles
+    if path.suffix.lower() == ".json" or (  # API exports, or a folder of their pages
+        path.is_dir() and any(p.suffix.lower() in (".json", ".jsonl") for p in path.iterdir())
+    ):
         from hiring_funnel.io.jsonfiles import read_json
 
         return read_json(path, name, lim)
