@@ -35,7 +35,7 @@ MISSING_TOKENS: frozenset[str] = frozenset(
     {"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "nat", "missing"}
 )
 #: Date formats a mapping may name, besides any strftime pattern with ``%``.
-DATE_FORMATS = ("ISO8601", "M/D/YYYY", "D/M/YYYY", "excel")
+DATE_FORMATS = ("ISO8601", "M/D/YYYY", "D/M/YYYY", "excel", "unix_ms")
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
@@ -121,7 +121,12 @@ def parse_timestamps(
 
     if is_dt.any():
         out[is_dt] = _datetimes_to_utc(values[is_dt], timezone)
-    if is_num.any():
+    if is_num.any() and fmt == "unix_ms":  # milliseconds since 1970 UTC (Lever)
+        out[is_num] = _unix_ms(values[is_num])
+        why[np.flatnonzero(is_num)[out[is_num].isna().to_numpy()]] = (
+            "a number of milliseconds since 1970 out of range (years 1678 to 2261)"
+        )
+    elif is_num.any():
         if fmt == "excel" or fmt is None:
             nums = values[is_num]
             days = pd.Series([as_float(v) for v in nums], index=nums.index, dtype=float)
@@ -157,6 +162,7 @@ def parse_timestamps(
                 "M/D/YYYY": "M/D/YYYY",
                 "D/M/YYYY": "D/M/YYYY",
                 "excel": "an Excel serial number",
+                "unix_ms": "milliseconds since 1970",
             }.get(fmt, fmt)
             idx = np.flatnonzero(is_str)[bad]
             why[idx] = [_explain(v, fmt, timezone, str(expected)) for v in text[bad]]
@@ -253,6 +259,7 @@ def normalise_format(date_format: str | None) -> str | None:
         "iso8601": "ISO8601",
         "iso 8601": "ISO8601",
         "excel": "excel",
+        "unix_ms": "unix_ms",
         "m/d/yyyy": "M/D/YYYY",
         "mm/dd/yyyy": "M/D/YYYY",
         "d/m/yyyy": "D/M/YYYY",
@@ -264,8 +271,16 @@ def normalise_format(date_format: str | None) -> str | None:
         return key
     raise HiringFunnelError(
         f"unknown date_format {date_format!r}",
-        hint="use ISO8601, M/D/YYYY, D/M/YYYY, excel, or a strftime pattern such as %d.%m.%Y",
+        hint="use ISO8601, M/D/YYYY, D/M/YYYY, excel, unix_ms, or a strftime pattern such as %d.%m.%Y",
     )
+
+
+def _unix_ms(values: pd.Series) -> pd.Series:
+    """Milliseconds since 1970-01-01 UTC as timestamps; NaT out of pandas' range."""
+    ms = pd.to_numeric(values, errors="coerce").astype(float)
+    ok = ms.abs() < 9.2e15  # pandas holds nanoseconds in 64 bits: about +-292 years
+    out = pd.to_datetime(ms.where(ok), unit="ms", utc=True)
+    return out.astype("datetime64[ns, UTC]")
 
 
 def _parse_text(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
@@ -314,6 +329,8 @@ def _parse_text_as(text: pd.Series, fmt: str | None, timezone: str) -> pd.Series
     if fmt == "excel":
         num = pd.to_numeric(text, errors="coerce")
         return _localize(excel_dates(num), timezone)
+    if fmt == "unix_ms":
+        return _unix_ms(text)
     return _localize(pd.to_datetime(text, format=fmt, errors="coerce"), timezone)
 
 

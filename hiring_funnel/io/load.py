@@ -13,7 +13,7 @@ import pandas as pd
 from hiring_funnel.io.cell_values import is_missing
 from hiring_funnel.io.cellcodes import CodedCells, code_cells
 from hiring_funnel.io.limits import Limits, resolve
-from hiring_funnel.io.mapped import apply_mapping, clean_id_cells
+from hiring_funnel.io.mapped import apply_mapping, clean_id_cells, with_paths
 from hiring_funnel.io.mapping import load_mapping
 from hiring_funnel.io.problems import (
     ids_cleaned_problem,
@@ -103,6 +103,7 @@ def read_events(
     raw = read_raw(
         source, encoding=encoding or m.encoding, delimiter=m.delimiter, sheet=m.sheet, limits=lim
     )
+    raw = with_paths(raw, m)  # dotted paths into nested JSON, as columns
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:

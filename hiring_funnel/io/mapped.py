@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.io.cell_values import is_missing, parse_days, parse_timestamps
+from hiring_funnel.io.history import history_columns, history_parts
 from hiring_funnel.io.mapping import Mapping, event_key
+from hiring_funnel.io.paths import resolve_paths
 from hiring_funnel.io.readers import RawTable, short_repr
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_id
@@ -64,7 +66,7 @@ class Mapped:
 
 def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
     """Give the cells of ``raw`` their meaning as events and attributes."""
-    if raw.kind == "jsonl" and len(raw.frame) == 0:
+    if raw.kind in ("jsonl", "json") and len(raw.frame) == 0:
         # Every line was invalid JSON, so the file shows no columns at all;
         # give it the ones the mapping reads, so that its rows are quarantined
         # for what they are rather than the file refused for a missing column.
@@ -74,6 +76,7 @@ def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
             if isinstance(mapping.columns.get(c, c), str)
         ]
         raw = replace(raw, frame=pd.DataFrame(columns=list(dict.fromkeys(needed)), dtype=object))
+    raw = with_paths(raw, mapping)
     used = [c for c in referenced_columns(mapping) if c not in raw.frame.columns]
     if used:
         raise HiringFunnelError(
@@ -85,6 +88,18 @@ def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
     if mapping.layout == "wide":
         return _apply_wide(raw, mapping)
     return _apply_long(raw, mapping)
+
+
+def with_paths(raw: RawTable, mapping: Mapping) -> RawTable:
+    """``raw`` with a column for each dotted path the mapping names (:mod:`hiring_funnel.io.paths`).
+
+    Validation codes the cells of this table, so the caller validates it, not
+    the table as read.
+    """
+    specs = [mapping.columns.get(c, c) for c in REQUIRED_COLUMNS]
+    lists, _ = history_columns(mapping.history)
+    names = referenced_columns(mapping) + [s for s in specs if isinstance(s, str)] + lists
+    return resolve_paths(raw, names)
 
 
 def column_list(columns: Any, shown: int = 20) -> str:
@@ -102,7 +117,8 @@ def referenced_columns(m: Mapping) -> list[str]:
         cols += list(e.date) + ([e.plus_days] if e.plus_days else []) + e.when_columns
     if m.as_of_column:
         cols.append(m.as_of_column)
-    return cols
+    # The lists of [[history]] are left out: a record without one has no items.
+    return cols + history_columns(m.history)[1]
 
 
 def mapping_as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
@@ -265,6 +281,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
     used = [c for c in m.columns.values() if isinstance(c, str)]
     for e in m.events:
         used += list(e.date) + ([e.plus_days] if e.plus_days else []) + e.when_columns
+    used += history_columns(m.history)[1]
     base["nested_reason"], base["nested_column"] = _nested_in(raw, used)
     parts = []
     excluded = np.zeros(n, dtype=bool)
@@ -299,6 +316,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
         part["plus_days_column"] = spec.plus_days
         part["event_source_column"] = spec.when_column
         parts.append(part)
+    parts += history_parts(raw, base, m.history, m.stages)
     out = pd.concat(parts, ignore_index=True)
     attrs, sources = _attribute_frame(base["application_id"], raw.line, frame, m.attributes or {})
     return Mapped(
@@ -319,13 +337,20 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
     reason_col = np.full(n, None, dtype=object)
     reason_kind = np.full(n, None, dtype=object)
 
-    def flag(mask: Any, why: Any, col: Any, kind: str) -> None:
+    def flag(mask: Any, why: Any, col: Any, kind: Any) -> None:
         mask = np.asarray(mask, dtype=bool) & (reason == None)  # noqa: E711 (elementwise)
         reason[mask] = np.asarray(why, dtype=object)[mask] if _is_array(why) else why
         reason_col[mask] = np.asarray(col, dtype=object)[mask] if _is_array(col) else col
-        reason_kind[mask] = kind
+        reason_kind[mask] = np.asarray(kind, dtype=object)[mask] if _is_array(kind) else kind
 
     flag(out["nested_reason"].notna(), out["nested_reason"], out["nested_column"], "nested_value")
+    if "history_reason" in out:  # an item of a [[history]] list (io.history)
+        flag(
+            out["history_reason"].notna(),
+            out["history_reason"],
+            out["event_source_column"],
+            out["history_kind"],
+        )
     app_missing = is_missing(out["application_id"]).to_numpy()
     app_col = m.columns.get("application_id", "application_id")
     flag(app_missing, "missing application id", app_col, "missing_id")
@@ -371,7 +396,8 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
     out["reason"] = reason
     out["reason_column"] = reason_col
     out["reason_kind"] = reason_kind
-    return out.drop(columns=["nested_reason", "nested_column"])
+    extra = [c for c in ("history_reason", "history_kind") if c in out]
+    return out.drop(columns=["nested_reason", "nested_column", *extra])
 
 
 def _is_array(value: Any) -> bool:

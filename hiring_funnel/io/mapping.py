@@ -45,6 +45,7 @@ import pandas as pd
 
 from hiring_funnel.io.cell_values import normalise_format
 from hiring_funnel.io.conditions import Condition, parse_when
+from hiring_funnel.io.history import History, parse_history, parse_stages, stage_key
 from hiring_funnel.io.limits import Limits, require_regular_file, resolve
 from hiring_funnel.io.nested import value_depth
 from hiring_funnel.io.readers import short_repr
@@ -69,6 +70,9 @@ _TOP_KEYS = {
     "description",
     "dedupe",
     "undated",
+    "extends",
+    "stages",
+    "history",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
 BUNDLED = Path(__file__).parent.parent / "mappings"
@@ -122,6 +126,10 @@ class Mapping:
     dedupe: bool | None = None
     #: How a wide tracker's outcome with no date is dated (:mod:`hiring_funnel.io.undated`).
     undated: str = "median"
+    #: Stage name (a clean label, case-folded) -> event, None where the stage is no event.
+    stages: dict[str, str | None] = field(default_factory=dict)
+    #: Lists of stage changes, one event per item (:mod:`hiring_funnel.io.history`).
+    history: tuple[History, ...] = ()
 
     @property
     def drops_copies(self) -> bool:
@@ -148,7 +156,7 @@ def load_mapping(
     if isinstance(mapping, AnyMapping):
         data = dict(mapping)
         _check_depth(data, "<mapping>", lim)
-        return _parse(data, "<mapping>")
+        return _parse(_extended(data, "<mapping>", lim), "<mapping>")
     path = Path(mapping)
     if not path.exists() and (BUNDLED / f"{mapping}.toml").exists():
         path = BUNDLED / f"{mapping}.toml"
@@ -176,7 +184,66 @@ def load_mapping(
     except ValueError as exc:  # an integer of more than 4,300 digits
         raise HiringFunnelError(f"not valid TOML: {exc}", source=name) from exc
     _check_depth(data, name, lim)
-    return _parse(data, name)
+    return _parse(_extended(data, name, lim, path.parent), name)
+
+
+def _extended(
+    data: dict[str, Any], name: str, lim: Limits, folder: Path | None = None, seen: int = 0
+) -> dict[str, Any]:
+    """``data`` laid over the mapping its ``extends`` names (a bundled name or a file).
+
+    Tables (``[columns]``, ``[attributes]``, ``[event_values]``) are merged key by
+    key, the extending mapping winning; a stage it names in ``[stages]`` leaves the
+    event it had in the base for the one given here; lists (``[[events]]``,
+    ``[[history]]``) and plain values replace the base's.
+    """
+    base_name = data.get("extends")
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str):
+        raise HiringFunnelError("extends must be the name or file of a mapping", source=name)
+    if seen > 8:
+        raise HiringFunnelError("extends goes more than 8 mappings deep (a circle?)", source=name)
+    target = Path(base_name)
+    if not target.is_absolute() and folder is not None and (folder / target).exists():
+        target = folder / target
+    base_path = target if target.exists() else base_name
+    base = load_mapping_data(base_path, lim)
+    base = _extended(base, str(base_name), lim, Path(str(base_path)).parent, seen + 1)
+    merged = {k: v for k, v in base.items() if k != "extends"}
+    for key, value in data.items():
+        if key == "extends":
+            continue
+        if key == "stages" and isinstance(value, dict) and isinstance(base.get(key), dict):
+            names = {
+                stage_key(s) for v in value.values() for s in ([v] if isinstance(v, str) else v)
+            }
+            kept = {
+                event: [s for s in ([v] if isinstance(v, str) else v) if stage_key(s) not in names]
+                for event, v in base[key].items()
+                if isinstance(v, str | list)
+            }
+            for event, v in value.items():
+                kept[event] = kept.get(event, []) + ([v] if isinstance(v, str) else list(v))
+            merged[key] = kept
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_mapping_data(mapping: str | Path, lim: Limits) -> dict[str, Any]:
+    """The raw table of a mapping file or bundled mapping (what ``extends`` builds on)."""
+    path = Path(mapping)
+    if not path.exists() and (BUNDLED / f"{mapping}.toml").exists():
+        path = BUNDLED / f"{mapping}.toml"
+    if not path.exists():
+        raise HiringFunnelError("mapping file not found", source=str(mapping))
+    try:
+        return tomllib.loads(_mapping_text(path.read_bytes(), str(mapping)))
+    except tomllib.TOMLDecodeError as exc:
+        raise HiringFunnelError(f"not valid TOML: {exc}", source=str(mapping)) from exc
 
 
 def _mapping_text(data: bytes, name: str) -> str:
@@ -272,6 +339,13 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
             f"unknown timezone {short_repr(timezone)}",
             hint="use an IANA name such as Europe/Berlin",
         ) from exc
+    try:
+        stages = parse_stages(data.get("stages", {}), name)
+        history = parse_history(data.get("history", []), name)
+    except HiringFunnelError as exc:
+        raise fail(exc.message, hint=exc.hint) from exc
+    if history and layout != "wide":
+        raise fail("[[history]] lists belong to a wide mapping", hint='set layout = "wide"')
     if layout == "wide" and not any(e.event == "applied" for e in events):
         raise fail("a wide mapping needs an [[events]] entry for 'applied'")
     as_of = data.get("as_of")
@@ -311,6 +385,8 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         source=name,
         dedupe=dedupe,
         undated=undated,
+        stages=stages,
+        history=history,
     )
 
 

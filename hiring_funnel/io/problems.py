@@ -26,6 +26,8 @@ _HINTS = {
     "before its application": "check both dates; one is probably mistyped",
     "after the as-of": "check the date, or export the log again",
     "unknown event": "map the value in the mapping's [event_values]",
+    "[stages] table": "name the stage under its event (or under ignore) in [stages], or set "
+    "other in the [[history]] entry",
     "after today": "check the date",
     "missing event name": "fill in the event or delete the row",
     "cannot read": "fix the date",

@@ -135,13 +135,19 @@ def read_raw(
     name = str(source)
     if not path.exists():
         raise HiringFunnelError("file not found", source=name, hint="check the path")
+    if path.suffix.lower() == ".json" or (  # API exports, or a folder of their pages
+        path.is_dir() and any(p.suffix.lower() in (".json", ".jsonl") for p in path.iterdir())
+    ):
+        from hiring_funnel.io.jsonfiles import read_json
+
+        return read_json(path, name, lim)
     require_regular_file(path, name)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise HiringFunnelError(
             f"unknown file type {path.suffix!r}",
             source=name,
-            hint="use .csv, .tsv, .jsonl, .parquet or .xlsx",
+            hint="use .csv, .tsv, .json, .jsonl, .parquet or .xlsx (or a folder of .json pages)",
         )
     try:
         if kind in ("parquet", "xlsx"):
