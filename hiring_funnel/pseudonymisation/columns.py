@@ -267,7 +267,9 @@ def decide_column(
         )
     if any(_OTHER_DATE.search(v) for v in values):
         if keep:
-            raise _refuse_kept(column, "dates that are not ISO 8601 and so cannot be shifted", source)
+            raise _refuse_kept(
+                column, "dates that are not ISO 8601 and so cannot be shifted", source
+            )
         return Decision(column, "dropped", "dates not in ISO 8601, which cannot be shifted")
     if keep:
         return Decision(column, "kept", "named with --keep (not checked for names)")
@@ -275,12 +277,16 @@ def decide_column(
     candidates = levels["candidates"].to_numpy()
     words = np.array([len(v.split()) for v in values])
     chars = np.array([len(v) for v in values])
-    if (words > MAX_WORDS).any() or (chars > MAX_CHARS).any() or (
-        len(values) >= 2 and np.mean((words >= 3) & (rows == 1)) >= 0.5
+    if (
+        (words > MAX_WORDS).any()
+        or (chars > MAX_CHARS).any()
+        or (len(values) >= 2 and np.mean((words >= 3) & (rows == 1)) >= 0.5)
     ):
         return Decision(column, "dropped", "free text (sentences or notes); --keep keeps it")
     if len(values) >= UNIQUE_LEVELS and np.mean(candidates == 1) >= 0.8:
-        return Decision(column, "dropped", "works like an identifier (most values have one candidate)")
+        return Decision(
+            column, "dropped", "works like an identifier (most values have one candidate)"
+        )
     folded = _fold(values, candidates, k)
     reason = f"categories; levels of fewer than {k} candidates folded into {OTHER!r}"
     return Decision(column, "categories", reason, folded, len(set(values) - folded))

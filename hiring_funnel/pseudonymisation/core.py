@@ -141,12 +141,16 @@ def pseudonymise(
             out[d.column] = _map_unique(col, lambda u: pseudonyms(key, u))
         elif d.action == "shifted":
             if shifts is None:
-                shifts = np.asarray(_map_unique(who.fillna(""), lambda u: shift_days(key, u)))
+                # From the raw candidate, as the DuckDB path does (shift_days normalises).
+                raw = cells[roles.candidate] if roles.candidate else pd.Series([""] * len(cells))
+                shifts = np.asarray(_map_unique(raw.fillna(""), lambda u: shift_days(key, u)))
             out[d.column] = shift_dates(col, shifts.astype(np.int64))
         elif d.action == "categories":
             out[d.column] = col.where(~col.isin(d.folded), OTHER)
         elif d.action == "kept":
             out[d.column] = col
+    if not out:
+        raise HiringFunnelError("every column would be dropped; nothing is left to write")
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(cells)), columns=list(out))
     manifest = build_manifest(
         source=name,
