@@ -152,7 +152,7 @@ def pseudonymise_csv(
             if roles.candidate is not None:
                 without = con.execute(
                     f"SELECT count(*) FROM {scan} WHERE {_q(roles.candidate)} IS NULL"
-                ).fetchone()[0]  # type: ignore[index]
+                ).fetchall()[0][0]
             select = _select(con, decisions, roles)
             con.execute(
                 f"COPY (SELECT {select} FROM {scan}) TO {_lit(str(target))} "
@@ -183,7 +183,7 @@ def _plan(
             f"count(*) FILTER (WHERE regexp_full_match({text}, {_lit(HASH_PATTERN)}))",
             f"count(*) FILTER (WHERE regexp_full_match({text}, {_lit(UUID_PATTERN)}))",
         ]
-    found = con.execute(f"SELECT {', '.join(counts)} FROM {scan}").fetchone()
+    found = con.execute(f"SELECT {', '.join(counts)} FROM {scan}").fetchall()[0]
     rows = int(found[0])
     for i, c in enumerate(roles.ids):
         present, hashed, uuids = (int(x) for x in found[1 + 3 * i : 4 + 3 * i])
