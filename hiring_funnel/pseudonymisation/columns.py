@@ -221,12 +221,14 @@ def decide_column(
     """What to do with a column that is not an identifier, from its distinct values.
 
     ``levels`` has :data:`LEVEL_COLUMNS`: each distinct non-empty value, its rows
-    and its distinct candidates. The checks, first match wins: plain hashes,
-    emails, phone numbers (dropped; refused if the column is to be kept); ISO
-    dates (shifted; a column named with ``--date`` must hold nothing else);
-    dates in other spellings (dropped); ``keep`` (kept as it is); free text or
-    a column that works like an identifier (dropped); else categories, with
-    levels of fewer than ``k`` candidates folded into "Other".
+    and its distinct candidates. The checks, first match wins: ISO dates
+    (shifted; a column named with ``--date`` must hold nothing else); plain
+    hashes (dropped; refused if the column is to be kept); unless the column
+    is to be kept, free text or a column that works like an identifier
+    (dropped; the cheap checks first); emails, phone numbers, dates in other
+    spellings (dropped; refused if the column is to be
+    kept); ``keep`` (kept as it is); else categories, with levels of fewer
+    than ``k`` candidates folded into "Other".
 
     Examples
     --------
@@ -239,21 +241,6 @@ def decide_column(
     values = [str(v) for v in levels["level"]]
     if not values:
         return Decision(column, "kept", "no values")
-    if any(hash_kind(v.strip(" ")) for v in values):
-        if keep or date:
-            raise HiringFunnelError(
-                "its values look like plain hashes (MD5, SHA-1 or SHA-256 hex)",
-                file=source,
-                column=column,
-                code="plain_hash",
-                hint=_HASH_HINT,
-            )
-        return Decision(column, "dropped", "values look like plain hashes (MD5, SHA-1, SHA-256)")
-    for what, test in (("email addresses", looks_like_email), ("phone numbers", looks_like_phone)):
-        if any(test(v) for v in values):
-            if keep or date:
-                raise _refuse_kept(column, what, source)
-            return Decision(column, "dropped", f"values look like {what}")
     if all(_DATE.fullmatch(v) for v in values):
         _check_dates(column, values, source)
         return Decision(column, "shifted", "dates, shifted by the candidate's whole weeks")
@@ -265,6 +252,36 @@ def decide_column(
             code="bad_date",
             hint="write the dates as ISO 8601, or leave out --date to drop the column",
         )
+    if any(hash_kind(v.strip(" ")) for v in values):
+        if keep:
+            raise HiringFunnelError(
+                "its values look like plain hashes (MD5, SHA-1 or SHA-256 hex)",
+                file=source,
+                column=column,
+                code="plain_hash",
+                hint=_HASH_HINT,
+            )
+        return Decision(column, "dropped", "values look like plain hashes (MD5, SHA-1, SHA-256)")
+    rows = levels["rows"].to_numpy()
+    candidates = levels["candidates"].to_numpy()
+    if not keep:  # cheap checks first: a column of a million notes is dropped at once
+        words = np.array([len(v.split()) for v in values])
+        chars = np.array([len(v) for v in values])
+        if (
+            (words > MAX_WORDS).any()
+            or (chars > MAX_CHARS).any()
+            or (len(values) >= 2 and np.mean((words >= 3) & (rows == 1)) >= 0.5)
+        ):
+            return Decision(column, "dropped", "free text (sentences or notes); --keep keeps it")
+        if len(values) >= UNIQUE_LEVELS and np.mean(candidates == 1) >= 0.8:
+            return Decision(
+                column, "dropped", "works like an identifier (most values have one candidate)"
+            )
+    for what, test in (("email addresses", looks_like_email), ("phone numbers", looks_like_phone)):
+        if any(test(v) for v in values):
+            if keep:
+                raise _refuse_kept(column, what, source)
+            return Decision(column, "dropped", f"values look like {what}")
     if any(_OTHER_DATE.search(v) for v in values):
         if keep:
             raise _refuse_kept(
@@ -273,20 +290,6 @@ def decide_column(
         return Decision(column, "dropped", "dates not in ISO 8601, which cannot be shifted")
     if keep:
         return Decision(column, "kept", "named with --keep (not checked for names)")
-    rows = levels["rows"].to_numpy()
-    candidates = levels["candidates"].to_numpy()
-    words = np.array([len(v.split()) for v in values])
-    chars = np.array([len(v) for v in values])
-    if (
-        (words > MAX_WORDS).any()
-        or (chars > MAX_CHARS).any()
-        or (len(values) >= 2 and np.mean((words >= 3) & (rows == 1)) >= 0.5)
-    ):
-        return Decision(column, "dropped", "free text (sentences or notes); --keep keeps it")
-    if len(values) >= UNIQUE_LEVELS and np.mean(candidates == 1) >= 0.8:
-        return Decision(
-            column, "dropped", "works like an identifier (most values have one candidate)"
-        )
     folded = _fold(values, candidates, k)
     reason = f"categories; levels of fewer than {k} candidates folded into {OTHER!r}"
     return Decision(column, "categories", reason, folded, len(set(values) - folded))

@@ -75,12 +75,16 @@ def _batch_function(fn: Callable[[list[str]], list[Any]], kind: Any) -> Callable
             values = values.combine_chunks()
         encoded = pc.dictionary_encode(values)
         uniques = encoded.dictionary.to_pylist()
-        missing = [u for u in uniques if u not in cache]
-        if missing:
-            if len(cache) + len(missing) > CACHE_SIZE:
+        # Looked up once: another batch (another thread) may clear the cache meanwhile.
+        known = [cache.get(u) for u in uniques]
+        todo = [i for i, v in enumerate(known) if v is None]
+        if todo:
+            computed = fn([uniques[i] for i in todo])
+            if len(cache) + len(todo) > CACHE_SIZE:
                 cache.clear()
-            cache.update(zip(missing, fn(missing), strict=True))
-        mapped = pa.array([cache[u] for u in uniques], type=kind)
+            for i, value in zip(todo, computed, strict=True):
+                known[i] = cache[uniques[i]] = value
+        mapped = pa.array(known, type=kind)
         return pc.take(mapped, encoded.indices)
 
     return apply
