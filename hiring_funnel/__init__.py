@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         plot_still_hope,
         plot_survival,
     )
+    from hiring_funnel.pseudonymisation import pseudonymise
     from hiring_funnel.regression import (
         cause_specific_cox,
         fine_gray,
@@ -100,6 +101,7 @@ _LAZY = {
     "pending_model": "hiring_funnel.regression",
     "plot_forest": "hiring_funnel.regression",
     "predict_pending": "hiring_funnel.regression",
+    "pseudonymise": "hiring_funnel.pseudonymisation",
     "simulate_to_files": "hiring_funnel.simulate.files",
     "summarise": "hiring_funnel.analyses.summary",
 }
@@ -145,6 +147,7 @@ __all__ = [
     "plot_still_hope",
     "plot_survival",
     "predict_pending",
+    "pseudonymise",
     "quarantine_reasons",
     "read_events",
     "restricted_mean_wait",

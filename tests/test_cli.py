@@ -145,7 +145,16 @@ def test_the_commands_that_read_a_log_share_its_options(argv: list[str], options
 
 def test_every_subcommand_is_a_module_of_the_cli_package() -> None:
     names = [command.NAME for command in COMMANDS]
-    assert names == ["validate", "simulate", "report", "predict", "mapping", "summary"]
+    assert names == [
+        "validate",
+        "simulate",
+        "report",
+        "predict",
+        "mapping",
+        "summary",
+        "pseudonymise",
+        "keygen",
+    ]
     for command in COMMANDS:
         assert command.__name__ == f"hiring_funnel.cli.{command.NAME}"
 

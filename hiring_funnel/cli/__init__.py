@@ -13,11 +13,20 @@ import argparse
 from collections.abc import Sequence
 
 from hiring_funnel import __version__
-from hiring_funnel.cli import mapping, predict, report, simulate, summary, validate
+from hiring_funnel.cli import (
+    keygen,
+    mapping,
+    predict,
+    pseudonymise,
+    report,
+    simulate,
+    summary,
+    validate,
+)
 from hiring_funnel.cli.errors import run_guarded
 
 #: The subcommands, in the order ``hiring-funnel --help`` lists them.
-COMMANDS = (validate, simulate, report, predict, mapping, summary)
+COMMANDS = (validate, simulate, report, predict, mapping, summary, pseudonymise, keygen)
 
 
 def build_parser() -> argparse.ArgumentParser:

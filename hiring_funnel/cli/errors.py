@@ -19,7 +19,7 @@ from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.text import clean_label
 
 #: Options whose values are paths (folders are taken out of what commands print).
-PATH_OPTIONS = ("path", "mapping", "attributes", "out", "pending", "quarantine")
+PATH_OPTIONS = ("path", "mapping", "attributes", "out", "pending", "quarantine", "key_file")
 # A path as it appears in a message: absolute, from home, or relative to here.
 _PATH_IN_TEXT = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|~?/|\.{1,2}[\\/])[^\s'\"]*")
 

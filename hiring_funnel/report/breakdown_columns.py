@@ -145,7 +145,7 @@ def why_not_categorical(
     text = present.astype(str)
     counts = text.value_counts(sort=False)
     levels = [str(v) for v in counts.index]
-    if any(_EMAIL.search(v) for v in levels):
+    if any(looks_like_email(v) for v in levels):
         return (
             "its values look like email addresses, and a report never shows contact details",
             _HINT,
@@ -173,6 +173,28 @@ def why_not_categorical(
             "(in Python: max_levels=)",
         )
     return None
+
+
+def looks_like_email(value: str) -> bool:
+    """Whether ``value`` holds something that looks like an email address.
+
+    Examples
+    --------
+    >>> looks_like_email("write to Kate@Example.com"), looks_like_email("retail")
+    (True, False)
+    """
+    return bool(_EMAIL.search(value))
+
+
+def looks_like_phone(value: str) -> bool:
+    """Whether ``value`` holds a phone-like number (9 digits or more; ranges and dates are not).
+
+    Examples
+    --------
+    >>> looks_like_phone("+1 (555) 867-5309"), looks_like_phone("10000-50000")
+    (True, False)
+    """
+    return _is_phone(value)
 
 
 def _is_phone(value: str) -> bool:
