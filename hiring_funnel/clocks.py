@@ -32,6 +32,7 @@ from hiring_funnel.event_order import (
     round_numbers,
     utc_ns,
 )
+from hiring_funnel.observation import NOT_ATTRIBUTES, observation_limits
 from hiring_funnel.schema import (
     EVENTS,
     EventLog,
@@ -215,6 +216,9 @@ def episodes(
     as_of_ts = resolve_as_of(as_of, ts)
     # NaT (an empty log and no as_of) is the smallest int64: nothing passes.
     as_of_ns = as_of_ts.value
+    # Each event's application is observed until as_of, or its own observed_until.
+    own = observation_limits(attributes, app_ids, as_of_ns)
+    limit = np.full(ts.size, as_of_ns, dtype=np.int64) if own is None else own[app]
 
     # Origins: positions (in sorted order) where the waiting starts.
     start_event = (
@@ -224,7 +228,7 @@ def episodes(
     if clock != "interview_feedback":
         starts = starts[first_of_run(app[starts])]
     apps_with_start = int(first_of_run(app[starts]).sum())
-    starts = starts[ts[starts] <= as_of_ns]
+    starts = starts[ts[starts] <= limit[starts]]
     apps_with_episode = int(first_of_run(app[starts]).sum())
     skipped = {
         f"no {start_event} event": n_apps - apps_with_start,
@@ -240,14 +244,14 @@ def episodes(
         cause_of_rank[RANK[name]] = causes.index(cause)
     for name in STOPS:
         cause_of_rank[RANK[name]] = causes.index(name) if withdrawn == "cause" else -1
-    ending = np.flatnonzero((cause_of_rank[rank] != -2) & (ts <= as_of_ns))
+    ending = np.flatnonzero((cause_of_rank[rank] != -2) & (ts <= limit))
     if ending.size:
         nxt = np.searchsorted(ending, starts, side="right")
         end_pos = ending[np.minimum(nxt, ending.size - 1)]
         found = (nxt < ending.size) & (app[end_pos] == app[starts])
     else:
         end_pos, found = starts, np.zeros(starts.size, dtype=bool)
-    end_ns = np.where(found, ts[end_pos], as_of_ns)
+    end_ns = np.where(found, ts[end_pos], limit[starts])
     cause_codes = np.where(found, cause_of_rank[rank[end_pos]], -1)
 
     origin_ns = ts[starts]
@@ -413,5 +417,6 @@ def _join_attributes(
     rows = key.get_indexer(app_ids)[ep_app]
     # Reindexing positions by a RangeIndex turns the -1 of unmatched
     # applications into missing values with the same upcasting as a merge.
-    extra = attributes.drop(columns="application_id").reset_index(drop=True).reindex(rows)
+    extra = attributes.drop(columns=list(NOT_ATTRIBUTES), errors="ignore")
+    extra = extra.reset_index(drop=True).reindex(rows)
     return pd.concat([out, extra.reset_index(drop=True)], axis=1)

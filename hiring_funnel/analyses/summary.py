@@ -27,6 +27,7 @@ import pandas as pd
 from hiring_funnel.analyses.headline import HEADLINE_WAITED
 from hiring_funnel.clocks import episodes
 from hiring_funnel.estimators import waiting_quantiles
+from hiring_funnel.observation import attribute_names
 from hiring_funnel.report.privacy import (
     COMPLEMENTARY,
     DEFAULT_MAX_LEVELS,
@@ -130,7 +131,7 @@ def summarise(
     """
     k = check_min_group(min_group)
     if by is not None:
-        available = [str(c) for c in log.attributes.columns if c != "application_id"]
+        available = attribute_names(log.attributes)
         values = _column(log.attributes, by) if by in available else None
         check_breakdown_column(by, available, values, max_levels=max_levels)
     built = {clock: made[clock] for clock in clocks if made and clock in made}

@@ -31,6 +31,7 @@ from hiring_funnel.cli.options import (
     add_renamed_option,
     read_pandas,
 )
+from hiring_funnel.observation import attribute_names
 from hiring_funnel.report.breakdown_columns import (
     check_breakdown_column,
     check_max_levels,
@@ -135,7 +136,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
         line, reason, _ = raw.rejected[0]
         raise HiringFunnelError(clean_label(reason), file=raw.source, line=line, code="bad_row")
     waiting = raw.frame.reset_index(drop=True)
-    known = set(log.attributes.columns) - {"application_id"}
+    known = set(attribute_names(log.attributes))
     skipped: list[str] = []
     if args.covariates:
         covs = list(dict.fromkeys(args.covariates))  # --covariates a a is --covariates a

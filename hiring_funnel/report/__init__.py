@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from hiring_funnel.clocks import CLOCKS
+from hiring_funnel.observation import attribute_names
 from hiring_funnel.report.privacy import (
     DEFAULT_MAX_LEVELS,
     DEFAULT_MIN_GROUP,
@@ -204,7 +205,7 @@ def render_report(
 
     k = check_min_group(min_group)
     limit = check_max_levels(max_levels)
-    available = [str(c) for c in log.attributes.columns if c != "application_id"]
+    available = attribute_names(log.attributes)
     for column in by:
         values = log.attributes[column] if column in available else None
         check_breakdown_column(column, available, values, max_levels=limit)

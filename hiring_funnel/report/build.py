@@ -40,6 +40,7 @@ from hiring_funnel.estimators import (
     waiting_quantiles,
 )
 from hiring_funnel.estimators.incidence import DEFAULT_BINS
+from hiring_funnel.observation import attribute_names
 from hiring_funnel.plots import (
     plot_cumulative_incidence,
     plot_outcome_mix,
@@ -160,7 +161,7 @@ def build_context(
             list(by),
             context["breakdowns"],
             min_group=min_group,
-            attributes=[str(c) for c in log.attributes.columns if c != "application_id"],
+            attributes=attribute_names(log.attributes),
         )
         context["quality"] = quality_section(log, list(made.values()), min_group=min_group)
         context["privacy"] = privacy_section(

@@ -1,0 +1,76 @@
+"""Each application's own end of observation: the attribute ``observed_until``.
+
+A log has one export date (``as_of``): an application still open then is
+censored there. A pseudonymised log moves each candidate's dates by its own
+number of weeks (:mod:`hiring_funnel.pseudonymisation`), so one export date no
+longer fits everyone: the candidate moved back four weeks was, in the moved
+calendar, last seen four weeks before the export. The attributes then carry
+that date per application, ``observed_until``, and the clocks censor each
+application at the earlier of ``as_of`` and its own date. Every duration,
+open applications' included, is then what it was before the move.
+
+``observed_until`` is not an attribute to break figures down by: the report,
+``summary`` and ``predict`` leave it out (:data:`NOT_ATTRIBUTES`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> attrs = pd.DataFrame({"application_id": ["a", "b"],
+...                       "observed_until": ["2026-01-10", None]})
+>>> as_of = pd.Timestamp("2026-02-01", tz="UTC").value
+>>> limits = observation_limits(attrs, pd.Index(["a", "b", "c"]), as_of)
+>>> pd.to_datetime(limits, utc=True).strftime("%Y-%m-%d").tolist()
+['2026-01-10', '2026-02-01', '2026-02-01']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hiring_funnel.schema import HiringFunnelError
+
+__all__ = ["NOT_ATTRIBUTES", "OBSERVED_UNTIL", "attribute_names", "observation_limits"]
+
+#: The attribute that holds an application's own end of observation.
+OBSERVED_UNTIL = "observed_until"
+#: Columns of the attributes table that are not attributes to break figures down by.
+NOT_ATTRIBUTES: tuple[str, ...] = ("application_id", OBSERVED_UNTIL)
+
+
+def attribute_names(attributes: pd.DataFrame) -> list[str]:
+    """The attribute columns to offer for breakdowns and models, in order.
+
+    >>> attribute_names(pd.DataFrame(columns=["application_id", "industry", "observed_until"]))
+    ['industry']
+    """
+    return [str(c) for c in attributes.columns if c not in NOT_ATTRIBUTES]
+
+
+def observation_limits(
+    attributes: pd.DataFrame | None, app_ids: pd.Index, as_of_ns: int
+) -> np.ndarray | None:
+    """Per application (in the order of ``app_ids``): the last instant it is observed, in ns.
+
+    The earlier of ``as_of_ns`` and its ``observed_until`` (a missing date, or
+    an application without attributes, is observed until ``as_of``); None
+    when the attributes have no ``observed_until`` column.
+    """
+    if attributes is None or OBSERVED_UNTIL not in attributes.columns:
+        return None
+    raw = attributes[OBSERVED_UNTIL]
+    stamps = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    bad = stamps.isna().to_numpy() & raw.notna().to_numpy()
+    if bad.any():
+        raise HiringFunnelError(
+            f"not an ISO 8601 date in row {int(np.flatnonzero(bad)[0])} of the attributes",
+            column=OBSERVED_UNTIL,
+            code="bad_date",
+            hint="observed_until is each application's own export date, e.g. 2026-01-31",
+        )
+    key = pd.Index(attributes["application_id"].astype("string"))
+    rows = key.get_indexer(app_ids)
+    ns = np.r_[stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64), 0]
+    until = np.where(rows >= 0, ns[np.maximum(rows, 0)], as_of_ns)
+    until = np.where(until == np.iinfo(np.int64).min, as_of_ns, until)  # NaT: as_of
+    return np.minimum(until, as_of_ns)
