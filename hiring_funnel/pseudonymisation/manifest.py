@@ -16,7 +16,15 @@ from typing import Any
 from hiring_funnel.pseudonymisation.columns import Decision, Roles
 from hiring_funnel.pseudonymisation.hashing import PSEUDONYM_HEX, PSEUDONYM_PREFIX, SHIFT_WEEKS
 
-__all__ = ["KIND", "OUTPUT_NAME", "MANIFEST_NAME", "build_manifest", "manifest_bytes"]
+__all__ = [
+    "ABOUT",
+    "KIND",
+    "MANIFEST_NAME",
+    "OUTPUT_NAME",
+    "build_manifest",
+    "manifest_bytes",
+    "tool_version",
+]
 
 #: What the output is: pseudonymised, never "anonymous" (the key re-identifies it).
 KIND = "pseudonymised"
@@ -56,7 +64,7 @@ def build_manifest(
     return {
         "kind": KIND,
         "about": ABOUT,
-        "tool": f"hiring_funnel {_version()}",
+        "tool": tool_version(),
         "source": Path(source).name,
         "rows_in": rows,
         "rows_out": rows,
@@ -91,7 +99,8 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _version() -> str:
+def tool_version() -> str:
+    """The tool that wrote a manifest: ``hiring_funnel`` and its version."""
     from hiring_funnel import __version__
 
-    return __version__
+    return f"hiring_funnel {__version__}"
