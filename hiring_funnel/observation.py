@@ -25,12 +25,20 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from hiring_funnel.schema import HiringFunnelError
 
-__all__ = ["NOT_ATTRIBUTES", "OBSERVED_UNTIL", "attribute_names", "observation_limits"]
+__all__ = [
+    "NOT_ATTRIBUTES",
+    "OBSERVED_UNTIL",
+    "attribute_names",
+    "observation_limits",
+    "refuse_on_engine",
+]
 
 #: The attribute that holds an application's own end of observation.
 OBSERVED_UNTIL = "observed_until"
@@ -45,6 +53,21 @@ def attribute_names(attributes: pd.DataFrame) -> list[str]:
     ['industry']
     """
     return [str(c) for c in attributes.columns if c not in NOT_ATTRIBUTES]
+
+
+def refuse_on_engine(columns: Any) -> None:
+    """The engines censor at one export date: a log with ``observed_until`` is read in memory.
+
+    >>> refuse_on_engine(["application_id", "industry"])
+    """
+    if OBSERVED_UNTIL in list(columns):
+        raise HiringFunnelError(
+            "each application's own export date (a pseudonymised log) is read by the "
+            "pandas path only",
+            column=OBSERVED_UNTIL,
+            code="observed_until_on_engine",
+            hint="leave out --engine: a pseudonymised log is read in memory",
+        )
 
 
 def observation_limits(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hiring_funnel.report.suppression import DEFAULT_MIN_GROUP
+from hiring_funnel.schema import HiringFunnelError
 
 NAME = "pseudonymise"
 
@@ -72,12 +73,30 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="auto (default): DuckDB for CSV files of 64 MiB or more",
     )
     cmd.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    log = cmd.add_argument_group(
+        "a log (every wait kept)",
+        "read RAW as a log, as the other commands do, and write the canonical events.csv, "
+        "attributes.csv (with each application's observed_until), mapping.toml and "
+        "manifest.json: for an ATS export read through a preset (--mapping greenhouse)",
+    )
+    log.add_argument("--log", action="store_true", help="read RAW as a log (implied by --mapping)")
+    log.add_argument(
+        "--mapping", metavar="F", help="a TOML mapping, or a bundled one: greenhouse, lever, ashby"
+    )
+    log.add_argument("--attributes", metavar="F", help="per-application attributes file")
+    log.add_argument(
+        "--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log"
+    )
+    log.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8")
     return cmd
 
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Pseudonymise and write the folder; print what was done."""
     from hiring_funnel.pseudonymisation.files import write_pseudonymised
+
+    if args.log or args.mapping or args.attributes or args.as_of:
+        return _run_log(args)
 
     paths, manifest = write_pseudonymised(
         args.path,
@@ -100,4 +119,50 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     print("  folded: " + (", ".join(f"{c} ({n} levels)" for c, n in folded.items()) or "none"))
     dropped = manifest["dropped"]
     print("  dropped: " + ("; ".join(f"{c} ({why})" for c, why in dropped.items()) or "none"))
+    return 0
+
+
+def _run_log(args: argparse.Namespace) -> int:
+    """``--log``: the log as canonical files, every wait kept."""
+    from hiring_funnel.pseudonymisation.files import write_pseudonymised_log
+
+    raw_only = [
+        o
+        for o, v in (
+            ("--id", args.ids),
+            ("--candidate", args.candidate),
+            ("--date", args.dates),
+            ("--keep", args.keep),
+        )
+        if v
+    ]
+    if raw_only:
+        raise HiringFunnelError(
+            f"{raw_only[0]} is for a raw export; a log's columns are known (--log, --mapping)",
+            code="bad_argument",
+        )
+    paths, manifest = write_pseudonymised_log(
+        args.path,
+        args.key_file,
+        args.out,
+        mapping=args.mapping,
+        attributes=args.attributes,
+        as_of=args.as_of,
+        encoding=args.encoding,
+        k=args.k,
+        force=args.force,
+    )
+    for path in paths:
+        print(f"wrote {path}")
+    print(
+        f"pseudonymised (not anonymous) {manifest['events']:,} events of "
+        f"{manifest['applications']:,} applications ({manifest['rows_read']:,} rows read, "
+        f"{manifest['rows_quarantined']:,} quarantined)"
+    )
+    print(f"  hashed: {', '.join(manifest['hashed'])}")
+    print(f"  shifted: {', '.join(manifest['shifted'])} (one shift per candidate, whole weeks)")
+    for part, decided in manifest["columns"].items():
+        folded = ", ".join(f"{c} ({n} levels)" for c, n in decided.get("folded", {}).items())
+        dropped = "; ".join(f"{c} ({why})" for c, why in decided.get("dropped", {}).items())
+        print(f"  {part}: folded: {folded or 'none'}; dropped: {dropped or 'none'}")
     return 0

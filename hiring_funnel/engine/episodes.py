@@ -23,7 +23,6 @@ from hiring_funnel.engine.busdays import weekday_holidays
 from hiring_funnel.engine.checks import scan_events
 from hiring_funnel.engine.tables import attributes_table, events_table
 from hiring_funnel.engine.window import clock_spec, episode_columns, keep, windowed
-from hiring_funnel.observation import OBSERVED_UNTIL
 from hiring_funnel.schema import EventLog, HiringFunnelError
 
 __all__ = ["EngineEpisodes", "episodes"]
@@ -156,14 +155,6 @@ def episodes(
             raise HiringFunnelError(
                 f"attribute column(s) {clash} clash with episode columns",
                 hint="rename them before calling episodes()",
-            )
-        if OBSERVED_UNTIL in attr.columns:
-            raise HiringFunnelError(
-                "each application's own observed_until (a pseudonymised log) is read by the "
-                "pandas path only",
-                column=OBSERVED_UNTIL,
-                code="observed_until_on_engine",
-                hint="leave out --engine (a pseudonymised log is read in memory)",
             )
     as_of_ts, first_ts = resolve_bounds(t, as_of, unit)
 

@@ -24,6 +24,7 @@ from hiring_funnel.engine.ingest_sql import (
     strip,
 )
 from hiring_funnel.io.problems import column_names
+from hiring_funnel.observation import refuse_on_engine
 from hiring_funnel.schema import Problem
 
 _COLUMNS_NAMED = 3
@@ -195,6 +196,7 @@ def check_attribute_file(db: Any, raw: RawCSV, id_lookups: dict[str, str]) -> At
 
     ``id_lookups`` maps each id column of the file to its ``clean_id`` lookup table.
     """
+    refuse_on_engine(raw.header)
     t = raw.table
     joins = []
     cleaned: dict[str, str] = {}

@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from hiring_funnel.observation import refuse_on_engine
 from hiring_funnel.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, EventLog, HiringFunnelError
 
 __all__ = ["attributes_table", "events_table", "utc_session"]
@@ -268,4 +269,5 @@ def attributes_table(attributes: Any, con: Any = None, *, materialize: bool | No
             "attributes have no 'application_id' column to join on",
             hint="attributes need one row per application keyed by application_id",
         )
+    refuse_on_engine(table.columns)
     return table.mutate(application_id=table.application_id.cast("string"))

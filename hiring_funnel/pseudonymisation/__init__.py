@@ -55,10 +55,14 @@ identifiers are hashed once per distinct value in each batch by a vectorised
 (Arrow) function, the rest is SQL, and the file is written by ``COPY``; its
 output is byte for byte the pandas path's.
 
-Limits. Censoring at the export date is not shifted: an application still
-open at the export date waits, in the pseudonymised log, its candidate's shift
-longer (the log has one export date, the shifts are per candidate). Durations
-between recorded dates, and so every answered wait, are unchanged.
+A raw export has one export date, and the shifts are per candidate: an
+application still open at the export date would wait, in the raw output, its
+candidate's shift longer. ``--log`` (``--mapping``) reads the export as a log
+first and writes it in the canonical layout with each application's own
+moved export date, ``observed_until`` (:mod:`hiring_funnel.pseudonymisation.log`,
+:mod:`hiring_funnel.observation`): every wait is then kept, open ones
+included. That is the way to pseudonymise for this tool's analyses; the raw
+mode is for sharing an export in its own columns.
 """
 
 from hiring_funnel.pseudonymisation.core import Pseudonymised, pseudonymise

@@ -22,7 +22,14 @@ from hiring_funnel.pseudonymisation.manifest import MANIFEST_NAME, OUTPUT_NAME, 
 from hiring_funnel.report.suppression import DEFAULT_MIN_GROUP
 from hiring_funnel.schema import HiringFunnelError
 
-__all__ = ["ENGINES", "ENGINE_THRESHOLD", "choose_engine", "write_pseudonymised"]
+__all__ = [
+    "ENGINES",
+    "ENGINE_THRESHOLD",
+    "LOG_FILES",
+    "choose_engine",
+    "write_pseudonymised",
+    "write_pseudonymised_log",
+]
 
 ENGINES = ("auto", "pandas", "duckdb")
 #: ``auto`` takes DuckDB for CSV and TSV files from this size on.
@@ -146,3 +153,62 @@ def write_pseudonymised(
         with suppress(OSError):
             tmp.unlink()
     return paths, manifest
+
+
+#: The files of a pseudonymised log, as every command finds them beside events.csv.
+LOG_FILES = ("events.csv", "attributes.csv", "mapping.toml", MANIFEST_NAME)
+
+
+def write_pseudonymised_log(
+    raw: str | Path,
+    key_file: str | Path,
+    out: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    attributes: str | Path | None = None,
+    as_of: str | None = None,
+    encoding: str | None = None,
+    k: int = DEFAULT_MIN_GROUP,
+    force: bool = False,
+) -> tuple[list[Path], dict[str, Any]]:
+    """Read ``raw`` as a log (its mapping and attributes, or those found beside it) and
+    write it pseudonymised into ``out``: :data:`LOG_FILES`
+    (:func:`hiring_funnel.pseudonymisation.log.pseudonymise_log`).
+
+    Returns the paths written and the manifest.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hiring_funnel.pseudonymisation.keys import write_key
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> key = write_key(tmp / "secret" / "k.key") if (tmp / "secret").mkdir() is None else None
+    >>> paths, manifest = write_pseudonymised_log("data/sample/events.csv", key, tmp / "out")
+    >>> [p.name for p in paths], manifest["mode"]
+    (['events.csv', 'attributes.csv', 'mapping.toml', 'manifest.json'], 'log')
+    """
+    from hiring_funnel.io.beside import files_beside
+    from hiring_funnel.io.load import read_events
+    from hiring_funnel.pseudonymisation.log import pseudonymise_log
+
+    raw, key_file, out = Path(raw), Path(key_file), Path(out)
+    key = read_key(key_file)
+    _check_folder(out, raw, key_file, force)
+    beside = files_beside(raw, mapping=mapping, attributes=attributes)
+    log = read_events(
+        raw, mapping=beside.mapping, attributes=beside.attributes, encoding=encoding, as_of=as_of
+    )
+    result = pseudonymise_log(log, key, k=k)
+    manifest = dict(result.manifest)
+    files: dict[Path, Any] = {
+        out / LOG_FILES[0]: csv_writer(result.events),
+        out / LOG_FILES[1]: csv_writer(result.attributes),
+        out / LOG_FILES[2]: (
+            "# The export date of this pseudonymised log: the latest observed_until.\n"
+            f'as_of = "{result.as_of}"\n'
+        ).encode(),
+        out / LOG_FILES[3]: manifest_bytes(manifest),
+    }
+    given = (beside.mapping, beside.attributes)
+    inputs = [raw, key_file, *(Path(p) for p in given if isinstance(p, str | Path))]
+    return write_files(files, inputs=inputs, force=force), manifest
