@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         plot_still_hope,
         plot_survival,
     )
-    from hiring_funnel.pseudonymisation import pseudonymise
+    from hiring_funnel.pseudonymisation import pseudonymise, pseudonymise_log
     from hiring_funnel.regression import (
         cause_specific_cox,
         fine_gray,
@@ -102,6 +102,7 @@ _LAZY = {
     "plot_forest": "hiring_funnel.regression",
     "predict_pending": "hiring_funnel.regression",
     "pseudonymise": "hiring_funnel.pseudonymisation",
+    "pseudonymise_log": "hiring_funnel.pseudonymisation",
     "simulate_to_files": "hiring_funnel.simulate.files",
     "summarise": "hiring_funnel.analyses.summary",
 }
@@ -148,6 +149,7 @@ __all__ = [
     "plot_survival",
     "predict_pending",
     "pseudonymise",
+    "pseudonymise_log",
     "quarantine_reasons",
     "read_events",
     "restricted_mean_wait",

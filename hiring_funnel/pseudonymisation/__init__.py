@@ -67,5 +67,15 @@ mode is for sharing an export in its own columns.
 
 from hiring_funnel.pseudonymisation.core import Pseudonymised, pseudonymise
 from hiring_funnel.pseudonymisation.keys import MIN_KEY_BYTES, new_key, read_key, write_key
+from hiring_funnel.pseudonymisation.log import PseudonymisedLog, pseudonymise_log
 
-__all__ = ["MIN_KEY_BYTES", "Pseudonymised", "new_key", "pseudonymise", "read_key", "write_key"]
+__all__ = [
+    "MIN_KEY_BYTES",
+    "Pseudonymised",
+    "PseudonymisedLog",
+    "new_key",
+    "pseudonymise",
+    "pseudonymise_log",
+    "read_key",
+    "write_key",
+]
