@@ -103,7 +103,7 @@ def read_events(
     raw = read_raw(
         source, encoding=encoding or m.encoding, delimiter=m.delimiter, sheet=m.sheet, limits=lim
     )
-    raw = with_paths(raw, m)  # dotted paths into nested JSON, as columns
+    raw = with_paths(raw, m, lim)  # dotted paths into nested JSON, as columns
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:
