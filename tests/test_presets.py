@@ -8,6 +8,7 @@ comes from.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +22,9 @@ from hiring_funnel.schema import HiringFunnelError
 
 ATS = Path(__file__).parent / "fixtures" / "ats"
 GREENHOUSE = ATS / "greenhouse" / "applications.json"
+# A CSV written from it by make_csv.py: nested objects as dotted columns, lists
+# as their JSON text in one cell.
+GREENHOUSE_CSV = ATS / "greenhouse" / "applications.csv"
 LEVER = ATS / "lever" / "opportunities"
 ASHBY = ATS / "ashby" / "applications"
 AS_OF = "2024-06-30"
@@ -253,6 +257,7 @@ def test_a_missing_required_field_is_quarantined_with_its_line(tmp_path: Path) -
 def test_planted_names_never_reach_the_outputs(capsys: pytest.CaptureFixture[str]) -> None:
     for source, mapping in (
         (GREENHOUSE, "greenhouse"),
+        (GREENHOUSE_CSV, "greenhouse"),
         (LEVER, str(ATS / "lever" / "my-lever.toml")),
         (ASHBY, "ashby"),
     ):
@@ -290,3 +295,75 @@ def test_a_bad_history_entry_is_a_mapping_error() -> None:
         )
     with pytest.raises(HiringFunnelError, match=r"\[stages\] has unknown event 'hired'"):
         read_events(GREENHOUSE, mapping={"extends": "greenhouse", "stages": {"hired": ["Hired"]}})
+
+
+def _greenhouse_make_csv() -> object:
+    spec = importlib.util.spec_from_file_location("make_csv", ATS / "greenhouse" / "make_csv.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _without_lines(log: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events and attributes, without the source lines (a CSV row's line is not a JSON line's)."""
+    ev = log.events.drop(columns=["line"]).reset_index(drop=True)  # type: ignore[attr-defined]
+    attrs = log.attributes.reset_index(drop=True)  # type: ignore[attr-defined]
+    return ev, attrs.drop(columns=[c for c in ("line",) if c in attrs])
+
+
+def test_the_csv_fixture_is_what_make_csv_writes() -> None:
+    records = json.loads(GREENHOUSE.read_text(encoding="utf-8"))
+    text = _greenhouse_make_csv().csv_text(records)  # type: ignore[attr-defined]
+    assert GREENHOUSE_CSV.read_text(encoding="utf-8") == text
+    header = text.split("\n", 1)[0].split(",")
+    assert {"rejection_reason.type.name", "source.public_name", "current_stage.name"} <= set(header)
+    assert {"jobs", "scheduled_interviews", "offers"} <= set(header)
+
+
+def test_greenhouse_csv_gives_the_same_events_and_attributes_as_json() -> None:
+    from_json = read_events(GREENHOUSE, mapping="greenhouse", as_of=AS_OF)
+    from_csv = read_events(GREENHOUSE_CSV, mapping="greenhouse", as_of=AS_OF)
+    assert from_csv.rows_quarantined == 0 and not from_csv.problems
+    assert triples(from_csv) == sorted(GREENHOUSE_EVENTS)
+    ev_json, attrs_json = _without_lines(from_json)
+    ev_csv, attrs_csv = _without_lines(from_csv)
+    pd.testing.assert_frame_equal(ev_csv, ev_json)
+    pd.testing.assert_frame_equal(attrs_csv, attrs_json)
+    text = from_csv.events.to_csv() + from_csv.attributes.to_csv()
+    assert not any(p in text for p in PLANTED)
+
+
+def test_a_csv_cell_that_is_not_json_quarantines_its_row(tmp_path: Path) -> None:
+    frame = pd.read_csv(GREENHOUSE_CSV, dtype=str, keep_default_na=False)
+    frame.loc[2, "scheduled_interviews"] = '[{"id": 1,, }]'  # line 4 (the header is line 1)
+    frame.loc[4, "jobs"] = "Data Analyst"  # jobs.0.name walks into it: line 6
+    frame.loc[5, "offers"] = "[" * 70 + "]" * 70  # deeper than max_json_depth: line 7
+    frame.loc[6, "offers"] = ""  # an empty cell is a list with no items
+    path = tmp_path / "applications.csv"
+    frame.to_csv(path, index=False)
+    log = read_events(path, mapping="greenhouse", as_of=AS_OF)
+    assert (log.rows_read, log.rows_quarantined) == (8, 3)
+    got = {(p.line, p.column, p.kind) for p in log.problems}
+    assert got == {
+        (4, "scheduled_interviews", "bad_json"),
+        (6, "jobs", "bad_json"),
+        (7, "offers", "bad_json"),
+    }
+    (deep,) = [p for p in log.problems if p.line == 7]
+    assert "HIRING_FUNNEL_MAX_JSON_DEPTH" in deep.reason and "\n" not in deep.reason
+    assert list(log.quarantine["line"]) == [4, 6, 7]
+    # The other rows keep every event: 4100007 (line 8) has its interview still.
+    assert ("4100007", "interview", "2024-03-19 09:00:00") in triples(log)
+
+
+def test_json_text_in_a_json_file_stays_text(tmp_path: Path) -> None:
+    # In a JSON file a string is a string: a path into it is a missing value.
+    records = _records(GREENHOUSE)
+    records[0]["jobs"] = '[{"name": "Data Analyst"}]'
+    path = tmp_path / "applications.json"
+    path.write_text(json.dumps(records))
+    log = read_events(path, mapping="greenhouse", as_of=AS_OF)
+    assert log.rows_quarantined == 0
+    attrs = log.attributes.set_index("application_id")
+    assert pd.isna(attrs.loc["4100001", "job"]) and attrs.loc["4100002", "job"] == "Data Analyst"
