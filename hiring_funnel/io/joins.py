@@ -110,7 +110,7 @@ def parse_joins(entries: Any, name: str) -> tuple[Join, ...]:
                 f"file must be a name in the log's folder, not {short_repr(file)}",
                 'write file = "scheduled_interviews" for scheduled_interviews.json',
             )
-        out.append(Join(file, entry["key"], entry.get("as", file), entry.get("on")))
+        out.append(Join(file, entry["key"], str(entry.get("as", file)), entry.get("on")))
     return tuple(out)
 
 
@@ -199,7 +199,7 @@ def _items(path: Path, lim: Limits, joined: Joined) -> list[tuple[str, int, dict
             item = {
                 c: json.loads(v) if pos in nested.get(c, ()) else v
                 for c, v in zip(cols, row, strict=True)
-                if v is not None
+                if v is not None and not (isinstance(v, float) and v != v)  # a key it lacks
             }
             out.append((str(file), int(line), item))
     return out
@@ -257,12 +257,13 @@ def _attach(
     out[j.into] = pd.Series(cells, dtype=object)
     if unmatched:
         file, line, key = unmatched[0]
+        first = f"names {short_repr(key)}" if key is not None else f"has no {j.key!r}"
         joined.problems.append(
             Problem(
                 line,
                 j.key,
                 f"{len(unmatched):,} item(s) of [[join]] {j.file!r} name no record by "
-                f"{j.key!r} (the first names {short_repr(key)}); they are not used",
+                f"{j.key!r} (the first {first}); they are not used",
                 "check that the file belongs to this export",
                 source=file,
                 kind="unmatched_items",
