@@ -476,3 +476,12 @@ def test_a_bad_join_is_a_mapping_error(tmp_path: Path) -> None:
     (tmp_path / "split" / "offers.jsonl").write_text("{}\n")
     with pytest.raises(HiringFunnelError, match="offers.json, offers.jsonl"):
         read_events(tmp_path / "split", mapping="greenhouse")
+
+
+def test_join_items_are_reported_when_no_record_can_be_read(tmp_path: Path) -> None:
+    (tmp_path / "applications.json").write_text("[1,\n 2]\n")
+    shutil.copy(GREENHOUSE_SPLIT / "offers.json", tmp_path / "offers.json")
+    log = read_events(tmp_path, mapping="greenhouse", as_of=AS_OF)
+    assert log.rows_read == 2 and log.rows_quarantined == 2
+    (gone,) = [p for p in log.problems if p.kind == "unmatched_items"]
+    assert gone.source == str(tmp_path / "offers.json") and gone.reason.startswith("3 item(s)")

@@ -209,6 +209,8 @@ def _attach(
     raw: RawTable, j: Join, path: Path, id_column: Any, lim: Limits, joined: Joined
 ) -> RawTable:
     on = j.on if j.on is not None else id_column
+    if len(raw.frame) == 0 and isinstance(on, str):  # every record unreadable: none to join
+        raw = dataclasses.replace(raw, frame=pd.DataFrame({on: []}, dtype=object))
     if not isinstance(on, str) or on not in raw.frame.columns:
         raise HiringFunnelError(
             f"[[join]] {j.file!r}: the records have no column {short_repr(on)} to join on",
