@@ -85,6 +85,7 @@ QUARANTINE_KINDS: dict[str, str] = {
     "bad_json": "a line that is not one JSON object",
     "nested_value": "a list or object where one value is expected",
     "unmatched_attributes": "attribute rows that name no application in the log",
+    "unmatched_items": "items of a joined file that name no record of the log",
     "varying_attribute": "an attribute with more than one value for one application",
     "formula": "cells that look like spreadsheet formulas (kept as text)",
     "no_applied": "applications with events but no application date",

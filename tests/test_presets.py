@@ -8,6 +8,7 @@ comes from.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +22,9 @@ from hiring_funnel.schema import HiringFunnelError
 
 ATS = Path(__file__).parent / "fixtures" / "ats"
 GREENHOUSE = ATS / "greenhouse" / "applications.json"
+# A CSV written from it by make_csv.py: nested objects as dotted columns, lists
+# as their JSON text in one cell.
+GREENHOUSE_CSV = ATS / "greenhouse" / "applications.csv"
 LEVER = ATS / "lever" / "opportunities"
 ASHBY = ATS / "ashby" / "applications"
 AS_OF = "2024-06-30"
@@ -253,6 +257,7 @@ def test_a_missing_required_field_is_quarantined_with_its_line(tmp_path: Path) -
 def test_planted_names_never_reach_the_outputs(capsys: pytest.CaptureFixture[str]) -> None:
     for source, mapping in (
         (GREENHOUSE, "greenhouse"),
+        (GREENHOUSE_CSV, "greenhouse"),
         (LEVER, str(ATS / "lever" / "my-lever.toml")),
         (ASHBY, "ashby"),
     ):
@@ -290,3 +295,193 @@ def test_a_bad_history_entry_is_a_mapping_error() -> None:
         )
     with pytest.raises(HiringFunnelError, match=r"\[stages\] has unknown event 'hired'"):
         read_events(GREENHOUSE, mapping={"extends": "greenhouse", "stages": {"hired": ["Hired"]}})
+
+
+def _greenhouse_make_csv() -> object:
+    spec = importlib.util.spec_from_file_location("make_csv", ATS / "greenhouse" / "make_csv.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _without_lines(log: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events and attributes, without the source lines (a CSV row's line is not a JSON line's)."""
+    ev = log.events.drop(columns=["line"]).reset_index(drop=True)  # type: ignore[attr-defined]
+    attrs = log.attributes.reset_index(drop=True)  # type: ignore[attr-defined]
+    return ev, attrs.drop(columns=[c for c in ("line",) if c in attrs])
+
+
+def test_the_csv_fixture_is_what_make_csv_writes() -> None:
+    records = json.loads(GREENHOUSE.read_text(encoding="utf-8"))
+    text = _greenhouse_make_csv().csv_text(records)  # type: ignore[attr-defined]
+    assert GREENHOUSE_CSV.read_text(encoding="utf-8") == text
+    header = text.split("\n", 1)[0].split(",")
+    assert {"rejection_reason.type.name", "source.public_name", "current_stage.name"} <= set(header)
+    assert {"jobs", "scheduled_interviews", "offers"} <= set(header)
+
+
+def test_greenhouse_csv_gives_the_same_events_and_attributes_as_json() -> None:
+    from_json = read_events(GREENHOUSE, mapping="greenhouse", as_of=AS_OF)
+    from_csv = read_events(GREENHOUSE_CSV, mapping="greenhouse", as_of=AS_OF)
+    assert from_csv.rows_quarantined == 0 and not from_csv.problems
+    assert triples(from_csv) == sorted(GREENHOUSE_EVENTS)
+    ev_json, attrs_json = _without_lines(from_json)
+    ev_csv, attrs_csv = _without_lines(from_csv)
+    pd.testing.assert_frame_equal(ev_csv, ev_json)
+    pd.testing.assert_frame_equal(attrs_csv, attrs_json)
+    text = from_csv.events.to_csv() + from_csv.attributes.to_csv()
+    assert not any(p in text for p in PLANTED)
+
+
+def test_a_csv_cell_that_is_not_json_quarantines_its_row(tmp_path: Path) -> None:
+    frame = pd.read_csv(GREENHOUSE_CSV, dtype=str, keep_default_na=False)
+    frame.loc[2, "scheduled_interviews"] = '[{"id": 1,, }]'  # line 4 (the header is line 1)
+    frame.loc[4, "jobs"] = "Data Analyst"  # jobs.0.name walks into it: line 6
+    frame.loc[5, "offers"] = "[" * 70 + "]" * 70  # deeper than max_json_depth: line 7
+    frame.loc[6, "offers"] = ""  # an empty cell is a list with no items
+    path = tmp_path / "applications.csv"
+    frame.to_csv(path, index=False)
+    log = read_events(path, mapping="greenhouse", as_of=AS_OF)
+    assert (log.rows_read, log.rows_quarantined) == (8, 3)
+    got = {(p.line, p.column, p.kind) for p in log.problems}
+    assert got == {
+        (4, "scheduled_interviews", "bad_json"),
+        (6, "jobs", "bad_json"),
+        (7, "offers", "bad_json"),
+    }
+    (deep,) = [p for p in log.problems if p.line == 7]
+    assert "HIRING_FUNNEL_MAX_JSON_DEPTH" in deep.reason and "\n" not in deep.reason
+    assert list(log.quarantine["line"]) == [4, 6, 7]
+    # The other rows keep every event: 4100007 (line 8) has its interview still.
+    assert ("4100007", "interview", "2024-03-19 09:00:00") in triples(log)
+
+
+def test_json_text_in_a_json_file_stays_text(tmp_path: Path) -> None:
+    # In a JSON file a string is a string: a path into it is a missing value.
+    records = _records(GREENHOUSE)
+    records[0]["jobs"] = '[{"name": "Data Analyst"}]'
+    path = tmp_path / "applications.json"
+    path.write_text(json.dumps(records))
+    log = read_events(path, mapping="greenhouse", as_of=AS_OF)
+    assert log.rows_quarantined == 0
+    attrs = log.attributes.set_index("application_id")
+    assert pd.isna(attrs.loc["4100001", "job"]) and attrs.loc["4100002", "job"] == "Data Analyst"
+
+
+# Harvest's three endpoints as separate files (make_split.py): the items of
+# scheduled_interviews.json and offers.json join their applications by application_id.
+GREENHOUSE_SPLIT = ATS / "greenhouse" / "split"
+
+
+def _load_script(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, ATS / "greenhouse" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_split_fixture_is_what_make_split_writes() -> None:
+    records = json.loads(GREENHOUSE.read_text(encoding="utf-8"))
+    texts = _load_script("make_split").texts(records)  # type: ignore[attr-defined]
+    assert sorted(p.name for p in GREENHOUSE_SPLIT.iterdir()) == sorted(texts)
+    for name, text in texts.items():
+        assert (GREENHOUSE_SPLIT / name).read_text(encoding="utf-8") == text, name
+    apps = json.loads(texts["applications.json"])
+    assert not any("scheduled_interviews" in a or "offers" in a for a in apps)
+
+
+def test_the_split_folder_gives_the_same_events_as_the_nested_file() -> None:
+    nested = read_events(GREENHOUSE, mapping="greenhouse", as_of=AS_OF)
+    split = read_events(GREENHOUSE_SPLIT, mapping="greenhouse", as_of=AS_OF)
+    assert split.rows_read == 8 and split.rows_quarantined == 0 and not split.problems
+    assert triples(split) == sorted(GREENHOUSE_EVENTS)
+    for a, b in zip(_without_lines(split), _without_lines(nested), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert split.meta["joins"]["scheduled_interviews"] == {
+        "source": str(GREENHOUSE_SPLIT / "scheduled_interviews.json"),
+        "items": 8,
+        "joined": 8,
+        "unmatched": 0,
+    }
+    assert split.meta["joins"]["offers"]["joined"] == 3
+    # The quarantine and the problems name the applications' file itself.
+    assert split.source == str(GREENHOUSE_SPLIT / "applications.json")
+
+
+def test_pages_and_json_lines_in_the_split_folder(tmp_path: Path) -> None:
+    parts = {
+        n: json.loads((GREENHOUSE_SPLIT / f"{n}.json").read_text())
+        for n in ("applications", "scheduled_interviews", "offers")
+    }
+    (tmp_path / "applications").mkdir()
+    for k, chunk in ((1, parts["applications"][:3]), (2, parts["applications"][3:])):
+        (tmp_path / "applications" / f"page-{k}.json").write_text(json.dumps(chunk, indent=1))
+    (tmp_path / "scheduled_interviews.jsonl").write_text(
+        "".join(json.dumps(i) + "\n" for i in parts["scheduled_interviews"])
+    )
+    (tmp_path / "offers").mkdir()
+    (tmp_path / "offers" / "page-1.json").write_text(json.dumps(parts["offers"][:1]))
+    (tmp_path / "offers" / "page-2.json").write_text(json.dumps(parts["offers"][1:]))
+    log = read_events(tmp_path, mapping="greenhouse", as_of=AS_OF)
+    assert triples(log) == sorted(GREENHOUSE_EVENTS) and not log.problems
+    assert main(["summary", str(tmp_path), "--mapping", "greenhouse", "--min-group", "1"]) == 0
+
+
+def test_items_that_name_no_application_are_counted_with_file_and_line(tmp_path: Path) -> None:
+    shutil.copytree(GREENHOUSE_SPLIT, tmp_path / "split")
+    folder = tmp_path / "split"
+    interviews = json.loads((folder / "scheduled_interviews.json").read_text())
+    stray = dict(interviews[0], id=1, application_id=4199999)
+    interviews.append(stray)
+    (folder / "scheduled_interviews.jsonl").write_text(
+        "".join(json.dumps(i) + "\n" for i in interviews) + "[1, 2]\n"
+    )
+    (folder / "scheduled_interviews.json").unlink()
+    offers = json.loads((folder / "offers.json").read_text())
+    offers.insert(0, {k: v for k, v in offers[0].items() if k != "application_id"})
+    (folder / "offers.json").write_text(json.dumps(offers, indent=1))
+    log = read_events(folder, mapping="greenhouse", as_of=AS_OF)
+    assert triples(log) == sorted(GREENHOUSE_EVENTS)
+    assert log.rows_read == 8 and log.rows_quarantined == 0
+    by_kind = {(p.kind, p.source): p for p in log.problems}
+    gone = by_kind["unmatched_items", str(folder / "scheduled_interviews.jsonl")]
+    assert gone.line == 9 and gone.column == "application_id" and "4199999" in gone.reason
+    assert gone.reason.startswith("1 item(s)")
+    bad = by_kind["bad_json", str(folder / "scheduled_interviews.jsonl")]
+    assert bad.line == 10
+    missing = by_kind["unmatched_items", str(folder / "offers.json")]
+    assert missing.line == 2 and "the first has no 'application_id'" in missing.reason
+    assert log.meta["joins"]["scheduled_interviews"]["unmatched"] == 1
+    assert log.meta["joins"]["offers"] == {
+        "source": str(folder / "offers.json"),
+        "items": 4,
+        "joined": 3,
+        "unmatched": 1,
+    }
+    text = "\n".join(p.format(log.source) for p in log.problems)
+    assert "scheduled_interviews.jsonl:9:" in text and not any(p in text for p in PLANTED)
+
+
+def test_a_bad_join_is_a_mapping_error(tmp_path: Path) -> None:
+    with pytest.raises(HiringFunnelError, match=r"\[\[join\]\] entry 1: unknown key 'list'"):
+        read_events(GREENHOUSE, mapping={"extends": "greenhouse", "join": [{"list": "x"}]})
+    with pytest.raises(HiringFunnelError, match=r"entry 1: file must be a name"):
+        read_events(
+            GREENHOUSE,
+            mapping={"extends": "greenhouse", "join": [{"file": "../x", "key": "id"}]},
+        )
+    shutil.copytree(GREENHOUSE_SPLIT, tmp_path / "split")
+    (tmp_path / "split" / "offers.jsonl").write_text("{}\n")
+    with pytest.raises(HiringFunnelError, match="offers.json, offers.jsonl"):
+        read_events(tmp_path / "split", mapping="greenhouse")
+
+
+def test_join_items_are_reported_when_no_record_can_be_read(tmp_path: Path) -> None:
+    (tmp_path / "applications.json").write_text("[1,\n 2]\n")
+    shutil.copy(GREENHOUSE_SPLIT / "offers.json", tmp_path / "offers.json")
+    log = read_events(tmp_path, mapping="greenhouse", as_of=AS_OF)
+    assert log.rows_read == 2 and log.rows_quarantined == 2
+    (gone,) = [p for p in log.problems if p.kind == "unmatched_items"]
+    assert gone.source == str(tmp_path / "offers.json") and gone.reason.startswith("3 item(s)")

@@ -8,6 +8,9 @@
   with :mod:`hiring_funnel.io.cell_values`, :mod:`hiring_funnel.io.cellcodes`,
   :mod:`hiring_funnel.io.conditions`, :mod:`hiring_funnel.io.nested`,
   :mod:`hiring_funnel.io.spellings` and :mod:`hiring_funnel.io.undated`;
+  :mod:`hiring_funnel.io.jsoncells` reads JSON text in the cells a mapping walks
+  into, and :mod:`hiring_funnel.io.joins` attaches the items of a folder's
+  other files (``[[join]]``) to their records;
 - :mod:`hiring_funnel.io.validate` checks the events and
   :mod:`hiring_funnel.io.problems` words what it finds;
 - :mod:`hiring_funnel.io.load` puts it together: :func:`~hiring_funnel.read_events`;

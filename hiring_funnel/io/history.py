@@ -3,7 +3,9 @@
 An applicant-tracking system records the path of an application as a list
 inside its record: Lever's ``stageChanges`` (``toStageId``, ``updatedAt``),
 Ashby's ``applicationHistory`` (``title``, ``enteredStageAt``), Greenhouse's
-scheduled interviews and offers when they are nested under their application.
+scheduled interviews and offers nested under their application (or joined to
+it from files of their own: :mod:`hiring_funnel.io.joins`). In a CSV the list
+is its JSON text in one cell (:mod:`hiring_funnel.io.jsoncells`).
 A ``[[history]]`` entry turns each item of such a list into one event::
 
     [[history]]

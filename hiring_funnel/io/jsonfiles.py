@@ -43,7 +43,14 @@ from hiring_funnel.io.nested import as_json_text, json_depth
 from hiring_funnel.io.readers import RawTable, read_raw, short_repr
 from hiring_funnel.schema import HiringFunnelError
 
-__all__ = ["read_json", "records_with_lines"]
+__all__ = [
+    "json_files",
+    "read_json",
+    "read_json_file",
+    "read_page",
+    "read_pages",
+    "records_with_lines",
+]
 
 #: The keys under which a page of an API list holds its records.
 PAGE_KEYS = ("data", "results")
@@ -55,11 +62,28 @@ _DECODER = json.JSONDecoder()
 def read_json(path: Path, name: str, lim: Limits) -> RawTable:
     """Read a ``.json`` file, or a folder of ``.json``/``.jsonl`` pages, as one table."""
     if not path.is_dir():
-        return _read_file(path, name, lim)
-    files = sorted(
-        (p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES and p.is_file()),
+        return read_json_file(path, name, lim)
+    return read_pages(json_files(path), name, lim)
+
+
+def json_files(folder: Path) -> list[Path]:
+    """The ``.json``, ``.jsonl`` and ``.ndjson`` files of a folder, in natural order."""
+    return sorted(
+        (p for p in folder.iterdir() if p.suffix.lower() in _SUFFIXES and p.is_file()),
         key=lambda p: [int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", p.name)],
     )
+
+
+def read_page(path: Path, lim: Limits) -> RawTable:
+    """One page of a folder: a ``.json`` file (which may hold no records) or JSON Lines."""
+    if path.suffix.lower() == ".json":
+        return read_json_file(path, str(path), lim, empty_ok=True)
+    return read_raw(path, limits=lim)
+
+
+def read_pages(files: list[Path], name: str, lim: Limits) -> RawTable:
+    """The pages ``files`` (of the folder ``name``) as one table, lines counted on from
+    file to file."""
     if not files:
         raise HiringFunnelError(
             "the folder holds no .json, .jsonl or .ndjson files",
@@ -67,12 +91,7 @@ def read_json(path: Path, name: str, lim: Limits) -> RawTable:
             hint="give a file, or a folder of the pages of one export",
         )
     # An empty page (the last one of a listing often is) is no error in a folder.
-    tables = [
-        _read_file(p, str(p), lim, empty_ok=True)
-        if p.suffix.lower() == ".json"
-        else read_raw(p, limits=lim)
-        for p in files
-    ]
+    tables = [read_page(p, lim) for p in files]
     if not any(len(t.frame) or t.rejected for t in tables):
         raise HiringFunnelError("the folder's files hold no records", source=name)
     # A file's lines (or records, see records_with_lines) end before the next file's start.
@@ -118,7 +137,8 @@ def _concat(tables: list[RawTable], offsets: np.ndarray, name: str) -> RawTable:
     )
 
 
-def _read_file(path: Path, name: str, lim: Limits, empty_ok: bool = False) -> RawTable:
+def read_json_file(path: Path, name: str, lim: Limits, empty_ok: bool = False) -> RawTable:
+    """Read one ``.json`` file (an array, or a page of a listing) as a table."""
     require_regular_file(path, name)
     try:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from hiring_funnel.io.cell_values import is_missing
 from hiring_funnel.io.cellcodes import CodedCells, code_cells
+from hiring_funnel.io.joins import read_joined
 from hiring_funnel.io.limits import Limits, resolve
 from hiring_funnel.io.mapped import apply_mapping, clean_id_cells, with_paths
 from hiring_funnel.io.mapping import load_mapping
@@ -100,10 +101,16 @@ def read_events(
         return _on_engine(source, attributes, mapping, encoding, as_of, limits, engine, table)
     lim = resolve(limits)
     m = load_mapping(mapping, limits=lim)
-    raw = read_raw(
-        source, encoding=encoding or m.encoding, delimiter=m.delimiter, sheet=m.sheet, limits=lim
+    raw, joined = read_joined(
+        source,
+        m.joins,
+        m.columns.get("application_id"),
+        lim,
+        encoding=encoding or m.encoding,
+        delimiter=m.delimiter,
+        sheet=m.sheet,
     )
-    raw = with_paths(raw, m)  # dotted paths into nested JSON, as columns
+    raw = with_paths(raw, m, lim)  # dotted paths into nested JSON, as columns
     mapped = apply_mapping(raw, m)
     cutoff = mapped.as_of
     if as_of is not None:
@@ -111,6 +118,9 @@ def read_events(
     log = validate(
         raw, mapped, layout=m.layout, as_of=cutoff, dedupe=m.drops_copies, undated=m.undated
     )
+    if joined is not None:  # items of [[join]] files that were not used, and the counts
+        meta = {**log.meta, "joins": joined.meta}
+        log = dataclasses.replace(log, problems=log.problems + tuple(joined.problems), meta=meta)
     if attributes is not None:
         log = _with_attribute_file(log, attributes, encoding, lim)
     return clean_spellings(log)

@@ -27,8 +27,10 @@ import pandas as pd
 
 from hiring_funnel.io.cell_values import is_missing, parse_days, parse_timestamps
 from hiring_funnel.io.history import history_columns, history_parts
+from hiring_funnel.io.jsoncells import bad_json_rows, decode_json_cells, walked_columns
+from hiring_funnel.io.limits import Limits, resolve
 from hiring_funnel.io.mapping import Mapping, event_key
-from hiring_funnel.io.paths import resolve_paths
+from hiring_funnel.io.paths import resolve_paths, split_path
 from hiring_funnel.io.readers import RawTable, short_repr
 from hiring_funnel.schema import EVENTS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, HiringFunnelError
 from hiring_funnel.text import clean_id
@@ -90,16 +92,25 @@ def apply_mapping(raw: RawTable, mapping: Mapping) -> Mapped:
     return _apply_long(raw, mapping)
 
 
-def with_paths(raw: RawTable, mapping: Mapping) -> RawTable:
+def with_paths(raw: RawTable, mapping: Mapping, limits: Limits | None = None) -> RawTable:
     """``raw`` with a column for each dotted path the mapping names (:mod:`hiring_funnel.io.paths`).
 
-    Validation codes the cells of this table, so the caller validates it, not
-    the table as read.
+    The text cells of the columns the paths and ``[[history]]`` lists lead into
+    are read as JSON first (:mod:`hiring_funnel.io.jsoncells`: a CSV written from
+    JSON). Validation codes the cells of this table, so the caller validates it,
+    not the table as read.
     """
+    names, lists = _path_names(mapping)
+    walked = [s[0] for n in names if (s := split_path(n, raw.frame.columns)) is not None]
+    raw = decode_json_cells(raw, walked + lists, resolve(limits))
+    return resolve_paths(raw, names)
+
+
+def _path_names(mapping: Mapping) -> tuple[list[str], list[str]]:
+    """Every column or dotted path the mapping names, and its [[history]] lists."""
     specs = [mapping.columns.get(c, c) for c in REQUIRED_COLUMNS]
     lists, _ = history_columns(mapping.history)
-    names = referenced_columns(mapping) + [s for s in specs if isinstance(s, str)] + lists
-    return resolve_paths(raw, names)
+    return referenced_columns(mapping) + [s for s in specs if isinstance(s, str)] + lists, lists
 
 
 def column_list(columns: Any, shown: int = 20) -> str:
@@ -158,11 +169,14 @@ def _cell_column(raw: RawTable, spec: Any, n: int) -> pd.Series:
     return raw.frame[spec].reset_index(drop=True)
 
 
-def _nested_in(raw: RawTable, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per source row: the reason a used column holds a list or map (or None), and the column."""
-    n = len(raw.frame)
-    why = np.full(n, None, dtype=object)
-    col = np.full(n, None, dtype=object)
+def _nested_in(
+    raw: RawTable, columns: list[str], m: Mapping
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per source row: the reason a used column holds a list or map, or a column the
+    mapping reads as JSON holds text that is not JSON (or None), the column, and the kind."""
+    names, lists = _path_names(m)
+    why, col = bad_json_rows(raw.frame, walked_columns(names, raw.frame.columns) + lists)
+    kind = np.where(why == None, "nested_value", "bad_json").astype(object)  # noqa: E711
     for name in dict.fromkeys(columns):
         pos = raw.nested.get(name)
         if pos is None:
@@ -170,7 +184,7 @@ def _nested_in(raw: RawTable, columns: list[str]) -> tuple[np.ndarray, np.ndarra
         pos = pos[why[pos] == None]  # noqa: E711 (elementwise: the first column found wins)
         why[pos] = "a list or map where one value is expected (read as its JSON text)"
         col[pos] = name
-    return why, col
+    return why, col, kind
 
 
 def clean_id_cells(
@@ -249,7 +263,7 @@ def _apply_long(raw: RawTable, m: Mapping) -> Mapped:
             out[col] = None
     count, first = clean_id_cells(out, raw.line, source_of)
     used = [s for s in source_of.values() if isinstance(s, str) and s in frame.columns]
-    out["nested_reason"], out["nested_column"] = _nested_in(raw, used)
+    out["nested_reason"], out["nested_column"], out["nested_kind"] = _nested_in(raw, used, m)
     out["source_column_timestamp"] = str(source_of["timestamp"])
     out["plus_days"] = np.nan
     out["event_source_column"] = str(source_of["event"])
@@ -282,7 +296,7 @@ def _apply_wide(raw: RawTable, m: Mapping) -> Mapped:
     for e in m.events:
         used += list(e.date) + ([e.plus_days] if e.plus_days else []) + e.when_columns
     used += history_columns(m.history)[1]
-    base["nested_reason"], base["nested_column"] = _nested_in(raw, used)
+    base["nested_reason"], base["nested_column"], base["nested_kind"] = _nested_in(raw, used, m)
     parts = []
     excluded = np.zeros(n, dtype=bool)
     for spec in m.events:
@@ -343,7 +357,9 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
         reason_col[mask] = np.asarray(col, dtype=object)[mask] if _is_array(col) else col
         reason_kind[mask] = np.asarray(kind, dtype=object)[mask] if _is_array(kind) else kind
 
-    flag(out["nested_reason"].notna(), out["nested_reason"], out["nested_column"], "nested_value")
+    flag(
+        out["nested_reason"].notna(), out["nested_reason"], out["nested_column"], out["nested_kind"]
+    )
     if "history_reason" in out:  # an item of a [[history]] list (io.history)
         flag(
             out["history_reason"].notna(),
@@ -397,7 +413,7 @@ def _finish(out: pd.DataFrame, raw: RawTable, m: Mapping) -> pd.DataFrame:
     out["reason_column"] = reason_col
     out["reason_kind"] = reason_kind
     extra = [c for c in ("history_reason", "history_kind") if c in out]
-    return out.drop(columns=["nested_reason", "nested_column", *extra])
+    return out.drop(columns=["nested_reason", "nested_column", "nested_kind", *extra])
 
 
 def _is_array(value: Any) -> bool:

@@ -46,6 +46,7 @@ import pandas as pd
 from hiring_funnel.io.cell_values import normalise_format
 from hiring_funnel.io.conditions import Condition, parse_when
 from hiring_funnel.io.history import History, parse_history, parse_stages, stage_key
+from hiring_funnel.io.joins import Join, parse_joins
 from hiring_funnel.io.limits import Limits, require_regular_file, resolve
 from hiring_funnel.io.nested import value_depth
 from hiring_funnel.io.readers import short_repr
@@ -73,6 +74,7 @@ _TOP_KEYS = {
     "extends",
     "stages",
     "history",
+    "join",
 }
 _EVENT_KEYS = {"event", "date", "plus_days", "when", "required"}
 BUNDLED = Path(__file__).parent.parent / "mappings"
@@ -130,6 +132,8 @@ class Mapping:
     stages: dict[str, str | None] = field(default_factory=dict)
     #: Lists of stage changes, one event per item (:mod:`hiring_funnel.io.history`).
     history: tuple[History, ...] = ()
+    #: Files of a folder whose items join the records' lists (:mod:`hiring_funnel.io.joins`).
+    joins: tuple[Join, ...] = ()
 
     @property
     def drops_copies(self) -> bool:
@@ -342,6 +346,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
     try:
         stages = parse_stages(data.get("stages", {}), name)
         history = parse_history(data.get("history", []), name)
+        joins = parse_joins(data.get("join", []), name)
     except HiringFunnelError as exc:
         raise fail(exc.message, hint=exc.hint) from exc
     if history and layout != "wide":
@@ -387,6 +392,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         undated=undated,
         stages=stages,
         history=history,
+        joins=joins,
     )
 
 

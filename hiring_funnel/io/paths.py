@@ -85,8 +85,9 @@ def resolve_paths(raw: RawTable, names: list[str]) -> RawTable:
         head, rest = split
         values = np.full(len(frame), None, dtype=object)
         hit = np.zeros(len(frame), dtype=bool)
-        # Only cells the reader found nested hold JSON text to walk into; a
-        # plain text cell is a value, not a document (a CSV cell "{...}" stays text).
+        # Only cells found nested hold JSON text to walk into: a JSON file's,
+        # and a CSV's that with_paths read as JSON first (io.jsoncells); a
+        # string of a JSON file is a value, not a document.
         for pos in nested.get(head, np.zeros(0, dtype=np.int64)):
             try:
                 found = get_path(json.loads(frame.iat[int(pos), frame.columns.get_loc(head)]), rest)
