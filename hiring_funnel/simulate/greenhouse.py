@@ -53,6 +53,25 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.simulate import SimulatedLog, simulate
+from hiring_funnel.simulate.greenhouse_parts import (
+    CITIES,
+    INTERVIEW_NAMES,
+    JOB_TITLES,
+    LEVEL_TITLES,
+    OTHER_INTERVIEW,
+    REJECT_REASONS,
+    REJECTED,
+    SCREEN_NAMES,
+    SOURCE_NAMES,
+    WITHDRAW_REASONS,
+    WITHDREW,
+    People,
+    increasing_ids,
+    interview_object,
+    offer_object,
+    pick,
+    stamp,
+)
 
 __all__ = [
     "INTERVIEW_NAMES",
@@ -69,137 +88,6 @@ __all__ = [
 #: Size and seed of the shipped ``data/ats/greenhouse`` sample.
 SAMPLE_APPLICATIONS = 500
 SAMPLE_SEED = 20240415
-
-#: Greenhouse source (id, public_name) of each simulated source.
-SOURCE_NAMES: dict[str, tuple[int, str]] = {
-    "linkedin": (12, "LinkedIn"),
-    "job board": (4, "Indeed"),
-    "company site": (2, "Jobs page on your website"),
-    "referral": (7, "Referral"),
-}
-#: Interview names a job may use for its screen (the preset maps them to ``screen``).
-SCREEN_NAMES = ("Recruiter Phone Screen", "Phone Screen", "Hiring Manager Screen")
-#: Interview names a job may use for each simulated interview stage (mapped to ``interview``).
-INTERVIEW_NAMES: dict[str, tuple[str, ...]] = {
-    "interview round 1": ("Technical Interview", "Culture Fit"),
-    "interview round 2": ("Panel Interview", "Executive Interview"),
-    "onsite": ("Onsite", "Face to Face"),
-}
-_OTHER_INTERVIEW = ("Whiteboarding Challenge",)
-_REJECTED = {"id": 1, "name": "We rejected them"}
-_WITHDREW = {"id": 2, "name": "They rejected us"}
-_REJECT_REASONS = (
-    (8, "Lacking skill(s)/qualification(s)"),
-    (9, "Not a culture fit"),
-    (11, "Hired another candidate"),
-    (14, "Position filled"),
-)
-_WITHDRAW_REASONS = (
-    (31, "Accepted another offer"),
-    (32, "Compensation"),
-    (33, "Not interested in the role"),
-    (34, "Location / commute"),
-)
-_TITLES = {
-    "software": "Software Engineer",
-    "healthcare": "Clinical Data Analyst",
-    "restaurants": "Restaurant Operations Manager",
-    "finance": "Financial Analyst",
-    "retail": "Merchandising Analyst",
-    "government": "Policy Analyst",
-}
-_LEVELS = {"intern": "{} Intern", "entry": "Junior {}", "mid": "{}", "senior": "Senior {}"}
-_CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Atlanta, GA", "Portland, OR")
-_FIRST = (
-    "Marisol", "Tobias", "Ingrid", "Desmond", "Priya", "Kasimir", "Odalys", "Fenwick",
-    "Yolanda", "Bartholomew", "Ximena", "Leopold", "Saoirse", "Thaddeus", "Ondine", "Ravindra",
-)  # fmt: skip
-_LAST = (
-    "Quillfeather", "Brannigan", "Okonkwo-Vale", "Thistlewood", "Marchetti", "Valdespino",
-    "Ashgrove", "Kowalczyk", "Delacroix-Penn", "Iverholt", "Sunderland", "Abernathy",
-)  # fmt: skip
-
-
-def _stamp(t: pd.Timestamp) -> str:
-    """A UTC moment as Harvest writes it: ``2024-03-04T14:02:11.000Z``."""
-    return t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _ids(rng: np.random.Generator, n: int, low: int, high: int, gap: int) -> list[int]:
-    """``n`` increasing integers from a random start in [low, high), random gaps up to ``gap``."""
-    start = int(rng.integers(low, high))
-    return (start + np.cumsum(rng.integers(1, gap + 1, size=n))).tolist()
-
-
-class _People:
-    """Made-up people drawn from the seed: names, emails, phones."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-
-    def person(self) -> dict[str, str]:
-        first = str(self.rng.choice(_FIRST))
-        last = str(self.rng.choice(_LAST))
-        local = f"{first}.{last}".lower().replace("-", "")
-        phone = f"+1-555-01{int(self.rng.integers(0, 100)):02d}"
-        return {
-            "first": first,
-            "last": last,
-            "name": f"{first} {last}",
-            "email": f"{local}@example.com",
-            "phone": phone,
-        }
-
-    def staff(self, n: int, low: int) -> list[dict[str, Any]]:
-        ids = _ids(self.rng, n, low, low + 1000, 40)
-        out = []
-        for i, pid in enumerate(ids):
-            p = self.person()
-            out.append(
-                {
-                    "user": {
-                        "id": pid,
-                        "first_name": p["first"],
-                        "last_name": p["last"],
-                        "name": p["name"],
-                        "employee_id": f"E-{i + 1:04d}",
-                    },
-                    "email": p["email"],
-                }
-            )
-        return out
-
-
-def _interview(
-    iid: int, app_id: int, name_id: tuple[int, str], start: pd.Timestamp, applied: pd.Timestamp,
-    organizer: dict[str, Any], interviewer: dict[str, Any], rng: np.random.Generator,
-) -> dict[str, Any]:  # fmt: skip
-    created = max(applied, start - pd.Timedelta(hours=int(rng.integers(20, 120))))
-    end = start + pd.Timedelta(minutes=int(rng.choice([30, 45, 60])))
-    return {
-        "id": iid,
-        "application_id": app_id,
-        "external_event_id": f"event{iid}",
-        "start": {"date_time": _stamp(start)},
-        "end": {"date_time": _stamp(end)},
-        "location": "Video call",
-        "video_conferencing_url": f"https://example.com/meet/{iid}",
-        "status": "complete",
-        "created_at": _stamp(created),
-        "updated_at": _stamp(end),
-        "interview": {"id": name_id[0], "name": name_id[1]},
-        "organizer": organizer["user"],
-        "interviewers": [
-            {
-                "id": interviewer["user"]["id"],
-                "employee_id": interviewer["user"]["employee_id"],
-                "name": interviewer["user"]["name"],
-                "email": interviewer["email"],
-                "response_status": "accepted",
-                "scorecard_id": iid + 5_000_000,
-            }
-        ],
-    }
 
 
 def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
@@ -238,12 +126,20 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
     order = [str(a) for a in sim.attributes["application_id"]]
     first_ev = ev.drop_duplicates("application_id").set_index("application_id")
 
-    app_ids = dict(zip(order, _ids(rng, len(order), 40_000_000, 90_000_000, 60), strict=True))
+    app_ids = dict(
+        zip(order, increasing_ids(rng, len(order), 40_000_000, 90_000_000, 60), strict=True)
+    )
     cands = list(dict.fromkeys(str(first_ev.loc[a, "candidate_id"]) for a in order))
-    cand_ids = dict(zip(cands, _ids(rng, len(cands), 30_000_000, 80_000_000, 90), strict=True))
-    jobs_of = {a: (str(first_ev.loc[a, "company_id"]), str(attrs.loc[a, "role_level"])) for a in order}
+    cand_ids = dict(
+        zip(cands, increasing_ids(rng, len(cands), 30_000_000, 80_000_000, 90), strict=True)
+    )
+    jobs_of = {
+        a: (str(first_ev.loc[a, "company_id"]), str(attrs.loc[a, "role_level"])) for a in order
+    }
     job_keys = list(dict.fromkeys(jobs_of.values()))
-    job_ids = dict(zip(job_keys, _ids(rng, len(job_keys), 100_000, 900_000, 400), strict=True))
+    job_ids = dict(
+        zip(job_keys, increasing_ids(rng, len(job_keys), 100_000, 900_000, 400), strict=True)
+    )
     # Each job has its own interview plan: one name per stage, its own stage ids.
     plan = {
         k: {
@@ -252,10 +148,10 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
         }
         for k in job_keys
     }
-    names = (*SCREEN_NAMES, *(n for ns in INTERVIEW_NAMES.values() for n in ns), *_OTHER_INTERVIEW)
+    names = (*SCREEN_NAMES, *(n for ns in INTERVIEW_NAMES.values() for n in ns), *OTHER_INTERVIEW)
     interview_ids = {n: 7000 + i for i, n in enumerate(names)}
-    city = {k: str(rng.choice(_CITIES)) for k in job_keys}
-    people = _People(rng)
+    city = {k: str(rng.choice(CITIES)) for k in job_keys}
+    people = People(rng)
     recruiters = people.staff(6, 4000)
     interviewers = people.staff(14, 6000)
     candidate = {c: people.person() for c in cands}
@@ -281,24 +177,34 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
             if event in ("screen", "interview"):
                 next_interview += int(rng.integers(1, 400))
                 key = "phone screen" if event == "screen" else str(stage)
-                name = plan[job_key].get(key, _OTHER_INTERVIEW[0])
+                name = plan[job_key].get(key, OTHER_INTERVIEW[0])
                 who = interviewers[int(rng.integers(len(interviewers)))]
                 interviews.append(
-                    _interview(
-                        next_interview, app_id, (interview_ids[name], name), t, applied,
-                        recruiter, who, rng,
+                    interview_object(
+                        next_interview,
+                        app_id,
+                        (interview_ids[name], name),
+                        t,
+                        applied,
+                        recruiter,
+                        who,
+                        rng,
                     )  # fmt: skip
                 )
                 stage_name = name
             elif event == "offer":
                 next_offer += int(rng.integers(1, 50))
-                offers.append(_offer(next_offer, app_id, job_id, cand_ids, a, first_ev, t, as_of, rng))
-                offers[-1]["custom_fields"] = {"notes": f"{recruiter['user']['name']} called {cand['first']}"}
+                offers.append(
+                    offer_object(next_offer, app_id, job_id, cand_ids, a, first_ev, t, as_of, rng)
+                )
+                offers[-1]["custom_fields"] = {
+                    "notes": f"{recruiter['user']['name']} called {cand['first']}"
+                }
                 stage_name = "Offer"
             elif event in ("rejection", "withdrawn"):
-                rid, rname = _pick(rng, _REJECT_REASONS if event == "rejection" else _WITHDRAW_REASONS)
-                kind = _REJECTED if event == "rejection" else _WITHDREW
-                rejected_at = _stamp(t)
+                rid, rname = pick(rng, REJECT_REASONS if event == "rejection" else WITHDRAW_REASONS)
+                kind = REJECTED if event == "rejection" else WITHDREW
+                rejected_at = stamp(t)
                 reason = {"id": rid, "name": rname, "type": dict(kind)}
                 note = f"{recruiter['user']['name']} told {cand['name']} by phone ({cand['phone']})"
                 details = {
@@ -324,15 +230,22 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
                 "id": app_id,
                 "candidate_id": cand_ids[str(first_ev.loc[a, "candidate_id"])],
                 "prospect": False,
-                "applied_at": _stamp(applied),
+                "applied_at": stamp(applied),
                 "rejected_at": rejected_at,
-                "last_activity_at": _stamp(g["timestamp"].max()),
+                "last_activity_at": stamp(g["timestamp"].max()),
                 "location": {"address": "Remote" if remote else city[job_key]},
                 "source": {"id": src_id, "public_name": src_name},
                 "credited_to": recruiter["user"],
                 "rejection_reason": reason,
                 "rejection_details": details,
-                "jobs": [{"id": job_id, "name": _LEVELS[job_key[1]].format(_TITLES[fields["industry"]])}],
+                "jobs": [
+                    {
+                        "id": job_id,
+                        "name": LEVEL_TITLES[job_key[1]].format(
+                            JOB_TITLES[str(fields["industry"])]
+                        ),
+                    }
+                ],
                 "job_post_id": job_id + 1_000_000,
                 "status": status,
                 "current_stage": {"id": job_id * 10 + len(interviews) % 10, "name": stage_name},
@@ -343,6 +256,10 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
                     },
                     {"question": "Email", "answer": cand["email"]},
                     {"question": "Phone", "answer": cand["phone"]},
+                    {
+                        "question": "Cover letter",
+                        "answer": f"Dear hiring team, I am {cand['name']} and I would like to apply.",
+                    },
                 ],
                 "prospective_office": None,
                 "prospective_department": None,
@@ -365,7 +282,7 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
                         "filename": f"{cand['first']}_{cand['last']}_Resume.pdf",
                         "url": f"https://example.com/attachments/{app_id}.pdf",
                         "type": "resume",
-                        "created_at": _stamp(applied),
+                        "created_at": stamp(applied),
                     }
                 ],
                 "scheduled_interviews": interviews,
@@ -373,37 +290,6 @@ def to_greenhouse(sim: SimulatedLog, *, seed: int) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _pick(rng: np.random.Generator, choices: tuple[tuple[int, str], ...]) -> tuple[int, str]:
-    return choices[int(rng.integers(len(choices)))]
-
-
-def _offer(
-    oid: int, app_id: int, job_id: int, cand_ids: dict[str, int], a: str, first_ev: pd.DataFrame,
-    sent: pd.Timestamp, as_of: pd.Timestamp, rng: np.random.Generator,
-) -> dict[str, Any]:  # fmt: skip
-    """An offer sent on the day of ``sent``, accepted days later if that is before ``as_of``."""
-    created = sent - pd.Timedelta(hours=int(rng.integers(1, 6)))
-    resolved = sent + pd.Timedelta(days=int(rng.integers(1, 8)), hours=int(rng.integers(0, 9)))
-    accepted = resolved <= as_of
-    start = (resolved + pd.Timedelta(days=int(rng.integers(14, 36)))).strftime("%Y-%m-%d")
-    return {
-        "id": oid,
-        "version": 1,
-        "application_id": app_id,
-        "job_id": job_id,
-        "candidate_id": cand_ids[str(first_ev.loc[a, "candidate_id"])],
-        "opening": None,
-        "created_at": _stamp(created),
-        "updated_at": _stamp(resolved if accepted else sent),
-        "sent_at": sent.tz_convert("UTC").strftime("%Y-%m-%d"),
-        "resolved_at": _stamp(resolved) if accepted else None,
-        "starts_at": start,
-        "status": "accepted" if accepted else "unresolved",
-        "custom_fields": {},
-        "keyed_custom_fields": {},
-    }
 
 
 def planted_personal_data(applications: list[dict[str, Any]]) -> list[str]:
@@ -452,8 +338,9 @@ def sample_mapping_text(sim: SimulatedLog) -> str:
     --------
     >>> from hiring_funnel.simulate import simulate
     >>> print(sample_mapping_text(simulate(5, seed=1)))  # doctest: +ELLIPSIS
-    # The Greenhouse preset, with ...
+    # The Greenhouse preset, with the export date and the application custom fields.
     extends = "greenhouse"
+    # The moment the export was taken: ...
     as_of = "2026-11-20T17:00:00Z"
     ...
     """
