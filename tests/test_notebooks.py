@@ -13,12 +13,30 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 BUDGET_SECONDS = 60
 
 
-def test_the_six_notebooks_are_there() -> None:
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+def _planted() -> list[str]:
+    """The Greenhouse sample's planted personal data, and SHA-256 and MD5 of its emails."""
+    import hashlib
+    import json
+
+    from hiring_funnel.simulate.greenhouse import planted_personal_data
+
+    export = ROOT / "data" / "ats" / "greenhouse" / "applications.json"
+    found = planted_personal_data(json.loads(export.read_text(encoding="utf-8")))
+    emails = [s.lower() for s in found if "@" in s]
+    hashes = [h(e.encode()).hexdigest() for e in emails for h in (hashlib.sha256, hashlib.md5)]
+    return [*found, *hashes]
+
+
+PLANTED = _planted()
+
+
+def test_the_seven_notebooks_are_there() -> None:
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -49,3 +67,8 @@ def test_notebook_runs_top_to_bottom(path: Path) -> None:
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # No executed notebook shows the fake names, emails and phone numbers planted in
+    # the Greenhouse sample (notebook 07 reads it), nor a plain hash of an email.
+    shown = nbformat.writes(nb).casefold()
+    leaked = [s for s in PLANTED if s.casefold() in shown]
+    assert not leaked, f"{path.name} shows planted personal data: {leaked[:3]}"
