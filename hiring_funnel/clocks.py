@@ -216,9 +216,12 @@ def episodes(
     as_of_ts = resolve_as_of(as_of, ts)
     # NaT (an empty log and no as_of) is the smallest int64: nothing passes.
     as_of_ns = as_of_ts.value
-    # Each event's application is observed until as_of, or its own observed_until.
-    own = observation_limits(attributes, app_ids, as_of_ns)
+    # Each event's application is observed until as_of, or its own observed_until
+    # (which, when no as_of is given, is not cut at the latest event).
+    own = observation_limits(attributes, app_ids, as_of_ns, cap=as_of is not None)
     limit = np.full(ts.size, as_of_ns, dtype=np.int64) if own is None else own[app]
+    if own is not None and as_of is None and own.size:
+        as_of_ts = pd.Timestamp(int(own.max()), tz="UTC")
 
     # Origins: positions (in sorted order) where the waiting starts.
     start_event = (

@@ -71,13 +71,15 @@ def refuse_on_engine(columns: Any) -> None:
 
 
 def observation_limits(
-    attributes: pd.DataFrame | None, app_ids: pd.Index, as_of_ns: int
+    attributes: pd.DataFrame | None, app_ids: pd.Index, as_of_ns: int, *, cap: bool = True
 ) -> np.ndarray | None:
     """Per application (in the order of ``app_ids``): the last instant it is observed, in ns.
 
-    The earlier of ``as_of_ns`` and its ``observed_until`` (a missing date, or
-    an application without attributes, is observed until ``as_of``); None
-    when the attributes have no ``observed_until`` column.
+    Its ``observed_until``, or ``as_of_ns`` where that is missing (or the
+    application has no attributes); with ``cap`` (an export date was given) at
+    most ``as_of_ns``. None when the attributes have no ``observed_until``
+    column. Without ``cap`` the log's export date defaults to the latest event,
+    which may come before an application's own export date.
     """
     if attributes is None or OBSERVED_UNTIL not in attributes.columns:
         return None
@@ -96,4 +98,4 @@ def observation_limits(
     ns = np.r_[stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64), 0]
     until = np.where(rows >= 0, ns[np.maximum(rows, 0)], as_of_ns)
     until = np.where(until == np.iinfo(np.int64).min, as_of_ns, until)  # NaT: as_of
-    return np.minimum(until, as_of_ns)
+    return np.minimum(until, as_of_ns) if cap else until

@@ -120,3 +120,26 @@ def test_the_engine_refuses_the_per_application_export_date_in_one_line(
     capsys.readouterr()
     code, _, err = _run(["summary", str(out / "events.csv"), "--engine", "duckdb"], capsys)
     assert code == 1 and "observed_until" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_raw_export_with_its_export_date_keeps_every_wait(
+    engine: str, key: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--as-of on a raw export: each row gets observed_until, moved with its candidate, and
+    the file read back (the column becomes an attribute) gives the same episodes."""
+    out = tmp_path / "out"
+    argv = ["pseudonymise", str(SAMPLE), "--key-file", str(key), "--out", str(out)]
+    as_of = "2026-11-20T17:00:00Z"  # the sample's export date (data/sample/mapping.toml)
+    assert main([*argv, "--as-of", as_of, "--engine", engine]) == 0
+    capsys.readouterr()
+    before = hf.read_events(SAMPLE, as_of=as_of)
+    after = hf.read_events(out / "pseudonymised.csv")
+    assert "observed_until" in after.attributes.columns
+    for clock in ("first_response", "interview_feedback", "decision"):
+        pd.testing.assert_frame_equal(_episodes(before, clock), _episodes(after, clock))
+    # Without it, open applications would wait their candidate's shift longer.
+    plain = tmp_path / "plain"
+    assert main(["pseudonymise", str(SAMPLE), "--key-file", str(key), "--out", str(plain)]) == 0
+    wrong = hf.read_events(plain / "pseudonymised.csv", as_of=as_of)
+    assert not _episodes(before, "decision").equals(_episodes(wrong, "decision"))

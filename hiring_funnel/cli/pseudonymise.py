@@ -85,7 +85,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     log.add_argument("--attributes", metavar="F", help="per-application attributes file")
     log.add_argument(
-        "--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log"
+        "--as-of",
+        metavar="DATE",
+        help="export date (ISO 8601); default: from the log. For a raw export: written to "
+        "every row as observed_until, moved with its candidate, so open applications keep "
+        "their waits",
     )
     log.add_argument("--encoding", metavar="NAME", help="text encoding when not UTF-8")
     return cmd
@@ -95,7 +99,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """Pseudonymise and write the folder; print what was done."""
     from hiring_funnel.pseudonymisation.files import write_pseudonymised
 
-    if args.log or args.mapping or args.attributes or args.as_of:
+    if args.log or args.mapping or args.attributes:
         return _run_log(args)
 
     paths, manifest = write_pseudonymised(
@@ -109,6 +113,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         k=args.k,
         engine=args.engine,
         force=args.force,
+        as_of=args.as_of,
     )
     for path in paths:
         print(f"wrote {path}")

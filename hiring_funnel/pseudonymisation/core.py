@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.observation import OBSERVED_UNTIL
 from hiring_funnel.pseudonymisation.columns import (
     LEVEL_COLUMNS,
     OTHER,
@@ -68,6 +69,7 @@ def pseudonymise(
     dates: Sequence[str] | None = None,
     keep: Sequence[str] = (),
     k: int = DEFAULT_MIN_GROUP,
+    as_of: Any = None,
 ) -> Pseudonymised:
     """Pseudonymise a raw export: keyed pseudonyms, shifted dates, folded categories.
 
@@ -91,6 +93,11 @@ def pseudonymise(
         Free-text columns to keep as they are (never with emails or phone numbers).
     k : int
         Levels of a category held by fewer than ``k`` candidates are folded into "Other".
+    as_of : date-like, optional
+        The export date: written to every row as the column ``observed_until``
+        and moved with the row's candidate, so that an application still open
+        at the export date keeps its wait when the output is read
+        (:mod:`hiring_funnel.observation`; the column becomes an attribute).
 
     Returns
     -------
@@ -123,6 +130,8 @@ def pseudonymise(
     k = check_min_group(k)
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     cells = read_cells(source)
+    if as_of is not None:
+        cells, dates = with_export_date(cells, as_of, dates)
     roles = resolve_roles(
         [str(c) for c in cells.columns],
         ids=ids,
@@ -161,6 +170,40 @@ def pseudonymise(
         rows_without_candidate=int(who.isna().sum()) if roles.candidate else 0,
     )
     return Pseudonymised(frame, manifest)
+
+
+def with_export_date(
+    cells: pd.DataFrame, as_of: Any, dates: Sequence[str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """``cells`` with the column ``observed_until`` (the export date as ISO text), and
+    the date columns with it."""
+    if OBSERVED_UNTIL in cells.columns:
+        raise HiringFunnelError(
+            "the export already has a column observed_until; give no --as-of",
+            column=OBSERVED_UNTIL,
+        )
+    return cells.assign(**{OBSERVED_UNTIL: export_date_text(as_of)}), [
+        *(dates or []),
+        OBSERVED_UNTIL,
+    ]
+
+
+def export_date_text(as_of: Any) -> str:
+    """The export date as ISO 8601 UTC text (a date without offset is UTC).
+
+    >>> export_date_text("2026-11-20"), export_date_text("2026-11-20T17:00:00+01:00")
+    ('2026-11-20T00:00:00Z', '2026-11-20T16:00:00Z')
+    """
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        raise HiringFunnelError(
+            f"--as-of {as_of!r} is not a date", hint="use ISO 8601, e.g. 2026-11-20"
+        ) from None
+    if pd.isna(stamp):
+        raise HiringFunnelError("--as-of is missing", hint="use ISO 8601, e.g. 2026-11-20")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan_frame(
@@ -244,8 +287,23 @@ def read_cells(source: pd.DataFrame | str | Path) -> pd.DataFrame:
         frame = raw.frame
     out = {}
     for column in frame.columns:
-        out[str(column)] = [_cell(v) for v in frame[column].tolist()]
+        out[str(column)] = _cells(frame[column])
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), columns=list(out), dtype=object)
+
+
+def _cells(values: pd.Series) -> list[str | None] | np.ndarray:
+    """``_cell`` of every value; of each distinct value once where values compare only to
+    their own kind (one dtype, or all text: in a mixed object column 1, 1.0 and True are
+    equal keys, and would share one text)."""
+    one_kind = values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    )
+    if not one_kind:
+        return [_cell(v) for v in values.tolist()]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([*(_cell(v) for v in uniques.tolist()), None], dtype=object)
+    return texts[codes]
 
 
 def _cell(value: object) -> str | None:

@@ -28,6 +28,7 @@ from typing import IO, Any
 import pandas as pd
 
 from hiring_funnel.io.readers import sniff_delimiter
+from hiring_funnel.observation import OBSERVED_UNTIL
 from hiring_funnel.pseudonymisation.columns import (
     LEVEL_COLUMNS,
     OTHER,
@@ -37,6 +38,7 @@ from hiring_funnel.pseudonymisation.columns import (
     decide_column,
     resolve_roles,
 )
+from hiring_funnel.pseudonymisation.core import export_date_text
 from hiring_funnel.pseudonymisation.hashing import (
     HASH_PATTERN,
     UUID_PATTERN,
@@ -101,6 +103,7 @@ def pseudonymise_csv(
     keep: Sequence[str] = (),
     k: int = DEFAULT_MIN_GROUP,
     threads: int | None = None,
+    as_of: Any = None,
 ) -> dict[str, Any]:
     """Pseudonymise the CSV (or TSV) file ``path`` into the new file ``target``; return the manifest.
 
@@ -135,6 +138,9 @@ def pseudonymise_csv(
         f"read_csv({_lit(str(source))}, all_varchar = true, header = true, "
         f"delim = {_lit(delimiter)}, quote = '\"', escape = '\"', auto_detect = true)"
     )
+    if as_of is not None:  # every row gets the export date, moved with its candidate
+        scan = f"(SELECT *, {_lit(export_date_text(as_of))} AS {_q(OBSERVED_UNTIL)} FROM {scan})"
+        dates = [*(dates or []), OBSERVED_UNTIL]
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET enable_progress_bar = false")
@@ -144,6 +150,12 @@ def pseudonymise_csv(
             columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
         except duckdb.Error as exc:
             raise _read_error(exc, name) from None
+        if as_of is not None and columns.count(OBSERVED_UNTIL) > 1:
+            raise HiringFunnelError(
+                "the export already has a column observed_until; give no --as-of",
+                file=name,
+                column=OBSERVED_UNTIL,
+            )
         roles = resolve_roles(
             columns, ids=ids, candidate=candidate, dates=dates, keep=keep, source=name
         )

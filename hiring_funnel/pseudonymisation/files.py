@@ -92,6 +92,7 @@ def write_pseudonymised(
     k: int = DEFAULT_MIN_GROUP,
     engine: str = "auto",
     force: bool = False,
+    as_of: Any = None,
 ) -> tuple[list[Path], dict[str, Any]]:
     """Pseudonymise ``raw`` with the key in ``key_file`` into the folder ``out``.
 
@@ -116,6 +117,7 @@ def write_pseudonymised(
         "dates": dates,
         "keep": keep,
         "k": k,
+        "as_of": as_of,
     }
     inputs = [raw, key_file]
     targets = (out / OUTPUT_NAME, out / MANIFEST_NAME)
