@@ -61,8 +61,10 @@ candidate's shift longer. ``--log`` (``--mapping``) reads the export as a log
 first and writes it in the canonical layout with each application's own
 moved export date, ``observed_until`` (:mod:`hiring_funnel.pseudonymisation.log`,
 :mod:`hiring_funnel.observation`): every wait is then kept, open ones
-included. That is the way to pseudonymise for this tool's analyses; the raw
-mode is for sharing an export in its own columns.
+included. For a raw export, ``--as-of DATE`` does the same in its own
+columns: every row gets ``observed_until``, the export date moved with its
+candidate (``as_of=`` in :func:`pseudonymise`), which becomes an attribute when
+the file is read.
 """
 
 from hiring_funnel.pseudonymisation.core import Pseudonymised, pseudonymise
