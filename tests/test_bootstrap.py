@@ -77,11 +77,13 @@ def test_same_seed_same_intervals_other_seed_other_intervals() -> None:
 def test_resamples_candidates_not_rows() -> None:
     # Every candidate's application repeated 4 times with the same outcome adds
     # no information: the row-level Greenwood error halves (sqrt(4)), but a
-    # bootstrap over candidates must give about the error of the distinct rows.
+    # bootstrap over candidates must give about the error of the distinct rows,
+    # and so must the default interval, summed per candidate.
     single = episodes(600, seed=3, per_candidate=1)
     repeated = pd.concat([single] * 4, ignore_index=True)
     greenwood_single = kaplan_meier(single).table.set_index("time")["std_error"]
-    greenwood_repeated = kaplan_meier(repeated).table.set_index("time")["std_error"]
+    greenwood_repeated = kaplan_meier(repeated, cluster=None).table.set_index("time")["std_error"]
+    by_candidate = kaplan_meier(repeated).table.set_index("time")["std_error"]
     boot = bootstrap(kaplan_meier, repeated, seed=11, n_resamples=300).table.set_index("time")[
         "std_error"
     ]
@@ -90,6 +92,7 @@ def test_resamples_candidates_not_rows() -> None:
     ratio_rows = (greenwood_repeated[middle] / greenwood_single[middle]).median()
     assert ratio_rows == pytest.approx(0.5, abs=0.01)
     assert 0.85 < ratio_boot < 1.15
+    assert (by_candidate[middle] / greenwood_single[middle]).median() == pytest.approx(1, abs=0.02)
 
 
 def test_still_hope_and_groups_pass_through() -> None:

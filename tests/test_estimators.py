@@ -103,7 +103,7 @@ def test_kaplan_meier_matches_lifelines_per_group() -> None:
 
 def test_a_life_table_gives_the_same_result_as_episodes() -> None:
     ep = tied(8)
-    from_rows = cumulative_incidence(ep, by="size").table
+    from_rows = cumulative_incidence(ep, by="size", cluster=None).table
     from_table = cumulative_incidence(life_table(ep, by="size"), by="size").table
     pd.testing.assert_frame_equal(from_rows, from_table)
 

@@ -24,14 +24,10 @@ and 200,000 integer candidate codes:
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pytest
+from reference.influence_data import CAUSES, episodes, r
 
 import hiring_funnel as hf
 from hiring_funnel.estimators import cumulative_incidence, kaplan_meier, still_hope
@@ -43,34 +39,7 @@ from hiring_funnel.estimators.influence import (
 )
 from hiring_funnel.schema import HiringFunnelError
 
-REFERENCE = Path(__file__).parent / "reference"
-CAUSES = ["offer", "rejection"]
 TOL = 1e-8
-
-
-@cache
-def _reference() -> dict[str, Any]:
-    return json.loads((REFERENCE / "influence_reference.json").read_text())
-
-
-def r(name: str) -> dict[str, Any]:
-    return _reference()["datasets"][name]
-
-
-def episodes(name: str) -> pd.DataFrame:
-    """The data set of the CSV as canonical episodes; candidate_id as R's cluster."""
-    raw = pd.read_csv(REFERENCE / "influence_episodes.csv", dtype={"cause": "string"})
-    raw = raw[raw["data"] == name].reset_index(drop=True)
-    assert len(raw) == r(name)["n"]
-    return pd.DataFrame(
-        {
-            "application_id": pd.array([f"A{i}" for i in range(len(raw))], dtype="string"),
-            "candidate_id": raw["candidate"].astype("string"),
-            "entry": 0.0,
-            "duration": raw["duration"].astype(float),
-            "cause": pd.Categorical(raw["cause"].astype(object), categories=CAUSES),
-        }
-    )
 
 
 def ep(duration: list[float], cause: list[str | None], candidate: list[str] | None = None):

@@ -16,6 +16,12 @@ from hiring_funnel.estimators._prepare import (
     prepare,
     resolve_cause,
 )
+from hiring_funnel.estimators.by_candidate import (
+    CLUSTERED,
+    clustering,
+    incidence_variance,
+    still_hope_variance,
+)
 from hiring_funnel.estimators.survival import concat
 from hiring_funnel.results import EstimateResult, register_kind
 from hiring_funnel.schema import HiringFunnelError
@@ -50,6 +56,7 @@ def cumulative_incidence(
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
     weights: str | None = None,
+    cluster: str | None = "auto",
 ) -> EstimateResult:
     """Aalen-Johansen cumulative incidence of every cause: the chance the answer has come, and was this one.
 
@@ -69,6 +76,14 @@ def cumulative_incidence(
         Level of the pointwise intervals.
     weights : str, optional
         Column of case weights.
+    cluster : str or None
+        Column whose values share one variance term: with
+        ``"candidate_id"`` the variance is the infinitesimal jackknife
+        summed per candidate (R's ``survfit(..., id =, robust = TRUE)``
+        influence, summed by candidate). The default ``"auto"`` does so
+        where some candidate holds more than one episode (and no
+        ``weights`` are given); None is cmprsk's delta method, which takes
+        every episode as independent.
 
     Returns
     -------
@@ -89,9 +104,16 @@ def cumulative_incidence(
     """
     check_conf_level(conf_level)
     prep = prepare(episodes, by, weights=weights)
+    clustered = clustering(episodes, cluster, weights)
     meta = base_meta(
-        prep, "cumulative_incidence", conf_level, variance=_VARIANCE, interval="log(-log)"
+        prep,
+        "cumulative_incidence",
+        conf_level,
+        variance=_VARIANCE if clustered is None else CLUSTERED,
+        interval="log(-log)",
+        cluster=None if clustered is None else clustered.column,
     )
+    rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
     for g in prep.groups:
@@ -108,6 +130,8 @@ def cumulative_incidence(
         # All causes of a group at once, laid out time-major (each time's causes
         # together), so the table needs no sort.
         cif, var = k.cumulative_incidence(g.n, g.d, g.dk[kept])
+        if clustered:
+            var = incidence_variance(*clustered.part(episodes, rows[g.label]), g.time, kept)
         lower, upper = k.cif_interval(cif, var, z)
         # Before a cause's first answer its estimate is 0: the upper limit is the
         # binomial one on the applications followed to t or to another answer.
@@ -142,6 +166,7 @@ def still_hope(
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
     weights: str | None = None,
+    cluster: str | None = "auto",
 ) -> EstimateResult:
     """After s days of silence, the chance that ``cause`` still happens by the horizon.
 
@@ -163,7 +188,7 @@ def still_hope(
     horizon : float, optional
         tau. Default: the last day seen in each group (so the estimate is the
         chance that the cause ever happens within the follow-up).
-    by, conf_level, weights
+    by, conf_level, weights, cluster
         As in :func:`cumulative_incidence`.
 
     Returns
@@ -188,9 +213,17 @@ def still_hope(
     check_conf_level(conf_level)
     prep = prepare(episodes, by, weights=weights)
     ci = resolve_cause(prep, cause)
+    clustered = clustering(episodes, cluster, weights)
     meta = base_meta(
-        prep, "still_hope", conf_level, variance=_VARIANCE, interval="log(-log)", cause=cause
+        prep,
+        "still_hope",
+        conf_level,
+        variance=_VARIANCE if clustered is None else CLUSTERED,
+        interval="log(-log)",
+        cause=cause,
+        cluster=None if clustered is None else clustered.column,
     )
+    rows = clustered.rows(episodes, prep.by) if clustered else {}
     meta["horizon"] = {}
     z = k.z_value(conf_level)
     frames = []
@@ -212,6 +245,8 @@ def still_hope(
         s = s[s < tau]
         start = np.searchsorted(g.time, s, side="right") - 1
         est, var = k.still_hope(g.n, g.d, g.dk[ci], start, j)
+        if clustered:
+            var = still_hope_variance(*clustered.part(episodes, rows[g.label]), ci, s, tau)
         lower, upper = k.cif_interval(est, var, z)
         after = np.searchsorted(g.time, s, side="right")
         still = np.append(g.n, 0.0)[after]

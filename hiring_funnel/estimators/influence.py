@@ -38,7 +38,7 @@ from hiring_funnel.schema import HiringFunnelError
 
 
 @dataclass(frozen=True)
-class _Grid:
+class DayGrid:
     time: np.ndarray  # distinct days (T,)
     n: np.ndarray  # at risk on each day
     d: np.ndarray  # answers of any cause
@@ -58,7 +58,8 @@ def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(duration, return_inverse=True)
 
 
-def _grid(episodes: pd.DataFrame) -> _Grid:
+def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> DayGrid:
+    """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key)."""
     check_episodes(episodes)
     if (episodes["entry"].to_numpy(dtype=float) != 0).any():
         raise HiringFunnelError(
@@ -71,13 +72,14 @@ def _grid(episodes: pd.DataFrame) -> _Grid:
     counts = np.bincount(end * width + kind, minlength=len(time) * width)
     counts = counts.reshape(len(time), width).T.astype(float)
     n = np.cumsum(counts.sum(axis=0)[::-1])[::-1]
-    candidate = pd.factorize(candidate_key(episodes))[0]
-    alone = candidate < 0  # no key at all: each episode is its own candidate
-    candidate[alone] = candidate.max(initial=-1) + 1 + np.arange(alone.sum())
-    return _Grid(time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes)
+    if candidate is None:
+        candidate = pd.factorize(candidate_key(episodes))[0]
+        alone = candidate < 0  # no key at all: each episode is its own candidate
+        candidate[alone] = candidate.max(initial=-1) + 1 + np.arange(alone.sum())
+    return DayGrid(time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes)
 
 
-def _curves(g: _Grid) -> dict[str, np.ndarray]:
+def day_curves(g: DayGrid) -> dict[str, np.ndarray]:
     """S, F_k, A, B_k, C_k, each led by its value before the first day (so index j + 1 is day j)."""
     left = g.n - g.d
     # n_e = d_e only on a last day that answers everyone: S is 0 from there and
@@ -93,7 +95,7 @@ def _curves(g: _Grid) -> dict[str, np.ndarray]:
     return {"S": s, "A": a, "F": run(f), "B": run(f * a[:-1]), "C": run(f / g.n), "inv": inv_left}
 
 
-def _grid_influence(g: _Grid, c: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+def _grid_influence(g: DayGrid, c: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
     """Influence on S and each F_k at days ``at`` (indices, -1 = before the first) of one episode per (day, kind).
 
     Shape (1 + K states, len(at), T days, 1 + K kinds).
@@ -155,12 +157,12 @@ class Influence:
         ).assign(std_error=self.std_error().ravel())
 
 
-def _day_index(g: _Grid, times: np.ndarray) -> np.ndarray:
+def _day_index(g: DayGrid, times: np.ndarray) -> np.ndarray:
     return np.searchsorted(g.time, times, side="right") - 1
 
 
-def _influence(g: _Grid, times: np.ndarray) -> Influence:
-    c = _curves(g)
+def _influence(g: DayGrid, times: np.ndarray) -> Influence:
+    c = day_curves(g)
     at = _day_index(g, times)
     width = len(g.causes) + 1
     table = _grid_influence(g, c, at).reshape(width, len(at), -1)
@@ -199,7 +201,7 @@ def influence_functions(episodes: pd.DataFrame, times: Sequence[float] | np.ndar
     t = np.asarray(times, dtype=float).reshape(-1)
     if not np.isfinite(t).all() or (t < 0).any():
         raise HiringFunnelError(f"times must be finite days >= 0, not {t.tolist()}")
-    return _influence(_grid(episodes), t)
+    return _influence(day_grid(episodes), t)
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ class SilenceRatio:
     why: str
 
 
-def _check(g: _Grid, horizon: float, conf_level: float) -> float:
+def _check(g: DayGrid, horizon: float, conf_level: float) -> float:
     """Raise for a horizon outside the days seen or a bad level; return z."""
     last = float(g.time[-1]) if len(g.time) else 0.0
     if not 0 <= horizon <= last:
@@ -267,7 +269,7 @@ def silence_ratio(
     >>> round(r.p0, 4), round(r.ps, 4), round(r.ratio, 4), r.events_after, r.why
     (0.5, 0.5, 1.0, 1, '')
     """
-    g = _grid(episodes)
+    g = day_grid(episodes)
     z = _check(g, float(horizon), conf_level)
     if cause not in g.causes:
         raise HiringFunnelError(f"unknown cause {cause!r}", hint=f"the causes are {g.causes}")
@@ -309,7 +311,7 @@ def silence_ratio(
     )  # fmt: skip
 
 
-def _survival_path(g: _Grid, c: dict[str, np.ndarray], j_t: int) -> tuple[np.ndarray, np.ndarray]:
+def _survival_path(g: DayGrid, c: dict[str, np.ndarray], j_t: int) -> tuple[np.ndarray, np.ndarray]:
     """Var S(t_J) and Cov(S(t_J), S(tau)) by candidate on every day, without an episode x day matrix.
 
     A candidate's summed influence on S_J is -S_J (alpha(J) - A_J beta(J)):
@@ -380,9 +382,9 @@ def answer_share(
     >>> answer_share(ep, horizon=9)[["time", "estimate"]].round(4).values.tolist()
     [[1.0, 0.2857], [2.0, 0.5714], [4.0, 1.0], [9.0, 1.0]]
     """
-    g = _grid(episodes)
+    g = day_grid(episodes)
     z = _check(g, float(horizon), conf_level)
-    c = _curves(g)
+    c = day_curves(g)
     j = int(_day_index(g, np.array([horizon]))[0])
     s, total = c["S"][1 : j + 2], 1.0 - c["S"][j + 1]
     var_s, cov = _survival_path(g, c, j) if j >= 0 else (np.zeros(1), np.zeros(1))

@@ -15,6 +15,11 @@ from hiring_funnel.estimators._prepare import (
     note_not_estimable,
     prepare,
 )
+from hiring_funnel.estimators.by_candidate import (
+    CLUSTERED,
+    clustering,
+    survival_variance,
+)
 from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
 
 register_kind(
@@ -31,6 +36,7 @@ def kaplan_meier(
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
     weights: str | None = None,
+    cluster: str | None = "auto",
 ) -> EstimateResult:
     """Kaplan-Meier estimate of the chance that no answer (of any cause) has come by day t.
 
@@ -49,13 +55,20 @@ def kaplan_meier(
         Level of the pointwise intervals.
     weights : str, optional
         Column of case weights.
+    cluster : str or None
+        Column whose values share one variance term (``"candidate_id"``):
+        the infinitesimal-jackknife variance summed per candidate, as R's
+        ``survfit(..., cluster = candidate_id, robust = TRUE)``. The default
+        ``"auto"`` does so where some candidate holds more than one episode
+        (and no ``weights`` are given); None is Greenwood's variance, which
+        takes every episode as independent.
 
     Returns
     -------
     EstimateResult
         ``table`` with one row per group and life-table time: ``estimate`` is
         S(t), ``cause`` is "any", ``events`` all answers at t, ``std_error``
-        Greenwood's standard error of S(t).
+        the standard error of S(t) (``meta["variance"]`` says which).
 
     Examples
     --------
@@ -68,7 +81,16 @@ def kaplan_meier(
     """
     check_conf_level(conf_level)
     prep = prepare(episodes, by, weights=weights)
-    meta = base_meta(prep, "kaplan_meier", conf_level, variance="Greenwood", interval="log(-log)")
+    clustered = clustering(episodes, cluster, weights)
+    meta = base_meta(
+        prep,
+        "kaplan_meier",
+        conf_level,
+        variance="Greenwood" if clustered is None else CLUSTERED,
+        interval="log(-log)",
+        cluster=None if clustered is None else clustered.column,
+    )
+    rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
     for g in prep.groups:
@@ -76,6 +98,10 @@ def kaplan_meier(
             note_not_estimable(meta, g.label, f"no answers among {g.size:,.0f} episodes")
             continue
         surv, greenwood = k.kaplan_meier(g.n, g.d)
+        if clustered:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                part, codes = clustered.part(episodes, rows[g.label])
+                greenwood = survival_variance(part, codes, g.time) / surv**2
         lower, upper = k.loglog_interval(surv, greenwood, z)
         with np.errstate(invalid="ignore"):
             se = surv * np.sqrt(greenwood)

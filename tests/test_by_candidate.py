@@ -1,0 +1,121 @@
+"""Intervals summed per candidate in kaplan_meier, cumulative_incidence and still_hope, pinned to R.
+
+Source of the expected values: tests/reference/influence_reference.json, made
+by R 4.2.2 with survival 3.5-3 by tests/reference/make_influence_reference.R
+(its header gives the command): ``std_err_candidate`` is the influence of
+``survfit(Surv(duration, status) ~ 1, id = row, influence = TRUE)`` summed per
+candidate with ``rowsum``; ``km_std_err_candidate`` is R's own
+``survfit(Surv(duration, status != "censor") ~ 1, cluster = candidate,
+robust = TRUE)``; ``silence[...]["ps_se"]`` the clustered standard error of
+still hope (F(tau) - F(s)) / S(s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from reference.influence_data import CAUSES, episodes, r
+
+import hiring_funnel as hf
+from hiring_funnel.estimators.by_candidate import _quadratic_paths, cluster_order
+from hiring_funnel.lifetable import life_table
+from hiring_funnel.schema import HiringFunnelError
+
+TOL = 1e-8
+
+
+def _step(table: pd.DataFrame, times: list[float]) -> np.ndarray:
+    """A curve's standard error at each time: the value of the last row on or before it."""
+    t = table["time"].to_numpy()
+    return table["std_error"].to_numpy()[np.searchsorted(t, times, side="right") - 1]
+
+
+@pytest.mark.parametrize("name", ["toy", "sample"])
+def test_kaplan_meier_default_interval_is_rs_robust_one(name: str) -> None:
+    ref = r(name)
+    res = hf.kaplan_meier(episodes(name))
+    assert res.meta["cluster"] == "candidate_id"
+    assert "summed per candidate" in res.meta["variance"]
+    times = [t for t in ref["times"] if t >= res.table["time"].iloc[0]]
+    got = _step(res.table, times)
+    want = np.asarray(ref["km_std_err_candidate"])[-len(times) :]
+    np.testing.assert_allclose(got, want, rtol=TOL)
+    # Greenwood (cluster=None) differs where candidates hold several episodes.
+    plain = _step(hf.kaplan_meier(episodes(name), cluster=None).table, times)
+    assert np.abs(plain - want).max() > 1e-4
+
+
+@pytest.mark.parametrize("name", ["toy", "sample"])
+def test_cumulative_incidence_default_interval_is_rs_influence_by_candidate(name: str) -> None:
+    ref = r(name)
+    table = hf.cumulative_incidence(episodes(name)).table
+    want = np.asarray(ref["std_err_candidate"])
+    for k, cause in enumerate(CAUSES, start=1):
+        curve = table[table["cause"] == cause]
+        inside = np.asarray(ref["times"]) >= curve["time"].iloc[0]
+        got = _step(curve, list(np.asarray(ref["times"])[inside]))
+        np.testing.assert_allclose(got, want[inside, k], rtol=TOL, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["toy", "sample"])
+def test_still_hope_default_interval_is_rs_by_candidate(name: str) -> None:
+    for ref in r(name)["silence"]:
+        res = hf.still_hope(
+            episodes(name), cause=ref["cause"], waited=[ref["waited"]], horizon=ref["horizon"]
+        )
+        row = res.table.iloc[0]
+        assert row["estimate"] == pytest.approx(ref["ps"], rel=1e-12)
+        assert row["std_error"] == pytest.approx(ref["ps_se"], rel=TOL)
+
+
+def test_one_application_per_candidate_keeps_greenwood_and_cmprsk() -> None:
+    ep = episodes("sample").drop_duplicates("candidate_id").reset_index(drop=True)
+    for fit in (hf.kaplan_meier, hf.cumulative_incidence):
+        auto, plain = fit(ep), fit(ep, cluster=None)
+        assert auto.meta["cluster"] is None
+        pd.testing.assert_frame_equal(auto.table, plain.table)
+    # A life table carries no candidates: always the independent variance.
+    assert hf.kaplan_meier(life_table(episodes("sample"))).meta["cluster"] is None
+
+
+def test_groups_are_clustered_within_themselves() -> None:
+    ep = episodes("sample")
+    ep["half"] = np.where(ep["candidate_id"] < ep["candidate_id"].iloc[len(ep) // 2], "a", "b")
+    by = hf.cumulative_incidence(ep, by="half").table
+    for half in ("a", "b"):
+        alone = hf.cumulative_incidence(ep[ep["half"] == half].reset_index(drop=True)).table
+        mine = by[by["group"] == half].reset_index(drop=True)
+        np.testing.assert_allclose(mine["std_error"], alone["std_error"], rtol=1e-12)
+
+
+def test_row_order_does_not_matter() -> None:
+    ep = episodes("sample")
+    shuffled = ep.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    a = hf.still_hope(ep, cause="offer", waited=[0, 3, 7], horizon=60).table
+    b = hf.still_hope(shuffled, cause="offer", waited=[0, 3, 7], horizon=60).table
+    np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
+
+
+def test_quadratic_paths_equal_a_direct_sum() -> None:
+    rng = np.random.default_rng(0)
+    day, cluster = rng.integers(0, 6, 50), rng.integers(0, 9, 50)
+    change, start = rng.normal(size=(2, 50)), rng.normal(size=(2, 9))
+    order = cluster_order(cluster, day, 6)
+    got = _quadratic_paths(day[order], cluster[order], change[:, order], start, 6)
+    for j in range(-1, 6):
+        x = start.copy()
+        for c in range(9):
+            x[:, c] += change[:, (cluster == c) & (day <= j)].sum(axis=1)
+        np.testing.assert_allclose(got[:, :, j + 1], x @ x.T, rtol=1e-12, atol=1e-12)
+
+
+def test_bad_cluster_arguments_are_errors() -> None:
+    ep = episodes("toy")
+    with pytest.raises(HiringFunnelError, match="'team' is not in the episodes"):
+        hf.kaplan_meier(ep, cluster="team")
+    with pytest.raises(HiringFunnelError, match="needs episodes, not a life table"):
+        hf.kaplan_meier(life_table(ep), cluster="candidate_id")
+    with pytest.raises(HiringFunnelError, match="cannot be combined with case weights"):
+        hf.kaplan_meier(ep.assign(w=1.0), weights="w", cluster="candidate_id")
+    assert hf.kaplan_meier(ep.assign(w=1.0), weights="w").meta["cluster"] is None
