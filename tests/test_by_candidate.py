@@ -18,7 +18,7 @@ import pytest
 from reference.influence_data import CAUSES, episodes, r
 
 import hiring_funnel as hf
-from hiring_funnel.estimators.by_candidate import _quadratic_paths, cluster_order
+from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
 
@@ -97,17 +97,27 @@ def test_row_order_does_not_matter() -> None:
     np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
 
 
-def test_quadratic_paths_equal_a_direct_sum() -> None:
+def test_cluster_products_equal_a_direct_sum() -> None:
+    # The compiled walk against the definition: X_c(J) = start_c + the changes
+    # of cluster c's rows ended by day J, summed as X X^T over clusters.
     rng = np.random.default_rng(0)
-    day, cluster = rng.integers(0, 6, 50), rng.integers(0, 9, 50)
-    change, start = rng.normal(size=(2, 50)), rng.normal(size=(2, 9))
-    order = cluster_order(cluster, day, 6)
-    got = _quadratic_paths(day[order], cluster[order], change[:, order], start, 6)
+    day, kind, cluster = rng.integers(0, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
+    table, start = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 9))
+    change = table[:, day, kind]
+    fixed, fixed_at = np.array([0.5, -2.0]), 3
+    pairs = [(a, b) for a in range(3) for b in range(a, 3)]
+    got = cluster_products(day, kind, cluster, 9, table, start, pairs, fixed, fixed_at)
+    x_fixed = start.copy()
+    for c in range(9):
+        x_fixed[:, c] += change[:, (cluster == c) & (day < fixed_at)].sum(axis=1)
     for j in range(-1, 6):
         x = start.copy()
         for c in range(9):
             x[:, c] += change[:, (cluster == c) & (day <= j)].sum(axis=1)
-        np.testing.assert_allclose(got[:, :, j + 1], x @ x.T, rtol=1e-12, atol=1e-12)
+        x = np.vstack([x, fixed @ x_fixed])
+        want = x @ x.T
+        for p, (a, b) in enumerate(pairs):
+            np.testing.assert_allclose(got[p, j + 1], want[a, b], rtol=1e-12, atol=1e-12)
 
 
 def test_bad_cluster_arguments_are_errors() -> None:

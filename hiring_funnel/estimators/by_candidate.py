@@ -16,10 +16,11 @@ alpha_c the sum of v and W_kc the sum of w_k = v F_ke + G_ke + 1{answer k}
 S_e-1 / n_e over the candidate's episodes ended by day J, beta_c the number
 not yet ended. A variance is a quadratic form in the sums over candidates of
 the products of these running sums, and each such sum changes only on a day
-one of the candidate's episodes ends: :func:`_quadratic_paths` bins the
-changes by day and accumulates them, so every day of every curve costs one
-sort and a few bincounts. 1e6 episodes of 200,000 candidates:
-``python benchmarks/bench_by_candidate.py``.
+one of the candidate's episodes ends, by an amount that depends only on that
+episode's day and kind: :func:`~hiring_funnel.estimators.cluster_paths.cluster_products`
+walks each candidate's episodes once and adds every product's change to its
+day, so every day of every curve costs one pass over the episodes. 1e6
+episodes of 200,000 candidates: ``python benchmarks/bench_by_candidate.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -59,11 +61,11 @@ class Clusters:
     def part(
         self, episodes: pd.DataFrame, pos: np.ndarray | None
     ) -> tuple[pd.DataFrame, np.ndarray]:
-        """One group's episodes (only the columns the grid reads) and its cluster codes 0..C'-1."""
+        """One group's episodes (only the columns the grid reads) and their cluster codes."""
         slim = episodes[["entry", "duration", "cause"]]
         if pos is None:
             return slim, self.codes
-        return slim.iloc[pos], pd.factorize(self.codes[pos])[0]
+        return slim.iloc[pos], self.codes[pos]  # codes of other groups' clusters stay empty
 
 
 def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None) -> Clusters | None:
@@ -89,7 +91,8 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
         if "candidate_id" not in episodes.columns:
             return None
         codes = _codes(episodes, "candidate_id")
-        return Clusters("candidate_id", codes) if codes.max(initial=-1) + 1 < len(codes) else None
+        shared = (np.bincount(codes) > 1).any() if codes.size else False
+        return Clusters("candidate_id", codes) if shared else None
     if cluster not in episodes.columns:
         raise HiringFunnelError(
             f"cluster column {cluster!r} is not in the episodes",
@@ -101,7 +104,23 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
 
 def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster codes 0..C-1. Without a value: a cluster of its own (for candidate_id, the application's)."""
-    codes = pd.factorize(episodes[cluster])[0]
+    column = episodes[cluster]
+    values = column.to_numpy()
+    if isinstance(
+        column.dtype, pd.CategoricalDtype
+    ):  # codes for free (unused categories stay empty)
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+    elif (
+        values.dtype.kind in "iu"
+        and values.size
+        and 0 <= values.min()
+        and values.max() < 4 * values.size
+    ):
+        codes = values.astype(
+            np.int64
+        )  # already codes (the engine's lean episodes): empty ones are harmless
+    else:
+        codes = pd.factorize(column)[0]
     alone = codes < 0
     if alone.any():
         top = codes.max(initial=-1) + 1
@@ -112,103 +131,56 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     return codes
 
 
-def cluster_order(cluster: np.ndarray, day: np.ndarray, n_days: int) -> np.ndarray:
-    """The order of rows by cluster, then day: two stable 16-bit radix passes where the key fits 32 bits.
-
-    numpy sorts 16-bit keys stably by radix in O(n); at 1e6 rows the two
-    passes take about 30 ms against about 75 ms for ``argsort`` of the key.
-
-    >>> cluster_order(np.array([1, 0, 1, 0]), np.array([0, 2, 1, 1]), 3).tolist()
-    [3, 1, 0, 2]
-    """
-    key = cluster.astype(np.int64) * n_days + day
-    if key.size and key.max() >= 2**32:
-        return np.argsort(key, kind="stable")
-    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-    return order[np.argsort((key >> 16).astype(np.uint16)[order], kind="stable")]
-
-
-def _quadratic_paths(
-    day: np.ndarray,
-    cluster: np.ndarray,
-    change: np.ndarray,
-    start: np.ndarray,
-    n_days: int,
-    pairs: list[tuple[int, int]] | None = None,
-) -> np.ndarray:
-    """Sums over clusters of X_ca(J) X_cb(J) on every day J, for running per-cluster sums X.
-
-    X_c(J) = ``start[:, c]`` plus the ``change[:, i]`` of the rows i of
-    cluster c with ``day[i] <= J``; the rows come sorted by cluster, then day
-    (:func:`cluster_order`). Returns (m, m, 1 + n_days), led by the start
-    (J = -1): out[a, b, J + 1], for the ``pairs`` (a, b) asked (all by
-    default; the others are NaN).
-
-    >>> p = _quadratic_paths(np.array([0, 1, 1]), np.array([0, 0, 1]),
-    ...                      np.array([[1.0, 2.0, 3.0]]), np.zeros((1, 2)), 2)
-    >>> p[0, 0].tolist()  # day 0: (1)^2; day 1: (1 + 2)^2 + 3^2
-    [0.0, 1.0, 18.0]
-    """
-    m = change.shape[0]
-    first = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]]) if len(cluster) else cluster
-    run = np.cumsum(change, axis=1)
-    # Each row's cluster sum after it: the start, plus the run less the run before the cluster.
-    base = np.repeat(
-        (run - change)[:, first] - start[:, cluster[first]],
-        np.diff(np.r_[first, len(cluster)]),
-        axis=1,
-    )
-    after = run - base
-    before = after - change
-    out = np.full((m, m, n_days + 1), np.nan)
-    for a, b in pairs or [(i, j) for i in range(m) for j in range(i, m)]:
-        delta = change[a] * after[b] + before[a] * change[b]
-        path = np.cumsum(np.bincount(day, weights=delta, minlength=n_days))
-        out[a, b, 0] = start[a] @ start[b]
-        out[a, b, 1:] = out[a, b, 0] + path
-        out[b, a] = out[a, b]
-    return out
-
-
 @dataclass(frozen=True)
 class _Sums:
-    """One group's curves and, sorted by cluster then day, its episodes' days, clusters and changes.
+    """One group's curves, its episodes' days, kinds and clusters, and the changes per (day, kind).
 
-    The changes are those of the running sums (alpha, beta, W_k of the causes asked).
+    ``table[r, day, kind]`` is the change an episode makes to running sum r
+    (alpha, beta, then W_k of the causes asked); ``start`` their values
+    before the first day, per cluster.
     """
 
     grid: DayGrid
     curves: dict[str, np.ndarray]
-    day: np.ndarray
-    cluster: np.ndarray
-    change: np.ndarray  # (2 + causes asked, episodes)
+    codes: np.ndarray
+    n_clusters: int
+    table: np.ndarray  # (2 + causes asked, days, 1 + causes)
     start: np.ndarray  # (2 + causes asked, clusters)
 
 
 def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
     g = day_grid(episodes, codes)
     c = day_curves(g)
-    order = cluster_order(codes, g.end, len(g.time))
-    e, kind, cluster = g.end[order], g.kind[order], codes[order]
+    days, width = len(g.time), len(g.causes) + 1
+    e, kind = np.arange(days)[:, None], np.arange(width)[None, :]
     led = e + 1
     v = (kind > 0) * c["inv"][e] - c["A"][led]
-    own = c["S"][:-1][e] / g.n[e]
+    own = (c["S"][:-1] / g.n)[e]
     w = [
         v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
     ]
-    change = np.vstack([v, -np.ones_like(v), *w])
-    start = np.zeros((change.shape[0], int(codes.max(initial=-1)) + 1))
-    start[1] = np.bincount(codes, minlength=start.shape[1])
-    return _Sums(g, c, e, cluster, change, start)
+    table = np.stack([v, np.full((days, width), -1.0), *w])
+    n_clusters = int(codes.max(initial=-1)) + 1
+    start = np.zeros((table.shape[0], n_clusters))
+    start[1] = np.bincount(codes, minlength=n_clusters)
+    return _Sums(g, c, codes, n_clusters, table, start)
 
 
-def _paths(s: _Sums, pairs: list[tuple[int, int]], extra: np.ndarray | None = None) -> np.ndarray:
-    """Products of (alpha, beta, W..[, extra]) summed over clusters, on every day, led."""
-    change, start = s.change, s.start
-    if extra is not None:  # a fixed per-cluster value (no changes)
-        change = np.vstack([change, np.zeros(change.shape[1])])
-        start = np.vstack([start, extra])
-    return _quadratic_paths(s.day, s.cluster, change, start, len(s.grid.time), pairs)
+def _paths(
+    s: _Sums,
+    pairs: list[tuple[int, int]],
+    fixed: np.ndarray | None = None,
+    fixed_at: int = 0,
+) -> np.ndarray:
+    """Products of (alpha, beta, W..[, fixed]) summed over clusters on every day, led: out[a, b, J + 1]."""
+    got = cluster_products(
+        s.grid.end, s.grid.kind, s.codes, s.n_clusters, s.table, s.start, pairs, fixed, fixed_at
+    )
+    size = s.table.shape[0] + (fixed is not None)
+    out = np.full((size, size, got.shape[1]), np.nan)
+    for (a, b), path in zip(pairs, got, strict=True):
+        out[a, b] = out[b, a] = path
+    return out
 
 
 def _at(s: _Sums, times: np.ndarray) -> np.ndarray:
@@ -260,16 +232,12 @@ def still_hope_variance(
     s = _sums(episodes, codes, [cause])
     c = s.curves
     tau = int(_at(s, np.array([horizon]))[0])
-    ended = s.day + 1 <= tau
-    size = s.start.shape[1]
-    alpha = np.bincount(s.cluster, weights=s.change[0] * ended, minlength=size)
-    beta = s.start[1] - np.bincount(s.cluster, weights=ended, minlength=size)
-    wk = np.bincount(s.cluster, weights=s.change[2] * ended, minlength=size)
     f, gk = c["F"][cause], c["B"][cause] - c["C"][cause]
-    t_c = -alpha * f[tau] + wk + beta * gk[tau]
+    # T_c, the cluster's summed influence on F(tau): -alpha_c f + W_c + beta_c G at tau.
+    t_c = np.array([-f[tau], gk[tau], 1.0])
     rows = [0, 1, 2, 3]  # alpha, beta, W, T
     pairs = [(a, b) for a in rows for b in rows if a <= b]
-    p, at = _paths(s, pairs, t_c), _at(s, np.asarray(waited, dtype=float))
+    p, at = _paths(s, pairs, t_c, tau), _at(s, np.asarray(waited, dtype=float))
     surv, a = c["S"][at], c["A"][at]
     with np.errstate(divide="ignore", invalid="ignore"):
         est = (f[tau] - f[at]) / surv
