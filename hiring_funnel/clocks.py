@@ -4,7 +4,9 @@ A clock is a rule that says where the waiting starts (the origin) and which
 events end it. :func:`episodes` applies one clock to a whole events frame and
 returns the canonical episode frame, one row per spell of waiting:
 
-``application_id``, ``candidate_id`` (the application itself when unknown),
+``application_id``, ``candidate_id`` (the application itself when unknown;
+categorical, so the per-candidate variances read its codes instead of hashing
+every id on every call: group by it with ``observed=True``),
 ``entry`` (left truncation, 0.0 here), ``duration`` (days or business days),
 ``cause`` (categorical; missing = censored), ``origin`` and ``end`` (UTC),
 ``round`` (interview_feedback only), then the attribute columns.
@@ -134,7 +136,8 @@ def episodes(
     DataFrame
         Columns ``application_id, candidate_id, entry, duration, cause, origin,
         end`` (+ ``round``) + attribute columns, sorted by application and
-        round. ``cause`` is categorical with the clock's causes in a fixed
+        round. ``candidate_id`` is categorical (string categories).
+        ``cause`` is categorical with the clock's causes in a fixed
         order (:data:`CAUSES`, then "withdrawn", "closed" when
         ``withdrawn="cause"``); missing means censored. ``attrs`` holds
         ``as_of``, ``clock``, ``unit``, ``holidays`` (as given; a list
@@ -355,7 +358,7 @@ def _candidates(
     that resamples candidates falls back to resampling the application.
     """
     if "candidate_id" not in frame.columns:
-        return ids.copy()
+        return ids.astype("category")
     # For the default string dtype this is the backing object array (no copy);
     # touching few Python strings matters more than anything else here.
     values = np.asarray(frame["candidate_id"].array, dtype=object)
@@ -373,8 +376,9 @@ def _candidates(
         pos, found = pos[keep], found[keep]
         first = first_of_run(app[pos])
         per_app[app[pos[first]]] = found[first]
-    out = pd.Series(per_app[ep_app], dtype="string")
-    return out.fillna(ids)
+    out = pd.Series(per_app[ep_app], dtype="string").fillna(ids)
+    # Categorical: the per-candidate variances read its codes instead of hashing every id again.
+    return out.astype("category")
 
 
 def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFrame | None:

@@ -101,7 +101,9 @@ def test_output_columns_and_dtypes():
         "application_id", "candidate_id", "entry", "duration", "cause", "origin", "end",
     ]  # fmt: skip
     assert ep["application_id"].dtype == "string"
-    assert ep["candidate_id"].dtype == "string"
+    # Categorical with string categories: the per-candidate variances read its codes.
+    assert isinstance(ep["candidate_id"].dtype, pd.CategoricalDtype)
+    assert ep["candidate_id"].cat.categories.dtype == "string"
     assert ep["entry"].dtype == np.float64 and (ep["entry"] == 0).all()
     assert ep["duration"].dtype == np.float64
     assert ep["cause"].cat.categories.tolist() == ["positive", "rejection"]

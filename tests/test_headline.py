@@ -52,7 +52,7 @@ def sample_horizon(log: hf.EventLog, k: int) -> float:
     # By hand: each candidate's longest decision wait; the k-th longest is the last day
     # on which k candidates are still waiting.
     ep = hf.episodes(log, "decision")
-    return float(ep.groupby("candidate_id")["duration"].max().sort_values().iloc[-k])
+    return float(ep.groupby("candidate_id", observed=True)["duration"].max().sort_values().iloc[-k])
 
 
 # -- item 6: one horizon, in words people use ----------------------------------------------------

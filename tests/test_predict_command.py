@@ -57,7 +57,7 @@ def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
     # The command counts by the report's horizon: the last day on which 5 candidates
     # are still waiting for a decision (issue 12, item 6).
     ep = hf.episodes(log, "decision")
-    tau = float(ep.groupby("candidate_id")["duration"].max().sort_values().iloc[-5])
+    tau = float(ep.groupby("candidate_id", observed=True)["duration"].max().sort_values().iloc[-5])
     expected = predict_pending(model, pd.read_csv(SAMPLE / "pending.csv"), horizon=tau).table
     np.testing.assert_allclose(written["estimate"], expected["estimate"], rtol=1e-12)
     np.testing.assert_allclose(written["ci_upper"], expected["ci_upper"], rtol=1e-12)

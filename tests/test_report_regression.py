@@ -297,7 +297,7 @@ def test_a_model_that_cannot_be_fitted_is_a_note(tmp_path: Path) -> None:
     log = hf.read_events(sim.events, attributes=sim.attributes, as_of=sim.as_of)
     ep = hf.episodes(log, "first_response")
     no_positive = ep[ep["cause"] != "positive"]  # rejected or never answered
-    chosen = no_positive.groupby("candidate_id").head(2).head(60)["application_id"]
+    chosen = no_positive.groupby("candidate_id", observed=True).head(2).head(60)["application_id"]
     attrs = sim.attributes.copy()
     attrs.loc[attrs["application_id"].isin(chosen), "industry"] = "silent"
     log = hf.read_events(sim.events, attributes=attrs, as_of=sim.as_of)

@@ -73,8 +73,8 @@ class EngineEpisodes:
     def to_pandas(self) -> pd.DataFrame:
         """Collect the episodes as the canonical pandas episode frame (small logs, tests).
 
-        Sorted by application (and round), ``cause`` categorical, text columns
-        of dtype ``string``, ``attrs`` as :func:`hiring_funnel.episodes` sets them.
+        Sorted by application (and round), ``cause`` and ``candidate_id``
+        categorical, the other text columns of dtype ``string``, ``attrs`` as :func:`hiring_funnel.episodes` sets them.
         """
         frame = self.table.to_pandas()
         keys = ["application_id"] + (["round"] if "round" in frame.columns else [])
@@ -82,6 +82,8 @@ class EngineEpisodes:
         for col in frame.columns:
             if frame[col].dtype == object and col != "cause":
                 frame[col] = frame[col].astype("string")
+        if "candidate_id" in frame.columns:  # as the pandas clocks give it: categorical
+            frame["candidate_id"] = frame["candidate_id"].astype("string").astype("category")
         frame["entry"] = frame["entry"].astype(np.float64)
         frame["duration"] = frame["duration"].astype(np.float64)
         frame["cause"] = pd.Categorical(frame["cause"], categories=pd.Index(list(self.causes)))
