@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 
-def _walk(end, kind, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at):  # type: ignore[no-untyped-def]
+def _walk(end, kind, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at):
     n = end.size
     n_days, n_kinds, m = table.shape  # (day, kind, sum): one cell's changes side by side
     # Counting sort by cluster, carrying each row's cell (day, kind) along, so
@@ -128,7 +128,7 @@ def cluster_products(
     """
     pa = np.array([a for a, _ in pairs], dtype=np.int64)
     pb = np.array([b for _, b in pairs], dtype=np.int64)
-    return _compiled()(  # type: ignore[no-any-return]
+    return _compiled()(
         np.ascontiguousarray(end, dtype=np.int64),
         np.ascontiguousarray(kind, dtype=np.int64),
         np.ascontiguousarray(cluster, dtype=np.int64),
