@@ -85,6 +85,20 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
                 hint="pass the episodes, or cluster=None",
             )
         return None
+    if _late(episodes):
+        # The running sums below start every episode at day 0: late entry is
+        # not in them. "auto" falls back to the independent variance (with a
+        # note, late_entry_notes); a named column is refused.
+        if cluster == AUTO:
+            return None
+        raise HiringFunnelError(
+            f"cluster={cluster!r}: the variance summed per candidate does not support "
+            "late entry (entry > 0) yet",
+            column="entry",
+            code="late_entry_cluster",
+            hint="pass cluster=None (Greenwood / delta-method variance, episodes taken as "
+            "independent), and check it with the candidate bootstrap (hf.bootstrap)",
+        )
     if cluster == AUTO:
         if "candidate_id" not in episodes.columns:
             return None
@@ -97,6 +111,38 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
             hint='use "candidate_id", "auto" or None',
         )
     return Clusters(cluster, _codes(episodes, cluster))
+
+
+def late_entry_notes(episodes: pd.DataFrame, cluster: str | None) -> list[str]:
+    """The notes of an estimate on episodes with late entry (none without it).
+
+    >>> ep = pd.DataFrame({"entry": [0.0, 2.0], "duration": [3.0, 4.0],
+    ...                    "candidate_id": ["c", "c"]})
+    >>> late_entry_notes(ep, "auto")[1][:60]
+    'late entry: intervals take every episode as independent (th'
+    """
+    if not _late(episodes):
+        return []
+    notes = [
+        "late entry: an episode is at risk on days t with entry <= t <= duration "
+        "(R: Surv(entry - 0.5, duration, event))"
+    ]
+    if cluster == AUTO and "candidate_id" in episodes.columns:
+        codes = _codes(episodes, "candidate_id")
+        if codes.max(initial=-1) + 1 < len(codes):
+            notes.append(
+                "late entry: intervals take every episode as independent (the variance "
+                "summed per candidate does not support late entry yet); hf.bootstrap "
+                "resamples candidates"
+            )
+    return notes
+
+
+def _late(episodes: pd.DataFrame) -> bool:
+    """Whether any episode enters late (a life table has no ``entry`` column)."""
+    if "entry" not in episodes.columns or "at_risk" in episodes.columns:
+        return False
+    return bool((episodes["entry"].to_numpy(dtype=np.float64) > 0).any())
 
 
 def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:

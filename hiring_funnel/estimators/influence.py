@@ -63,7 +63,12 @@ def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> Day
     check_episodes(episodes)
     if (episodes["entry"].to_numpy(dtype=float) != 0).any():
         raise HiringFunnelError(
-            "every episode must enter at 0 (late entry is not supported here)", column="entry"
+            "every episode must enter at 0 (late entry is not supported here)",
+            column="entry",
+            code="late_entry_influence",
+            hint="these intervals use influence functions that start every episode at day 0: "
+            "drop the late entries (episodes[episodes.entry == 0]), or use kaplan_meier, "
+            "cumulative_incidence or still_hope, which support late entry",
         )
     time, end = _days(episodes["duration"].to_numpy(dtype=float))
     kind = episodes["cause"].cat.codes.to_numpy().astype(np.int64) + 1
