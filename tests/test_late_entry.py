@@ -35,7 +35,9 @@ TOL = 1e-8
 
 
 def _committed() -> pd.DataFrame:
-    d = pd.read_csv(REFERENCE / "late_entry_episodes.csv", dtype={"cause": "string"})
+    d = pd.read_csv(
+        REFERENCE / "late_entry_episodes.csv", dtype={"cause": "string", "candidate_id": "string"}
+    )
     d["cause"] = pd.Categorical(d["cause"], categories=["offer", "rejection"])
     return d.astype({"entry": float, "duration": float})
 
@@ -97,6 +99,7 @@ def test_committed_episodes_are_what_the_sample_gives(late: pd.DataFrame) -> Non
     pd.testing.assert_frame_equal(
         made[["entry", "duration"]], late[["entry", "duration"]], check_dtype=False
     )
+    assert made["candidate_id"].astype("string").equals(late["candidate_id"])
     assert made["cause"].astype("string").equals(late["cause"].astype("string"))
     assert made.attrs["skipped"]["ended before observed_from"] == 449
     data = R["data"]
@@ -112,7 +115,7 @@ def test_committed_episodes_are_what_the_sample_gives(late: pd.DataFrame) -> Non
 
 def test_kaplan_meier_equals_r_survfit_counting_process(late: pd.DataFrame) -> None:
     # R: summary(survfit(Surv(entry - 0.5, duration, status) ~ 1), times = times)
-    t = hf.kaplan_meier(late).table
+    t = hf.kaplan_meier(late, cluster=None).table  # Greenwood: every episode independent
     np.testing.assert_array_equal(t["time"], R["times"])
     np.testing.assert_array_equal(t["at_risk"], R["km"]["n_risk"])
     np.testing.assert_allclose(t["estimate"], R["km"]["surv"], rtol=0, atol=TOL)
@@ -274,14 +277,46 @@ def test_estimators_that_read_the_life_table_use_the_late_risk_sets(late: pd.Dat
     assert hope["estimate"].iloc[0] == pytest.approx((f.loc[60] - f.loc[0]) / s.loc[0], abs=1e-12)
 
 
-def test_auto_clusters_fall_back_to_independent_with_a_note(late: pd.DataFrame) -> None:
-    ep = late.assign(candidate_id=(np.arange(len(late)) // 2).astype(str))
-    km = hf.kaplan_meier(ep)
-    assert km.meta["variance"] == "Greenwood" and km.meta["cluster"] is None
-    assert any("independent" in n for n in km.meta["notes"])
-    with pytest.raises(HiringFunnelError, match="late entry") as info:
-        hf.cumulative_incidence(ep, cluster="candidate_id")
-    assert info.value.code == "late_entry_cluster" and "cluster=None" in (info.value.hint or "")
+def test_variances_summed_per_candidate_equal_r_influence(late: pd.DataFrame) -> None:
+    # R: survfit(Surv(entry - 0.5, duration, state) ~ 1, id = row, influence = TRUE),
+    # sqrt(colSums(rowsum(influence, candidate_id)^2)); for S also R's own
+    # survfit(..., cluster = candidate_id, robust = TRUE).
+    ref = R["by_candidate"]
+    times = np.array(ref["times"], dtype=float)
+    r_se = np.array(ref["std_err_candidate"])  # time x (waiting, offer, rejection)
+    np.testing.assert_allclose(r_se[:, 0], ref["km_std_err_candidate"], rtol=0, atol=1e-12)
+    km = hf.kaplan_meier(late)  # cluster="auto": candidate_id, several episodes for some
+    assert km.meta["cluster"] == "candidate_id"
+    se = km.table.set_index("time")["std_error"]
+    np.testing.assert_allclose(se.reindex(times).ffill(), r_se[:, 0], rtol=0, atol=TOL)
+    cif = hf.cumulative_incidence(late).table
+    for j, cause in ((1, "offer"), (2, "rejection")):
+        mine = cif[cif["cause"] == cause].set_index("time")["std_error"]
+        np.testing.assert_allclose(mine.reindex(times).ffill(), r_se[:, j], rtol=0, atol=TOL)
+    inf = hf.influence_functions(late, times)
+    np.testing.assert_allclose(inf.estimate, ref["pstate"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(inf.std_error(), r_se, rtol=0, atol=TOL)
+    np.testing.assert_allclose(inf.std_error(by_candidate=False), ref["std_err"], rtol=0, atol=TOL)
+    # Ignoring the entry in the influences would give other standard errors.
+    wrong = hf.kaplan_meier(late.assign(entry=0.0)).table.set_index("time")["std_error"]
+    assert np.max(np.abs(wrong.reindex(times).ffill().to_numpy() - r_se[:, 0])) > 1e-4
+
+
+def test_silence_ratio_answer_share_and_still_hope_equal_r(late: pd.DataFrame) -> None:
+    # R: the delta method on the multi-state influences summed per candidate.
+    ref = R["silence"]
+    r = hf.silence_ratio(late, cause="offer", waited=ref["waited"], horizon=ref["horizon"])
+    assert (r.p0, r.ps, r.ratio) == pytest.approx((ref["p0"], ref["ps"], ref["ratio"]), abs=TOL)
+    assert r.p0_std_error == pytest.approx(ref["p0_se"], abs=TOL)
+    assert r.ps_std_error == pytest.approx(ref["ps_se"], abs=TOL)
+    assert r.std_error == pytest.approx(ref["ratio"] * ref["log_se"], abs=TOL)
+    ref_g = R["answer_g"]
+    share = hf.answer_share(late, horizon=ref_g["horizon"]).set_index("time")
+    np.testing.assert_allclose(share.loc[ref_g["times"], "estimate"], ref_g["g"], atol=TOL)
+    np.testing.assert_allclose(share.loc[ref_g["times"], "std_error"], ref_g["se"], atol=TOL)
+    hope = hf.still_hope(late, cause="offer", waited=[10], horizon=60).table
+    assert hope["estimate"].iloc[0] == pytest.approx(ref["ps"], abs=TOL)
+    assert hope["std_error"].iloc[0] == pytest.approx(ref["ps_se"], abs=TOL)
 
 
 @pytest.mark.parametrize(
@@ -293,12 +328,6 @@ def test_auto_clusters_fall_back_to_independent_with_a_note(late: pd.DataFrame) 
             "cause_specific_cox",
         ),
         (lambda ep: hf.ghosting_model(ep), "late_entry_ghosting", "entry == 0"),
-        (lambda ep: hf.answer_share(ep, horizon=30), "late_entry_influence", "kaplan_meier"),
-        (
-            lambda ep: hf.silence_ratio(ep, waited=5, horizon=30),
-            "late_entry_influence",
-            "still_hope",
-        ),
     ],
 )
 def test_refusals_name_what_to_do(late: pd.DataFrame, call: Any, code: str, says: str) -> None:

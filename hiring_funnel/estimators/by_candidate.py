@@ -85,20 +85,6 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
                 hint="pass the episodes, or cluster=None",
             )
         return None
-    if _late(episodes):
-        # The running sums below start every episode at day 0: late entry is
-        # not in them. "auto" falls back to the independent variance (with a
-        # note, late_entry_notes); a named column is refused.
-        if cluster == AUTO:
-            return None
-        raise HiringFunnelError(
-            f"cluster={cluster!r}: the variance summed per candidate does not support "
-            "late entry (entry > 0) yet",
-            column="entry",
-            code="late_entry_cluster",
-            hint="pass cluster=None (Greenwood / delta-method variance, episodes taken as "
-            "independent), and check it with the candidate bootstrap (hf.bootstrap)",
-        )
     if cluster == AUTO:
         if "candidate_id" not in episodes.columns:
             return None
@@ -113,29 +99,19 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
     return Clusters(cluster, _codes(episodes, cluster))
 
 
-def late_entry_notes(episodes: pd.DataFrame, cluster: str | None) -> list[str]:
-    """The notes of an estimate on episodes with late entry (none without it).
+def late_entry_notes(episodes: pd.DataFrame, cluster: str | None = None) -> list[str]:
+    """The note of an estimate on episodes with late entry (none without it).
 
-    >>> ep = pd.DataFrame({"entry": [0.0, 2.0], "duration": [3.0, 4.0],
-    ...                    "candidate_id": ["c", "c"]})
-    >>> late_entry_notes(ep, "auto")[1][:60]
-    'late entry: intervals take every episode as independent (th'
+    >>> ep = pd.DataFrame({"entry": [0.0, 2.0], "duration": [3.0, 4.0]})
+    >>> late_entry_notes(ep)[0][:50]
+    'late entry: an episode is at risk on days t with e'
     """
     if not _late(episodes):
         return []
-    notes = [
+    return [
         "late entry: an episode is at risk on days t with entry <= t <= duration "
         "(R: Surv(entry - 0.5, duration, event))"
     ]
-    if cluster == AUTO and "candidate_id" in episodes.columns:
-        codes = _codes(episodes, "candidate_id")
-        if codes.max(initial=-1) + 1 < len(codes):
-            notes.append(
-                "late entry: intervals take every episode as independent (the variance "
-                "summed per candidate does not support late entry yet); hf.bootstrap "
-                "resamples candidates"
-            )
-    return notes
 
 
 def _late(episodes: pd.DataFrame) -> bool:
@@ -234,17 +210,27 @@ class _Sums:
 def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
     g = day_grid(episodes, codes)
     c = day_curves(g)
-    order = cluster_order(codes, g.end, len(g.time))
-    e, kind, cluster = g.end[order], g.kind[order], codes[order]
+    end, kind, sign, rows = g.end, g.kind, np.ones(len(codes)), codes
+    late = np.flatnonzero(g.before_entry >= 0)
+    if late.size:
+        # Late entry: an episode entering on day b is the episode from day 0
+        # less one from day 0 censored on the last day before b (the influence
+        # is linear in the days at risk), a row of weight -1 in every sum.
+        end = np.r_[end, g.before_entry[late]]
+        kind = np.r_[kind, np.zeros(late.size, dtype=kind.dtype)]
+        sign = np.r_[sign, -np.ones(late.size)]
+        rows = np.r_[codes, codes[late]]
+    order = cluster_order(rows, end, len(g.time))
+    e, kind, cluster, sign = end[order], kind[order], rows[order], sign[order]
     led = e + 1
     v = (kind > 0) * c["inv"][e] - c["A"][led]
     own = c["S"][:-1][e] / g.n[e]
     w = [
         v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
     ]
-    change = np.vstack([v, -np.ones_like(v), *w])
+    change = np.vstack([v, -np.ones_like(v), *w]) * sign
     start = np.zeros((change.shape[0], int(codes.max(initial=-1)) + 1))
-    start[1] = np.bincount(codes, minlength=start.shape[1])
+    start[1] = np.bincount(cluster, weights=sign, minlength=start.shape[1])
     return _Sums(g, c, e, cluster, change, start)
 
 
@@ -269,6 +255,26 @@ def survival_variance(episodes: pd.DataFrame, codes: np.ndarray, times: np.ndarr
     a, surv = s.curves["A"][at], s.curves["S"][at]
     var = surv**2 * (p[0, 0, at] - 2 * a * p[0, 1, at] + a**2 * p[1, 1, at])
     return np.maximum(var, 0.0)
+
+
+def survival_paths(
+    episodes: pd.DataFrame, codes: np.ndarray, j_t: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Var S(t_J) and Cov(S(t_J), S(t_j_t)) summed per cluster on every grid day J.
+
+    The general form (late entry included) of what
+    :func:`hiring_funnel.estimators.influence.answer_share` needs.
+    """
+    s = _sums(episodes, codes, [])
+    c, size = s.curves, s.start.shape[1]
+    ended = s.day <= j_t
+    alpha = np.bincount(s.cluster, weights=s.change[0] * ended, minlength=size)
+    beta = s.start[1] + np.bincount(s.cluster, weights=s.change[1] * ended, minlength=size)
+    w = -c["S"][j_t + 1] * (alpha - c["A"][j_t + 1] * beta)  # each cluster's IF on S(tau)
+    p = _paths(s, [(0, 0), (0, 1), (1, 1), (0, 2), (1, 2)], w)[:, :, 1:]
+    a, surv = c["A"][1:], c["S"][1:]
+    var = surv**2 * (p[0, 0] - 2 * a * p[0, 1] + a**2 * p[1, 1])
+    return np.maximum(var, 0.0), -surv * (p[0, 2] - a * p[1, 2])
 
 
 def incidence_variance(
@@ -309,7 +315,7 @@ def still_hope_variance(
     ended = s.day + 1 <= tau
     size = s.start.shape[1]
     alpha = np.bincount(s.cluster, weights=s.change[0] * ended, minlength=size)
-    beta = s.start[1] - np.bincount(s.cluster, weights=ended, minlength=size)
+    beta = s.start[1] + np.bincount(s.cluster, weights=s.change[1] * ended, minlength=size)
     wk = np.bincount(s.cluster, weights=s.change[2] * ended, minlength=size)
     f, gk = c["F"][cause], c["B"][cause] - c["C"][cause]
     t_c = -alpha * f[tau] + wk + beta * gk[tau]

@@ -7,7 +7,8 @@ Usage (from the repository root)::
 The bundled sample (``data/sample``, 5,000 applications sent from late January
 2026) read as if its export began on :data:`OBSERVED_FROM`, three months in:
 the ``decision`` episodes in calendar days, with columns ``entry, duration,
-cause`` (empty = censored), ``industry`` and ``company_size``. The 529
+cause`` (empty = censored), ``industry``, ``company_size`` and
+``candidate_id`` (2,906 candidates, some with several applications). The 529
 applications sent earlier and still waiting then enter late (``entry`` > 0);
 the 449 decided before it are not in the file (``attrs["skipped"]``). tests/test_late_entry.py checks that the
 committed CSV is what :func:`make` gives.
@@ -25,7 +26,7 @@ import hiring_funnel as hf
 #: When the pretended export window opens: three months into the sample.
 OBSERVED_FROM = "2026-05-01"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-COLUMNS = ["entry", "duration", "cause", "industry", "company_size"]
+COLUMNS = ["entry", "duration", "cause", "industry", "company_size", "candidate_id"]
 
 
 def make() -> pd.DataFrame:
