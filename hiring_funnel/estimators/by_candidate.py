@@ -19,7 +19,9 @@ the products of these running sums, and each such sum changes only on a day
 one of the candidate's episodes ends: :func:`_quadratic_paths` bins the
 changes by day and accumulates them, so every day of every curve costs one
 sort and a few bincounts. 1e6 episodes of 200,000 candidates:
-``python benchmarks/bench_by_candidate.py``.
+``python benchmarks/bench_by_candidate.py``. An episode that enters late
+(day b) adds a row of weight -1: the same episode censored on the last day
+before b (see :mod:`hiring_funnel.estimators.influence`).
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
     return Clusters(cluster, _codes(episodes, cluster))
 
 
-def late_entry_notes(episodes: pd.DataFrame, cluster: str | None = None) -> list[str]:
+def late_entry_notes(episodes: pd.DataFrame) -> list[str]:
     """The note of an estimate on episodes with late entry (none without it).
 
     >>> ep = pd.DataFrame({"entry": [0.0, 2.0], "duration": [3.0, 4.0]})

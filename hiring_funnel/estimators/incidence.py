@@ -114,7 +114,7 @@ def cumulative_incidence(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes, cluster))
+    meta["notes"].extend(late_entry_notes(episodes))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
@@ -225,7 +225,7 @@ def still_hope(
         cause=cause,
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes, cluster))
+    meta["notes"].extend(late_entry_notes(episodes))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     meta["horizon"] = {}
     z = k.z_value(conf_level)
