@@ -369,3 +369,26 @@ def test_aft_models_are_truncated_at_the_entry() -> None:
     lam = float(np.exp(fit.params["weibull"]["lambda_"].iloc[0]))
     lam_naive = float(np.exp(naive.params["weibull"]["lambda_"].iloc[0]))
     assert abs(lam - 20.5) < 0.6 < abs(lam_naive - 20.5)
+
+
+# -- the command line and the report ------------------------------------------------
+
+
+def test_command_line_and_report_take_observed_from(tmp_path: Path) -> None:
+    from hiring_funnel.cli import build_parser, main
+    from hiring_funnel.cli.options import read_log
+
+    args = build_parser().parse_args(
+        ["summary", str(SAMPLE / "events.csv"), "--observed-from", "2026-05-01"]
+    )
+    assert read_log(args).observed_from == pd.Timestamp("2026-05-01", tz="UTC")
+    out = tmp_path / "late"
+    argv = ["report", str(SAMPLE / "events.csv"), "--observed-from", "2026-05-01"]
+    assert main([*argv, "--out", str(out), "--format", "html"]) == 0
+    html = (out / "hiring_funnel_report.html").read_text()
+    assert "A log that begins mid-search" in html and "529 waits" in html and "449" in html
+    plain = tmp_path / "plain"
+    assert (
+        main(["report", str(SAMPLE / "events.csv"), "--out", str(plain), "--format", "html"]) == 0
+    )
+    assert "A log that begins mid-search" not in (plain / "hiring_funnel_report.html").read_text()
