@@ -374,7 +374,9 @@ def test_aft_models_are_truncated_at_the_entry() -> None:
 # -- the command line and the report ------------------------------------------------
 
 
-def test_command_line_and_report_take_observed_from(tmp_path: Path) -> None:
+def test_command_line_and_report_take_observed_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hiring_funnel.cli import build_parser, main
     from hiring_funnel.cli.options import read_log
 
@@ -382,6 +384,8 @@ def test_command_line_and_report_take_observed_from(tmp_path: Path) -> None:
         ["summary", str(SAMPLE / "events.csv"), "--observed-from", "2026-05-01"]
     )
     assert read_log(args).observed_from == pd.Timestamp("2026-05-01", tz="UTC")
+    assert main(["summary", str(SAMPLE / "events.csv"), "--observed-from", "2026-05-01"]) == 0
+    assert "log begins 2026-05-01 (late entry)" in capsys.readouterr().out
     out = tmp_path / "late"
     argv = ["report", str(SAMPLE / "events.csv"), "--observed-from", "2026-05-01"]
     assert main([*argv, "--out", str(out), "--format", "html"]) == 0
