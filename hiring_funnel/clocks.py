@@ -7,7 +7,8 @@ returns the canonical episode frame, one row per spell of waiting:
 ``application_id``, ``candidate_id`` (the application itself when unknown;
 categorical, so the per-candidate variances read its codes instead of hashing
 every id on every call: group by it with ``observed=True``),
-``entry`` (left truncation, 0.0 here), ``duration`` (days or business days),
+``entry`` (left truncation: days from the origin to ``observed_from``, else
+0.0), ``duration`` (days or business days),
 ``cause`` (categorical; missing = censored), ``origin`` and ``end`` (UTC),
 ``round`` (interview_feedback only), then the attribute columns.
 
@@ -34,7 +35,12 @@ from hiring_funnel.event_order import (
     round_numbers,
     utc_ns,
 )
-from hiring_funnel.observation import NOT_ATTRIBUTES, observation_limits
+from hiring_funnel.observation import (
+    NOT_ATTRIBUTES,
+    observation_limits,
+    observation_starts,
+    refuse_late_entry_on_engine,
+)
 from hiring_funnel.schema import (
     EVENTS,
     EventLog,
@@ -92,6 +98,7 @@ def episodes(
     holidays: str | Iterable[Any] | None = None,
     withdrawn: str = "censor",
     origin: str = "applied",
+    observed_from: Any = None,
 ) -> pd.DataFrame:
     """Turn events into one episode per spell of waiting, by one clock.
 
@@ -130,6 +137,19 @@ def episodes(
     origin : {"applied", "first_interview"}
         Where the ``decision`` clock starts. Other clocks have a fixed origin
         and accept only the default.
+    observed_from : timestamp-like, optional
+        The start of the log (late entry): it was exported for a window that
+        began after some applications were sent. Defaults to
+        ``EventLog.observed_from``; an attribute column ``observed_from``
+        gives a start per application (the later of the two counts). An
+        episode whose origin is before it gets ``entry`` = the days (or
+        business days) from its origin to it, counted like durations, and
+        keeps its duration; it is at risk on days t with
+        ``entry <= t <= duration`` (:func:`hiring_funnel.life_table`; R's
+        ``Surv(entry - 0.5, duration, event)``, see the README). An episode
+        that ended (an answer, a stop, or its own end of observation) before
+        it cannot be in such a log: it is dropped and counted in
+        ``attrs["skipped"]["ended before observed_from"]``.
 
     Returns
     -------
@@ -142,8 +162,10 @@ def episodes(
         ``withdrawn="cause"``); missing means censored. ``attrs`` holds
         ``as_of``, ``clock``, ``unit``, ``holidays`` (as given; a list
         becomes a tuple), ``withdrawn``, ``origin``,
-        ``applications`` (distinct applications in the log) and ``skipped``
-        (applications without an episode, by reason).
+        ``applications`` (distinct applications in the log), ``skipped``
+        (applications without an episode, by reason; episodes for
+        "ended before observed_from") and ``observed_from`` (a Timestamp or
+        None).
 
     Notes
     -----
@@ -172,6 +194,17 @@ def episodes(
       application_id  duration      cause
     0              a       5.0  rejection
     1              b       4.0        NaN
+
+    A log of 2024-03-07 to 2024-03-10 (``observed_from``, ``as_of``):
+    application b, sent on 2024-03-02, enters on day 5; a, answered before
+    the log began, could not be in it and is counted as skipped.
+
+    >>> late = episodes(ev, "first_response", as_of="2024-03-10", observed_from="2024-03-07")
+    >>> late[["application_id", "entry", "duration"]]
+      application_id  entry  duration
+    0              b    5.0       8.0
+    >>> late.attrs["skipped"]["ended before observed_from"]
+    1
     """
     if on_engine(events):
         # An engine log or table: the same episodes as a lazy query (engine.episodes).
@@ -180,7 +213,11 @@ def episodes(
         if hasattr(events, "rows_read"):  # an engine log: its events, attributes and as_of
             attributes = events.attributes if attributes is None else attributes
             as_of = events.as_of if as_of is None else as_of
+            if observed_from is None:
+                observed_from = getattr(events, "observed_from", None)
             events = events.events
+        if observed_from is not None:
+            refuse_late_entry_on_engine()
         return on_the_engine(
             events,
             clock,
@@ -197,6 +234,8 @@ def episodes(
             attributes = events.attributes
         if as_of is None:
             as_of = events.as_of
+        if observed_from is None:
+            observed_from = events.observed_from
     else:
         frame = events
     check_options(clock, unit, withdrawn, origin, holidays)
@@ -261,9 +300,28 @@ def episodes(
     cause_codes = np.where(found, cause_of_rank[rank[end_pos]], -1)
 
     origin_ns = ts[starts]
+    ep_app = app[starts]
+    from_ts = None if observed_from is None else resolve_as_of(observed_from, ts, "observed_from")
+    first = observation_starts(attributes, app_ids, None if from_ts is None else from_ts.value)
+    entry = np.zeros(starts.size, dtype=np.float64)
+    if first is not None:
+        # Late entry: an episode over before the log began is not in it (dropped,
+        # counted); one that began earlier enters on the day the log began.
+        first = first[ep_app]
+        seen = end_ns >= first
+        skipped["ended before observed_from"] = int(starts.size - seen.sum())
+        starts, ep_app, origin_ns, end_ns = (
+            starts[seen],
+            ep_app[seen],
+            origin_ns[seen],
+            end_ns[seen],
+        )
+        cause_codes, first = cause_codes[seen], first[seen]
+        late = origin_ns < first
+        entry = np.zeros(starts.size, dtype=np.float64)
+        entry[late] = count_days(origin_ns[late], first[late], unit, holidays)
     duration = count_days(origin_ns, end_ns, unit, holidays)
 
-    ep_app = app[starts]
     # Taking from the factorized uniques keeps the string dtype without
     # re-validating a million Python strings.
     ids = pd.Series(app_ids.take(ep_app).array, dtype="string")
@@ -271,7 +329,7 @@ def episodes(
         {
             "application_id": ids,
             "candidate_id": _candidates(frame, order, app, ep_app, ids),
-            "entry": np.zeros(starts.size, dtype=np.float64),
+            "entry": entry,
             "duration": duration,
             "cause": pd.Categorical.from_codes(cause_codes, categories=pd.Index(causes)),
             "origin": pd.to_datetime(origin_ns.view("datetime64[ns]"), utc=True),
@@ -290,6 +348,7 @@ def episodes(
         "origin": {"interview_feedback": "interview"}.get(clock, origin),
         "applications": n_apps,
         "skipped": skipped,
+        "observed_from": from_ts,
     }
     return out
 
@@ -320,7 +379,8 @@ def check_options(clock: str, unit: str, withdrawn: str, origin: str, holidays: 
         )
 
 
-def resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
+def resolve_as_of(as_of: Any, ts: np.ndarray, name: str = "as_of") -> pd.Timestamp:
+    """``as_of`` (or another moment called ``name``) in UTC ns; None: the latest of ``ts``."""
     if as_of is None:
         if ts.size == 0:
             return pd.Timestamp("NaT")
@@ -328,16 +388,16 @@ def resolve_as_of(as_of: Any, ts: np.ndarray) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
-        raise HiringFunnelError(f"as_of={as_of!r} is not a date or timestamp") from exc
+        raise HiringFunnelError(f"{name}={as_of!r} is not a date or timestamp") from exc
     if stamp is pd.NaT:
-        raise HiringFunnelError("as_of is missing (NaT); pass a date or leave it None")
+        raise HiringFunnelError(f"{name} is missing (NaT); pass a date or leave it None")
     stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
     try:
         return stamp.as_unit("ns")
     except (OverflowError, ValueError) as exc:  # OutOfBoundsDatetime is a ValueError
         # Nanoseconds in 64 bits reach 1677-09-21 to 2262-04-11 (issue 10: 9999-01-01).
         raise HiringFunnelError(
-            f"as_of={as_of!r} is out of the supported range",
+            f"{name}={as_of!r} is out of the supported range",
             hint="give a date in the years 1678 to 2261",
         ) from exc
 

@@ -258,6 +258,10 @@ class EventLog:
         The file name (or ``"<DataFrame>"``).
     as_of : Timestamp or None
         The export date when the log records it (mapping ``as_of``), else None.
+    observed_from : Timestamp or None
+        When the log begins, if it was exported for a window that started
+        after some applications were sent (mapping or argument
+        ``observed_from``): the clocks give those applications a late entry.
 
     Examples
     --------
@@ -282,6 +286,7 @@ class EventLog:
     as_of: pd.Timestamp | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     rows_skipped: int = 0
+    observed_from: pd.Timestamp | None = None
 
     def counts(self) -> dict[str, int]:
         """Rows read, loaded, skipped, quarantined and exact duplicates, as a dict."""

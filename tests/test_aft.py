@@ -206,8 +206,6 @@ def test_bad_arguments(weibull_fit: AFTComparison) -> None:
         parametric_models(ep, cause="ghosted")
     with pytest.raises(HiringFunnelError, match="distribution"):
         parametric_models(ep, distributions=["gamma"])
-    with pytest.raises(HiringFunnelError, match="late entries"):
-        parametric_models(ep.assign(entry=np.minimum(1.0, ep["duration"])))
     with pytest.raises(HiringFunnelError, match="unknown level"):
         weibull_fit.predict([1], {"size": "huge"})
     with pytest.raises(HiringFunnelError, match="not covariates"):

@@ -194,6 +194,7 @@ def summarise(
     out["median_reached"] = out["median_reached"].eq(True)
     out.attrs.update(
         as_of=as_of,
+        observed_from=getattr(log, "observed_from", None),
         min_group=k,
         by=by,
         hidden=hidden,
@@ -437,8 +438,10 @@ def format_summary(table: pd.DataFrame, *, as_of: pd.Timestamp | None = None) ->
     unpublished = set(attrs.get("unpublished", []))
     as_of = attrs.get("as_of") if as_of is None else as_of
     lines = []
+    start = attrs.get("observed_from")  # late entry: said, as waits count from then
+    late = "" if start is None else f"; log begins {pd.Timestamp(start):%Y-%m-%d} (late entry)"
     if as_of is not None:
-        lines.append(f"as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC; waits in days")
+        lines.append(f"as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC{late}; waits in days")
     header = (
         f"{'clock':<20} {'group':<18} {'episodes':>8} {'answered':>8} {'open':>6}  "
         f"{'naive mean':>10} {'naive median':>12}  {'KM median (95% CI)':>20}"

@@ -1,8 +1,8 @@
 """What the subcommands that read a log share: its options, declared once, and reading it.
 
 ``validate``, ``summary``, ``report`` and ``predict`` take the same log options
-(PATH, ``--mapping``, ``--attributes``, ``--encoding``, ``--as-of`` and the
-engine's), and the ones that publish take the same privacy and horizon options
+(PATH, ``--mapping``, ``--attributes``, ``--encoding``, ``--as-of``,
+``--observed-from`` and the engine's), and the ones that publish take the same privacy and horizon options
 (``--min-group``, ``--horizon``, ``--max-levels``), each with the help that says
 what it does in that command. A log of the simulator's layout is read with the
 files beside it (:func:`hiring_funnel.io.beside.files_beside`).
@@ -28,6 +28,12 @@ def add_log_arguments(cmd: argparse.ArgumentParser, *, engine: bool = True) -> N
     )
     cmd.add_argument(
         "--as-of", metavar="DATE", help="export date (ISO 8601); default: from the log"
+    )
+    cmd.add_argument(
+        "--observed-from",
+        metavar="DATE",
+        help="when the log begins, if it misses the early events of applications sent "
+        "before (late entry; ISO 8601); default: the mapping's observed_from, else none",
     )
     if engine:
         add_engine_arguments(cmd)
@@ -118,6 +124,7 @@ def read_log(args: argparse.Namespace) -> EventLog | Any:
         as_of=args.as_of,
         engine=engine_option(args),
         table=getattr(args, "table", None),
+        observed_from=args.observed_from,
     )
 
 

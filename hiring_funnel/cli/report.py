@@ -76,6 +76,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
             attributes=args.attributes,
             encoding=args.encoding,
             as_of=args.as_of,
+            observed_from=args.observed_from,
             by=args.by,
             clocks=args.clock,
             out=args.out,

@@ -287,4 +287,5 @@ def _counts(t: Any, options: dict[str, Any]) -> dict[str, Any]:
             f"no {start} event": n_apps - with_start,
             "origin after as_of": with_start - with_episode,
         },
+        "observed_from": None,  # late entry is refused on the engines
     }

@@ -21,6 +21,8 @@ episode's day and kind: :func:`~hiring_funnel.estimators.cluster_paths.cluster_p
 walks each candidate's episodes once and adds every product's change to its
 day, so every day of every curve costs one pass over the episodes. 1e6
 episodes of 200,000 candidates: ``python benchmarks/bench_by_candidate.py``.
+An episode that enters late (day b) adds a row of weight -1: the same episode
+censored on the last day before b (see :mod:`hiring_funnel.estimators.influence`).
 """
 
 from __future__ import annotations
@@ -102,6 +104,28 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
     return Clusters(cluster, _codes(episodes, cluster))
 
 
+def late_entry_notes(episodes: pd.DataFrame) -> list[str]:
+    """The note of an estimate on episodes with late entry (none without it).
+
+    >>> ep = pd.DataFrame({"entry": [0.0, 2.0], "duration": [3.0, 4.0]})
+    >>> late_entry_notes(ep)[0][:50]
+    'late entry: an episode is at risk on days t with e'
+    """
+    if not _late(episodes):
+        return []
+    return [
+        "late entry: an episode is at risk on days t with entry <= t <= duration "
+        "(R: Surv(entry - 0.5, duration, event))"
+    ]
+
+
+def _late(episodes: pd.DataFrame) -> bool:
+    """Whether any episode enters late (a life table has no ``entry`` column)."""
+    if "entry" not in episodes.columns or "at_risk" in episodes.columns:
+        return False
+    return bool((episodes["entry"].to_numpy(dtype=np.float64) > 0).any())
+
+
 def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster codes 0..C-1. Without a value: a cluster of its own (for candidate_id, the application's)."""
     column = episodes[cluster]
@@ -142,6 +166,9 @@ class _Sums:
 
     grid: DayGrid
     curves: dict[str, np.ndarray]
+    end: np.ndarray  # each row's day (an index into the grid)
+    kind: np.ndarray
+    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
     codes: np.ndarray
     n_clusters: int
     table: np.ndarray  # (2 + causes asked, days, 1 + causes)
@@ -161,9 +188,19 @@ def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums
     ]
     table = np.stack([v, np.full((days, width), -1.0), *w])
     n_clusters = int(codes.max(initial=-1)) + 1
+    end, kinds, sign, rows = g.end, g.kind, np.ones(len(codes)), codes
+    late = np.flatnonzero(g.before_entry >= 0)
+    if late.size:
+        # Late entry: an episode entering on day b is the episode from day 0
+        # less one from day 0 censored on the last day before b (the influence
+        # is linear in the days at risk), a row of weight -1 in every sum.
+        end = np.r_[end, g.before_entry[late]]
+        kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
+        sign = np.r_[sign, -np.ones(late.size)]
+        rows = np.r_[codes, codes[late]]
     start = np.zeros((table.shape[0], n_clusters))
-    start[1] = np.bincount(codes, minlength=n_clusters)
-    return _Sums(g, c, codes, n_clusters, table, start)
+    start[1] = np.bincount(rows, weights=sign, minlength=n_clusters)
+    return _Sums(g, c, end, kinds, sign, rows, n_clusters, table, start)
 
 
 def _paths(
@@ -174,7 +211,7 @@ def _paths(
 ) -> np.ndarray:
     """Products of (alpha, beta, W..[, fixed]) summed over clusters on every day, led: out[a, b, J + 1]."""
     got = cluster_products(
-        s.grid.end, s.grid.kind, s.codes, s.n_clusters, s.table, s.start, pairs, fixed, fixed_at
+        s.end, s.kind, s.codes, s.n_clusters, s.table, s.start, pairs, fixed, fixed_at, s.sign
     )
     size = s.table.shape[0] + (fixed is not None)
     out = np.full((size, size, got.shape[1]), np.nan)
@@ -195,6 +232,25 @@ def survival_variance(episodes: pd.DataFrame, codes: np.ndarray, times: np.ndarr
     a, surv = s.curves["A"][at], s.curves["S"][at]
     var = surv**2 * (p[0, 0, at] - 2 * a * p[0, 1, at] + a**2 * p[1, 1, at])
     return np.maximum(var, 0.0)
+
+
+def survival_paths(
+    episodes: pd.DataFrame, codes: np.ndarray, j_t: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Var S(t_J) and Cov(S(t_J), S(t_j_t)) summed per cluster on every grid day J.
+
+    The general form (late entry included) of what
+    :func:`hiring_funnel.estimators.influence.answer_share` needs. A
+    cluster's influence on S(t_j_t), -S (alpha_c - A beta_c) there, is the
+    fixed sum.
+    """
+    s = _sums(episodes, codes, [])
+    c, at = s.curves, j_t + 1
+    fixed = np.array([-c["S"][at], c["S"][at] * c["A"][at]])
+    p = _paths(s, [(0, 0), (0, 1), (1, 1), (0, 2), (1, 2)], fixed, at)[:, :, 1:]
+    a, surv = c["A"][1:], c["S"][1:]
+    var = surv**2 * (p[0, 0] - 2 * a * p[0, 1] + a**2 * p[1, 1])
+    return np.maximum(var, 0.0), -surv * (p[0, 2] - a * p[1, 2])
 
 
 def incidence_variance(

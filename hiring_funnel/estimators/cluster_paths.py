@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 
-def _walk(end, kind, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at):
+def _walk(end, kind, sign, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at):
     n = end.size
     n_days, n_kinds, m = table.shape  # (day, kind, sum): one cell's changes side by side
     # Counting sort by cluster, carrying each row's cell (day, kind) along, so
@@ -36,19 +36,22 @@ def _walk(end, kind, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at)
     for c in range(n_clusters):
         bounds[c + 1] += bounds[c]
     where = bounds[:-1].copy()
+    # A row's cell, signed: +(cell + 1) for a row of weight 1, -(cell + 1) for -1.
     cell = np.empty(n, np.int64)
     for i in range(n):
         c = cluster[i]
-        cell[where[c]] = end[i] * n_kinds + kind[i]
+        u = end[i] * n_kinds + kind[i] + 1
+        cell[where[c]] = u if sign[i] > 0 else -u
         where[c] += 1
     for c in range(n_clusters):
         if bounds[c + 1] - bounds[c] > 32:
-            cell[bounds[c] : bounds[c + 1]] = np.sort(cell[bounds[c] : bounds[c + 1]])
+            part = cell[bounds[c] : bounds[c + 1]]
+            cell[bounds[c] : bounds[c + 1]] = part[np.argsort(np.abs(part), kind="mergesort")]
             continue
         for j in range(bounds[c] + 1, bounds[c + 1]):  # insertion sort: clusters are small
             v = cell[j]
             q = j - 1
-            while q >= bounds[c] and cell[q] > v:
+            while q >= bounds[c] and abs(cell[q]) > abs(v):
                 cell[q + 1] = cell[q]
                 q -= 1
             cell[q + 1] = v
@@ -69,17 +72,21 @@ def _walk(end, kind, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at)
             for r in range(m):
                 total += fixed[r] * x[r]
             for j in range(lo, hi):
-                if day_of[cell[j]] >= fixed_at:
+                u = abs(cell[j]) - 1
+                if day_of[u] >= fixed_at:
                     break
+                w = 1.0 if cell[j] > 0 else -1.0
                 for r in range(m):
-                    total += fixed[r] * flat[cell[j], r]
+                    total += w * fixed[r] * flat[u, r]
             x[m] = total
         for p in range(n_pairs):
             acc[0, p] += x[pa[p]] * x[pb[p]]
         for j in range(lo, hi):
-            u, e = cell[j], day_of[cell[j]]
+            u = abs(cell[j]) - 1
+            e = day_of[u]
+            w = 1.0 if cell[j] > 0 else -1.0
             for r in range(m):
-                ch[r] = flat[u, r]
+                ch[r] = w * flat[u, r]
             for p in range(n_pairs):
                 a, b = pa[p], pb[p]
                 acc[e + 1, p] += ch[a] * (x[b] + ch[b]) + x[a] * ch[b]
@@ -108,13 +115,17 @@ def cluster_products(
     pairs: list[tuple[int, int]],
     fixed: np.ndarray | None = None,
     fixed_at: int = 0,
+    sign: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sums over clusters of X_ca(J) X_cb(J) for the ``pairs`` (a, b), on every day J, led.
 
     ``end`` is each episode's day (an index 0..T-1), ``kind`` 0 for censored
     or k for the k-th cause, ``cluster`` its cluster 0..C-1; ``table[r, day,
     kind]`` is the change an episode makes to running sum r, ``start[r, c]``
-    the sums' values before the first day. With ``fixed`` given, one more sum
+    the sums' values before the first day; ``sign`` (+1 or -1 per episode,
+    default +1) says whether an episode's changes add or subtract (late entry:
+    an episode entering on day b is itself from day 0 less a copy censored
+    on the day before b). With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
     shape (len(pairs), 1 + T): column 0 before the first day, column J + 1
@@ -131,6 +142,7 @@ def cluster_products(
     return _compiled()(
         np.ascontiguousarray(end, dtype=np.int64),
         np.ascontiguousarray(kind, dtype=np.int64),
+        np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
         np.ascontiguousarray(cluster, dtype=np.int64),
         int(n_clusters),
         np.ascontiguousarray(np.moveaxis(table, 0, -1), dtype=np.float64),

@@ -20,6 +20,7 @@ from hiring_funnel.estimators.by_candidate import (
     CLUSTERED,
     clustering,
     incidence_variance,
+    late_entry_notes,
     still_hope_variance,
 )
 from hiring_funnel.estimators.survival import concat
@@ -113,6 +114,7 @@ def cumulative_incidence(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
+    meta["notes"].extend(late_entry_notes(episodes))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
@@ -223,6 +225,7 @@ def still_hope(
         cause=cause,
         cluster=None if clustered is None else clustered.column,
     )
+    meta["notes"].extend(late_entry_notes(episodes))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     meta["horizon"] = {}
     z = k.z_value(conf_level)

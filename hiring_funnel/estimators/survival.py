@@ -18,6 +18,7 @@ from hiring_funnel.estimators._prepare import (
 from hiring_funnel.estimators.by_candidate import (
     CLUSTERED,
     clustering,
+    late_entry_notes,
     survival_variance,
 )
 from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
@@ -90,6 +91,7 @@ def kaplan_meier(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
+    meta["notes"].extend(late_entry_notes(episodes))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []

@@ -14,7 +14,7 @@ from hiring_funnel.io.cell_values import is_missing
 from hiring_funnel.io.cellcodes import CodedCells, code_cells
 from hiring_funnel.io.joins import read_joined
 from hiring_funnel.io.limits import Limits, resolve
-from hiring_funnel.io.mapped import apply_mapping, clean_id_cells, with_paths
+from hiring_funnel.io.mapped import apply_mapping, clean_id_cells, mapping_date, with_paths
 from hiring_funnel.io.mapping import load_mapping
 from hiring_funnel.io.problems import (
     ids_cleaned_problem,
@@ -23,6 +23,7 @@ from hiring_funnel.io.problems import (
 )
 from hiring_funnel.io.readers import RawTable, read_raw, short_repr
 from hiring_funnel.io.validate import attribute_table, validate
+from hiring_funnel.observation import refuse_late_entry_on_engine
 from hiring_funnel.schema import EventLog, HiringFunnelError, Problem, on_engine
 
 __all__ = ["as_of_argument", "clean_spellings", "read_events"]
@@ -41,6 +42,7 @@ def read_events(
     limits: Limits | None = None,
     engine: str | Any = None,
     table: str | None = None,
+    observed_from: str | pd.Timestamp | None = None,
 ) -> EventLog | Any:
     """Read a job-application log into the canonical events and attributes tables.
 
@@ -58,6 +60,12 @@ def read_events(
         The text encoding when it is not UTF-8.
     as_of : str or Timestamp, optional
         The export date; overrides the mapping's. Events after it are quarantined.
+    observed_from : str or Timestamp, optional
+        When the log begins, if it was exported for a window that started
+        after some applications were sent; overrides the mapping's
+        ``observed_from``. Kept as ``EventLog.observed_from``: the clocks give
+        applications sent earlier a late entry (:func:`hiring_funnel.episodes`).
+        Events before it are kept. The pandas path only.
     limits : Limits, optional
         Size and depth limits of the readers (:mod:`hiring_funnel.io.limits`);
         default :meth:`Limits.from_env`, the defaults with any
@@ -98,6 +106,8 @@ def read_events(
     (2, ['applied', 'rejection'])
     """
     if engine is not None or table is not None or on_engine(source):
+        if observed_from is not None or load_mapping(mapping, limits=resolve(limits)).observed_from:
+            refuse_late_entry_on_engine()
         return _on_engine(source, attributes, mapping, encoding, as_of, limits, engine, table)
     lim = resolve(limits)
     m = load_mapping(mapping, limits=lim)
@@ -123,6 +133,12 @@ def read_events(
         log = dataclasses.replace(log, problems=log.problems + tuple(joined.problems), meta=meta)
     if attributes is not None:
         log = _with_attribute_file(log, attributes, encoding, lim)
+    if observed_from is not None:
+        log = dataclasses.replace(log, observed_from=as_of_argument(observed_from))
+    elif m.observed_from is not None:
+        log = dataclasses.replace(
+            log, observed_from=mapping_date(m.observed_from, "observed_from", m)
+        )
     return clean_spellings(log)
 
 

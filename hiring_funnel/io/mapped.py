@@ -135,21 +135,7 @@ def referenced_columns(m: Mapping) -> list[str]:
 def mapping_as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
     """The mapping's as-of time: its ``as_of``, else the latest of ``as_of_column``, else None."""
     if m.as_of is not None:
-        ts, why = parse_timestamps(
-            pd.Series([m.as_of]),
-            np.array([0]),
-            date_format=m.date_format,
-            timezone=m.timezone,
-            source=m.source,
-            column="as_of",
-        )
-        if why.iloc[0] or pd.isna(ts.iloc[0]):
-            raise HiringFunnelError(
-                f"as_of {short_repr(m.as_of)} is not a date: {why.iloc[0]}",
-                source=m.source,
-                hint="write it as ISO 8601, e.g. 2024-03-31T18:00:00Z",
-            )
-        return pd.Timestamp(ts.iloc[0])
+        return mapping_date(m.as_of, "as_of", m)
     if m.as_of_column is None:
         return None
     ts, _ = parse_timestamps(
@@ -161,6 +147,25 @@ def mapping_as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
         column=m.as_of_column,
     )
     return None if ts.isna().all() else pd.Timestamp(ts.max())
+
+
+def mapping_date(value: str, key: str, m: Mapping) -> pd.Timestamp:
+    """A date the mapping gives under ``key`` (``as_of``, ``observed_from``), in UTC."""
+    ts, why = parse_timestamps(
+        pd.Series([value]),
+        np.array([0]),
+        date_format=m.date_format,
+        timezone=m.timezone,
+        source=m.source,
+        column=key,
+    )
+    if why.iloc[0] or pd.isna(ts.iloc[0]):
+        raise HiringFunnelError(
+            f"{key} {short_repr(value)} is not a date: {why.iloc[0]}",
+            source=m.source,
+            hint="write it as ISO 8601, e.g. 2024-03-31T18:00:00Z",
+        )
+    return pd.Timestamp(ts.iloc[0])
 
 
 def _cell_column(raw: RawTable, spec: Any, n: int) -> pd.Series:

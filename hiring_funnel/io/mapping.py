@@ -6,6 +6,7 @@ column is which and which values mean which event::
     layout = "long"
     date_format = "D/M/YYYY"          # ISO8601 (default), M/D/YYYY, D/M/YYYY, excel, or %-pattern
     timezone = "Europe/Berlin"        # for times written without an offset; default UTC
+    observed_from = 2024-02-01        # optional: the log begins then (late entry)
 
     [columns]                         # canonical name = source column
     application_id = "Application"
@@ -65,6 +66,7 @@ _TOP_KEYS = {
     "attributes",
     "events",
     "as_of",
+    "observed_from",
     "encoding",
     "delimiter",
     "sheet",
@@ -119,6 +121,8 @@ class Mapping:
     timezone: str = "UTC"
     as_of: str | None = None
     as_of_column: str | None = None
+    #: When the log begins (late entry), a date; per application: attribute ``observed_from``.
+    observed_from: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
@@ -368,6 +372,13 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         raise fail(f"sheet must be a sheet name or a 0-based number, not {short_repr(sheet)}")
     if isinstance(as_of, list | dict):
         raise fail(f'as_of must be a date or {{ column = "..." }}, not {short_repr(as_of)}')
+    observed_from = data.get("observed_from")
+    if isinstance(observed_from, list | dict | bool):
+        raise fail(
+            f"observed_from must be a date, not {short_repr(observed_from)}",
+            hint="a start per application is the attribute observed_from: "
+            '[attributes] observed_from = "<column>"',
+        )
     dedupe = _expect(data, "dedupe", bool, "true or false", fail, None)
     undated = _expect(data, "undated", str, 'a rule ("median" or "as_of")', fail, "median")
     try:
@@ -384,6 +395,7 @@ def _parse(data: dict[str, Any], name: str) -> Mapping:
         timezone=timezone,
         as_of=None if as_of is None else str(as_of),
         as_of_column=as_of_column,
+        observed_from=None if observed_from is None else str(observed_from),
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,

@@ -46,7 +46,9 @@ def check_ghosting_episodes(episodes: Any, covariates: list[str]) -> pd.DataFram
         raise HiringFunnelError(
             "the ghosting model does not support left truncation (entry > 0)",
             column="entry",
-            hint="drop the episodes that entered late",
+            code="late_entry_ghosting",
+            hint="drop the episodes that entered late (episodes[episodes.entry == 0]), "
+            "or read the log without observed_from",
         )
     for c in covariates:
         if episodes[c].isna().any():

@@ -273,7 +273,10 @@ def parametric_models(
     episodes : DataFrame
         Canonical episodes (``entry``, ``duration`` in whole days, categorical
         ``cause``; missing = censored) with the covariate columns. Late entries
-        (``entry > 0``) are not supported.
+        (``entry > 0``) are left-truncated at ``entry`` on the fitted time
+        scale (lifelines' ``entry_col``): an episode entered on day e is known
+        to wait past e - 0.5 days, so with the mid-day shift its time
+        ``duration + 0.5`` is conditioned on exceeding ``entry``.
     covariates : str or sequence of str
         Columns of ``episodes``. Categorical, string and boolean columns are
         one-hot coded against their most frequent level (which is dropped);
@@ -349,6 +352,9 @@ def parametric_models(
         _, thin = events_per_parameter(n_events, len(names), counted)
     duration = episodes["duration"].to_numpy(dtype=np.float64)
     data = pd.DataFrame({"T": duration + SHIFT, "E": is_event.astype(np.int64)})
+    entry = episodes["entry"].to_numpy(dtype=np.float64)
+    if (entry > 0).any():  # late entry: truncated at entry - 0.5 + SHIFT days (see above)
+        data["entry"] = entry - 0.5 + SHIFT
     j = 0
     for c in parsed:
         if c.numeric:
@@ -435,7 +441,8 @@ def _fit_one(dist: str, data: pd.DataFrame, what: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit.fit(data, duration_col="T", event_col="E")
+            late = {"entry_col": "entry"} if "entry" in data.columns else {}
+            fit.fit(data, duration_col="T", event_col="E", **late)
     except ConvergenceError as err:
         problem = str(err).strip().splitlines()[0] if str(err).strip() else "ConvergenceError"
     if problem is None:
@@ -461,12 +468,6 @@ def _check_arguments(
 ) -> None:
     check_covariate_names(covs)
     check_episodes(episodes, by=covs)
-    if len(episodes) and (episodes["entry"].to_numpy(dtype=np.float64) > 0).any():
-        raise HiringFunnelError(
-            "late entries (entry > 0) are not supported by the AFT models",
-            column="entry",
-            hint="use episodes measured from the origin",
-        )
     categories = [str(c) for c in episodes["cause"].cat.categories]
     if cause is not None and cause not in categories:
         raise HiringFunnelError(

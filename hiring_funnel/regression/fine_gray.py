@@ -185,7 +185,9 @@ def fine_gray(
         raise HiringFunnelError(
             "Fine-Gray regression does not support left truncation (entry > 0)",
             column="entry",
-            hint="fit on episodes observed from their origin",
+            code="late_entry_fine_gray",
+            hint="fit on episodes observed from their origin (leave out observed_from), "
+            "or compare causes with cause_specific_cox, which supports late entry",
         )
     x, terms, levels, references = _design(episodes, names)
     codes = episodes["cause"].cat.codes.to_numpy()

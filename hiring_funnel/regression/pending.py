@@ -180,6 +180,15 @@ def pending_model(
     kw = {"attributes": attributes, "as_of": as_of, "unit": unit, "holidays": holidays}
     first = make_episodes(log, "first_response", **kw)
     decision = make_episodes(log, "decision", **kw)
+    if (first["entry"] > 0).any() or (decision["entry"] > 0).any():
+        # Its baseline hazards count everyone at risk from day 0.
+        raise HiringFunnelError(
+            "pending_model does not support late entry (a log with observed_from)",
+            column="entry",
+            code="late_entry_pending",
+            hint="read the log without observed_from, or model answers with "
+            "cause_specific_cox, which supports late entry",
+        )
     missing = [c for c in covs if c not in first.columns]
     if missing:
         raise HiringFunnelError(

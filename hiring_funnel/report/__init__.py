@@ -53,6 +53,7 @@ def report(
     attributes: str | Path | pd.DataFrame | None = None,
     encoding: str | None = None,
     as_of: str | pd.Timestamp | None = None,
+    observed_from: str | pd.Timestamp | None = None,
     by: str | Sequence[str] = (),
     clocks: str | Sequence[str] | None = None,
     out: str | Path = "reports",
@@ -74,7 +75,7 @@ def report(
         For a file named ``events.csv`` with ``attributes.csv`` and
         ``mapping.toml`` beside it (the simulator's layout, ``data/sample``),
         those are used unless ``attributes`` or ``mapping`` are given.
-    mapping, attributes, encoding, as_of
+    mapping, attributes, encoding, as_of, observed_from
         As in :func:`hiring_funnel.read_events` (not with an EventLog).
     by : str or sequence of str
         Attribute columns to break the figures down by, one section each.
@@ -151,7 +152,9 @@ def report(
     total += int("pdf" in chosen_formats)
     with _progress(total, progress) as step:
         step("reading the log")
-        log, found = _read(source, mapping, attributes, encoding, as_of, engine, table)
+        log, found = _read(
+            source, mapping, attributes, encoding, as_of, engine, table, observed_from
+        )
         html, _context = render_report(
             log,
             clocks=chosen_clocks,
@@ -281,15 +284,17 @@ def _read(
     as_of: Any,
     engine: Any = None,
     table: str | None = None,
+    observed_from: Any = None,
 ) -> tuple[EventLog, list[str]]:
     if isinstance(source, EventLog):
         if mapping is not None or attributes is not None or encoding is not None:
             raise HiringFunnelError(
                 "mapping, attributes and encoding apply when reading a file, not to an EventLog"
             )
-        if as_of is not None:
+        if as_of is not None or observed_from is not None:
             raise HiringFunnelError(
-                "as_of applies when reading a file", hint="pass it to read_events"
+                "as_of and observed_from apply when reading a file",
+                hint="pass them to read_events",
             )
         return source, []
     from hiring_funnel.io.beside import files_beside
@@ -306,6 +311,7 @@ def _read(
         as_of=as_of,
         engine=engine,
         table=table,
+        observed_from=observed_from,
     )
     return (log if isinstance(log, EventLog) else log.to_event_log()), found
 

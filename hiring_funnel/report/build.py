@@ -6,10 +6,9 @@ plain dictionary for the template. Every figure and table reads only what
 rule): a clock whose episodes hold fewer than ``min_group`` candidates is left
 out, a count of fewer is "fewer than k" with its complement "not shown", small
 segments of a breakdown are suppressed on every clock, outcome-mix bands are
-merged until each rests on enough candidates, shares of small counts are
-bounds, and curves and their at-risk rows stop on the last day on which at
-least ``min_group`` candidates are still waiting. Identifier columns are read
-only to count candidates.
+merged until each rests on enough candidates, shares of small counts are bounds, and curves
+and their at-risk rows stop on the last day on which at least ``min_group`` candidates are
+still waiting. Identifier columns are read only to count candidates.
 """
 
 from __future__ import annotations
@@ -129,6 +128,7 @@ def build_context(
         context: dict[str, Any] = {
             "as_of": f.date(main.episodes.attrs.get("as_of")),
             "as_of_from_log": log.as_of is not None,
+            "late_entry": f.late_entry(main.episodes),
             "headline": _headline(main, _horizon(main, horizon)),
             "clocks": [],
             "mix": None,

@@ -112,3 +112,26 @@ def date(ts: pd.Timestamp | None) -> str:
     t = pd.Timestamp(ts)
     t = t.tz_convert("UTC") if t.tzinfo is not None else t
     return f"{t:%Y-%m-%d}" if (t.hour, t.minute) == (0, 0) else f"{t:%Y-%m-%d %H:%M} UTC"
+
+
+def late_entry(episodes: pd.DataFrame) -> dict[str, str] | None:
+    """A clock's late entry in words: when the log began, waits joined late, waits left out.
+
+    None when no wait entered late and the log records no start.
+
+    >>> ep = pd.DataFrame({"entry": [0.0, 3.0]})
+    >>> ep.attrs = {"observed_from": pd.Timestamp("2026-05-01", tz="UTC"),
+    ...             "skipped": {"ended before observed_from": 4}}
+    >>> late_entry(ep)
+    {'date': '2026-05-01', 'late': '1', 'dropped': '4'}
+    """
+    start = episodes.attrs.get("observed_from")
+    late = int((episodes["entry"] > 0).sum())
+    if start is None and not late:
+        return None
+    dropped = int(episodes.attrs.get("skipped", {}).get("ended before observed_from", 0))
+    return {
+        "date": date(start) if start is not None else "",
+        "late": f"{late:,}",
+        "dropped": f"{dropped:,}",
+    }
