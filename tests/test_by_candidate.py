@@ -103,10 +103,11 @@ def test_cluster_products_equal_a_direct_sum() -> None:
     rng = np.random.default_rng(0)
     day, kind, cluster = rng.integers(0, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
     table, start = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 9))
-    change = table[:, day, kind]
+    sign = rng.choice([1.0, -1.0], 50)  # late entry's rows of weight -1
+    change = table[:, day, kind] * sign
     fixed, fixed_at = np.array([0.5, -2.0]), 3
     pairs = [(a, b) for a in range(3) for b in range(a, 3)]
-    got = cluster_products(day, kind, cluster, 9, table, start, pairs, fixed, fixed_at)
+    got = cluster_products(day, kind, cluster, 9, table, start, pairs, fixed, fixed_at, sign)
     x_fixed = start.copy()
     for c in range(9):
         x_fixed[:, c] += change[:, (cluster == c) & (day < fixed_at)].sum(axis=1)
