@@ -165,9 +165,7 @@ def state_paths(
     as_of_ts = first.attrs["as_of"]
     ids = pd.Index(first["application_id"])
     origin_ns = utc_ns(first["origin"])
-    limits = observation_limits(
-        attributes, ids, as_of_ts.value if len(ids) else 0, cap=True
-    )
+    limits = observation_limits(attributes, ids, as_of_ts.value if len(ids) else 0, cap=True)
     limit_ns = np.full(len(ids), as_of_ts.value if len(ids) else 0, np.int64)
     if limits is not None:
         limit_ns = limits
@@ -195,7 +193,11 @@ def state_paths(
     run_start = np.flatnonzero(first_of_run(e_app))
     before = np.repeat(seen[run_start] - absorbed[run_start], np.diff(np.r_[run_start, e_app.size]))
     after_absorbing = (seen - before) - absorbed > 0
-    e_app, e_level, e_day = e_app[~after_absorbing], e_level[~after_absorbing], e_day[~after_absorbing]
+    e_app, e_level, e_day = (
+        e_app[~after_absorbing],
+        e_level[~after_absorbing],
+        e_day[~after_absorbing],
+    )
     # A running maximum within each application: offset by the application's code.
     state = np.maximum.accumulate(e_level + e_app * len(STATES)) - e_app * len(STATES)
     # The state at the end of each day, then only the days it changed on.
@@ -213,7 +215,9 @@ def state_paths(
     last_day[e_app] = e_day
     prev_day = np.where(first_of_run(e_app), 0.0, np.r_[0.0, e_day[:-1]])
     open_apps = np.flatnonzero(last_state < len(TRANSIENT))
-    censor_day = count_days(origin_ns[open_apps], limit_ns[open_apps], unit, first.attrs["holidays"])
+    censor_day = count_days(
+        origin_ns[open_apps], limit_ns[open_apps], unit, first.attrs["holidays"]
+    )
     row_app = np.r_[e_app, open_apps]
     row_from = np.r_[prev, last_state[open_apps]]
     row_to = np.r_[state, np.full(open_apps.size, len(STATES))]
@@ -224,13 +228,9 @@ def state_paths(
     out = pd.DataFrame(
         {
             "application_id": pd.Series(ids.take(row_app).array, dtype="string"),
-            "candidate_id": pd.Series(
-                first["candidate_id"].to_numpy()[row_app], dtype="string"
-            ),
+            "candidate_id": pd.Series(first["candidate_id"].to_numpy()[row_app], dtype="string"),
             "from_state": pd.Categorical.from_codes(row_from[sort], categories=list(STATES)),
-            "to_state": pd.Categorical.from_codes(
-                row_to[sort], categories=[*STATES, CENSORED]
-            ),
+            "to_state": pd.Categorical.from_codes(row_to[sort], categories=[*STATES, CENSORED]),
             "start": row_start[sort].astype(np.float64),
             "stop": row_stop[sort].astype(np.float64),
         }
