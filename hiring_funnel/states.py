@@ -201,7 +201,7 @@ def state_paths(
     # A running maximum within each application: offset by the application's code.
     state = np.maximum.accumulate(e_level + e_app * len(STATES)) - e_app * len(STATES)
     # The state at the end of each day, then only the days it changed on.
-    last_of_day = np.r_[(e_app[1:] != e_app[:-1]) | (e_day[1:] != e_day[:-1]), True]
+    last_of_day = np.r_[(e_app[1:] != e_app[:-1]) | (e_day[1:] != e_day[:-1]), True][: e_app.size]
     e_app, state, e_day = e_app[last_of_day], state[last_of_day], e_day[last_of_day]
     prev = np.where(first_of_run(e_app), 0, np.r_[0, state[:-1]])
     moved = state != prev

@@ -77,8 +77,11 @@ def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str
         column = None
         if "candidate_id" in paths.columns:
             cand = pd.factorize(paths["candidate_id"])[0]
-            # Some candidate holds more than one application.
-            if cand.max(initial=-1) + 1 < apps.max(initial=-1) + 1 and (cand >= 0).all():
+            # Some candidate holds more than one application, and there are
+            # several candidates: summed over one person's whole log, the
+            # influences cancel to a variance of 0.
+            n_cand = cand.max(initial=-1) + 1
+            if 1 < n_cand < apps.max(initial=-1) + 1 and (cand >= 0).all():
                 column = "candidate_id"
     if column is None:
         return apps, None
@@ -110,12 +113,7 @@ def _setup(
     check_paths(paths)
     codes, column = _clusters(paths, cluster)
     g = make_grid(paths, codes)
-    if len(g.time) == 0:
-        raise HiringFunnelError(
-            "no application left its first state: nothing to estimate",
-            code="no_transitions",
-            hint="the paths are all censored in 'applied'",
-        )
+    # No move at all (every application censored where it started): P(s, t) is the identity.
     return g, increments(g), column
 
 
@@ -247,9 +245,10 @@ def state_occupation(
     est, var = _curve(g, d, 0, p0)
     at_risk, events = _counts(g, 0)
     time = g.time
-    if g.time[0] > 0:  # day 0: everyone is still in applied
+    if len(g.time) == 0 or g.time[0] > 0:  # day 0: everyone is still in applied
         time = np.r_[0.0, g.time]
         est, var, at_risk, events = _with_start(0.0, p0, est, var, at_risk, events)
+        at_risk[0, 0] = paths["application_id"].nunique()
     table = _table(time, est, var, conf_level, at_risk, events)
     meta = _meta(paths, "state_occupation", conf_level, column, start="applied", waited=None)
     return EstimateResult("state_occupation", table, meta)
@@ -367,11 +366,8 @@ def still_hope_from(
     """
     i = _state(stage, TRANSIENT, "stage")
     g, d, column = _setup(paths, cluster, conf_level)
-    tau = float(g.time[-1]) if horizon is None else float(horizon)
-    if tau < g.time[0]:
-        raise HiringFunnelError(
-            f"horizon {tau:g} is before the first transition day ({g.time[0]:g})"
-        )
+    last = float(g.time[-1]) if len(g.time) else float(paths["stop"].max())
+    tau = last if horizon is None else float(horizon)
     if waited is None:
         s = np.arange(0.0, np.ceil(tau))
     else:
