@@ -108,57 +108,136 @@ def make_grid(paths: pd.DataFrame, cluster: np.ndarray) -> Grid:
     return Grid(time, at_risk, moves, frm, to, first, last, cluster, n_clusters)
 
 
-def products(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> np.ndarray:
-    """Rows p0 P(u_{k0 - 1}, u_k) for k = k0 .. m - 1, shape (m - k0, ...) of p0's shape."""
-    out = []
-    p = p0.copy()
-    for k in range(k0, len(g.time)):
-        p = p + p @ d[k]
-        out.append(p)
-    return np.array(out).reshape((len(g.time) - k0, *p0.shape))
-
-
-def _by_day(index: np.ndarray, rows: np.ndarray, m: int) -> list[np.ndarray]:
-    """``rows`` split by their day ``index`` (0..m-1; others dropped)."""
-    keep = (index >= 0) & (index < m)
+def _by_step(index: np.ndarray, rows: np.ndarray, n_steps: int) -> list[np.ndarray]:
+    """``rows`` split by their step ``index`` (0..n_steps - 1; others dropped)."""
+    keep = (index >= 0) & (index < n_steps)
     rows, index = rows[keep], index[keep]
     order = np.argsort(index, kind="stable")
-    cuts = np.searchsorted(index[order], np.arange(1, m))
+    cuts = np.searchsorted(index[order], np.arange(1, n_steps))
     return np.split(rows[order], cuts)
 
 
-def forward_variance(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> np.ndarray:
-    """Var of p0 P(u_{k0 - 1}, u_k) summed per cluster, for k = k0 .. m - 1: (m - k0, K).
+def _thin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a tall, thin a: (b' a')' runs the product in BLAS' better layout (2-3x faster)."""
+    return (b.T @ a.T).T
+
+
+@dataclass(frozen=True)
+class Steps:
+    """One sweep, step by step: the factor, the at-risk and move terms, and whose rows change.
+
+    Every cluster's influence (a row vector) follows U <- U M - cur g + (its
+    moves' rows of T), ``cur`` its applications at risk in each transient
+    state on the step. ``start``: the path rows at risk from the first step;
+    ``enter[q]``: rows at risk from step q + 1 on (a row that follows a move
+    comes in on the step of the move, whose cluster changes anyway);
+    ``leave[q]``: rows at risk for the last time on step q; ``moves[q]``:
+    rows that move on step q.
+    """
+
+    m: np.ndarray  # (q, K, K)
+    g: np.ndarray  # (q, H, K)
+    t: np.ndarray  # (q, H, K, K): the influence row of a move h -> j
+    start: np.ndarray
+    enter: list[np.ndarray]
+    leave: list[np.ndarray]
+    moves: list[np.ndarray]
+
+
+def sweep_variance(grid: Grid, steps: Steps) -> np.ndarray:
+    """The diagonal of sum over clusters of U_c' U_c after every step, (q, K).
+
+    A cluster's influence changes only by the common factor M on a step where
+    none of its rows comes, goes or moves, so it is kept lazily: with tau_c
+    its last such step and G(q) = sum over r <= q of g_r M_{r+1} ... M_q,
+
+        U_c(q) = W_c M_{tau_c+1} ... M_q - cur_c G(q),
+
+    and the sum of squares is Q - R G - (R G)' + G' C G with Q, R, C sums
+    over clusters that one product per step carries forward. Each step
+    touches only the clusters whose rows change on it (about one per path
+    row over the sweep), plus the products M_{t+1} .. M_q for every earlier
+    t (O(q^2) 6 x 6 products).
+    """
+    n_steps = len(steps.m)
+    c_all, frm = grid.cluster, grid.frm
+    w = np.zeros((grid.n_clusters, K))
+    cur = np.zeros((grid.n_clusters, H))
+    np.add.at(cur, (c_all[steps.start], frm[steps.start]), 1.0)
+    last = np.full(grid.n_clusters, -1)
+    stack = np.eye(K)[None]  # stack[t + 1] = M_{t+1} ... M_q, t = -1 .. q
+    q_sum, r_sum, c_sum = np.zeros((K, K)), np.zeros((K, H)), cur.T @ cur
+    g_acc = np.zeros((H, K))
+    out = np.zeros((n_steps, K))
+    for q in range(n_steps):
+        enter, leave, moves = steps.enter[q], steps.leave[q], steps.moves[q]
+        touched, where = np.unique(
+            c_all[np.concatenate([moves, leave, enter])], return_inverse=True
+        )
+        m_q, g_q = steps.m[q], steps.g[q]
+        if touched.size:
+            # Their influence before the step, taken out of the running sums.
+            x = np.einsum("ck,ckl->cl", w[touched], stack[last[touched] + 1])
+            old = cur[touched]
+            q_sum -= x.T @ x
+            r_sum -= x.T @ old
+            c_sum -= old.T @ old
+            u = _thin(x - _thin(old, g_acc), m_q) - _thin(old, g_q)
+            if moves.size:
+                np.add.at(u, where[: moves.size], steps.t[q][frm[moves], grid.to[moves]])
+        q_sum = m_q.T @ q_sum @ m_q
+        r_sum = m_q.T @ r_sum
+        g_acc = g_acc @ m_q + g_q
+        stack = np.concatenate([stack @ m_q, np.eye(K)[None]])
+        if touched.size:
+            np.add.at(cur, (c_all[leave], frm[leave]), -1.0)
+            np.add.at(cur, (c_all[enter], frm[enter]), 1.0)
+            after = cur[touched]
+            new = u + _thin(after, g_acc)
+            w[touched] = new
+            last[touched] = q
+            q_sum += new.T @ new
+            r_sum += new.T @ after
+            c_sum += after.T @ after
+        rg = r_sum @ g_acc
+        out[q] = np.diag(q_sum - rg - rg.T + g_acc.T @ c_sum @ g_acc)
+    return out
+
+
+def forward(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p0 P(u_{k0 - 1}, u_k) and its variance summed per cluster, k = k0 .. m - 1: (m - k0, K) each.
 
     p0 is fixed (no influence): everyone starts in ``applied``, or the row
     of the starting state is asked.
     """
     m = len(g.time)
-    live = np.flatnonzero((g.frm < H) & (g.last >= k0) & (g.first <= g.last))
-    enter = _by_day(np.maximum(g.first[live], k0), live, m)
-    leave = _by_day(g.last[live], live, m)
-    cur = np.zeros((g.n_clusters, H))
-    u = np.zeros((g.n_clusters, K))
+    n = m - k0
     p = p0.astype(np.float64).copy()
-    out = np.zeros((m - k0, K))
+    est = np.zeros((n, K))
+    mats, gs, ts = np.zeros((n, K, K)), np.zeros((n, H, K)), np.zeros((n, H, K, K))
+    eye = np.eye(K)
     for k in range(k0, m):
-        rows = enter[k]
-        np.add.at(cur, (g.cluster[rows], g.frm[rows]), 1.0)
         y = g.at_risk[:, k]
         with np.errstate(divide="ignore", invalid="ignore"):
             weight = np.where(y > 0, p[:H] / y, 0.0)  # p_h(u-) / Y_h(u)
-        step = np.vstack([d[k, :H], -weight[:, None] * d[k, :H]])
-        u += np.hstack([u[:, :H], cur]) @ step
-        gone = leave[k]
-        moved = gone[g.to[gone] < K]
-        if moved.size:
-            w = weight[g.frm[moved]]
-            np.add.at(u, (g.cluster[moved], g.to[moved]), w)
-            np.add.at(u, (g.cluster[moved], g.frm[moved]), -w)
-        np.add.at(cur, (g.cluster[gone], g.frm[gone]), -1.0)
+        mats[k - k0] = eye + d[k]
+        gs[k - k0] = weight[:, None] * d[k, :H]
+        ts[k - k0] = weight[:, None, None] * (eye[None, :, :] - eye[:H, None, :])
         p = p + p @ d[k]
-        out[k - k0] = np.einsum("ck,ck->k", u, u)
-    return out
+        est[k - k0] = p
+    live = np.flatnonzero((g.frm < H) & (g.last >= k0) & (g.first <= g.last))
+    moved = live[g.to[live] < K]
+    enter = np.maximum(g.first[live], k0) - k0 - 1  # -1: at risk from the first step
+    steps = Steps(
+        mats,
+        gs,
+        ts,
+        live[enter < 0],
+        _by_step(enter, live, n),
+        _by_step(g.last[live] - k0, live, n),
+        _by_step(g.last[moved] - k0, moved, n),
+    )
+    return est, sweep_variance(g, steps)
 
 
 def backward(g: Grid, d: np.ndarray, k_tau: int, target: int) -> tuple[np.ndarray, np.ndarray]:
@@ -167,36 +246,38 @@ def backward(g: Grid, d: np.ndarray, k_tau: int, target: int) -> tuple[np.ndarra
     Row r of each output (r = 0 .. k_tau + 1) is for s in [u_{r-1}, u_r):
     the product over the days r .. k_tau (row 0: s before the first day;
     row k_tau + 1: s at or after u_tau, the identity's column). Shapes
-    (k_tau + 2, K).
+    (k_tau + 2, K). The influence of a column (I + dA) v is the transpose
+    of a row's: the same sweep, days in reverse, with M = (I + dA)'.
     """
-    m = k_tau + 1
-    live = np.flatnonzero((g.frm < H) & (g.first <= np.minimum(g.last, k_tau)))
-    arrive = _by_day(np.minimum(g.last[live], k_tau), live, m)
-    depart = _by_day(g.first[live], live, m)
-    cur = np.zeros((g.n_clusters, H))
-    wv = np.zeros((g.n_clusters, K))
+    n = k_tau + 1
     w = np.zeros(K)
     w[target] = 1.0
-    est = np.zeros((m + 1, K))
-    var = np.zeros((m + 1, K))
-    est[m] = w
-    for k in range(k_tau, -1, -1):
-        rows = arrive[k]
-        np.add.at(cur, (g.cluster[rows], g.frm[rows]), 1.0)
+    est = np.zeros((n + 1, K))
+    est[n] = w
+    mats, gs, ts = np.zeros((n, K, K)), np.zeros((n, H, K)), np.zeros((n, H, K, K))
+    eye = np.eye(K)
+    for q, k in enumerate(range(k_tau, -1, -1)):
         y = g.at_risk[:, k]
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(y > 0, 1.0 / y, 0.0)
-        # dA_i w: component h, -(dA_h. w) / Y_h per application at risk in h.
-        at_risk_term = -(d[k, :H] @ w) * inv
-        new = wv + wv @ d[k].T
-        new[:, :H] += cur * at_risk_term
-        moved = rows[(g.to[rows] < K) & (g.last[rows] == k)]
-        if moved.size:
-            h = g.frm[moved]
-            np.add.at(new, (g.cluster[moved], h), (w[g.to[moved]] - w[h]) * inv[h])
-        wv = new
-        np.add.at(cur, (g.cluster[depart[k]], g.frm[depart[k]]), -1.0)
+        mats[q] = (eye + d[k]).T
+        # dA_i w: component h, (dN_i (w_j - w_h) - Y_ih dA_h. w) / Y_h.
+        gs[q] = eye[:H] * ((d[k, :H] @ w) * inv)[:, None]
+        ts[q] = eye[:H, None, :] * ((w[None, :] - w[:H, None]) * inv[:, None])[:, :, None]
         w = w + d[k] @ w
         est[k] = w
-        var[k] = np.einsum("ck,ck->k", wv, wv)
+    live = np.flatnonzero((g.frm < H) & (g.first <= np.minimum(g.last, k_tau)))
+    moved = live[(g.to[live] < K) & (g.last[live] <= k_tau)]
+    enter = k_tau - np.minimum(g.last[live], k_tau) - 1  # -1: at risk from the first step
+    steps = Steps(
+        mats,
+        gs,
+        ts,
+        live[enter < 0],
+        _by_step(enter, live, n),
+        _by_step(k_tau - g.first[live], live, n),
+        _by_step(k_tau - g.last[moved], moved, n),
+    )
+    var = np.zeros((n + 1, K))
+    var[:n] = sweep_variance(g, steps)[::-1]
     return est, var

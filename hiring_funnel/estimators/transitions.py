@@ -36,7 +36,7 @@ from hiring_funnel.estimators import _kernels as k
 from hiring_funnel.estimators._aalen_johansen import (
     Grid,
     backward,
-    forward_variance,
+    forward,
     increments,
     make_grid,
 )
@@ -191,12 +191,7 @@ def _with_start(
 
 
 def _curve(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p = p0.astype(np.float64).copy()
-    est = []
-    for j in range(k0, len(g.time)):
-        p = p + p @ d[j]
-        est.append(p)
-    return np.array(est).reshape(-1, len(STATES)), forward_variance(g, d, k0, p0)
+    return forward(g, d, k0, p0)
 
 
 def state_occupation(
