@@ -265,11 +265,11 @@ def check_paths(paths: pd.DataFrame) -> None:
             hint="check the events: every application needs an 'applied' event",
         )
     for col, allowed in (("from_state", STATES), ("to_state", (*STATES, CENSORED))):
-        values = pd.unique(paths[col].astype("string").dropna())
-        bad = [v for v in values if v not in allowed]
-        if bad or paths[col].isna().any():
+        codes = state_codes(paths[col], allowed)
+        if (codes < 0).any():
+            bad = paths[col].iloc[int(np.flatnonzero(codes < 0)[0])]
             raise HiringFunnelError(
-                f"unknown {col} {bad[0] if bad else 'missing'!r}",
+                f"unknown {col} {'missing' if pd.isna(bad) else str(bad)!r}",
                 column=col,
                 hint=f"states are {', '.join(allowed)}",
             )
@@ -281,3 +281,18 @@ def check_paths(paths: pd.DataFrame) -> None:
             column="stop",
             hint="make the paths with hiring_funnel.state_paths(events)",
         )
+
+
+def state_codes(values: pd.Series, names: tuple[str, ...]) -> np.ndarray:
+    """Each value's position in ``names`` (-1: not one of them, or missing).
+
+    A categorical column is looked up by its categories, not row by row.
+
+    >>> state_codes(pd.Series(["offer", "applied", None]), STATES).tolist()
+    [3, 0, -1]
+    """
+    index = pd.Index(names)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.r_[index.get_indexer(values.cat.categories.astype("string")), -1]
+        return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) takes the last: -1
+    return index.get_indexer(values.astype("string")).astype(np.int64)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.states import CENSORED, STATES, TRANSIENT
+from hiring_funnel.states import CENSORED, STATES, TRANSIENT, state_codes
 
 K = len(STATES)
 H = len(TRANSIENT)
@@ -73,10 +73,8 @@ def increments(g: Grid) -> np.ndarray:
 
 def make_grid(paths: pd.DataFrame, cluster: np.ndarray) -> Grid:
     """The grid of :class:`Grid` from checked paths and each row's cluster code."""
-    names = pd.Index([*STATES, CENSORED])
-    # Categorical or plain strings alike: look the names up (checked by check_paths).
-    frm = names.get_indexer(paths["from_state"].astype("string")).astype(np.int64)
-    to = names.get_indexer(paths["to_state"].astype("string")).astype(np.int64)
+    frm = state_codes(paths["from_state"], STATES)
+    to = state_codes(paths["to_state"], (*STATES, CENSORED))
     start = paths["start"].to_numpy(dtype=np.float64)
     stop = paths["stop"].to_numpy(dtype=np.float64)
     moved = to < K
@@ -161,12 +159,12 @@ def sweep_variance(grid: Grid, steps: Steps) -> np.ndarray:
     """
     n_steps = len(steps.m)
     c_all, frm = grid.cluster, grid.frm
-    w = np.zeros((grid.n_clusters, K))
-    cur = np.zeros((grid.n_clusters, H))
-    np.add.at(cur, (c_all[steps.start], frm[steps.start]), 1.0)
-    last = np.full(grid.n_clusters, -1)
+    # Per cluster: W (K columns), cur (H columns) and tau_c + 1, gathered and stored together.
+    state = np.zeros((grid.n_clusters, K + H + 1))
+    np.add.at(state, (c_all[steps.start], K + frm[steps.start]), 1.0)
     stack = np.eye(K)[None]  # stack[t + 1] = M_{t+1} ... M_q, t = -1 .. q
-    q_sum, r_sum, c_sum = np.zeros((K, K)), np.zeros((K, H)), cur.T @ cur
+    cur0 = state[:, K : K + H]
+    q_sum, r_sum, c_sum = np.zeros((K, K)), np.zeros((K, H)), cur0.T @ cur0
     g_acc = np.zeros((H, K))
     out = np.zeros((n_steps, K))
     for q in range(n_steps):
@@ -175,27 +173,34 @@ def sweep_variance(grid: Grid, steps: Steps) -> np.ndarray:
             c_all[np.concatenate([moves, leave, enter])], return_inverse=True
         )
         m_q, g_q = steps.m[q], steps.g[q]
-        if touched.size:
+        n_t = touched.size
+        if n_t:
+            mine = state[touched]
             # Their influence before the step, taken out of the running sums.
-            x = np.einsum("ck,ckl->cl", w[touched], stack[last[touched] + 1])
-            old = cur[touched]
+            x = np.einsum("ck,ckl->cl", mine[:, :K], stack[mine[:, -1].astype(np.intp)])
+            old = mine[:, K : K + H]
             q_sum -= x.T @ x
             r_sum -= x.T @ old
             c_sum -= old.T @ old
             u = _thin(x - _thin(old, g_acc), m_q) - _thin(old, g_q)
             if moves.size:
-                np.add.at(u, where[: moves.size], steps.t[q][frm[moves], grid.to[moves]])
+                rows = steps.t[q][frm[moves], grid.to[moves]]  # (moves, K)
+                at = (where[: moves.size, None] * K + np.arange(K)).ravel()
+                u += np.bincount(at, weights=rows.ravel(), minlength=n_t * K).reshape(n_t, K)
+            # Rows leaving and entering change the at-risk counts after the step.
+            sign = np.r_[np.zeros(moves.size), -np.ones(leave.size), np.ones(enter.size)]
+            changed = np.concatenate([moves, leave, enter])
+            delta = np.bincount(where * H + frm[changed], weights=sign, minlength=n_t * H).reshape(
+                n_t, H
+            )
+            after = old + delta
         q_sum = m_q.T @ q_sum @ m_q
         r_sum = m_q.T @ r_sum
         g_acc = g_acc @ m_q + g_q
         stack = np.concatenate([stack @ m_q, np.eye(K)[None]])
-        if touched.size:
-            np.add.at(cur, (c_all[leave], frm[leave]), -1.0)
-            np.add.at(cur, (c_all[enter], frm[enter]), 1.0)
-            after = cur[touched]
+        if n_t:
             new = u + _thin(after, g_acc)
-            w[touched] = new
-            last[touched] = q
+            state[touched] = np.hstack([new, after, np.full((n_t, 1), q + 1.0)])
             q_sum += new.T @ new
             r_sum += new.T @ after
             c_sum += after.T @ after

@@ -69,9 +69,10 @@ _INDEPENDENT = "infinitesimal jackknife per application (as R's survfit(..., id 
 _VARIANCE = {None: _INDEPENDENT, "candidate_id": CLUSTERED}
 
 
-def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str | None]:
-    """Each row's cluster code and the column used (None: the application)."""
+def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str | None, int]:
+    """Each row's cluster code, the column used (None: the application), the number of applications."""
     apps = pd.factorize(paths["application_id"])[0]
+    n_apps = int(apps.max(initial=-1)) + 1
     column = cluster
     if cluster == AUTO:
         column = None
@@ -84,7 +85,7 @@ def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str
             if 1 < n_cand < apps.max(initial=-1) + 1 and (cand >= 0).all():
                 column = "candidate_id"
     if column is None:
-        return apps, None
+        return apps, None, n_apps
     if column not in paths.columns:
         raise HiringFunnelError(
             f"cluster column {column!r} is not in the paths",
@@ -103,26 +104,31 @@ def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str
             column=column,
             hint="a cluster holds whole applications (e.g. candidate_id)",
         )
-    return codes, column
+    return codes, column, n_apps
 
 
 def _setup(
     paths: pd.DataFrame, cluster: str | None, conf_level: float
-) -> tuple[Grid, np.ndarray, str | None]:
+) -> tuple[Grid, np.ndarray, str | None, int]:
     check_conf_level(conf_level)
     check_paths(paths)
-    codes, column = _clusters(paths, cluster)
+    codes, column, n_apps = _clusters(paths, cluster)
     g = make_grid(paths, codes)
     # No move at all (every application censored where it started): P(s, t) is the identity.
-    return g, increments(g), column
+    return g, increments(g), column, n_apps
 
 
 def _meta(
-    paths: pd.DataFrame, kind: str, conf_level: float, column: str | None, **extra: Any
+    paths: pd.DataFrame,
+    n_apps: int,
+    kind: str,
+    conf_level: float,
+    column: str | None,
+    **extra: Any,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
-        "n": {"all": int(paths["application_id"].nunique())},
+        "n": {"all": n_apps},
         "conf_level": conf_level,
         "variance": _VARIANCE.get(column, f"infinitesimal jackknife, summed per {column}"),
         "interval": "log(-log)",
@@ -235,7 +241,7 @@ def state_occupation(
     >>> t[t["time"] == 5.0].set_index("cause")["estimate"].round(3).to_dict()["offer"]
     0.333
     """
-    g, d, column = _setup(paths, cluster, conf_level)
+    g, d, column, n_apps = _setup(paths, cluster, conf_level)
     p0 = np.eye(len(STATES))[0]
     est, var = _curve(g, d, 0, p0)
     at_risk, events = _counts(g, 0)
@@ -243,9 +249,11 @@ def state_occupation(
     if len(g.time) == 0 or g.time[0] > 0:  # day 0: everyone is still in applied
         time = np.r_[0.0, g.time]
         est, var, at_risk, events = _with_start(0.0, p0, est, var, at_risk, events)
-        at_risk[0, 0] = paths["application_id"].nunique()
+        at_risk[0, 0] = n_apps
     table = _table(time, est, var, conf_level, at_risk, events)
-    meta = _meta(paths, "state_occupation", conf_level, column, start="applied", waited=None)
+    meta = _meta(
+        paths, n_apps, "state_occupation", conf_level, column, start="applied", waited=None
+    )
     return EstimateResult("state_occupation", table, meta)
 
 
@@ -300,7 +308,7 @@ def transition_probabilities(
     [0.5, 0.5]
     """
     i = _state(from_state, TRANSIENT, "from_state")
-    g, d, column = _setup(paths, cluster, conf_level)
+    g, d, column, n_apps = _setup(paths, cluster, conf_level)
     s = float(waited)
     k0 = int(np.searchsorted(g.time, s, side="right"))
     p0 = np.eye(len(STATES))[i]
@@ -308,7 +316,9 @@ def transition_probabilities(
     at_risk, events = _counts(g, k0)
     est, var, at_risk, events = _with_start(s, p0, est, var, at_risk, events)
     table = _table(np.r_[s, g.time[k0:]], est, var, conf_level, at_risk, events)
-    meta = _meta(paths, "transition_probabilities", conf_level, column, start=from_state, waited=s)
+    meta = _meta(
+        paths, n_apps, "transition_probabilities", conf_level, column, start=from_state, waited=s
+    )
     return EstimateResult("transition_probabilities", table, meta)
 
 
@@ -360,7 +370,7 @@ def still_hope_from(
     [0.5, 0.0]
     """
     i = _state(stage, TRANSIENT, "stage")
-    g, d, column = _setup(paths, cluster, conf_level)
+    g, d, column, n_apps = _setup(paths, cluster, conf_level)
     last = float(g.time[-1]) if len(g.time) else float(paths["stop"].max())
     tau = last if horizon is None else float(horizon)
     if waited is None:
@@ -391,7 +401,14 @@ def still_hope_from(
         ]
     )
     meta = _meta(
-        paths, "still_hope_from", conf_level, column, stage=stage, horizon=tau, cause="offer"
+        paths,
+        n_apps,
+        "still_hope_from",
+        conf_level,
+        column,
+        stage=stage,
+        horizon=tau,
+        cause="offer",
     )
     return EstimateResult("still_hope_from", table, meta)
 
