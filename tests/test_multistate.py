@@ -307,6 +307,14 @@ def test_state_paths_follow_the_as_of_date_and_business_days() -> None:
     assert business.attrs["unit"] == "business_days"
 
 
+def test_state_paths_censor_at_each_applications_own_export_date() -> None:
+    # observed_until (a pseudonymised log): a06 is censored on 03-10 (day 9), not at as_of.
+    attrs = pd.DataFrame({"application_id": ["a06"], "observed_until": ["2024-03-10"]})
+    p = state_paths(_toy_events(), attributes=attrs, as_of=TOY_AS_OF)
+    assert _rows(p, "a06") == [("applied", "censored", 0.0, 9.0)]
+    assert _rows(p, "a07")[-1] == ("screened", "censored", 3.0, 24.0)
+
+
 def test_state_paths_take_an_event_log() -> None:
     sample = paths("sample")
     assert str(sample.attrs["as_of"]) == "2026-11-20 17:00:00+00:00"

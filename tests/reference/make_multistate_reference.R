@@ -35,9 +35,12 @@
 #   Aalen-Johansen P(s, t), std.err and std_err_candidate as above. The
 #   chance of an offer by tau from state i at s (still_hope_from) is its
 #   "offer" column at tau.
+# - cross-check, not recorded: etm::etm(..., s = s + 0.5) and trprob(fit, "i j")
+#   give the same P_ij(s, t) (the script stops unless they agree to 1e-12).
 
 suppressPackageStartupMessages({
   library(survival)
+  library(etm)
   library(jsonlite)
 })
 
@@ -80,6 +83,21 @@ fit_one <- function(d, cand, start_time = NULL, p0 = NULL) {
        std_err_candidate = clustered_se(infl, cand))
 }
 
+etm_check <- function(d, from, s, fit) {
+  codes <- setNames(as.character(seq_along(states) - 1), states)
+  e <- data.frame(id = d$application_id, from = codes[d$from_state],
+                  to = ifelse(d$to_state == "censored", "cens", codes[d$to_state]),
+                  entry = d$start, exit = d$stop, stringsAsFactors = FALSE)
+  tra <- matrix(FALSE, 6, 6, dimnames = list(codes, codes))
+  tra[1, 2:6] <- TRUE; tra[2, 3:6] <- TRUE; tra[3, 4:6] <- TRUE
+  ef <- suppressWarnings(etm(e, codes, tra, "cens", s = s))
+  at <- findInterval(ef$time, fit$time)
+  for (j in seq_along(states)) {
+    tp <- trprob(ef, paste(codes[from], codes[j]))
+    stopifnot(isTRUE(all.equal(unname(tp), fit$pstate[at, j], tolerance = 1e-12)))
+  }
+}
+
 one <- function(name) {
   d <- read.csv(file.path(args[1], paste0(name, "_paths.csv")), stringsAsFactors = FALSE,
                 colClasses = c(application_id = "character", candidate_id = "character"))
@@ -95,7 +113,9 @@ one <- function(name) {
   out$occupation <- fit_one(d, cand)
   out$transitions <- lapply(transitions[[name]], function(x) {
     p0 <- as.numeric(states == x[[1]])
-    c(list(from_state = x[[1]], waited = x[[2]]), fit_one(d, cand, x[[2]] + 0.5, p0))
+    fit <- fit_one(d, cand, x[[2]] + 0.5, p0)
+    etm_check(d, x[[1]], x[[2]] + 0.5, fit)
+    c(list(from_state = x[[1]], waited = x[[2]]), fit)
   })
   out
 }
