@@ -273,6 +273,14 @@ def check_paths(paths: pd.DataFrame) -> None:
                 column=col,
                 hint=f"states are {', '.join(allowed)}",
             )
+    frm = state_codes(paths["from_state"], STATES)
+    to = state_codes(paths["to_state"], (*STATES, CENSORED))
+    if (frm >= len(TRANSIENT)).any() or (to == frm).any():
+        raise HiringFunnelError(
+            "every path row starts in a transient state and moves to another state",
+            column="from_state",
+            hint=f"from_state is one of {', '.join(TRANSIENT)}; to_state differs from it",
+        )
     start = paths["start"].to_numpy(dtype=np.float64)
     stop = paths["stop"].to_numpy(dtype=np.float64)
     if not (np.isfinite(start).all() and np.isfinite(stop).all()) or (stop < start).any():

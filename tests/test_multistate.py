@@ -94,6 +94,7 @@ def test_a_one_person_log_is_not_summed_per_candidate() -> None:
     assert np.max(ref["std_err_candidate"]) < 1e-12
     auto = state_occupation(paths("real"))
     assert auto.meta["cluster"] is None
+    assert [n.code for n in auto.notes] == ["one_candidate"]
     check(auto, ref, "std_err")
 
 
@@ -335,6 +336,9 @@ def test_bad_input_is_a_clear_error() -> None:
     )
     with pytest.raises(HiringFunnelError, match="unknown to_state 'hired'"):
         state_occupation(bad)
+    loop = paths("toy").assign(to_state=lambda f: f["from_state"].astype("string"))
+    with pytest.raises(HiringFunnelError, match="moves to another state"):
+        state_occupation(loop)
     with pytest.raises(HiringFunnelError, match="cluster column 'team'"):
         state_occupation(paths("toy"), cluster="team")
     with pytest.raises(HiringFunnelError, match="start <= stop"):

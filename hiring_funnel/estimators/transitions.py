@@ -49,7 +49,7 @@ from hiring_funnel.estimators._aalen_johansen import (
 from hiring_funnel.estimators._prepare import check_conf_level
 from hiring_funnel.estimators.by_candidate import AUTO, CLUSTERED
 from hiring_funnel.estimators.survival import concat
-from hiring_funnel.results import EstimateResult, register_kind
+from hiring_funnel.results import EstimateResult, Note, register_kind
 from hiring_funnel.schema import HiringFunnelError
 from hiring_funnel.states import STATES, TRANSIENT, check_paths
 
@@ -80,12 +80,14 @@ def _clusters(paths: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray, str
     if cluster == AUTO:
         column = None
         if "candidate_id" in paths.columns:
-            cand = pd.factorize(paths["candidate_id"])[0]
             # Some candidate holds more than one application, and there are
-            # several candidates: summed over one person's whole log, the
-            # influences cancel to a variance of 0.
-            n_cand = cand.max(initial=-1) + 1
-            if 1 < n_cand < apps.max(initial=-1) + 1 and (cand >= 0).all():
+            # several candidates: summed over one person's whole log the
+            # influences cancel to a variance of 0, so such a log stays per application.
+            cand = pd.factorize(paths["candidate_id"])[0]
+            per_app = np.full(n_apps, -1)
+            per_app[apps] = cand
+            held = np.bincount(per_app[per_app >= 0])
+            if held.size > 1 and (held > 1).any():
                 column = "candidate_id"
     if column is None:
         return apps, None, n_apps
@@ -140,9 +142,26 @@ def _meta(
         "as_of": paths.attrs.get("as_of"),
         "unit": paths.attrs.get("unit"),
         "not_estimable": {},
-        "notes": [],
+        "notes": _one_person(paths, column, n_apps),
         **extra,
     }
+
+
+def _one_person(paths: pd.DataFrame, column: str | None, n_apps: int) -> list[Note]:
+    """A note when every application is one candidate's: the intervals take them as independent."""
+    if column is not None or n_apps < 2 or "candidate_id" not in paths.columns:
+        return []
+    cand = paths["candidate_id"]
+    if cand.isna().any() or not (cand == cand.iloc[0]).all():
+        return []
+    return [
+        Note(
+            "one_candidate",
+            "all applications are one candidate's: the intervals take them as independent "
+            "(summed over one person's log, the per-candidate variance would be 0)",
+            {"applications": n_apps},
+        )
+    ]
 
 
 def _counts(g: Grid, k0: int) -> tuple[np.ndarray, np.ndarray]:
@@ -182,14 +201,13 @@ def _table(
 
 
 def _with_start(
-    s: float,
     p0: np.ndarray,
     est: np.ndarray,
     var: np.ndarray,
     at_risk: np.ndarray,
     events: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """The curves led by their start s, where the probabilities are p0 (no variance, no counts)."""
+    """The curves led by their start, where the probabilities are p0 (no variance, no counts)."""
     blank = np.full((1, len(STATES)), np.nan)
     return (
         np.vstack([p0, est]),
@@ -197,10 +215,6 @@ def _with_start(
         np.vstack([blank, at_risk]),
         np.vstack([np.zeros((1, len(STATES))), events]),
     )
-
-
-def _curve(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return forward(g, d, k0, p0)
 
 
 def state_occupation(
@@ -246,12 +260,12 @@ def state_occupation(
     """
     g, d, column, n_apps = _setup(paths, cluster, conf_level)
     p0 = np.eye(len(STATES))[0]
-    est, var = _curve(g, d, 0, p0)
+    est, var = forward(g, d, 0, p0)
     at_risk, events = _counts(g, 0)
     time = g.time
     if len(g.time) == 0 or g.time[0] > 0:  # day 0: everyone is still in applied
         time = np.r_[0.0, g.time]
-        est, var, at_risk, events = _with_start(0.0, p0, est, var, at_risk, events)
+        est, var, at_risk, events = _with_start(p0, est, var, at_risk, events)
         at_risk[0, 0] = n_apps
     table = _table(time, est, var, conf_level, at_risk, events)
     meta = _meta(
@@ -315,9 +329,9 @@ def transition_probabilities(
     s = float(waited)
     k0 = int(np.searchsorted(g.time, s, side="right"))
     p0 = np.eye(len(STATES))[i]
-    est, var = _curve(g, d, k0, p0)
+    est, var = forward(g, d, k0, p0)
     at_risk, events = _counts(g, k0)
-    est, var, at_risk, events = _with_start(s, p0, est, var, at_risk, events)
+    est, var, at_risk, events = _with_start(p0, est, var, at_risk, events)
     table = _table(np.r_[s, g.time[k0:]], est, var, conf_level, at_risk, events)
     meta = _meta(
         paths, n_apps, "transition_probabilities", conf_level, column, start=from_state, waited=s
