@@ -17,8 +17,12 @@ clock-reset, semi-Markov model would). "In stage X and silent there for s
 days" is read as "in stage X at day s since the application, with nothing
 after it yet": :func:`still_hope_from` is P(offer by tau | in X at the end of
 day s) = P_{X, offer}(s, tau), estimated from every application in any stage
-after s (the Markov Aalen-Johansen, as R's ``survfit(..., start.time = s,
-p0 = e_X)``). From ``applied`` it differs from :func:`hiring_funnel.still_hope`
+after s (the Markov Aalen-Johansen, as R's ``survfit(..., start.time = s +
+0.5, p0 = e_X)`` on whole days). Being in X at s already means silent since
+entering X (any move would have left it). The landmark Aalen-Johansen
+(Putter & Spitoni 2018), which keeps only the applications in X at s and
+needs no Markov assumption, is not computed here; under the Markov model both
+estimate the same chance. From ``applied`` it differs from :func:`hiring_funnel.still_hope`
 on the ``first_response`` clock by definition: there a screen or an interview
 already ends the wait as a positive answer, here only an offer counts, and
 withdrawn/closed is an outcome of its own rather than a censoring.
