@@ -146,6 +146,12 @@ def test_still_hope_from_matches_r(name: str, i: int) -> None:
     ).table
     np.testing.assert_allclose(eventually["estimate"], pstate[-1, offer], rtol=0, atol=EST_TOL)
     np.testing.assert_allclose(eventually["std_error"], se[-1, offer], rtol=0, atol=SE_TOL)
+    if name != "real":  # rowsum(influence, candidate) at the last time
+        by_candidate = still_hope_from(
+            paths(name), stage=ref["from_state"], waited=ref["waited"], cluster="candidate_id"
+        ).table
+        se_candidate = np.array(ref["std_err_candidate"])[-1, offer]
+        np.testing.assert_allclose(by_candidate["std_error"], se_candidate, rtol=0, atol=SE_TOL)
 
 
 def test_still_hope_from_every_day_is_one_backward_sweep() -> None:
