@@ -370,3 +370,21 @@ def test_result_objects() -> None:
     # end of day 5: a05, a07, a12, a14, a16, a17 (a03 and a09 moved on day 5).
     assert hope.table["at_risk"].tolist() == [7.0, 6.0]
     assert hope.table["events"].tolist() == [1.0, 0.0]
+
+
+def test_still_hope_from_zero_has_a_binomial_upper_limit() -> None:
+    # The real tracker: no offer ever follows a week in applied.
+    p = paths("real")
+    hope = still_hope_from(p, stage="applied", waited=[0, 7])
+    later = hope.table.iloc[1]
+    assert later["estimate"] == 0.0 and later["ci_lower"] == 0.0
+    tau = hope.meta["horizon"]
+    final = p.groupby("application_id").tail(1).set_index("application_id")
+    first = p[p["from_state"] == "applied"].set_index("application_id")
+    in_applied = first.index[(first["start"] <= 7) & (7 < first["stop"])]
+    ended = (final["to_state"] != "censored") & (final["stop"] <= tau)
+    followed = (ended | (final["stop"] >= tau)).loc[in_applied]
+    n = int(followed.sum())
+    assert later["ci_upper"] == pytest.approx(1 - 0.025 ** (1 / n))
+    assert [note.code for note in hope.notes] == ["one_candidate", "no_offer_later"]
+    assert hope.table.iloc[0]["ci_upper"] < 0.05  # the day-0 estimate keeps its own interval

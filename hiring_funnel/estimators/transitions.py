@@ -55,7 +55,7 @@ from hiring_funnel.estimators.by_candidate import AUTO, CLUSTERED
 from hiring_funnel.estimators.survival import concat
 from hiring_funnel.results import EstimateResult, Note, register_kind
 from hiring_funnel.schema import HiringFunnelError
-from hiring_funnel.states import STATES, TRANSIENT, check_paths
+from hiring_funnel.states import CENSORED, STATES, TRANSIENT, check_paths
 
 __all__ = ["state_occupation", "still_hope_from", "transition_probabilities"]
 
@@ -378,7 +378,10 @@ def still_hope_from(
         Kind ``still_hope_from``: one row per s (``time`` = s, ``cause`` =
         "offer"); ``at_risk`` counts the applications in the stage at the end
         of day s and still followed after it, ``events`` those of them with an
-        offer by the horizon. ``meta`` holds ``stage`` and ``horizon``.
+        offer by the horizon. ``meta`` holds ``stage`` and ``horizon``. Where
+        no offer can follow (estimate 0), the upper limit is the binomial one
+        on those applications followed to an outcome or to the horizon, as
+        :func:`hiring_funnel.still_hope` does, and a note says so.
 
     Notes
     -----
@@ -420,7 +423,12 @@ def still_hope_from(
     row = np.minimum(np.searchsorted(g.time, s, side="right"), k_tau + 1)
     est, var = est_all[row, i], var_all[row, i]
     lower, upper = k.cif_interval(est, var, k.z_value(conf_level))
-    at_risk, events = _followed(paths, stage, s, tau)
+    at_risk, events, followed = _followed(paths, stage, s, tau)
+    # No offer can follow (estimate 0): the interval [0, 0] would claim certainty. As
+    # still_hope does, the upper limit is the binomial one on the applications in the
+    # stage followed to an outcome or to the horizon (k.zero_upper).
+    zero = est <= 0.0
+    upper = np.where(zero, k.zero_upper(followed, conf_level), upper)
     table = concat(
         [
             {
@@ -446,19 +454,31 @@ def still_hope_from(
         horizon=tau,
         cause="offer",
     )
+    if zero.any():
+        meta["notes"].append(
+            Note(
+                "no_offer_later",
+                f"from day {float(s[zero].min()):g} in {stage} no offer can follow: the estimate "
+                "is 0 and its upper limit the binomial one on the applications followed",
+                {"waited": float(s[zero].min())},
+            )
+        )
     return EstimateResult("still_hope_from", table, meta)
 
 
 def _followed(
     paths: pd.DataFrame, stage: str, s: np.ndarray, tau: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Applications in ``stage`` at the end of each day s and followed after it; of them, offers by tau."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the applications in ``stage`` at the end of each day s and followed after it: all,
+    those with an offer by tau, and those followed to an outcome or to tau."""
     in_stage = (paths["from_state"] == stage).to_numpy()
-    last = paths.drop_duplicates("application_id", keep="last")
-    offered_ids = last["application_id"][
-        ((last["to_state"] == "offer") & (last["stop"] <= tau)).to_numpy()
-    ]
-    offered = paths["application_id"].isin(offered_ids).to_numpy()
+    final = paths.sort_values(["application_id", "start", "stop"], kind="stable")
+    final = final.drop_duplicates("application_id", keep="last")
+    stop = final["stop"].to_numpy(dtype=float)
+    ended = (final["to_state"] != CENSORED).to_numpy() & (stop <= tau)
+    app = final["application_id"]
+    offered = paths["application_id"].isin(app[ended & (final["to_state"] == "offer").to_numpy()])
+    followed = paths["application_id"].isin(app[ended | (stop >= tau)])
 
     def count(rows: np.ndarray) -> np.ndarray:
         # start <= s < stop, counted as (start <= s) - (stop <= s) since start <= stop.
@@ -467,4 +487,8 @@ def _followed(
         here = np.searchsorted(start, s, side="right") - np.searchsorted(stop, s, side="right")
         return here.astype(float)
 
-    return count(in_stage), count(in_stage & offered)
+    return (
+        count(in_stage),
+        count(in_stage & offered.to_numpy()),
+        count(in_stage & followed.to_numpy()),
+    )
