@@ -45,12 +45,16 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         outcome_mix,
         restricted_mean_wait,
         silence_ratio,
+        state_occupation,
         still_hope,
+        still_hope_from,
+        transition_probabilities,
         waiting_quantiles,
     )
     from hiring_funnel.plots import (
         plot_cumulative_incidence,
         plot_outcome_mix,
+        plot_states,
         plot_still_hope,
         plot_survival,
     )
@@ -66,6 +70,7 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__`` below)
         predict_pending,
     )
     from hiring_funnel.simulate.files import simulate_to_files
+    from hiring_funnel.states import state_paths
 
 #: Names whose modules load scipy, matplotlib or the regression code: each is
 #: imported the first time it is used, so that ``import hiring_funnel`` (and the
@@ -82,10 +87,19 @@ _ESTIMATORS = (
     "outcome_mix",
     "restricted_mean_wait",
     "silence_ratio",
+    "state_occupation",
     "still_hope",
+    "still_hope_from",
+    "transition_probabilities",
     "waiting_quantiles",
 )
-_PLOTS = ("plot_cumulative_incidence", "plot_outcome_mix", "plot_still_hope", "plot_survival")
+_PLOTS = (
+    "plot_cumulative_incidence",
+    "plot_outcome_mix",
+    "plot_states",
+    "plot_still_hope",
+    "plot_survival",
+)
 _LAZY = {
     **dict.fromkeys(_ESTIMATORS, "hiring_funnel.estimators"),
     **dict.fromkeys(_PLOTS, "hiring_funnel.plots"),
@@ -104,6 +118,7 @@ _LAZY = {
     "pseudonymise": "hiring_funnel.pseudonymisation",
     "pseudonymise_log": "hiring_funnel.pseudonymisation",
     "simulate_to_files": "hiring_funnel.simulate.files",
+    "state_paths": "hiring_funnel.states",
     "summarise": "hiring_funnel.analyses.summary",
 }
 
@@ -145,6 +160,7 @@ __all__ = [
     "plot_cumulative_incidence",
     "plot_forest",
     "plot_outcome_mix",
+    "plot_states",
     "plot_still_hope",
     "plot_survival",
     "predict_pending",
@@ -157,8 +173,12 @@ __all__ = [
     "simulate",
     "simulate_to_files",
     "stage_counts",
+    "state_occupation",
+    "state_paths",
     "still_hope",
+    "still_hope_from",
     "summarise",
+    "transition_probabilities",
     "waiting_quantiles",
     "write_simulated",
 ]

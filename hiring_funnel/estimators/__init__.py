@@ -11,6 +11,11 @@ from hiring_funnel.estimators.influence import (
 )
 from hiring_funnel.estimators.quantiles import restricted_mean_wait, waiting_quantiles
 from hiring_funnel.estimators.survival import kaplan_meier
+from hiring_funnel.estimators.transitions import (
+    state_occupation,
+    still_hope_from,
+    transition_probabilities,
+)
 from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult
 
 __all__ = [
@@ -28,6 +33,9 @@ __all__ = [
     "logrank_test",
     "outcome_mix",
     "restricted_mean_wait",
+    "state_occupation",
     "still_hope",
+    "still_hope_from",
+    "transition_probabilities",
     "waiting_quantiles",
 ]

@@ -23,6 +23,7 @@ already saves tightly).
 from hiring_funnel.plots.common import PALETTE, plain_label, plain_text
 from hiring_funnel.plots.curves import plot_cumulative_incidence, plot_survival
 from hiring_funnel.plots.hope import plot_outcome_mix, plot_still_hope
+from hiring_funnel.plots.states import plot_states
 
 __all__ = [
     "PALETTE",
@@ -30,6 +31,7 @@ __all__ = [
     "plain_text",
     "plot_cumulative_incidence",
     "plot_outcome_mix",
+    "plot_states",
     "plot_still_hope",
     "plot_survival",
 ]
