@@ -95,6 +95,9 @@ def test_a_one_person_log_is_not_summed_per_candidate() -> None:
     auto = state_occupation(paths("real"))
     assert auto.meta["cluster"] is None
     assert [n.code for n in auto.notes] == ["one_candidate"]
+    # Asked for, the per-candidate standard error is 0 up to rounding (R's too).
+    one = state_occupation(paths("real"), cluster="candidate_id").table["std_error"]
+    assert one.max() < SE_TOL / 10
     check(auto, ref, "std_err")
 
 

@@ -123,17 +123,20 @@ def test_standard_errors_are_the_influence_summed_per_cluster(
     occ = state_occupation(paths, cluster=cluster)
     got, got_se = _wide(occ, "estimate"), _wide(occ, "std_error")
     np.testing.assert_allclose(got.loc[days].to_numpy(), est, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(got_se.loc[days].to_numpy(), se, rtol=0, atol=1e-10)
+    # Variances, not their roots: a variance of 0 is a rounding-noise difference of sums.
+    np.testing.assert_allclose(got_se.loc[days].to_numpy() ** 2, se**2, rtol=0, atol=1e-13)
     for stage, s in (("screened", 1.0), ("interviewed", 2.0)):
         days, est, se = _naive(paths, s, np.eye(K)[STATES.index(stage)], cluster)
         tp = transition_probabilities(paths, from_state=stage, waited=s, cluster=cluster)
         got, got_se = _wide(tp, "estimate"), _wide(tp, "std_error")
         np.testing.assert_allclose(got.loc[days].to_numpy(), est, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(got_se.loc[days].to_numpy(), se, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(got_se.loc[days].to_numpy() ** 2, se**2, rtol=0, atol=1e-13)
         if len(days):
             hope = still_hope_from(
                 paths, stage=stage, waited=[s], horizon=float(days[-1]), cluster=cluster
             ).table
             offer = STATES.index("offer")
             np.testing.assert_allclose(hope["estimate"], est[-1, offer], rtol=0, atol=1e-12)
-            np.testing.assert_allclose(hope["std_error"], se[-1, offer], rtol=0, atol=1e-10)
+            np.testing.assert_allclose(
+                hope["std_error"] ** 2, se[-1, offer] ** 2, rtol=0, atol=1e-13
+            )

@@ -205,7 +205,12 @@ def sweep_variance(grid: Grid, steps: Steps) -> np.ndarray:
             r_sum += new.T @ after
             c_sum += after.T @ after
         rg = r_sum @ g_acc
-        out[q] = np.diag(q_sum - rg - rg.T + g_acc.T @ c_sum @ g_acc)
+        gcg = np.diag(g_acc.T @ c_sum @ g_acc)
+        var = np.diag(q_sum) - 2.0 * np.diag(rg) + gcg
+        # A variance that is 0 (one cluster holding everyone, a state nobody can reach
+        # yet) comes out of the difference of sums of squares as rounding noise of
+        # their size: below 1e-14 of it, nothing is left to estimate.
+        out[q] = np.where(var > 1e-14 * (np.diag(q_sum) + gcg), var, 0.0)
     return out
 
 
