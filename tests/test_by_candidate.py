@@ -130,3 +130,17 @@ def test_bad_cluster_arguments_are_errors() -> None:
     with pytest.raises(HiringFunnelError, match="cannot be combined with case weights"):
         hf.kaplan_meier(ep.assign(w=1.0), weights="w", cluster="candidate_id")
     assert hf.kaplan_meier(ep.assign(w=1.0), weights="w").meta["cluster"] is None
+
+
+def test_one_persons_log_keeps_the_independent_variance_with_a_note() -> None:
+    # Summed over a single candidate every influence cancels (variance 0, a
+    # zero-width interval): a job seeker's own tracker keeps Greenwood / cmprsk.
+    ep = episodes("toy").assign(candidate_id="me")
+    for fit in (hf.kaplan_meier, hf.cumulative_incidence):
+        auto, plain = fit(ep), fit(ep, cluster=None)
+        assert auto.meta["cluster"] is None
+        np.testing.assert_array_equal(auto.table["std_error"], plain.table["std_error"])
+        assert any("one candidate's" in str(n) for n in auto.meta["notes"])
+        assert (plain.table["std_error"].dropna() > 0).any()
+    forced = hf.kaplan_meier(ep, cluster="candidate_id").table["std_error"].dropna()
+    assert np.abs(forced).max() < 1e-6  # what the fallback avoids

@@ -74,7 +74,8 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
     """The clusters to sum influences by, or None for the independent (Greenwood, cmprsk) variance.
 
     ``"auto"`` is ``candidate_id`` when the episodes have it and some
-    candidate holds more than one of them; a life table (no episodes) and
+    candidate holds more than one of them, unless they are all one
+    candidate's (:func:`one_candidate_notes`); a life table (no episodes) and
     weighted episodes are independent.
     """
     if weights is not None and cluster not in (None, AUTO):
@@ -93,7 +94,9 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
         if "candidate_id" not in episodes.columns:
             return None
         codes = _codes(episodes, "candidate_id")
-        shared = (np.bincount(codes) > 1).any() if codes.size else False
+        counts = np.bincount(codes) if codes.size else np.zeros(0, dtype=np.int64)
+        # One person's log: summed over a single candidate the variance would be 0.
+        shared = (counts > 1).any() and (counts > 0).sum() > 1
         return Clusters("candidate_id", codes) if shared else None
     if cluster not in episodes.columns:
         raise HiringFunnelError(
@@ -102,6 +105,27 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
             hint='use "candidate_id", "auto" or None',
         )
     return Clusters(cluster, _codes(episodes, cluster))
+
+
+def one_candidate_notes(episodes: pd.DataFrame, cluster: str | None) -> list[str]:
+    """The note of an estimate whose episodes are all one candidate's (``cluster="auto"``).
+
+    Summed over one person the per-candidate variance is 0 (the influences of
+    all episodes sum to 0), so such a log keeps the independent variance.
+
+    >>> ep = pd.DataFrame({"candidate_id": ["me", "me"], "entry": 0.0, "duration": [3.0, 4.0]})
+    >>> one_candidate_notes(ep, "auto")[0][:40]
+    "all episodes are one candidate's: the in"
+    """
+    if cluster != AUTO or "candidate_id" not in episodes.columns or len(episodes) < 2:
+        return []
+    cand = episodes["candidate_id"]
+    if cand.isna().any() or cand.nunique() != 1:
+        return []
+    return [
+        "all episodes are one candidate's: the intervals take them as independent "
+        "(summed over one person's log, the per-candidate variance would be 0)"
+    ]
 
 
 def late_entry_notes(episodes: pd.DataFrame) -> list[str]:

@@ -21,6 +21,7 @@ from hiring_funnel.estimators.by_candidate import (
     clustering,
     incidence_variance,
     late_entry_notes,
+    one_candidate_notes,
     still_hope_variance,
 )
 from hiring_funnel.estimators.survival import concat
@@ -114,7 +115,7 @@ def cumulative_incidence(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes))
+    meta["notes"].extend(late_entry_notes(episodes) + one_candidate_notes(episodes, cluster))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
@@ -225,7 +226,7 @@ def still_hope(
         cause=cause,
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes))
+    meta["notes"].extend(late_entry_notes(episodes) + one_candidate_notes(episodes, cluster))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     meta["horizon"] = {}
     z = k.z_value(conf_level)

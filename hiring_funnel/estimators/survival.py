@@ -19,6 +19,7 @@ from hiring_funnel.estimators.by_candidate import (
     CLUSTERED,
     clustering,
     late_entry_notes,
+    one_candidate_notes,
     survival_variance,
 )
 from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
@@ -91,7 +92,7 @@ def kaplan_meier(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes))
+    meta["notes"].extend(late_entry_notes(episodes) + one_candidate_notes(episodes, cluster))
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []

@@ -53,6 +53,7 @@ from hiring_funnel.report.models import regression_section
 from hiring_funnel.report.privacy import candidate_key, distinct_candidates, tail_cutoff
 from hiring_funnel.report.published import share_text, shown
 from hiring_funnel.report.quality import privacy_section, quality_section
+from hiring_funnel.report.stages import stages_section
 from hiring_funnel.report.suppression import suppress_parts
 from hiring_funnel.schema import EventLog
 from hiring_funnel.text import short_label
@@ -139,11 +140,14 @@ def build_context(
         if main.published:
             step("outcome mix")
             context["mix"] = _mix_section(main)
+        in_pandas = isinstance(log, EventLog)
         context["funnel"] = (
             funnel_sentence(funnel_stages(log, min_group=min_group))
-            if isinstance(log, EventLog) and not context["headline"]["hidden"]
+            if in_pandas and not context["headline"]["hidden"]
             else None
         )
+        step("stages")
+        context["stages"] = stages_section(log, min_group=min_group) if in_pandas else None
         context["answers"] = _answers(made.get("first_response"), main, context["headline"])
         context["dashboard"] = _dashboard(
             list(made.values()), context["clocks"], context["headline"]["horizon_of"]
@@ -182,11 +186,7 @@ def _horizon(clock: Clock, days: float | None) -> Horizon | None:
 def _headline(clock: Clock, horizon: Horizon | None = None) -> dict[str, Any]:
     """The headline's sentences (:mod:`hiring_funnel.analyses.headline`, as ``summary``'s) and its figure."""
     h = silence_headline(
-        clock.episodes,
-        clock=clock.name,
-        min_group=clock.min_group,
-        horizon=horizon,
-        curve=True,
+        clock.episodes, clock=clock.name, min_group=clock.min_group, horizon=horizon, curve=True
     )
     out: dict[str, Any] = {
         "clock": f.CLOCK_TITLES[clock.name],
