@@ -396,3 +396,25 @@ def test_command_line_and_report_take_observed_from(
         main(["report", str(SAMPLE / "events.csv"), "--out", str(plain), "--format", "html"]) == 0
     )
     assert "A log that begins mid-search" not in (plain / "hiring_funnel_report.html").read_text()
+
+
+def test_pseudonymised_log_keeps_every_late_entry() -> None:
+    # Dates move by whole weeks per candidate: observed_from moves with them, per application.
+    log = hf.read_events(
+        SAMPLE / "events.csv",
+        mapping=SAMPLE / "mapping.toml",
+        attributes=SAMPLE / "attributes.csv",
+        observed_from="2026-05-01",
+    )
+    p = hf.pseudonymise_log(log, key=bytes(range(32)))
+    assert "observed_from" in p.manifest["shifted"]
+    moved = hf.read_events(p.events, attributes=p.attributes, as_of=p.as_of)
+    assert moved.observed_from is None  # now an attribute per application
+    for clock in ("first_response", "decision"):
+        before, after = hf.episodes(log, clock), hf.episodes(moved, clock)
+        assert after.attrs["skipped"] == before.attrs["skipped"]
+        key = ["entry", "duration"]
+        pd.testing.assert_frame_equal(
+            before[key].sort_values(key, ignore_index=True),
+            after[key].sort_values(key, ignore_index=True),
+        )
