@@ -266,12 +266,6 @@ def survival_paths(
 
     The general form (late entry included) of what
     :func:`hiring_funnel.estimators.influence.answer_share` needs.
-
-    >>> ep = pd.DataFrame({"entry": [0.0, 1.0, 0.0], "duration": [1.0, 2.0, 3.0],
-    ...                    "cause": pd.Categorical(["offer", "offer", None])})
-    >>> var, cov = survival_paths(ep, np.array([0, 0, 1]), 1)
-    >>> var.round(4).tolist(), cov.round(4).tolist()
-    ([0.0247, 0.0988, 0.0988], [0.0494, 0.0988, 0.0988])
     """
     s = _sums(episodes, codes, [])
     c, size = s.curves, s.start.shape[1]
