@@ -161,7 +161,7 @@ def pseudonymise_log(log: EventLog, key: bytes, *, k: int = DEFAULT_MIN_GROUP) -
     if starts is not None:  # late entry: each application's start, moved as its events
         known = starts != np.iinfo(np.int64).min
         moved = np.where(known, starts + _shifts(key, pd.Series(who)) * _DAY_NS, 0)
-        attributes[OBSERVED_FROM] = np.where(known, _iso(moved), None)
+        attributes[OBSERVED_FROM] = pd.Series(_iso(moved)).where(known, None).to_numpy()
         shifted.append(OBSERVED_FROM)
         added[OBSERVED_FROM] = _ADDED[OBSERVED_FROM]
     decided["attributes"] = _columns_part(part.manifest)

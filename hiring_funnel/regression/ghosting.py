@@ -231,7 +231,9 @@ def ghosting_model(
     frame = check_ghosting_episodes(episodes, covariates)
     answered = frame["cause"].notna().to_numpy()
     duration = frame["duration"].to_numpy(dtype=float)
-    entry = frame["entry"].to_numpy(dtype=float) if "entry" in frame.columns else None
+    entry = (
+        frame["entry"].to_numpy(dtype=float) if "entry" in frame.columns else np.zeros(len(frame))
+    )
     notes = follow_up_notes(duration, answered, entry)
     terms, reference, pattern_codes, patterns = _design(frame, covariates, answered)
     if len(terms) > 1:
@@ -247,7 +249,7 @@ def ghosting_model(
     # entry divides an episode's likelihood by (1 - p) + p S(entry - 1/2), the
     # chance it was still waiting when the log began: a censored-form row at
     # entry - 1/2 with weight -1 (sign s), its score subtracted likewise.
-    late = np.flatnonzero(entry > 0) if entry is not None else np.zeros(0, dtype=np.intp)
+    late = np.flatnonzero(entry > 0)
     episode = np.r_[np.arange(len(frame)), late]
     key = pd.DataFrame(
         {
