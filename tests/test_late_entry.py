@@ -327,7 +327,6 @@ def test_silence_ratio_answer_share_and_still_hope_equal_r(late: pd.DataFrame) -
             "late_entry_fine_gray",
             "cause_specific_cox",
         ),
-        (lambda ep: hf.ghosting_model(ep), "late_entry_ghosting", "entry == 0"),
     ],
 )
 def test_refusals_name_what_to_do(late: pd.DataFrame, call: Any, code: str, says: str) -> None:
@@ -396,3 +395,90 @@ def test_command_line_and_report_take_observed_from(
         main(["report", str(SAMPLE / "events.csv"), "--out", str(plain), "--format", "html"]) == 0
     )
     assert "A log that begins mid-search" not in (plain / "hiring_funnel_report.html").read_text()
+
+
+def test_pseudonymised_log_keeps_every_late_entry() -> None:
+    # Dates move by whole weeks per candidate: observed_from moves with them, per application.
+    log = hf.read_events(
+        SAMPLE / "events.csv",
+        mapping=SAMPLE / "mapping.toml",
+        attributes=SAMPLE / "attributes.csv",
+        observed_from="2026-05-01",
+    )
+    p = hf.pseudonymise_log(log, key=bytes(range(32)))
+    assert "observed_from" in p.manifest["shifted"]
+    moved = hf.read_events(p.events, attributes=p.attributes, as_of=p.as_of)
+    assert moved.observed_from is None  # now an attribute per application
+    for clock in ("first_response", "decision"):
+        before, after = hf.episodes(log, clock), hf.episodes(moved, clock)
+        assert after.attrs["skipped"] == before.attrs["skipped"]
+        key = ["entry", "duration"]
+        pd.testing.assert_frame_equal(
+            before[key].sort_values(key, ignore_index=True),
+            after[key].sort_values(key, ignore_index=True),
+        )
+
+
+# -- the ghosting (mixture-cure) model ---------------------------------------------------
+
+
+def _cure_loglik(theta: np.ndarray, x: np.ndarray, ep: pd.DataFrame) -> np.ndarray:
+    """Each episode's log-likelihood, written out directly (log-normal timing)."""
+    from scipy.special import expit
+    from scipy.stats import norm
+
+    k = x.shape[1]
+    p, m, s = expit(x @ theta[:k]), x @ theta[k : 2 * k], np.exp(theta[2 * k])
+
+    def surv(t: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return norm.sf((np.log(t) - m) / s)
+
+    t = ep["duration"].to_numpy()
+    answered = ep["cause"].notna().to_numpy()
+    ll = np.where(
+        answered,
+        np.log(p) + np.log(surv(np.maximum(t - 0.5, 0.0)) - surv(t + 0.5)),
+        np.log(1 - p + p * surv(t)),
+    )
+    e = ep["entry"].to_numpy()
+    return ll - np.where(e > 0, np.log(1 - p + p * surv(np.maximum(e - 0.5, 0.0))), 0.0)
+
+
+@pytest.mark.parametrize("timing", ["lognormal", "weibull"])
+def test_ghosting_model_with_late_entry_equals_r_optim(late: pd.DataFrame, timing: str) -> None:
+    # R: the mixture-cure likelihood in base R, each late episode divided by
+    # (1 - p) + p S(entry - 1/2), maximised with optim (make_late_entry_reference.R).
+    ref = R["cure"][timing]
+    fit = hf.ghosting_model(late, covariates=["company_size"], timing=timing)
+    np.testing.assert_allclose(fit.params.to_numpy(), ref["coef"], atol=2e-6)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.covariance.to_numpy())), ref["se"], rtol=1e-5)
+    assert fit.meta["loglik"] == pytest.approx(ref["loglik"], abs=1e-6)
+    assert fit.meta["loglik"] >= ref["loglik"] - 1e-9
+    ignored = hf.ghosting_model(late.assign(entry=0.0), covariates=["company_size"], timing=timing)
+    assert abs(ignored.params.iloc[0] - ref["coef"][0]) > 0.05  # the entry matters
+
+
+def test_ghosting_clustered_variance_sums_each_episodes_score(late: pd.DataFrame) -> None:
+    # The sandwich's meat from per-episode scores of the direct likelihood above
+    # (central differences), summed per candidate: the late rows' scores are in it.
+    fit = hf.ghosting_model(late, covariates=["company_size"])
+    robust = hf.ghosting_model(late, covariates=["company_size"], cluster="candidate_id")
+    levels = sorted(late["company_size"].unique())
+    x = np.column_stack(
+        [np.ones(len(late))] + [(late["company_size"] == v).to_numpy(float) for v in levels[1:]]
+    )
+    theta = fit.params.to_numpy()
+    h = 1e-6
+    scores = np.column_stack(
+        [
+            (_cure_loglik(theta + h * np.eye(len(theta))[j], x, late)
+             - _cure_loglik(theta - h * np.eye(len(theta))[j], x, late)) / (2 * h)
+            for j in range(len(theta))
+        ]
+    )  # fmt: skip
+    codes = pd.factorize(late["candidate_id"])[0]
+    u = np.column_stack([np.bincount(codes, weights=col) for col in scores.T])
+    bread = fit.covariance.to_numpy()
+    expected = np.sqrt(np.diag(bread @ (u.T @ u) @ bread))
+    np.testing.assert_allclose(np.sqrt(np.diag(robust.covariance.to_numpy())), expected, rtol=1e-5)

@@ -150,7 +150,12 @@ def mapping_as_of(raw: RawTable, m: Mapping) -> pd.Timestamp | None:
 
 
 def mapping_date(value: str, key: str, m: Mapping) -> pd.Timestamp:
-    """A date the mapping gives under ``key`` (``as_of``, ``observed_from``), in UTC."""
+    """A date the mapping gives under ``key`` (``as_of``, ``observed_from``), in UTC.
+
+    >>> from hiring_funnel.io.mapping import load_mapping
+    >>> mapping_date("2024-02-01", "observed_from", load_mapping({"timezone": "Europe/Berlin"}))
+    Timestamp('2024-01-31 23:00:00+0000', tz='UTC')
+    """
     ts, why = parse_timestamps(
         pd.Series([value]),
         np.array([0]),

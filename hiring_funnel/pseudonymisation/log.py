@@ -20,7 +20,9 @@ else:
   and ``observed_until``: the export date moved by the application's shift
   (:mod:`hiring_funnel.observation`), so that an application still open at
   the export date keeps its wait. Every duration of the analysis is the same
-  before and after.
+  before and after. A log that begins late (``observed_from``, of the log or
+  per application) gets ``observed_from`` per application, moved the same
+  way, so every late entry is the same too.
 - ``mapping.toml``: the export date of the pseudonymised log (the latest
   ``observed_until``), found beside ``events.csv`` by every command.
 - ``manifest.json``: what was done (:mod:`~hiring_funnel.pseudonymisation.manifest`),
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from hiring_funnel.clocks import resolve_as_of, utc_ns
-from hiring_funnel.observation import OBSERVED_UNTIL
+from hiring_funnel.observation import OBSERVED_FROM, OBSERVED_UNTIL, observation_starts
 from hiring_funnel.pseudonymisation.core import pseudonymise
 from hiring_funnel.pseudonymisation.hashing import pseudonyms, shift_days
 from hiring_funnel.pseudonymisation.keys import check_key
@@ -58,6 +60,13 @@ _LABEL_COLUMNS = ("stage", "channel")
 #: The column that carries each row's person while columns are decided (never written).
 _PERSON = "__person__"
 _DAY_NS = 86_400 * 10**9
+#: What the manifest says of the columns the pseudonymised attributes gain.
+_ADDED = {
+    OBSERVED_UNTIL: "each application's export date moved by its shift, so that open "
+    "applications keep their wait",
+    OBSERVED_FROM: "each application's start of observation (late entry) moved by its "
+    "shift, so that late entries keep their day",
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,15 @@ def pseudonymise_log(log: EventLog, key: bytes, *, k: int = DEFAULT_MIN_GROUP) -
     attributes = part.frame.drop(columns=[_PERSON])
     own = as_of.value + _shifts(key, pd.Series(who)) * _DAY_NS
     attributes[OBSERVED_UNTIL] = _iso(own)
+    shifted, added = ["timestamp", OBSERVED_UNTIL], {OBSERVED_UNTIL: _ADDED[OBSERVED_UNTIL]}
+    from_ns = None if log.observed_from is None else log.observed_from.value
+    starts = observation_starts(log.attributes, pd.Index(attrs["application_id"]), from_ns)
+    if starts is not None:  # late entry: each application's start, moved as its events
+        known = starts != np.iinfo(np.int64).min
+        moved = np.where(known, starts + _shifts(key, pd.Series(who)) * _DAY_NS, 0)
+        attributes[OBSERVED_FROM] = pd.Series(_iso(moved)).where(known, None).to_numpy()
+        shifted.append(OBSERVED_FROM)
+        added[OBSERVED_FROM] = _ADDED[OBSERVED_FROM]
     decided["attributes"] = _columns_part(part.manifest)
     moved_as_of = _iso(np.array([own.max()]))[0]
     manifest = {
@@ -159,12 +177,9 @@ def pseudonymise_log(log: EventLog, key: bytes, *, k: int = DEFAULT_MIN_GROUP) -
         "applications": int(len(attributes)),
         "k": k,
         "hashed": [c for c in ID_COLUMNS if c in events.columns],
-        "shifted": ["timestamp", OBSERVED_UNTIL],
+        "shifted": shifted,
         "kept": ["event"],
-        "added": {
-            OBSERVED_UNTIL: "each application's export date moved by its shift, so that open "
-            "applications keep their wait"
-        },
+        "added": added,
         "columns": decided,
     }
     return PseudonymisedLog(out, attributes, moved_as_of, manifest)
@@ -205,7 +220,7 @@ def _attributes(attributes: pd.DataFrame | None, apps: pd.Series) -> pd.DataFram
     frame = pd.DataFrame({"application_id": apps.astype("string").to_numpy()})
     if attributes is None or attributes.shape[1] <= 1:
         return frame
-    extra = attributes.drop(columns=[OBSERVED_UNTIL], errors="ignore").copy()
+    extra = attributes.drop(columns=[OBSERVED_UNTIL, OBSERVED_FROM], errors="ignore").copy()
     extra["application_id"] = extra["application_id"].astype("string")
     return frame.merge(extra, on="application_id", how="left")
 

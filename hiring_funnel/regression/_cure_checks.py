@@ -42,14 +42,12 @@ def check_ghosting_episodes(episodes: Any, covariates: list[str]) -> pd.DataFram
     d = pd.to_numeric(episodes["duration"], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(d).all() or (d < 0).any():
         raise HiringFunnelError("duration must be finite and non-negative", column="duration")
-    if "entry" in episodes.columns and (episodes["entry"].to_numpy(dtype=float) > 0).any():
-        raise HiringFunnelError(
-            "the ghosting model does not support left truncation (entry > 0)",
-            column="entry",
-            code="late_entry_ghosting",
-            hint="drop the episodes that entered late (episodes[episodes.entry == 0]), "
-            "or read the log without observed_from",
-        )
+    if "entry" in episodes.columns:
+        e = pd.to_numeric(episodes["entry"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(e).all() or (e < 0).any() or (e > d).any():
+            raise HiringFunnelError(
+                "entry must be finite, non-negative and at most the duration", column="entry"
+            )
     for c in covariates:
         if episodes[c].isna().any():
             raise HiringFunnelError(
@@ -67,7 +65,9 @@ def check_ghosting_episodes(episodes: Any, covariates: list[str]) -> pd.DataFram
     return episodes
 
 
-def follow_up_notes(duration: np.ndarray, answered: np.ndarray) -> list[Note]:
+def follow_up_notes(
+    duration: np.ndarray, answered: np.ndarray, entry: np.ndarray | None = None
+) -> list[Note]:
     """Refuse when nobody is followed past the last answer; note a KM still falling."""
     last_answer = float(duration[answered].max())
     beyond = int(np.sum(~answered & (duration > last_answer)))
@@ -85,6 +85,8 @@ def follow_up_notes(duration: np.ndarray, answered: np.ndarray) -> list[Note]:
     events = np.bincount(inv, weights=answered.astype(float))
     leaving = np.bincount(inv).astype(float)
     at_risk = leaving[::-1].cumsum()[::-1]
+    if entry is not None:  # late entry: not yet at risk on the days before it
+        at_risk = at_risk - (len(entry) - np.searchsorted(np.sort(entry), days, side="right"))
     surv = np.cumprod(1.0 - events / at_risk)
     end = days[-1]
     cut = end - 0.2 * end

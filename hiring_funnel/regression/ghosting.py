@@ -181,8 +181,11 @@ def ghosting_model(
     ----------
     episodes : DataFrame
         The canonical episode frame of :func:`hiring_funnel.clocks.episodes`
-        (``duration`` in whole days, ``cause``, ``entry`` all 0) with the
-        covariate columns, typically of the ``first_response`` clock.
+        (``duration`` in whole days, ``cause``, ``entry``) with the
+        covariate columns, typically of the ``first_response`` clock. An
+        episode that entered late (``entry`` > 0, a log that began
+        mid-search) has its likelihood divided by the chance it was still
+        waiting then, (1 - p) + p S(entry - 1/2) (left truncation).
     covariates : sequence of str
         Columns used on both the ghosting share and the timing.
     timing : {"lognormal", "weibull"}
@@ -228,7 +231,10 @@ def ghosting_model(
     frame = check_ghosting_episodes(episodes, covariates)
     answered = frame["cause"].notna().to_numpy()
     duration = frame["duration"].to_numpy(dtype=float)
-    notes = follow_up_notes(duration, answered)
+    entry = (
+        frame["entry"].to_numpy(dtype=float) if "entry" in frame.columns else np.zeros(len(frame))
+    )
+    notes = follow_up_notes(duration, answered, entry)
     terms, reference, pattern_codes, patterns = _design(frame, covariates, answered)
     if len(terms) > 1:
         # Both parts have a coefficient per term; the logistic part is limited
@@ -239,9 +245,22 @@ def ghosting_model(
         )
         notes += thin
 
-    # Aggregate to (duration, answered, pattern) with counts as weights.
-    key = pd.DataFrame({"d": duration, "a": answered, "p": pattern_codes})
-    agg = key.groupby(["d", "a", "p"], sort=True).size().reset_index(name="w")
+    # Aggregate to (duration, answered, pattern) with counts as weights. Late
+    # entry divides an episode's likelihood by (1 - p) + p S(entry - 1/2), the
+    # chance it was still waiting when the log began: a censored-form row at
+    # entry - 1/2 with weight -1 (sign s), its score subtracted likewise.
+    late = np.flatnonzero(entry > 0)
+    episode = np.r_[np.arange(len(frame)), late]
+    key = pd.DataFrame(
+        {
+            "d": np.r_[duration, entry[late] - 0.5] if late.size else duration,
+            "a": np.r_[answered, np.zeros(late.size, dtype=bool)],
+            "p": pattern_codes[episode],
+            "s": np.r_[np.ones(len(frame)), -np.ones(late.size)],
+        }
+    )
+    agg = key.groupby(["d", "a", "p", "s"], sort=True).size().reset_index(name="w")
+    agg["w"] = agg["w"] * agg["s"]
     design = patterns[terms].to_numpy(dtype=float)
     data = CureData(
         design=design,
@@ -264,8 +283,11 @@ def ghosting_model(
         )
     cov = _covariance(result.hessian, names, covariates)
     if cluster is not None:
-        row_of = key.groupby(["d", "a", "p"], sort=True).ngroup().to_numpy()
-        cov = cov @ _cluster_meat(result.theta, data, row_of, pattern_codes, frame, cluster) @ cov
+        row_of = key.groupby(["d", "a", "p", "s"], sort=True).ngroup().to_numpy()
+        meat = _cluster_meat(
+            result.theta, data, row_of, key["s"].to_numpy(), episode, frame, cluster
+        )
+        cov = cov @ meat @ cov
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     k = len(terms)
     table = coef_table(result.theta, cov, terms, covariates, reference, z, timing)
@@ -347,20 +369,27 @@ def _cluster_meat(
     theta: np.ndarray,
     data: CureData,
     row_of: np.ndarray,
-    pattern_codes: np.ndarray,
+    sign: np.ndarray,
+    episode: np.ndarray,
     frame: pd.DataFrame,
     cluster: str,
 ) -> np.ndarray:
-    """sum_c U_c U_c' with U_c the score of cluster c's episodes (each that of its row)."""
+    """sum_c U_c U_c' with U_c the score of cluster c's episodes (each that of its row).
+
+    ``row_of``, ``sign`` and ``episode`` run over the rows before aggregation:
+    each episode, then a late entry's row of weight -1 (``sign``) for its
+    ``episode``.
+    """
     codes, n_clusters = cluster_codes(frame, cluster)
+    codes = codes[episode]
     _, d_eta, d_mu, d_s = row_terms(*linear_predictor(theta, data), data)
-    x = data.design[pattern_codes]
+    x = data.design[data.pattern[row_of]]
     k = data.n_terms
     u = np.empty((n_clusters, 2 * k + 1))
     for j in range(k):
-        u[:, j] = np.bincount(codes, d_eta[row_of] * x[:, j], n_clusters)
-        u[:, k + j] = np.bincount(codes, d_mu[row_of] * x[:, j], n_clusters)
-    u[:, 2 * k] = np.bincount(codes, d_s[row_of], n_clusters)
+        u[:, j] = np.bincount(codes, sign * d_eta[row_of] * x[:, j], n_clusters)
+        u[:, k + j] = np.bincount(codes, sign * d_mu[row_of] * x[:, j], n_clusters)
+    u[:, 2 * k] = np.bincount(codes, sign * d_s[row_of], n_clusters)
     meat: np.ndarray = u.T @ u
     return meat
 

@@ -42,6 +42,7 @@
 # - silence: for offer, waited 10, horizon 60: ps = (F(60) - F(10)) / S(10),
 #   p0 after day 0, ratio, and the candidate-clustered delta-method se of
 #   p0, ps and log ratio from the influences (as make_influence_reference.R).
+# - cure: the ghosting model with late entry, in base R (see the block below).
 # - answer_g: G(t) = (1 - S(t)) / (1 - S(60)) and its candidate-clustered se
 #   from IF G = (-IF S(t) + G IF S(60)) / (1 - S(60)).
 
@@ -133,7 +134,45 @@ g <- (1 - pst(g_times, "censor")) / (1 - s_tau)
 if_g <- (-matrix(infl[, at(g_times), 1], nrow(d)) + outer(ifl(60, "censor"), g)) / (1 - s_tau)
 answer_g <- list(horizon = 60, times = g_times, g = g, se = clustered_se(if_g, d$candidate_id))
 
+# The ghosting (mixture-cure) model with late entry, written out in base R as
+# make_cure_reference.R does, each late episode's likelihood divided by the
+# chance it was still waiting when the log began, (1 - p) + p S(entry - 1/2)
+# (the day convention: an answer on day d is in (d - 1/2, d + 1/2]); answered
+# = any cause; covariate company_size (reference: its first level in sort
+# order, as ghosting_model, so not releveled as for coxph above). Maximised with optim (BFGS), SEs from optimHess.
+xc <- model.matrix(~ size, data = data.frame(size = factor(as.character(d$company_size))))
+kc <- ncol(xc)
+tc <- d$duration
+ans <- d$state != "censor"
+late <- d$entry > 0
+surv <- function(tt, m, s, timing) {
+  z <- (log(tt) - m) / s
+  if (timing == "lognormal") pnorm(z, lower.tail = FALSE) else exp(-exp(z))
+}
+nll <- function(th, timing) {
+  p <- plogis(drop(xc %*% th[1:kc]))
+  m <- drop(xc %*% th[(kc + 1):(2 * kc)])
+  s <- exp(th[2 * kc + 1])
+  lo <- surv(pmax(tc - 0.5, 0), m, s, timing)
+  hi <- surv(tc + 0.5, m, s, timing)
+  ll <- ifelse(ans, log(p) + log(lo - hi), log(1 - p + p * surv(tc, m, s, timing)))
+  ll[late] <- ll[late] - log(1 - p[late] + p[late] * surv(d$entry[late] - 0.5, m[late], s, timing))
+  -sum(ll)
+}
+cure <- list()
+for (timing in c("lognormal", "weibull")) {
+  start <- c(qlogis(mean(ans)), rep(0, kc - 1), log(median(tc[ans]) + 0.5), rep(0, kc - 1), 0)
+  o <- optim(start, nll, timing = timing, method = "BFGS",
+             control = list(maxit = 10000, reltol = 1e-12))
+  o <- optim(o$par, nll, timing = timing, method = "BFGS",
+             control = list(maxit = 10000, reltol = 1e-15))
+  h <- optimHess(o$par, nll, timing = timing)
+  cure[[timing]] <- list(terms = colnames(xc), coef = o$par, se = sqrt(diag(solve(h))),
+                         loglik = -o$value, convergence = o$convergence)
+}
+
 out <- list(
+  cure = cure,
   answer_g = answer_g,
   by_candidate = list(times = cand_times, pstate = unname(sm$pstate),
                       std_err = unname(sm$std.err), std_err_candidate = unname(se_cand),
