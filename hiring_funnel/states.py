@@ -161,7 +161,17 @@ def state_paths(
         unit=unit,
         holidays=holidays,
         withdrawn="cause",
+        observed_from=events.observed_from if isinstance(events, EventLog) else None,
     )
+    if (first["entry"].to_numpy() > 0).any():
+        raise HiringFunnelError(
+            "the stages are followed from each application's first day, and this log "
+            "begins mid-search (observed_from): applications sent before it lack their "
+            "early events",
+            column="observed_from",
+            code="late_entry_states",
+            hint="the clocks (episodes, still_hope, cause_specific_cox) handle late entry",
+        )
     as_of_ts = first.attrs["as_of"]
     ids = pd.Index(first["application_id"])
     origin_ns = utc_ns(first["origin"])

@@ -15,6 +15,7 @@ Our risk set on day t is entry <= t <= duration, R's Surv(entry - 0.5, duration,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -482,3 +483,14 @@ def test_ghosting_clustered_variance_sums_each_episodes_score(late: pd.DataFrame
     bread = fit.covariance.to_numpy()
     expected = np.sqrt(np.diag(bread @ (u.T @ u) @ bread))
     np.testing.assert_allclose(np.sqrt(np.diag(robust.covariance.to_numpy())), expected, rtol=1e-5)
+
+
+def test_the_stages_refuse_a_log_that_begins_mid_search(sample_log: Any) -> None:
+    # The multi-state paths start every application at day 0 in "applied": with
+    # late entry that would count waits before the log began as watched.
+    late = dataclasses.replace(sample_log, observed_from=pd.Timestamp("2026-05-01", tz="UTC"))
+    with pytest.raises(HiringFunnelError) as info:
+        hf.state_paths(late)
+    assert info.value.code == "late_entry_states"
+    early = dataclasses.replace(sample_log, observed_from=pd.Timestamp("2020-01-01", tz="UTC"))
+    pd.testing.assert_frame_equal(hf.state_paths(early), hf.state_paths(sample_log))
