@@ -86,13 +86,15 @@ def plot_states(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> from hiring_funnel.estimators.transitions import state_occupation
     >>> paths = pd.DataFrame({"application_id": ["a", "a", "b", "c"],
     ...     "from_state": ["applied", "screened", "applied", "applied"],
     ...     "to_state": ["screened", "offer", "rejection", "censored"],
     ...     "start": [0.0, 2.0, 0.0, 0.0], "stop": [2.0, 5.0, 3.0, 9.0]})
-    >>> ax = plot_states(state_occupation(paths))
+    >>> fig, ax = plt.subplots()  # its own figure: plt.gca() may hold another doctest's plot
+    >>> ax = plot_states(state_occupation(paths), ax=ax)
     >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
     ['applied', 'screened']
     """
