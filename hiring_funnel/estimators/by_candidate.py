@@ -107,7 +107,9 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
     return Clusters(cluster, _codes(episodes, cluster))
 
 
-def one_candidate_notes(episodes: pd.DataFrame, cluster: str | None) -> list[str]:
+def one_candidate_notes(
+    episodes: pd.DataFrame, cluster: str | None, clustered: Clusters | None = None
+) -> list[str]:
     """The note of an estimate whose episodes are all one candidate's (``cluster="auto"``).
 
     Summed over one person the per-candidate variance is 0 (the influences of
@@ -117,7 +119,9 @@ def one_candidate_notes(episodes: pd.DataFrame, cluster: str | None) -> list[str
     >>> one_candidate_notes(ep, "auto")[0][:40]
     "all episodes are one candidate's: the in"
     """
-    if cluster != AUTO or "candidate_id" not in episodes.columns or len(episodes) < 2:
+    if clustered is not None or cluster != AUTO or "candidate_id" not in episodes.columns:
+        return []
+    if len(episodes) < 2:
         return []
     cand = episodes["candidate_id"]
     if cand.isna().any() or cand.nunique() != 1:
@@ -150,23 +154,20 @@ def _late(episodes: pd.DataFrame) -> bool:
     return bool((episodes["entry"].to_numpy(dtype=np.float64) > 0).any())
 
 
+def _small_codes(values: np.ndarray) -> bool:
+    """Whether integers can serve as cluster codes as they are: 0 <= v < 4 n."""
+    return bool(values.min() >= 0 and values.max() < 4 * values.size)
+
+
 def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster codes 0..C-1. Without a value: a cluster of its own (for candidate_id, the application's)."""
     column = episodes[cluster]
-    values = column.to_numpy()
-    if isinstance(
-        column.dtype, pd.CategoricalDtype
-    ):  # codes for free (unused categories stay empty)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # Codes for free (the clocks' candidate_id); unused categories stay empty clusters.
         codes = column.cat.codes.to_numpy().astype(np.int64)
-    elif (
-        values.dtype.kind in "iu"
-        and values.size
-        and 0 <= values.min()
-        and values.max() < 4 * values.size
-    ):
-        codes = values.astype(
-            np.int64
-        )  # already codes (the engine's lean episodes): empty ones are harmless
+    elif column.dtype.kind in "iu" and len(column) and _small_codes(column.to_numpy()):
+        # Already codes (the engine's lean episodes); empty ones are harmless.
+        codes = column.to_numpy().astype(np.int64)
     else:
         codes = pd.factorize(column)[0]
     alone = codes < 0

@@ -92,7 +92,9 @@ def kaplan_meier(
         interval="log(-log)",
         cluster=None if clustered is None else clustered.column,
     )
-    meta["notes"].extend(late_entry_notes(episodes) + one_candidate_notes(episodes, cluster))
+    meta["notes"].extend(
+        late_entry_notes(episodes) + one_candidate_notes(episodes, cluster, clustered)
+    )
     rows = clustered.rows(episodes, prep.by) if clustered else {}
     z = k.z_value(conf_level)
     frames = []
