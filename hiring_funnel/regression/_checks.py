@@ -32,6 +32,12 @@ def missing_as_level(frame: pd.DataFrame, covs: Sequence[str]) -> pd.DataFrame:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             continue
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # Checked on the categories, not row by row (the pending model's bootstrap).
+            cats = pd.Series(col.cat.categories).astype("string")
+            blank = np.flatnonzero((cats.isna() | (cats.str.strip() == "")).to_numpy())
+            if not (col.isna().any() or np.isin(col.cat.codes.to_numpy(), blank).any()):
+                continue
         text = col.astype("string")
         empty = text.isna() | (text.str.strip() == "")
         if empty.any():

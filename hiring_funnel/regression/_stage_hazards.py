@@ -69,7 +69,7 @@ def move_rows(paths: pd.DataFrame, covariates: pd.DataFrame) -> dict[str, pd.Dat
     )
     at = covariates.index.get_indexer(frame["application_id"])
     for c in covariates.columns:
-        frame[c] = covariates[c].to_numpy()[at]
+        frame[c] = covariates[c].array.take(at)  # a categorical stays one
     return {
         h: frame[keep & (frm == h)].reset_index(drop=True)
         for h in TRANSIENT

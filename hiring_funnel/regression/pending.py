@@ -225,6 +225,8 @@ def pending_model(
     # A missing attribute is a level of its own, as in summary and the report: an
     # error here would name an episode row that is no line of any file.
     first = missing_as_level(first, covs)
+    # As categories, the models check and code each covariate once per level, not per row.
+    first = first.assign(**{c: first[c].astype("category") for c in covs})
     if not (first["cause"] == "positive").any():
         raise HiringFunnelError(
             "no first answer is positive: the chance of an offer cannot be estimated"
