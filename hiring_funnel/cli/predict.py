@@ -1,9 +1,12 @@
 """``hiring-funnel predict``: predictions for applications still waiting.
 
 The pending file has one row per application still waiting: either
-``waited`` (days of silence so far) or ``applied`` (the date applied; the
-days are counted to the log's as-of date), and the attribute columns the
-model uses. Other columns (an id, a note) are read but never printed.
+``waited`` (days since applying: days of silence so far for an application
+with no answer yet) or ``applied`` (the date applied; the days are counted
+to the log's as-of date), optionally ``stage`` (applied, the default and
+what an empty cell means; screened; interviewed: where the application is),
+and the attribute columns the model uses. Other columns (an id, a note) are
+read but never printed.
 
 What it prints and writes names files without their folders and never a value
 of an id or free-text column: covariates must be categories in fact
@@ -48,7 +51,17 @@ if TYPE_CHECKING:
 NAME = "predict"
 
 #: Columns of the pending file that are never covariates.
-_NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
+_NOT_COVARIATES = {
+    "waited",
+    "applied",
+    "stage",
+    "application_id",
+    "candidate_id",
+    "company_id",
+    "line",
+}
+#: How the output names each stage of the pending file's ``stage`` column.
+_STAGE_WORDS = {"applied": "no answer yet", "screened": "screened", "interviewed": "interviewed"}
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -73,7 +86,8 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         "--pending",
         required=True,
         metavar="FILE",
-        help="applications still waiting: 'waited' (days) or 'applied' (date), and attributes",
+        help="applications still waiting: 'waited' (days) or 'applied' (date), optionally 'stage' "
+        "(applied, screened, interviewed), and attributes",
     )
     cmd.add_argument(
         "--covariates",
@@ -180,7 +194,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     print(f"fitting on {file_name(log.source)} with covariates: {names or 'none'}")
     for note in skipped:
         print(f"note: {note}")
-    ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied"}]
+    ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied", "stage"}]
     if ignored:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
@@ -320,15 +334,16 @@ def _format(
     out = [f"\nPending applications ({intervals}); every chance counts answers {horizon.words}:"]
     for _, row in wide.iterrows():
         attrs = ", ".join(f"{short_label(c)}={short_label(row[c])}" for c in covs)
+        stage = _STAGE_WORDS[row["stage"]]
         out.append(
-            f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days"
+            f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days, {stage}"
             + (f" ({attrs})" if attrs else "")
         )
         out.append("    chance of an offer:")
         out.append(
             f"      no decision yet, any application (as the report): {reported(row['waited'])}"
         )
-        out.append(f"      no answer yet, {given}: {pct(row, 'offer_eventually')}")
+        out.append(f"      {stage}, {given}: {pct(row, 'offer_eventually')}")
         out.append(f"    chance of any answer:             {pct(row, 'answer_eventually')}")
         out.append(f"    chance of an answer within {within:g} days: {pct(row, 'answer_within')}")
         out.append(f"    if an answer comes, it takes:     {days(row)}")

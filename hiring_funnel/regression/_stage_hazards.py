@@ -99,16 +99,19 @@ def nonparametric_entry(ep: pd.DataFrame, cause: str) -> Hazard:
 
 
 def fit_moves(
-    rows: dict[str, pd.DataFrame], covs: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, Hazard], dict[str, pd.DataFrame]]:
-    """The hazard of every move with events, and the Cox tables.
+    rows: dict[str, pd.DataFrame], covs: dict[str, tuple[str, ...]], *, fall_back: bool = False
+) -> tuple[dict[str, Hazard], dict[str, pd.DataFrame], list[str]]:
+    """The hazard of every move with events, the Cox tables, and the moves that fell back.
 
     ``covs`` gives each move's covariates (missing or empty: none). A move
-    without events has no hazard (it never happens); a Cox model that cannot
-    be fitted raises :class:`HiringFunnelError` naming the move.
+    without events has no hazard (it never happens). A Cox model that cannot
+    be fitted raises :class:`HiringFunnelError` naming the move, or with
+    ``fall_back`` (a bootstrap resample, where a rare move may lose every event
+    of a level) gives d / n for that move, its name listed.
     """
     hazards: dict[str, Hazard] = {}
     tables: dict[str, pd.DataFrame] = {}
+    fell_back: list[str] = []
     for h, j in MOVES:
         ep = rows.get(h)
         name = move_name(h, j)
@@ -121,6 +124,10 @@ def fit_moves(
         try:
             fit = cause_specific_cox(ep, cause=j, covariates=list(use))
         except HiringFunnelError as exc:
+            if fall_back:
+                hazards[name] = nonparametric_entry(ep, j)
+                fell_back.append(name)
+                continue
             raise HiringFunnelError(
                 f"the {name!r} model: {exc.message}",
                 column=exc.column,
@@ -135,7 +142,7 @@ def fit_moves(
             fit.baseline["hazard"].to_numpy(),
         )
         tables[name] = fit.table
-    return hazards, tables
+    return hazards, tables, fell_back
 
 
 def offer_chance(

@@ -243,7 +243,7 @@ def pending_model(
     first_part = fit_part(first, FIRST, covs, "first answers", FIRST_FAILED)
     while True:
         try:
-            moves, move_tables = fit_moves(rows, move_covs)
+            moves, move_tables, _ = fit_moves(rows, move_covs)
             break
         except HiringFunnelError as exc:
             if exc.code != "move_model" or not move_covs.get(exc.data["move"]):
@@ -259,7 +259,8 @@ def pending_model(
     for name in ("positive", "rejection"):
         notes += [f"{name}: {n}" for n in first_part[2].get(name, [])]
     fits = [{**first_part[0], **moves}]
-    failed = 0
+    failed = n_fell = 0
+    fell_back: set[str] = set()
     cand_codes, n_cand = candidate_codes(first)
     resampled = "candidates"
     if n_cand < MIN_CANDIDATES:
@@ -284,10 +285,14 @@ def pending_model(
                 again = fit_part(
                     resample(first, counts[cand_codes]), FIRST, covs, "first answers", FIRST_FAILED
                 )
-                again_moves, _ = fit_moves(
-                    {h: resample(r, counts[row_codes[h]]) for h, r in rows.items()}, move_covs
+                again_moves, _, fell = fit_moves(
+                    {h: resample(r, counts[row_codes[h]]) for h, r in rows.items()},
+                    move_covs,
+                    fall_back=True,
                 )
                 fits.append({**again[0], **again_moves})
+                fell_back.update(fell)
+                n_fell += bool(fell)
             except HiringFunnelError:
                 failed += 1
             if progress is not None:
@@ -297,6 +302,12 @@ def pending_model(
                 f"none of the {n_resamples} bootstrap resamples could be fitted "
                 "(levels without events once resampled)",
                 hint="use fewer covariates, merge rare levels, or pass n_resamples=0",
+            )
+        if n_fell:
+            notes.append(
+                f"in {n_fell} of {n_resamples} bootstrap resamples a level had no events of a "
+                f"rare move ({', '.join(sorted(fell_back))}): there that move's hazard was "
+                "taken as the same for every application"
             )
         if failed:
             notes.append(
