@@ -48,6 +48,7 @@ def fit_part(
     covs: tuple[str, ...],
     where: str,
     code: str,
+    ties: str = "efron",
 ) -> Part:
     """Two cause-specific hazards of one clock; their Cox tables and notes (none without covs).
 
@@ -61,7 +62,7 @@ def fit_part(
             hazards[name] = nonparametric(ep, cause)
             continue
         try:
-            fit = cause_specific_cox(ep, cause=cause, covariates=covs)
+            fit = cause_specific_cox(ep, cause=cause, covariates=covs, ties=ties)
         except HiringFunnelError as exc:
             raise HiringFunnelError(
                 f"the {cause!r} model of {where}: {exc.message}",

@@ -99,7 +99,11 @@ def nonparametric_entry(ep: pd.DataFrame, cause: str) -> Hazard:
 
 
 def fit_moves(
-    rows: dict[str, pd.DataFrame], covs: dict[str, tuple[str, ...]], *, fall_back: bool = False
+    rows: dict[str, pd.DataFrame],
+    covs: dict[str, tuple[str, ...]],
+    *,
+    fall_back: bool = False,
+    ties: str = "efron",
 ) -> tuple[dict[str, Hazard], dict[str, pd.DataFrame], list[str]]:
     """The hazard of every move with events, the Cox tables, and the moves that fell back.
 
@@ -122,7 +126,7 @@ def fit_moves(
             hazards[name] = nonparametric_entry(ep, j)
             continue
         try:
-            fit = cause_specific_cox(ep, cause=j, covariates=list(use))
+            fit = cause_specific_cox(ep, cause=j, covariates=list(use), ties=ties)
         except HiringFunnelError as exc:
             if fall_back:
                 hazards[name] = nonparametric_entry(ep, j)

@@ -148,6 +148,7 @@ def pending_model(
     seed: int = 0,
     conf_level: float = 0.95,
     progress: Callable[[int, int], None] | None = None,
+    ties: str = "efron",
 ) -> PendingModel:
     """Fit the hazards behind :func:`~hiring_funnel.regression.prediction.predict_pending`.
 
@@ -168,6 +169,10 @@ def pending_model(
         Level of the percentile intervals.
     progress : callable, optional
         Called as ``progress(done, n_resamples)`` after each resample.
+    ties : {"efron", "breslow"}
+        How the Cox models handle answers on the same day (as
+        :func:`cause_specific_cox`). R's multi-state ``coxph`` (survival 3.5)
+        fits Breslow's whatever its ``ties``; "breslow" gives its numbers.
 
     Returns
     -------
@@ -240,10 +245,12 @@ def pending_model(
         "the application has been in its stage; withdrawn/closed ends it without an offer"
     ]
     move_covs = {move_name(h, j): covs for h, j in MOVES}
-    first_part = fit_part(first, FIRST, covs, "first answers", FIRST_FAILED)
+    if ties not in ("efron", "breslow"):
+        raise HiringFunnelError(f'ties must be "efron" or "breslow", not {ties!r}')
+    first_part = fit_part(first, FIRST, covs, "first answers", FIRST_FAILED, ties)
     while True:
         try:
-            moves, move_tables, _ = fit_moves(rows, move_covs)
+            moves, move_tables, _ = fit_moves(rows, move_covs, ties=ties)
             break
         except HiringFunnelError as exc:
             if exc.code != "move_model" or not move_covs.get(exc.data["move"]):
@@ -283,12 +290,18 @@ def pending_model(
             counts = np.bincount(rng.integers(0, n_cand, n_cand), minlength=n_cand)
             try:
                 again = fit_part(
-                    resample(first, counts[cand_codes]), FIRST, covs, "first answers", FIRST_FAILED
+                    resample(first, counts[cand_codes]),
+                    FIRST,
+                    covs,
+                    "first answers",
+                    FIRST_FAILED,
+                    ties,
                 )
                 again_moves, _, fell = fit_moves(
                     {h: resample(r, counts[row_codes[h]]) for h, r in rows.items()},
                     move_covs,
                     fall_back=True,
+                    ties=ties,
                 )
                 fits.append({**again[0], **again_moves})
                 fell_back.update(fell)
@@ -327,6 +340,7 @@ def pending_model(
         "resampled": resampled,
         "boot_failed": failed,
         "seed": seed,
+        "ties": ties,
     }
     hr = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return PendingModel(
