@@ -178,9 +178,7 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
     assert not np.allclose(t["ci_lower"], other["ci_lower"])
     names = model.table["model"].unique().tolist()
     assert names[:2] == ["positive", "rejection"]
-    assert {"applied -> screened", "screened -> interviewed", "interviewed -> offer"} <= set(
-        names
-    )
+    assert {"applied -> screened", "screened -> interviewed", "interviewed -> offer"} <= set(names)
 
 
 def test_a_wait_past_the_longest_seen_is_nan_and_named() -> None:
