@@ -84,12 +84,25 @@ def check_rank(
     ``names`` are (covariate, level) per column of ``x`` (level None for a
     numeric covariate); ``w`` are row weights (counts of aggregated rows).
     """
-    w = np.ones(x.shape[0]) if w is None else w
-    centred = (x - (w @ x) / w.sum()) * np.sqrt(w)[:, None]
-    if np.linalg.matrix_rank(centred) == x.shape[1]:
+    if w is None:
+        distinct, weight = x, np.ones(x.shape[0])
+    else:
+        # Aggregated data repeat each covariate pattern once per exit time: the repeats
+        # are merged with their weights summed. The weighted Gram matrix, so the
+        # singular values, stay the same; the tolerance keeps the full matrix's size.
+        distinct, inverse = np.unique(x[w > 0], axis=0, return_inverse=True)
+        weight = np.bincount(inverse.reshape(-1), weights=w[w > 0], minlength=len(distinct))
+    centred = (distinct - (weight @ distinct) / weight.sum()) * np.sqrt(weight)[:, None]
+    eps = np.finfo(float).eps * max(x.shape)
+
+    def rank(a: np.ndarray) -> int:
+        sv = np.linalg.svd(a, compute_uv=False)
+        return int((sv > sv.max(initial=0.0) * eps).sum())
+
+    if rank(centred) == x.shape[1]:
         return
     for j in range(1, x.shape[1] + 1):
-        if np.linalg.matrix_rank(centred[:, :j]) < j:
+        if rank(centred[:, :j]) < j:
             term, level = names[j - 1]
             what = f"level {level!r} of {term!r}" if level is not None else f"{term!r}"
             raise HiringFunnelError(
