@@ -42,6 +42,7 @@ import hiring_funnel as hf
 from hiring_funnel.cli import main
 from hiring_funnel.regression import QUANTITIES, pending_model, predict_pending
 from hiring_funnel.report import words
+from hiring_funnel.report.privacy import DEFAULT_MIN_GROUP
 from hiring_funnel.report.stages import WAITED, stages_section
 from hiring_funnel.schema import HiringFunnelError
 
@@ -225,6 +226,16 @@ def test_the_command_shows_the_stage_and_names_a_bad_one(
     assert "      interviewed, given industry:" in out
     assert "line 3: waited 7 days, no answer yet (industry=software)" in out
     assert "covariates: industry" in out  # stage is never a covariate
+    # The report's "every stage of the funnel" table, at the row's stage and day.
+    section = stages_section(_log(), min_group=DEFAULT_MIN_GROUP)
+    hope = hf.still_hope_from(
+        _paths(), stage="interviewed", waited=[7], horizon=float(section["horizon"])
+    ).table.iloc[0]
+    assert (
+        f"      interviewed, any application, from the stages (as the report): "
+        f"{100 * hope['estimate']:.1f}% ({100 * hope['ci_lower']:.1f}-{100 * hope['ci_upper']:.1f})"
+    ) in out
+    assert section["rows"][2]["cells"][1]["share"] == words.pct(hope["estimate"])
     pending.write_text("waited,stage\n7,interviewed\n7,hired\n")
     assert main(["predict", events, "--pending", str(pending), "--resamples", "0"]) == 1
     err = capsys.readouterr().err.strip()

@@ -220,7 +220,12 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     for c in covs:  # labels from the data: no escape or control character in the CSV either
         table[c] = table[c].map(lambda v: v if pd.isna(v) else clean_label(v))
     report_line = _report_line(decision, pred.wide()["waited"].to_numpy(), horizon.days)
-    print(_format(pred.wide(), raw.line, covs, args.within, model.meta, horizon, report_line))
+    stage_line = _stage_line(log, pred.wide(), horizon.days)
+    print(
+        _format(
+            pred.wide(), raw.line, covs, args.within, model.meta, horizon, report_line, stage_line
+        )
+    )
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
         print(f"note: {clean_label(note)}")
     if args.out:
@@ -283,6 +288,25 @@ def _report_line(decision: pd.DataFrame, waited: np.ndarray, horizon: float) -> 
     return table.set_index("time")[["estimate", "ci_lower", "ci_upper"]]
 
 
+def _stage_line(log: EventLog, wide: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """The report's "every stage" figure at each row's stage and day: still_hope_from, no covariates."""
+    from hiring_funnel.estimators.transitions import still_hope_from
+    from hiring_funnel.states import state_paths
+
+    paths = state_paths(log)
+    parts = []
+    for stage, rows in wide.groupby("stage"):
+        s = np.unique(rows["waited"].to_numpy(dtype=float))
+        s = s[np.isfinite(s) & (s < horizon)]
+        if s.size:
+            table = still_hope_from(paths, stage=str(stage), waited=s, horizon=horizon).table
+            parts.append(table.assign(stage=stage))
+    if not parts:
+        return pd.DataFrame(columns=["estimate", "ci_lower", "ci_upper"])
+    out = pd.concat(parts).set_index(["stage", "time"])
+    return out[["estimate", "ci_lower", "ci_upper"]]
+
+
 def _format(
     wide: pd.DataFrame,
     lines: np.ndarray,
@@ -291,6 +315,7 @@ def _format(
     meta: dict,
     horizon: Horizon,
     report_line: pd.DataFrame,
+    stage_line: pd.DataFrame,
 ) -> str:
     def pct(row: pd.Series, q: str) -> str:
         est, lo, hi = row[q], row[f"{q}_ci_lower"], row[f"{q}_ci_upper"]
@@ -322,10 +347,10 @@ def _format(
     else:
         intervals = f"{level}% bootstrap intervals over {usable} resamples of {meta['resampled']}"
 
-    def reported(s: float) -> str:
-        if s not in report_line.index or pd.isna(report_line.at[s, "estimate"]):
+    def reported(s: float | tuple[str, float], table: pd.DataFrame) -> str:
+        if s not in table.index or pd.isna(table.loc[s, "estimate"]):
             return "n/a"
-        r = report_line.loc[s]
+        r = table.loc[s]
         lo, hi = r["ci_lower"], r["ci_upper"]
         ci = f" ({100 * lo:.1f}-{100 * hi:.1f})" if pd.notna(lo) and pd.notna(hi) else ""
         return f"{100 * r['estimate']:.1f}%{ci}"
@@ -341,7 +366,12 @@ def _format(
         )
         out.append("    chance of an offer:")
         out.append(
-            f"      no decision yet, any application (as the report): {reported(row['waited'])}"
+            "      no decision yet, any application (as the report): "
+            f"{reported(row['waited'], report_line)}"
+        )
+        out.append(
+            f"      {stage}, any application, from the stages (as the report): "
+            f"{reported((row['stage'], row['waited']), stage_line)}"
         )
         out.append(f"      {stage}, {given}: {pct(row, 'offer_eventually')}")
         out.append(f"    chance of any answer:             {pct(row, 'answer_eventually')}")
