@@ -84,6 +84,7 @@ def check_rank(
     ``names`` are (covariate, level) per column of ``x`` (level None for a
     numeric covariate); ``w`` are row weights (counts of aggregated rows).
     """
+    weight: np.ndarray
     if w is None:
         distinct, weight = x, np.ones(x.shape[0])
     else:
