@@ -116,17 +116,15 @@ def test_without_covariates_predictions_are_the_nonparametric_estimates() -> Non
     sim = _sim()
     kw = {"attributes": sim.attributes, "as_of": sim.as_of}
     first = hf.episodes(sim.events, "first_response", **kw)
-    decision = hf.episodes(sim.events, "decision", **kw)
-    after = decision[
-        decision["application_id"].isin(first.loc[first["cause"] == "positive", "application_id"])
-    ]
     s = np.array([0.0, 3, 12, 30])
-    pred = predict_pending(_fit(n_resamples=0), pd.DataFrame({"waited": s})).wide()
-    positive_later = still_hope(first, cause="positive", waited=s).table["estimate"].to_numpy()
-    offer_after_positive = still_hope(after, cause="offer", waited=[0]).table["estimate"].iloc[0]
-    # P(offer | silence through s) = P(positive later | s) * P(offer | positive first answer).
+    model = _fit(n_resamples=0)
+    pred = predict_pending(model, pd.DataFrame({"waited": s})).wide()
+    # offer_eventually: P(offer by tau | applied, no move yet, at day s), the
+    # multi-state Aalen-Johansen (pinned to R in test_multistate.py).
+    paths = hf.state_paths(sim.events, **kw)
+    hope = hf.still_hope_from(paths, stage="applied", waited=s, horizon=model.meta["horizon"])
     np.testing.assert_allclose(
-        pred["offer_eventually"], positive_later * offer_after_positive, rtol=1e-12
+        pred["offer_eventually"], hope.table["estimate"], rtol=1e-12, atol=1e-15
     )
     any_later = sum(
         still_hope(first, cause=c, waited=s).table["estimate"].to_numpy()
@@ -163,7 +161,8 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
     )
     pred = predict_pending(model, waiting)
     t = pred.table
-    assert list(t.columns) == [*PREDICTION_COLUMNS[:2], "company_size", *PREDICTION_COLUMNS[2:]]
+    assert list(t.columns) == [*PREDICTION_COLUMNS[:3], "company_size", *PREDICTION_COLUMNS[3:]]
+    assert (t["stage"] == "applied").all()
     assert "secret-1" not in t.to_csv()  # identifiers are never copied
     assert list(t["quantity"].unique()) == list(QUANTITIES)
     assert len(t) == 3 * len(QUANTITIES)
@@ -177,12 +176,9 @@ def test_covariates_bootstrap_intervals_and_layout() -> None:
     pd.testing.assert_frame_equal(t, again)
     other = predict_pending(_fit(("company_size",), n_resamples=40, seed=6), waiting).table
     assert not np.allclose(t["ci_lower"], other["ci_lower"])
-    assert model.table["model"].unique().tolist() == [
-        "positive",
-        "rejection",
-        "offer",
-        "decision_rejection",
-    ]
+    names = model.table["model"].unique().tolist()
+    assert names[:2] == ["positive", "rejection"]
+    assert {"applied -> screened", "screened -> interviewed", "interviewed -> offer"} <= set(names)
 
 
 def test_a_wait_past_the_longest_seen_is_nan_and_named() -> None:
@@ -272,24 +268,20 @@ def test_answer_within_is_calibrated_against_what_happened_next() -> None:
 def test_a_level_without_offers_falls_back_to_one_offer_chance_for_all() -> None:
     sim = _sim()
     kw = {"as_of": sim.as_of}
-    first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, **kw)
     decision = hf.episodes(sim.events, "decision", attributes=sim.attributes, **kw)
-    positive = set(first.loc[first["cause"] == "positive", "application_id"])
-    no_offer = decision.loc[
-        decision["application_id"].isin(positive) & (decision["cause"] != "offer"),
-        "application_id",
-    ]
-    odd = set(no_offer.iloc[:25]) | set(first["application_id"].iloc[:200])
+    odd = set(decision["application_id"].iloc[:300])
     odd -= set(decision.loc[decision["cause"] == "offer", "application_id"])
     attrs = sim.attributes.assign(
         tier=np.where(sim.attributes["application_id"].isin(odd), "odd", "usual")
     )
     model = pending_model(sim.events, covariates="tier", attributes=attrs, n_resamples=0, **kw)
     assert any(
-        "level 'odd' has no 'offer' events" in n and "taken as the same for every application" in n
+        "'interviewed -> offer' model: level 'odd' has no 'offer' events" in n
+        and "that move's hazard is taken as the same for every application" in n
         for n in model.meta["notes"]
     )
-    assert set(model.table["model"]) == {"positive", "rejection"}
+    assert "interviewed -> offer" not in set(model.table["model"])
+    assert {"positive", "rejection", "applied -> screened"} <= set(model.table["model"])
     pred = predict_pending(model, pd.DataFrame({"waited": [5, 5], "tier": ["odd", "usual"]}))
     assert pred.wide()["offer_eventually"].notna().all()
     with pytest.raises(HiringFunnelError, match="column 'score': is numeric"):

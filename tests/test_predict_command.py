@@ -36,7 +36,7 @@ def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
     assert main([*argv, "--out", str(out_csv)]) == 0
     out = capsys.readouterr().out
     assert "covariates: industry, company_size" in out  # taken from the pending file's columns
-    assert "line 2: waited 0 days (industry=software, company_size=1-50)" in out
+    assert "line 2: waited 0 days, no answer yet (industry=software, company_size=1-50)" in out
     assert "no answer yet, given industry, company_size:" in out
     # Issue 10: ten resamples are too few for a percentile interval; none is printed.
     assert "no intervals: 10 usable bootstrap resample(s), at least 20 are needed" in out
@@ -44,7 +44,7 @@ def test_predict_on_the_sample_prints_and_writes_the_library_numbers(
     ours = "\n".join(line for line in out.splitlines() if "(as the report)" not in line)
     assert "95%" not in ours and not re.search(r"\d%\s*\(", ours)
     written = pd.read_csv(out_csv)
-    assert list(written.columns[:4]) == ["line", "waited", "industry", "company_size"]
+    assert list(written.columns[:5]) == ["line", "stage", "waited", "industry", "company_size"]
     assert sorted(written["line"].unique()) == [2, 3, 4, 5, 6]
     assert set(written["quantity"]) == set(QUANTITIES)
     # The same numbers as the library's, on the same log and seed.
@@ -75,7 +75,7 @@ def test_applied_dates_count_days_to_the_as_of_date_and_ids_stay_out(
     argv = ["predict", EVENTS, "--pending", pending, "--resamples", "0", "--out", str(out_csv)]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "line 2: waited 12 days (industry=retail)" in out
+    assert "line 2: waited 12 days, no answer yet (industry=retail)" in out
     assert "not used: application_id" in out
     assert "my-secret-id" not in out and "my-secret-id" not in out_csv.read_text()
 
@@ -157,7 +157,7 @@ def test_notes_and_missing_levels_name_lines_of_the_pending_file(
     assert "longest wait seen in the log: nothing is known after that (first: line 4)" in out
     assert "row 2" not in out
     # The sample has no application without an industry: no estimate for line 3, and why.
-    assert "line 3: waited 5 days (industry=(missing))" in out
+    assert "line 3: waited 5 days, no answer yet (industry=(missing))" in out
     assert "the log has no application without one to learn from (first: line 3)" in out
 
 

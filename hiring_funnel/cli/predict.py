@@ -1,9 +1,12 @@
 """``hiring-funnel predict``: predictions for applications still waiting.
 
 The pending file has one row per application still waiting: either
-``waited`` (days of silence so far) or ``applied`` (the date applied; the
-days are counted to the log's as-of date), and the attribute columns the
-model uses. Other columns (an id, a note) are read but never printed.
+``waited`` (days since applying: days of silence so far for an application
+with no answer yet) or ``applied`` (the date applied; the days are counted
+to the log's as-of date), optionally ``stage`` (applied, the default and
+what an empty cell means; screened; interviewed: where the application is),
+and the attribute columns the model uses. Other columns (an id, a note) are
+read but never printed.
 
 What it prints and writes names files without their folders and never a value
 of an id or free-text column: covariates must be categories in fact
@@ -48,7 +51,17 @@ if TYPE_CHECKING:
 NAME = "predict"
 
 #: Columns of the pending file that are never covariates.
-_NOT_COVARIATES = {"waited", "applied", "application_id", "candidate_id", "company_id", "line"}
+_NOT_COVARIATES = {
+    "waited",
+    "applied",
+    "stage",
+    "application_id",
+    "candidate_id",
+    "company_id",
+    "line",
+}
+#: How the output names each stage of the pending file's ``stage`` column.
+_STAGE_WORDS = {"applied": "no answer yet", "screened": "screened", "interviewed": "interviewed"}
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -73,7 +86,8 @@ def add_predict_arguments(cmd: argparse.ArgumentParser) -> None:
         "--pending",
         required=True,
         metavar="FILE",
-        help="applications still waiting: 'waited' (days) or 'applied' (date), and attributes",
+        help="applications still waiting: 'waited' (days) or 'applied' (date), optionally 'stage' "
+        "(applied, screened, interviewed), and attributes",
     )
     cmd.add_argument(
         "--covariates",
@@ -180,7 +194,7 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     print(f"fitting on {file_name(log.source)} with covariates: {names or 'none'}")
     for note in skipped:
         print(f"note: {note}")
-    ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied"}]
+    ignored = [c for c in waiting.columns if c not in {*covs, "waited", "applied", "stage"}]
     if ignored:
         listed = ", ".join(short_label(c) for c in ignored)
         print(f"(columns of {file_name(raw.source)} not used: {listed})")
@@ -206,7 +220,12 @@ def run_predict(args: argparse.Namespace, log: EventLog) -> int:
     for c in covs:  # labels from the data: no escape or control character in the CSV either
         table[c] = table[c].map(lambda v: v if pd.isna(v) else clean_label(v))
     report_line = _report_line(decision, pred.wide()["waited"].to_numpy(), horizon.days)
-    print(_format(pred.wide(), raw.line, covs, args.within, model.meta, horizon, report_line))
+    stage_line = _stage_line(log, pred.wide(), horizon.days)
+    print(
+        _format(
+            pred.wide(), raw.line, covs, args.within, model.meta, horizon, report_line, stage_line
+        )
+    )
     for note in [*model.meta["notes"], *pred.meta["notes"]]:
         print(f"note: {clean_label(note)}")
     if args.out:
@@ -269,6 +288,25 @@ def _report_line(decision: pd.DataFrame, waited: np.ndarray, horizon: float) -> 
     return table.set_index("time")[["estimate", "ci_lower", "ci_upper"]]
 
 
+def _stage_line(log: EventLog, wide: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """The report's "every stage" figure at each row's stage and day: still_hope_from, no covariates."""
+    from hiring_funnel.estimators.transitions import still_hope_from
+    from hiring_funnel.states import state_paths
+
+    paths = state_paths(log)
+    parts = []
+    for stage, rows in wide.groupby("stage"):
+        s = np.unique(rows["waited"].to_numpy(dtype=float))
+        s = s[np.isfinite(s) & (s < horizon)]
+        if s.size:
+            table = still_hope_from(paths, stage=str(stage), waited=s, horizon=horizon).table
+            parts.append(table.assign(stage=stage))
+    if not parts:
+        return pd.DataFrame(columns=["estimate", "ci_lower", "ci_upper"])
+    out = pd.concat(parts).set_index(["stage", "time"])
+    return out[["estimate", "ci_lower", "ci_upper"]]
+
+
 def _format(
     wide: pd.DataFrame,
     lines: np.ndarray,
@@ -277,6 +315,7 @@ def _format(
     meta: dict,
     horizon: Horizon,
     report_line: pd.DataFrame,
+    stage_line: pd.DataFrame,
 ) -> str:
     def pct(row: pd.Series, q: str) -> str:
         est, lo, hi = row[q], row[f"{q}_ci_lower"], row[f"{q}_ci_upper"]
@@ -308,10 +347,10 @@ def _format(
     else:
         intervals = f"{level}% bootstrap intervals over {usable} resamples of {meta['resampled']}"
 
-    def reported(s: float) -> str:
-        if s not in report_line.index or pd.isna(report_line.at[s, "estimate"]):
+    def reported(s: float | tuple[str, float], table: pd.DataFrame) -> str:
+        if s not in table.index or pd.isna(table.loc[s, "estimate"]):
             return "n/a"
-        r = report_line.loc[s]
+        r = table.loc[s]
         lo, hi = r["ci_lower"], r["ci_upper"]
         ci = f" ({100 * lo:.1f}-{100 * hi:.1f})" if pd.notna(lo) and pd.notna(hi) else ""
         return f"{100 * r['estimate']:.1f}%{ci}"
@@ -320,15 +359,21 @@ def _format(
     out = [f"\nPending applications ({intervals}); every chance counts answers {horizon.words}:"]
     for _, row in wide.iterrows():
         attrs = ", ".join(f"{short_label(c)}={short_label(row[c])}" for c in covs)
+        stage = _STAGE_WORDS[row["stage"]]
         out.append(
-            f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days"
+            f"  line {int(lines[int(row['row'])])}: waited {row['waited']:g} days, {stage}"
             + (f" ({attrs})" if attrs else "")
         )
         out.append("    chance of an offer:")
         out.append(
-            f"      no decision yet, any application (as the report): {reported(row['waited'])}"
+            "      no decision yet, any application (as the report): "
+            f"{reported(row['waited'], report_line)}"
         )
-        out.append(f"      no answer yet, {given}: {pct(row, 'offer_eventually')}")
+        out.append(
+            f"      {stage}, any application, from the stages (as the report): "
+            f"{reported((row['stage'], row['waited']), stage_line)}"
+        )
+        out.append(f"      {stage}, {given}: {pct(row, 'offer_eventually')}")
         out.append(f"    chance of any answer:             {pct(row, 'answer_eventually')}")
         out.append(f"    chance of an answer within {within:g} days: {pct(row, 'answer_within')}")
         out.append(f"    if an answer comes, it takes:     {days(row)}")

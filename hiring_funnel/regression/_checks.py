@@ -32,6 +32,12 @@ def missing_as_level(frame: pd.DataFrame, covs: Sequence[str]) -> pd.DataFrame:
         col = frame[c]
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             continue
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # Checked on the categories, not row by row (the pending model's bootstrap).
+            cats = pd.Series(col.cat.categories).astype("string")
+            blank = np.flatnonzero((cats.isna() | (cats.str.strip() == "")).to_numpy())
+            if not (col.isna().any() or np.isin(col.cat.codes.to_numpy(), blank).any()):
+                continue
         text = col.astype("string")
         empty = text.isna() | (text.str.strip() == "")
         if empty.any():
@@ -78,12 +84,26 @@ def check_rank(
     ``names`` are (covariate, level) per column of ``x`` (level None for a
     numeric covariate); ``w`` are row weights (counts of aggregated rows).
     """
-    w = np.ones(x.shape[0]) if w is None else w
-    centred = (x - (w @ x) / w.sum()) * np.sqrt(w)[:, None]
-    if np.linalg.matrix_rank(centred) == x.shape[1]:
+    weight: np.ndarray
+    if w is None:
+        distinct, weight = x, np.ones(x.shape[0])
+    else:
+        # Aggregated data repeat each covariate pattern once per exit time: the repeats
+        # are merged with their weights summed. The weighted Gram matrix, so the
+        # singular values, stay the same; the tolerance keeps the full matrix's size.
+        distinct, inverse = np.unique(x[w > 0], axis=0, return_inverse=True)
+        weight = np.bincount(inverse.reshape(-1), weights=w[w > 0], minlength=len(distinct))
+    centred = (distinct - (weight @ distinct) / weight.sum()) * np.sqrt(weight)[:, None]
+    eps = np.finfo(float).eps * max(x.shape)
+
+    def rank(a: np.ndarray) -> int:
+        sv = np.linalg.svd(a, compute_uv=False)
+        return int((sv > sv.max(initial=0.0) * eps).sum())
+
+    if rank(centred) == x.shape[1]:
         return
     for j in range(1, x.shape[1] + 1):
-        if np.linalg.matrix_rank(centred[:, :j]) < j:
+        if rank(centred[:, :j]) < j:
             term, level = names[j - 1]
             what = f"level {level!r} of {term!r}" if level is not None else f"{term!r}"
             raise HiringFunnelError(

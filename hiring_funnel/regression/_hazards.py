@@ -14,10 +14,8 @@ import pandas as pd
 from hiring_funnel.regression.cox import cause_specific_cox
 from hiring_funnel.schema import HiringFunnelError
 
-#: Error codes of a model that cannot be fitted: in the first-answer part, or in
-#: the part after a positive first answer (where offers are rare).
+#: Error code of a first-answer model that cannot be fitted.
 FIRST_FAILED = "first_answer_model"
-AFTER_FAILED = "after_positive_model"
 
 
 @dataclass(frozen=True)
@@ -40,9 +38,8 @@ def resample(ep: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
 
 
 Part = tuple[dict[str, Hazard], dict[str, pd.DataFrame], dict[str, list[str]]]
-#: The two models of each part: (hazard name, cause).
+#: The two first-answer models: (hazard name, cause).
 FIRST = (("positive", "positive"), ("rejection", "rejection"))
-AFTER = (("offer", "offer"), ("decision_rejection", "rejection"))
 
 
 def fit_part(
@@ -51,6 +48,7 @@ def fit_part(
     covs: tuple[str, ...],
     where: str,
     code: str,
+    ties: str = "efron",
 ) -> Part:
     """Two cause-specific hazards of one clock; their Cox tables and notes (none without covs).
 
@@ -64,7 +62,7 @@ def fit_part(
             hazards[name] = nonparametric(ep, cause)
             continue
         try:
-            fit = cause_specific_cox(ep, cause=cause, covariates=covs)
+            fit = cause_specific_cox(ep, cause=cause, covariates=covs, ties=ties)
         except HiringFunnelError as exc:
             raise HiringFunnelError(
                 f"the {cause!r} model of {where}: {exc.message}",
@@ -82,20 +80,6 @@ def fit_part(
         tables[name] = fit.table
         notes[name] = list(fit.meta["notes"])
     return hazards, tables, notes
-
-
-def fit_all(
-    first: pd.DataFrame,
-    after: pd.DataFrame,
-    covs: tuple[str, ...],
-    after_covs: tuple[str, ...],
-) -> Part:
-    """The four hazards: first answers on ``covs``, offers after a positive one on ``after_covs``."""
-    one = fit_part(first, FIRST, covs, "first answers", FIRST_FAILED)
-    two = fit_part(
-        after, AFTER, after_covs, "decisions after a positive first answer", AFTER_FAILED
-    )
-    return ({**one[0], **two[0]}, {**one[1], **two[1]}, {**one[2], **two[2]})
 
 
 def nonparametric(ep: pd.DataFrame, cause: str) -> Hazard:
@@ -142,30 +126,25 @@ def quantities(
     within: float,
     tau: float,
 ) -> np.ndarray:
-    """Array (quantity, row) of the four quantities under one set of hazards, up to day tau."""
-    grid, surv, f_pos, _ = aalen_johansen(fit["positive"], fit["rejection"], patterns)
-    grid_offer, _, f_offer, _ = aalen_johansen(fit["offer"], fit["decision_rejection"], patterns)
+    """Array (quantity, row) of the three first-answer quantities (answer_eventually,
+    answer_within, expected_wait_if_answered) under one set of hazards, up to day tau."""
+    grid, surv, _, _ = aalen_johansen(fit["positive"], fit["rejection"], patterns)
     pad_s = np.hstack([np.ones((len(patterns), 1)), surv])
-    pad_f = np.hstack([np.zeros((len(patterns), 1)), f_pos])
-    pad_offer = np.hstack([np.zeros((len(patterns), 1)), f_offer])
     i = pattern_of
     at_s = np.searchsorted(grid, s, side="right")  # padded index of the last time <= s
     at_w = np.searchsorted(grid, np.minimum(s + within, tau), side="right")
     at_tau = int(np.searchsorted(grid, tau, side="right"))
-    offer_tau = int(np.searchsorted(grid_offer, tau, side="right"))
     s_s = pad_s[i, at_s]
     s_tau = pad_s[i, at_tau]
     with np.errstate(divide="ignore", invalid="ignore"):
-        positive_later = (pad_f[i, at_tau] - pad_f[i, at_s]) / s_s
-        offer = positive_later * pad_offer[i, offer_tau]
         answer = (s_s - s_tau) / s_s
         soon = (s_s - pad_s[i, at_w]) / s_s
         # E[T - s | s < T <= tau]: each later day's share of the answers still to come.
         drop = pad_s[:, :-1] - pad_s[:, 1:]
         later = (grid[None, :] > s[:, None]) & (grid[None, :] <= tau)
         wait = ((grid[None, :] - s[:, None]) * drop[i] * later).sum(axis=1) / (s_s - s_tau)
-    out = np.vstack([offer, answer, soon, wait])
+    out = np.vstack([answer, soon, wait])
     out[:, s_s <= 0] = np.nan
     # No answer left to come: the mean wait of the answers is undefined.
-    out[3, (s_s - s_tau) <= 0] = np.nan
+    out[2, (s_s - s_tau) <= 0] = np.nan
     return out

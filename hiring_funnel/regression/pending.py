@@ -1,24 +1,38 @@
 """Predictions for applications still waiting: will it be an offer, an answer this week, and when?
 
 :func:`pending_model` fits, on the ``first_response`` clock, a cause-specific
-Cox model of a positive answer and one of a rejection, and, on the
-``decision`` clock of the applications whose first answer was positive, one
-of an offer and one of a rejection. :func:`~hiring_funnel.regression.prediction.predict_pending` turns them into
+Cox model of a positive answer and one of a rejection, and, on the clock since
+applying, one of every move between the funnel's states.
+:func:`~hiring_funnel.regression.prediction.predict_pending` turns them into
 Aalen-Johansen curves for each pending application's attributes (each cause's
 baseline hazard times its hazard ratio, as R's ``survfit`` on a multi-state
 ``coxph``) and conditions on the days already waited in silence:
 
 - ``answer_eventually``: P(any answer after s, by the longest wait seen tau);
-- ``offer_eventually``: P(positive answer after s | silence through s) times
-  P(offer | positive first answer); the second factor assumes the offer chance
-  does not depend on how long the first answer took (``meta["notes"]``);
+- ``offer_eventually``: P(an offer by tau | in the row's stage at the end of
+  day s since applying), from the funnel as a multi-state model
+  (:func:`hiring_funnel.state_paths`): a cause-specific Cox model of every
+  move (applied -> screened, interviewed, offer, rejection, withdrawn/closed;
+  screened -> ...; interviewed -> ...) on the clock since applying, each row
+  of a stage left-truncated at the day after it entered it
+  (:mod:`hiring_funnel.regression._stage_hazards`), and their Aalen-Johansen
+  product over the days after s, as R's ``survfit`` on
+  ``coxph(Surv(tstart, tstop, state) ~ x, id =, istate =)``. So the day of the
+  first answer carries into the chance of an offer. The model is Markov on
+  the days since applying: the chance of the next move depends on the stage,
+  the day since applying and the covariates, not on how long the application
+  has been in its stage. Withdrawn/closed is an end without an offer, as in
+  the report and :func:`hiring_funnel.still_hope_from`. Without covariates
+  it is :func:`hiring_funnel.still_hope_from` exactly;
 - ``answer_within``: P(an answer on days s+1 .. s+``within``);
 - ``expected_wait_if_answered``: E[T - s | an answer comes after s, by tau],
   in days. An unconditional mean remaining wait does not exist when some
   applications are never answered (ghosting), so the mean is over answers.
 
+The other three quantities are about the first answer, for rows still in
+``applied`` (on the ``first_response`` clock, withdrawn/closed censored).
 Without covariates the hazards are the Kaplan-Meier / Aalen-Johansen ones
-(d / n), so the predictions equal :func:`hiring_funnel.estimators.still_hope`.
+(d / n), so they equal :func:`hiring_funnel.estimators.still_hope`.
 Intervals are percentile intervals over a bootstrap of candidates (every
 application of a resampled candidate comes along), seeded.
 """
@@ -37,18 +51,20 @@ from hiring_funnel.clocks import episodes as make_episodes
 from hiring_funnel.deprecation import keywords_from, warn_renamed
 from hiring_funnel.regression._checks import missing_as_level
 from hiring_funnel.regression._hazards import (
-    AFTER_FAILED,
+    FIRST,
+    FIRST_FAILED,
     Hazard,
     candidate_codes,
-    fit_all,
+    fit_part,
     resample,
 )
+from hiring_funnel.regression._stage_hazards import MOVES, fit_moves, move_name, move_rows
 from hiring_funnel.results import Note, Result
 from hiring_funnel.schema import EventLog, HiringFunnelError
+from hiring_funnel.states import state_paths
 
 __all__ = ["MIN_CANDIDATES", "PendingModel", "pending_model"]
 
-_MODELS = ("positive", "rejection", "offer", "decision_rejection")
 #: With fewer candidates than this the bootstrap resamples applications.
 MIN_CANDIDATES = 10
 
@@ -65,13 +81,14 @@ class PendingModel(Result):
         Covariate -> the levels seen in the log (a prediction for another level
         is an error).
     table : DataFrame
-        The four Cox models' tables (column ``model``: positive, rejection on
-        the first-response clock; offer, decision_rejection on the decision
-        clock after a positive first answer); empty without covariates.
+        The Cox models' tables (column ``model``: positive, rejection on
+        the first-response clock; one per move of the funnel, named
+        "applied -> screened" etc., on the clock since applying); empty
+        without covariates.
     meta : dict
-        ``n`` (first-response episodes), ``n_positive`` (decision episodes
-        after a positive first answer), ``horizon`` (tau, the longest wait seen
-        on the first-response clock), ``decision_horizon``, ``unit``,
+        ``n`` (first-response episodes), ``n_positive`` (positive first
+        answers), ``n_paths`` (rows of the state paths), ``horizon`` (tau,
+        the longest wait seen on the first-response clock), ``unit``,
         ``conf_level``, ``n_resamples`` (also as ``n_boot``, its old name), ``resampled`` ("candidates", or
         "applications" when the log has fewer than :data:`MIN_CANDIDATES`
         candidates), ``boot_failed`` and ``seed``.
@@ -107,8 +124,7 @@ class PendingModel(Result):
         m = self.meta
         return [
             f"covariates: {', '.join(self.covariates) or 'none'}",
-            f"{m['n']:,} first-response episodes, {m['n_positive']:,} decisions after a "
-            "positive answer",
+            f"{m['n']:,} first-response episodes, {m['n_paths']:,} moves between stages",
             f"{m['n_resamples']} bootstrap resamples of {m['resampled']} (seed {m['seed']})",
         ]
 
@@ -132,6 +148,7 @@ def pending_model(
     seed: int = 0,
     conf_level: float = 0.95,
     progress: Callable[[int, int], None] | None = None,
+    ties: str = "efron",
 ) -> PendingModel:
     """Fit the hazards behind :func:`~hiring_funnel.regression.prediction.predict_pending`.
 
@@ -152,6 +169,10 @@ def pending_model(
         Level of the percentile intervals.
     progress : callable, optional
         Called as ``progress(done, n_resamples)`` after each resample.
+    ties : {"efron", "breslow"}
+        How the Cox models handle answers on the same day (as
+        :func:`cause_specific_cox`). R's multi-state ``coxph`` (survival 3.5)
+        fits Breslow's whatever its ``ties``; "breslow" gives its numbers.
 
     Returns
     -------
@@ -179,8 +200,7 @@ def pending_model(
         raise HiringFunnelError(f"conf_level must be between 0 and 1, not {conf_level!r}")
     kw = {"attributes": attributes, "as_of": as_of, "unit": unit, "holidays": holidays}
     first = make_episodes(log, "first_response", **kw)
-    decision = make_episodes(log, "decision", **kw)
-    if (first["entry"] > 0).any() or (decision["entry"] > 0).any():
+    if (first["entry"] > 0).any():
         # Its baseline hazards count everyone at risk from day 0.
         raise HiringFunnelError(
             "pending_model does not support late entry (a log with observed_from)",
@@ -210,39 +230,44 @@ def pending_model(
     # A missing attribute is a level of its own, as in summary and the report: an
     # error here would name an episode row that is no line of any file.
     first = missing_as_level(first, covs)
-    decision = missing_as_level(decision, covs)
-    positive_ids = first.loc[first["cause"] == "positive", "application_id"]
-    if positive_ids.empty:
+    # As categories, the models check and code each covariate once per level, not per row.
+    first = first.assign(**{c: first[c].astype("category") for c in covs})
+    if not (first["cause"] == "positive").any():
         raise HiringFunnelError(
             "no first answer is positive: the chance of an offer cannot be estimated"
         )
-    after = decision[decision["application_id"].isin(positive_ids)].reset_index(drop=True)
+    paths = state_paths(log, attributes=attributes, as_of=as_of, unit=unit, holidays=holidays)
+    by_app = first.drop_duplicates("application_id").set_index("application_id")[list(covs)]
+    rows = move_rows(paths, by_app)
     notes: list[str] = [
-        "offer_eventually assumes that the chance of an offer after a positive first answer "
-        "does not depend on how long that answer took"
+        "offer_eventually is Markov on the days since applying: the chance of the next move "
+        "depends on the stage, the day since applying and the covariates, not on how long "
+        "the application has been in its stage; withdrawn/closed ends it without an offer"
     ]
-    after_covs = covs
-    try:
-        main = fit_all(first, after, covs, covs)
-    except HiringFunnelError as exc:
-        if exc.code != AFTER_FAILED:
-            raise
-        # Offers are rarer than answers: a level may have none. Then the chance
-        # of an offer after a positive answer is taken as the same for all.
-        after_covs = ()
-        main = fit_all(first, after, covs, after_covs)
-        notes.append(
-            f"{exc.message}; so the chance of an offer after a positive first answer is taken "
-            "as the same for every application (only the first-answer models use the covariates)"
-        )
-    tables = []
-    for name in _MODELS:
-        table = main[1].get(name)
-        if table is not None:
-            tables.append(table.assign(model=name))
-            notes += [f"{name}: {n}" for n in main[2].get(name, [])]
-    fits = [main[0]]
-    failed = 0
+    move_covs = {move_name(h, j): covs for h, j in MOVES}
+    if ties not in ("efron", "breslow"):
+        raise HiringFunnelError(f'ties must be "efron" or "breslow", not {ties!r}')
+    first_part = fit_part(first, FIRST, covs, "first answers", FIRST_FAILED, ties)
+    while True:
+        try:
+            moves, move_tables, _ = fit_moves(rows, move_covs, ties=ties)
+            break
+        except HiringFunnelError as exc:
+            if exc.code != "move_model" or not move_covs.get(exc.data["move"]):
+                raise
+            # A rare move (an offer straight after applying, a withdrawal after a
+            # screen) may have no events in some level: its hazard is then the same for all.
+            move_covs[exc.data["move"]] = ()
+            notes.append(
+                f"{exc.message}; so that move's hazard is taken as the same for every application"
+            )
+    tables = [first_part[1][n].assign(model=n) for n in ("positive", "rejection") if covs]
+    tables += [t.assign(model=n) for n, t in move_tables.items()]
+    for name in ("positive", "rejection"):
+        notes += [f"{name}: {n}" for n in first_part[2].get(name, [])]
+    fits = [{**first_part[0], **moves}]
+    failed = n_fell = 0
+    fell_back: set[str] = set()
     cand_codes, n_cand = candidate_codes(first)
     resampled = "candidates"
     if n_cand < MIN_CANDIDATES:
@@ -257,19 +282,30 @@ def pending_model(
         resampled = "applications"
     if n_resamples:
         rng = np.random.default_rng(seed)
-        after_codes = cand_codes[
-            pd.Index(first["application_id"]).get_indexer(after["application_id"])
-        ]
+        app_index = pd.Index(first["application_id"])
+        row_codes = {
+            h: cand_codes[app_index.get_indexer(r["application_id"])] for h, r in rows.items()
+        }
         for b in range(n_resamples):
             counts = np.bincount(rng.integers(0, n_cand, n_cand), minlength=n_cand)
             try:
-                again = fit_all(
+                again = fit_part(
                     resample(first, counts[cand_codes]),
-                    resample(after, counts[after_codes]),
+                    FIRST,
                     covs,
-                    after_covs,
+                    "first answers",
+                    FIRST_FAILED,
+                    ties,
                 )
-                fits.append(again[0])
+                again_moves, _, fell = fit_moves(
+                    {h: resample(r, counts[row_codes[h]]) for h, r in rows.items()},
+                    move_covs,
+                    fall_back=True,
+                    ties=ties,
+                )
+                fits.append({**again[0], **again_moves})
+                fell_back.update(fell)
+                n_fell += bool(fell)
             except HiringFunnelError:
                 failed += 1
             if progress is not None:
@@ -280,6 +316,12 @@ def pending_model(
                 "(levels without events once resampled)",
                 hint="use fewer covariates, merge rare levels, or pass n_resamples=0",
             )
+        if n_fell:
+            notes.append(
+                f"in {n_fell} of {n_resamples} bootstrap resamples a level had no events of a "
+                f"rare move ({', '.join(sorted(fell_back))}): there that move's hazard was "
+                "taken as the same for every application"
+            )
         if failed:
             notes.append(
                 f"{failed} of {n_resamples} bootstrap resamples could not be fitted (a level without "
@@ -288,9 +330,9 @@ def pending_model(
     levels = {c: sorted(str(v) for v in pd.unique(first[c].dropna())) for c in covs}
     meta: dict[str, Any] = {
         "n": len(first),
-        "n_positive": len(after),
+        "n_positive": int((first["cause"] == "positive").sum()),
+        "n_paths": len(paths),
         "horizon": float(first["duration"].max()),
-        "decision_horizon": float(after["duration"].max()),
         "unit": unit,
         "conf_level": conf_level,
         "n_resamples": n_resamples,
@@ -298,6 +340,7 @@ def pending_model(
         "resampled": resampled,
         "boot_failed": failed,
         "seed": seed,
+        "ties": ties,
     }
     hr = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return PendingModel(

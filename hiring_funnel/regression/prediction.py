@@ -20,9 +20,11 @@ import pandas as pd
 from hiring_funnel.estimators.bootstrap import MIN_USABLE_RESAMPLES
 from hiring_funnel.regression._checks import MISSING_LEVEL, missing_as_level
 from hiring_funnel.regression._hazards import quantities
+from hiring_funnel.regression._stage_hazards import offer_chance
 from hiring_funnel.regression.pending import PendingModel
 from hiring_funnel.results import Note, Result
 from hiring_funnel.schema import HiringFunnelError
+from hiring_funnel.states import TRANSIENT
 
 __all__ = ["PREDICTION_COLUMNS", "QUANTITIES", "PendingPrediction", "predict_pending"]
 
@@ -36,6 +38,7 @@ QUANTITIES: tuple[str, ...] = (
 #: Fixed columns of the prediction table; the covariates follow ``waited``.
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "row",
+    "stage",
     "waited",
     "quantity",
     "estimate",
@@ -53,7 +56,8 @@ class PendingPrediction(Result):
     table : DataFrame
         Long and tidy: one row per pending row and quantity
         (:data:`QUANTITIES`), columns :data:`PREDICTION_COLUMNS` with the
-        covariates after ``waited``. ``row`` is the position in ``waiting``.
+        covariates after ``waited``. ``row`` is the position in ``waiting``;
+        ``stage`` the row's stage (applied, screened or interviewed).
     meta : Meta
         ``within`` (days), ``horizon``, ``conf_level``, ``n_resamples`` (also ``n_boot``).
     notes : tuple of Note
@@ -64,8 +68,8 @@ class PendingPrediction(Result):
     >>> import hiring_funnel as hf
     >>> sim = hf.simulate(2000, seed=2)
     >>> model = hf.pending_model(sim.events, attributes=sim.attributes, as_of=sim.as_of, n_resamples=0)
-    >>> model.predict(pd.DataFrame({"waited": [0, 30]})).wide().columns[:3].tolist()
-    ['row', 'waited', 'offer_eventually']
+    >>> model.predict(pd.DataFrame({"waited": [0, 30]})).wide().columns[:4].tolist()
+    ['row', 'stage', 'waited', 'offer_eventually']
     """
 
     table: pd.DataFrame
@@ -94,6 +98,7 @@ def predict_pending(
     waiting: pd.DataFrame,
     *,
     waited: str = "waited",
+    stage: str = "stage",
     within: float = 7.0,
     lines: Sequence[int] | np.ndarray | None = None,
     horizon: float | None = None,
@@ -105,11 +110,19 @@ def predict_pending(
     model : PendingModel
         From :func:`pending_model`.
     waiting : DataFrame
-        One row per pending application: ``waited`` (days of silence so far,
-        in the model's unit) and the model's covariates. Other columns are
-        ignored and never copied to the output (they may hold identifiers).
+        One row per pending application: ``waited`` (days since applying, in
+        the model's unit: for a row still in ``applied`` these are its days of
+        silence), optionally ``stage`` (where the application is: "applied",
+        no answer yet, the default; "screened"; "interviewed") and the model's
+        covariates. Other columns are ignored and never copied to the output
+        (they may hold identifiers).
     waited : str
         The column with the days waited.
+    stage : str
+        The column with the stage; without it every row is in "applied".
+        ``offer_eventually`` is P(offer by the horizon | in that stage at the
+        end of day ``waited`` since applying); the other quantities are
+        about the first answer and are NaN for a row past "applied".
     within : float
         The window of ``answer_within``, in days after ``waited``.
     lines : sequence of int, optional
@@ -142,6 +155,7 @@ def predict_pending(
     True
     """
     s, frame, unseen = _check_waiting(model, waiting, waited, lines)
+    stages = _check_stage(waiting, stage, lines)
     if not within > 0:
         raise HiringFunnelError(f"within must be a positive number of days, not {within!r}")
     shown = frame
@@ -153,7 +167,18 @@ def predict_pending(
                 frame.loc[blank, col] = model.levels[col][0]
     patterns, pattern_of = _patterns(frame, model.covariates)
     tau = _check_horizon(model, horizon)
-    per_fit = np.stack([quantities(f, patterns, pattern_of, s, within, tau) for f in model.fits])
+    per_fit = np.stack(
+        [
+            np.vstack(
+                [
+                    offer_chance(f, patterns, pattern_of, stages, s, tau),
+                    quantities(f, patterns, pattern_of, s, within, tau),
+                ]
+            )
+            for f in model.fits
+        ]
+    )
+    per_fit[:, 1:, stages > 0] = np.nan  # the first answer has come
     per_fit[:, :, (s >= tau) | unseen] = np.nan
     frame = shown
     estimate = per_fit[0]
@@ -175,6 +200,7 @@ def predict_pending(
     table = pd.DataFrame(
         {
             "row": np.repeat(np.arange(n), q),
+            "stage": np.repeat(np.asarray(TRANSIENT, dtype=object)[stages], q),
             "waited": np.repeat(s, q),
             **{c: np.repeat(frame[c].to_numpy(dtype=object), q) for c in model.covariates},
             "quantity": np.tile(QUANTITIES, n),
@@ -184,6 +210,13 @@ def predict_pending(
         }
     )
     notes = []
+    if (stages > 0).any():
+        notes.append(
+            f"{int((stages > 0).sum())} row(s) are past 'applied' (first: "
+            f"{_where(int(np.argmax(stages > 0)), lines)}): their first answer has come, so "
+            "answer_eventually, answer_within and expected_wait_if_answered are NaN; "
+            "offer_eventually counts their days since applying"
+        )
     if unseen.any():
         notes.append(
             f"{int(unseen.sum())} row(s) have no value for a covariate, and the log has no "
@@ -310,6 +343,32 @@ def _check_waiting(
                 data={"row": row},
             )
     return s, frame, unseen
+
+
+def _check_stage(
+    waiting: pd.DataFrame, stage: str, lines: Sequence[int] | np.ndarray | None
+) -> np.ndarray:
+    """Each row's stage as its position in TRANSIENT (0, applied, without the column)."""
+    if stage not in waiting.columns:
+        return np.zeros(len(waiting), dtype=np.int64)
+    values = waiting[stage].astype("string").str.strip().str.lower()
+    values = values.fillna("applied").replace("", "applied")
+    codes = pd.Index(TRANSIENT).get_indexer(values)
+    bad = np.flatnonzero(codes < 0)
+    if bad.size:
+        row = int(bad[0])
+        what = "not a stage"
+        raise HiringFunnelError(
+            what
+            if lines is not None
+            else f"row {row}: {str(waiting[stage].iloc[row])!r} is {what}",
+            line=None if lines is None else int(lines[row]),
+            column=stage,
+            code="unknown_stage",
+            hint=f"the stages are {list(TRANSIENT)} (empty: applied, no answer yet)",
+            data={"row": row},
+        )
+    return codes.astype(np.int64)
 
 
 def _where(row: int, lines: Sequence[int] | np.ndarray | None) -> str:
