@@ -332,8 +332,9 @@ def test_predict_skips_free_text_columns_naming_only_the_column(audit: dict[str,
     # Columns by their names only, the file without its folders.
     assert "(columns of pending.csv not used: application_id, note, recruiter_email)" in out
     csv = audit["outputs"]["predictions csv"]
-    assert list(pd.read_csv(pd.io.common.StringIO(csv)).columns[:3]) == [
+    assert list(pd.read_csv(pd.io.common.StringIO(csv)).columns[:4]) == [
         "line",
+        "stage",  # the funnel stage of the pending row (issue 15, item 5), never a covariate
         "waited",
         "industry",
     ]
