@@ -200,7 +200,7 @@ def test_a_wait_past_the_longest_seen_is_nan_and_named() -> None:
         (pd.DataFrame({"waited": ["soon"], "company_size": ["1-50"]}), "row 0: 'soon'"),
         (
             pd.DataFrame({"waited": [3, 4], "company_size": ["1-50", "huge"]}),
-            "column 'company_size': row 1: level 'huge' was not seen",
+            "column 'company_size': row 1: 'huge' is a level that was not seen",
         ),
     ],
 )
