@@ -33,9 +33,9 @@ from hiring_funnel.daycount import count_days
 from hiring_funnel.event_order import (
     RANK,
     event_order,
-    first_candidates,
     event_ranks,
     factorize_sorted,
+    first_candidates,
     first_of_run,
     round_numbers,
     utc_ns,
@@ -442,7 +442,9 @@ def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFra
             "attributes have no 'application_id' column to join on",
             hint="attributes need one row per application keyed by application_id",
         )
-    taken = EPISODE_COLUMNS + (SHARE_COLUMN,) + (("round",) if clock == "interview_feedback" else ())
+    taken = (
+        EPISODE_COLUMNS + (SHARE_COLUMN,) + (("round",) if clock == "interview_feedback" else ())
+    )
     clash = [c for c in attributes.columns if c != "application_id" and c in taken]
     if clash:
         raise HiringFunnelError(

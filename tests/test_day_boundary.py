@@ -216,7 +216,9 @@ def test_kaplan_meier_equals_r_weighted_survfit(sample: pd.DataFrame) -> None:
     km = hf.kaplan_meier(sample)
     assert km.meta["cluster"] == "candidate_id"
     np.testing.assert_allclose(km.table["estimate"], R["km"]["surv"], rtol=0, atol=EST)
-    np.testing.assert_allclose(km.table["std_error"], R["km"]["std_err_candidate"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(
+        km.table["std_error"], R["km"]["std_err_candidate"], rtol=0, atol=TOL
+    )
 
 
 def test_cumulative_incidence_equals_r_weighted_multistate_survfit(sample: pd.DataFrame) -> None:
