@@ -10,10 +10,10 @@ every id on every call: group by it with ``observed=True``),
 ``entry`` (left truncation: days from the origin to ``observed_from``, else
 0.0), ``duration`` (days or business days),
 ``cause`` (categorical; missing = censored), ``origin`` and ``end`` (UTC),
-``round`` (interview_feedback only), ``last_day_share`` (unit days with
-``day_boundary="time_of_day"``, the default: a censored episode's share of
-being at risk on its last day, :mod:`hiring_funnel.day_boundary`), then the
-attribute columns.
+``last_day_share`` (unit days with ``day_boundary="time_of_day"``, the
+default: a censored episode's share of being at risk on its last day,
+:mod:`hiring_funnel.day_boundary`), ``round`` (interview_feedback only), then
+the attribute columns.
 
 Everything is vectorised: events are sorted once by (application, timestamp,
 event order, line), and the end of every episode is found with one
@@ -171,9 +171,9 @@ def episodes(
     -------
     DataFrame
         Columns ``application_id, candidate_id, entry, duration, cause, origin,
-        end`` (+ ``round``) + attribute columns, sorted by application and
-        round. ``candidate_id`` is categorical (string categories).
-        ``last_day_share`` follows (see ``day_boundary``).
+        end`` (+ ``last_day_share``, see ``day_boundary``) (+ ``round``) +
+        attribute columns, sorted by application and round. ``candidate_id``
+        is categorical (string categories).
         ``cause`` is categorical with the clock's causes in a fixed
         order (:data:`CAUSES`, then "withdrawn", "closed" when
         ``withdrawn="cause"``); missing means censored. ``attrs`` holds
@@ -358,11 +358,11 @@ def episodes(
             "end": pd.to_datetime(end_ns.view("datetime64[ns]"), utc=True),
         }
     )
-    if clock == "interview_feedback":
-        out["round"] = round_numbers(ep_app)
     boundary = day_boundary if unit == "days" else "end_of_day"
     if boundary == "time_of_day":
         out[SHARE_COLUMN] = last_day_shares(entry, duration, cause_codes, origin_ns, end_ns)
+    if clock == "interview_feedback":
+        out["round"] = round_numbers(ep_app)
     out = _join_attributes(out, attributes, app_ids, ep_app)
     out.attrs = {
         "as_of": as_of_ts,
