@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import SHARE_COLUMN
 from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
@@ -64,7 +65,8 @@ class Clusters:
         self, episodes: pd.DataFrame, pos: np.ndarray | None
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """One group's episodes (only the columns the grid reads) and their cluster codes."""
-        slim = episodes[["entry", "duration", "cause"]]
+        share = [SHARE_COLUMN] if SHARE_COLUMN in episodes.columns else []
+        slim = episodes[["entry", "duration", "cause", *share]]
         if pos is None:
             return slim, self.codes
         return slim.iloc[pos], self.codes[pos]  # codes of other groups' clusters stay empty
@@ -193,7 +195,7 @@ class _Sums:
     curves: dict[str, np.ndarray]
     end: np.ndarray  # each row's day (an index into the grid)
     kind: np.ndarray
-    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
+    sign: np.ndarray  # row weights: last-day shares; negative for the copy that takes a late entry's days before it off
     codes: np.ndarray
     n_clusters: int
     table: np.ndarray  # (2 + causes asked, days, 1 + causes)
@@ -213,16 +215,24 @@ def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums
     ]
     table = np.stack([v, np.full((days, width), -1.0), *w])
     n_clusters = int(codes.max(initial=-1)) + 1
-    end, kinds, sign, rows = g.end, g.kind, np.ones(len(codes)), codes
+    end, kinds, sign, rows = g.end, g.kind, g.share, codes
+    second = np.flatnonzero(g.before_last >= 0)
+    if second.size:
+        # The day boundary: weight w censored on day C, a row of 1 - w on C - 1.
+        end = np.r_[end, g.before_last[second]]
+        kinds = np.r_[kinds, np.zeros(second.size, dtype=kinds.dtype)]
+        sign = np.r_[sign, 1.0 - g.share[second]]
+        rows = np.r_[rows, codes[second]]
     late = np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # Late entry: an episode entering on day b is the episode from day 0
         # less one from day 0 censored on the last day before b (the influence
-        # is linear in the days at risk), a row of weight -1 in every sum.
+        # is linear in the days at risk), a row of minus its weight in every sum.
+        total = g.share + np.where(g.before_last >= 0, 1.0 - g.share, 0.0)
         end = np.r_[end, g.before_entry[late]]
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
-        sign = np.r_[sign, -np.ones(late.size)]
-        rows = np.r_[codes, codes[late]]
+        sign = np.r_[sign, -total[late]]
+        rows = np.r_[rows, codes[late]]
     start = np.zeros((table.shape[0], n_clusters))
     start[1] = np.bincount(rows, weights=sign, minlength=n_clusters)
     return _Sums(g, c, end, kinds, sign, rows, n_clusters, table, start)

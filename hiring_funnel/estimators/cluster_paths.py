@@ -36,25 +36,27 @@ def _walk(end, kind, sign, cluster, n_clusters, table, start, pa, pb, fixed, fix
     for c in range(n_clusters):
         bounds[c + 1] += bounds[c]
     where = bounds[:-1].copy()
-    # A row's cell, signed: +(cell + 1) for a row of weight 1, -(cell + 1) for -1.
+    # A row's cell (cell + 1) and its weight, carried along side by side.
     cell = np.empty(n, np.int64)
+    wgt = np.empty(n)
     for i in range(n):
         c = cluster[i]
-        u = end[i] * n_kinds + kind[i] + 1
-        cell[where[c]] = u if sign[i] > 0 else -u
+        cell[where[c]] = end[i] * n_kinds + kind[i] + 1
+        wgt[where[c]] = sign[i]
         where[c] += 1
     for c in range(n_clusters):
         if bounds[c + 1] - bounds[c] > 32:
-            part = cell[bounds[c] : bounds[c + 1]]
-            cell[bounds[c] : bounds[c + 1]] = part[np.argsort(np.abs(part), kind="mergesort")]
+            perm = bounds[c] + np.argsort(cell[bounds[c] : bounds[c + 1]], kind="mergesort")
+            cell[bounds[c] : bounds[c + 1]] = cell[perm]
+            wgt[bounds[c] : bounds[c + 1]] = wgt[perm]
             continue
         for j in range(bounds[c] + 1, bounds[c + 1]):  # insertion sort: clusters are small
-            v = cell[j]
+            v, vw = cell[j], wgt[j]
             q = j - 1
-            while q >= bounds[c] and abs(cell[q]) > abs(v):
-                cell[q + 1] = cell[q]
+            while q >= bounds[c] and cell[q] > v:
+                cell[q + 1], wgt[q + 1] = cell[q], wgt[q]
                 q -= 1
-            cell[q + 1] = v
+            cell[q + 1], wgt[q + 1] = v, vw
     width = m + (1 if fixed.size else 0)
     n_pairs = pa.size
     acc = np.zeros((n_days + 1, n_pairs))
@@ -72,19 +74,19 @@ def _walk(end, kind, sign, cluster, n_clusters, table, start, pa, pb, fixed, fix
             for r in range(m):
                 total += fixed[r] * x[r]
             for j in range(lo, hi):
-                u = abs(cell[j]) - 1
+                u = cell[j] - 1
                 if day_of[u] >= fixed_at:
                     break
-                w = 1.0 if cell[j] > 0 else -1.0
+                w = wgt[j]
                 for r in range(m):
                     total += w * fixed[r] * flat[u, r]
             x[m] = total
         for p in range(n_pairs):
             acc[0, p] += x[pa[p]] * x[pb[p]]
         for j in range(lo, hi):
-            u = abs(cell[j]) - 1
+            u = cell[j] - 1
             e = day_of[u]
-            w = 1.0 if cell[j] > 0 else -1.0
+            w = wgt[j]
             for r in range(m):
                 ch[r] = w * flat[u, r]
             for p in range(n_pairs):
@@ -122,10 +124,11 @@ def cluster_products(
     ``end`` is each episode's day (an index 0..T-1), ``kind`` 0 for censored
     or k for the k-th cause, ``cluster`` its cluster 0..C-1; ``table[r, day,
     kind]`` is the change an episode makes to running sum r, ``start[r, c]``
-    the sums' values before the first day; ``sign`` (+1 or -1 per episode,
-    default +1) says whether an episode's changes add or subtract (late entry:
-    an episode entering on day b is itself from day 0 less a copy censored
-    on the day before b). With ``fixed`` given, one more sum
+    the sums' values before the first day; ``sign`` (a float weight per
+    row, default +1) scales a row's changes: late entry subtracts (an
+    episode entering on day b is itself from day 0 less a copy censored on
+    the day before b), a last-day share w splits an episode into w on day C
+    and 1 - w on day C - 1 (:mod:`hiring_funnel.day_boundary`). With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
     shape (len(pairs), 1 + T): column 0 before the first day, column J + 1

@@ -37,6 +37,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import last_day_grid, shares_of
 from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.report.privacy import candidate_key
@@ -56,6 +57,10 @@ class DayGrid:
     # Late entry: each episode's last day before its entry, as an index into
     # time (-1: none, it is at risk from the first day). See _influence.
     before_entry: np.ndarray
+    # hiring_funnel.day_boundary: each episode's weight at its end (1 for answers), and the
+    # index of day C - 1 where its other 1 - w is censored (-1: no such row).
+    share: np.ndarray
+    before_last: np.ndarray
 
 
 def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,25 +75,35 @@ def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> DayGrid:
     """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key)."""
     check_episodes(episodes)
-    time, end = _days(episodes["duration"].to_numpy(dtype=float))
+    duration = episodes["duration"].to_numpy(dtype=float)
     entry = episodes["entry"].to_numpy(dtype=float)
-    before_entry = np.searchsorted(time, entry, side="left") - 1
     kind = episodes["cause"].cat.codes.to_numpy().astype(np.int64) + 1
+    share = shares_of(episodes)
+    if share is None:
+        time, end = _days(duration)
+        share, before_last = np.ones(len(duration)), np.full(len(duration), -1)
+    else:  # rows at C - 1 of partly observed last days (hiring_funnel.day_boundary)
+        time, end, before_last = last_day_grid(entry, duration, kind - 1, share)
+    rest = np.where(before_last >= 0, 1.0 - share, 0.0)
+    before_entry = np.searchsorted(time, entry, side="left") - 1
     causes = tuple(str(c) for c in episodes["cause"].cat.categories)
     width = len(causes) + 1
-    counts = np.bincount(end * width + kind, minlength=len(time) * width)
-    counts = counts.reshape(len(time), width).T.astype(float)
+    slot = np.r_[end * width + kind, before_last[rest > 0] * width]
+    counts = np.bincount(slot, weights=np.r_[share, rest[rest > 0]], minlength=len(time) * width)
+    counts = counts.reshape(len(time), width).T
     n = np.cumsum(counts.sum(axis=0)[::-1])[::-1]
     late = before_entry >= 0
     if late.any():  # not yet entered on the days up to before_entry: out of those risk sets
-        n = n - np.cumsum(np.bincount(before_entry[late], minlength=len(time))[::-1])[::-1]
+        gone = np.bincount(before_entry[late], weights=(share + rest)[late], minlength=len(time))
+        n = n - np.cumsum(gone[::-1])[::-1]
     if candidate is None:
         candidate = pd.factorize(candidate_key(episodes))[0]
         alone = candidate < 0  # no key at all: each episode is its own candidate
         candidate[alone] = candidate.max(initial=-1) + 1 + np.arange(alone.sum())
     return DayGrid(
-        time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes, before_entry
-    )
+        time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes, before_entry,
+        share, before_last,
+    )  # fmt: skip
 
 
 def day_curves(g: DayGrid) -> dict[str, np.ndarray]:
@@ -179,12 +194,21 @@ def _influence(g: DayGrid, times: np.ndarray) -> Influence:
     width = len(g.causes) + 1
     table = _grid_influence(g, c, at).reshape(width, len(at), -1)
     per_episode = table[:, :, g.end * width + g.kind]
+    partial = np.flatnonzero(g.share < 1.0)
+    if partial.size:
+        # The day boundary: weight w censored on day C, 1 - w on day C - 1.
+        per_episode[:, :, partial] *= g.share[partial]
+        second = partial[g.before_last[partial] >= 0]
+        per_episode[:, :, second] += (1.0 - g.share[second]) * table[
+            :, :, g.before_last[second] * width
+        ]
     late = np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # The influence is linear in the episode's at-risk days and its answer:
         # one that enters on day b is the episode from day 0 less one from day
-        # 0 censored on the last day before b.
-        per_episode[:, :, late] -= table[:, :, g.before_entry[late] * width]
+        # 0 censored on the last day before b (times the episode's weight).
+        total = (g.share + np.where(g.before_last >= 0, 1.0 - g.share, 0.0))[late]
+        per_episode[:, :, late] -= total * table[:, :, g.before_entry[late] * width]
     values = np.moveaxis(per_episode, (0, 1, 2), (2, 1, 0))
     estimate = np.vstack([c["S"][at + 1], c["F"][:, at + 1]]).T
     return Influence(times, ("waiting", *g.causes), estimate, values, g.candidate)
@@ -409,7 +433,7 @@ def answer_share(
     s, total = c["S"][1 : j + 2], 1.0 - c["S"][j + 1]
     if j < 0:
         var_s, cov = np.zeros(1), np.zeros(1)
-    elif (g.before_entry >= 0).any():  # late entry: the running sums that know it
+    elif (g.before_entry >= 0).any() or (g.share < 1).any():  # late entry, last-day shares
         from hiring_funnel.estimators.by_candidate import survival_paths
 
         var_s, cov = survival_paths(episodes, g.candidate, j)
