@@ -44,7 +44,7 @@ def test_life_tables_on_spark_equal_pandas(spark, clean_log) -> None:
         for by in (None, "industry"):
             pd.testing.assert_frame_equal(
                 hf.life_table(hf.episodes(log, clock), by=by),
-                hf.life_table(hf.episodes(reference, clock), by=by),
+                hf.life_table(hf.episodes(reference, clock, day_boundary="end_of_day"), by=by),
             )
 
 
@@ -104,7 +104,8 @@ def test_rows_compared_with_each_other_on_spark_as_in_pandas(spark) -> None:
 def test_summary_on_spark_prints_what_pandas_prints(spark, clean_log, capsys) -> None:
     events, attributes, sim = clean_log
     argv = ["summary", str(events), "--attributes", str(attributes), "--as-of", str(sim.as_of)]
-    assert main([*argv, "--by", "industry"]) == 0
+    # The engines keep the end_of_day rule (README, "The day boundary").
+    assert main([*argv, "--by", "industry", "--day-boundary", "end_of_day"]) == 0
     plain = capsys.readouterr().out
     assert main([*argv, "--by", "industry", "--spark-master", "local[1]"]) == 0
     assert capsys.readouterr().out == plain
@@ -141,7 +142,7 @@ def test_simulated_parquet_folder_layout_on_spark(spark, tmp_path, capsys) -> No
     # mapping.toml beside events.parquet only dates the export: Spark takes its as_of.
     hf.simulate_to_files(500, tmp_path, seed=9, format="parquet")
     argv = ["summary", str(tmp_path / "events.parquet"), "--by", "industry"]
-    assert main(argv) == 0
+    assert main([*argv, "--day-boundary", "end_of_day"]) == 0
     plain = capsys.readouterr().out
     assert "(mapping: mapping.toml, found beside the log)" in plain
     assert main([*argv, "--spark-master", "local[1]"]) == 0
