@@ -27,7 +27,9 @@ censored on the last day before b (see :mod:`hiring_funnel.estimators.influence`
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,10 +66,11 @@ class Clusters:
         self, episodes: pd.DataFrame, pos: np.ndarray | None
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """One group's episodes (only the columns the grid reads) and their cluster codes."""
-        slim = episodes[["entry", "duration", "cause"]]
         if pos is None:
-            return slim, self.codes
-        return slim.iloc[pos], self.codes[pos]  # codes of other groups' clusters stay empty
+            return episodes, self.codes  # the grid reads its three columns; no copy
+        return episodes[["entry", "duration", "cause"]].iloc[pos], self.codes[
+            pos
+        ]  # codes of other groups' clusters stay empty
 
 
 def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None) -> Clusters | None:
@@ -181,8 +184,22 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """One group's grid and curves, and its rows' days, kinds, weights and clusters (all read-only)."""
+
+    grid: DayGrid
+    curves: dict[str, np.ndarray]
+    end: np.ndarray  # each row's day (an index into the grid)
+    kind: np.ndarray
+    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
+    codes: np.ndarray
+    n_clusters: int
+    beta: np.ndarray  # the running sum beta before the first day, per cluster: its rows' weights
+
+
+@dataclass(frozen=True)
 class _Sums:
-    """One group's curves, its episodes' days, kinds and clusters, and the changes per (day, kind).
+    """One group's rows and the changes per (day, kind).
 
     ``table[r, day, kind]`` is the change an episode makes to running sum r
     (alpha, beta, then W_k of the causes asked); ``start`` their values
@@ -200,18 +217,11 @@ class _Sums:
     start: np.ndarray  # (2 + causes asked, clusters)
 
 
-def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
+def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+    codes = codes.copy()  # ours alone, read-only: cluster_products may keep it as it is
+    codes.flags.writeable = False
     g = day_grid(episodes, codes)
     c = day_curves(g)
-    days, width = len(g.time), len(g.causes) + 1
-    e, kind = np.arange(days)[:, None], np.arange(width)[None, :]
-    led = e + 1
-    v = (kind > 0) * c["inv"][e] - c["A"][led]
-    own = (c["S"][:-1] / g.n)[e]
-    w = [
-        v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
-    ]
-    table = np.stack([v, np.full((days, width), -1.0), *w])
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, np.ones(len(codes)), codes
     late = np.flatnonzero(g.before_entry >= 0)
@@ -223,9 +233,66 @@ def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
         sign = np.r_[sign, -np.ones(late.size)]
         rows = np.r_[codes, codes[late]]
-    start = np.zeros((table.shape[0], n_clusters))
-    start[1] = np.bincount(rows, weights=sign, minlength=n_clusters)
-    return _Sums(g, c, end, kinds, sign, rows, n_clusters, table, start)
+    beta = np.bincount(rows, weights=sign, minlength=n_clusters)
+    for a in (end, kinds, sign, rows):
+        a.flags.writeable = False
+    return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta)
+
+
+# The three estimators on one frame need the same grid and rows: the last two
+# are kept with read-only copies of what they were made from, and reused only
+# when the episodes' days, entries, causes and clusters are equal element for
+# element (a frame changed in place gets new ones).
+_KEEP = 2
+_kept: list[tuple[tuple[Any, ...], _Rows]] = []
+_lock = threading.Lock()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray):
+        return a is b or (a.shape == b.shape and np.array_equal(a, b))
+    return bool(a == b)
+
+
+def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+    cause = episodes["cause"]
+    key = (
+        episodes["duration"].to_numpy(dtype=float),
+        episodes["entry"].to_numpy(dtype=float),
+        cause.cat.codes.to_numpy(),
+        tuple(str(c) for c in cause.cat.categories),
+        codes,
+    )
+    with _lock:
+        for i, (kept, got) in enumerate(_kept):
+            if all(_same(a, b) for a, b in zip(kept, key, strict=True)):
+                _kept.insert(0, _kept.pop(i))
+                return got
+    got = _rows(episodes, codes)
+    frozen = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in key[:-1]) + (
+        got.grid.candidate,
+    )
+    with _lock:
+        _kept.insert(0, (frozen, got))
+        del _kept[_KEEP:]
+    return got
+
+
+def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
+    r = _shared_rows(episodes, codes)
+    g, c = r.grid, r.curves
+    days, width = len(g.time), len(g.causes) + 1
+    e, kind = np.arange(days)[:, None], np.arange(width)[None, :]
+    led = e + 1
+    v = (kind > 0) * c["inv"][e] - c["A"][led]
+    own = (c["S"][:-1] / g.n)[e]
+    w = [
+        v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
+    ]
+    table = np.stack([v, np.full((days, width), -1.0), *w])
+    start = np.zeros((table.shape[0], r.n_clusters))
+    start[1] = r.beta
+    return _Sums(g, c, r.end, r.kind, r.sign, r.codes, r.n_clusters, table, start)
 
 
 def _paths(

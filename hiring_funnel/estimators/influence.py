@@ -72,7 +72,10 @@ def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> Day
     check_episodes(episodes)
     time, end = _days(episodes["duration"].to_numpy(dtype=float))
     entry = episodes["entry"].to_numpy(dtype=float)
-    before_entry = np.searchsorted(time, entry, side="left") - 1
+    if time.size and entry.max() > time[0]:
+        before_entry = np.searchsorted(time, entry, side="left") - 1
+    else:  # no late entry: no search
+        before_entry = np.full(len(entry), -1, dtype=np.intp)
     kind = episodes["cause"].cat.codes.to_numpy().astype(np.int64) + 1
     causes = tuple(str(c) for c in episodes["cause"].cat.categories)
     width = len(causes) + 1
