@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.estimators.cluster_paths import cluster_products
+from hiring_funnel.estimators.cluster_paths import cluster_products, unchanged
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -248,12 +248,6 @@ _kept: list[tuple[tuple[Any, ...], _Rows]] = []
 _lock = threading.Lock()
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray):
-        return a is b or (a.shape == b.shape and np.array_equal(a, b))
-    return bool(a == b)
-
-
 def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     cause = episodes["cause"]
     key = (
@@ -265,7 +259,7 @@ def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     )
     with _lock:
         for i, (kept, got) in enumerate(_kept):
-            if all(_same(a, b) for a, b in zip(kept, key, strict=True)):
+            if all(map(unchanged, kept, key)):
                 _kept.insert(0, _kept.pop(i))
                 return got
     got = _rows(episodes, codes)

@@ -135,8 +135,21 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def unchanged(kept: Any, given: Any) -> bool:
+    """Whether ``given`` equals ``kept`` element for element (a kept copy of earlier inputs).
+
+    The very same array is unchanged only while it is still read-only (it
+    is then one made by this package and kept unwritable).
+    """
+    if isinstance(kept, np.ndarray):
+        if kept is given:
+            return not kept.flags.writeable
+        return bool(kept.shape == given.shape and np.array_equal(kept, given))
+    return bool(kept == given)
+
+
 _KEEP = 2  # orders kept: one frame's three estimators, or two groups' curves
-_orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int], tuple[np.ndarray, ...]]] = []
+_orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int, int], Any]] = []
 _lock = threading.Lock()
 
 
@@ -147,10 +160,7 @@ def _ordered(
     shape = (n_clusters, n_cells, n_kinds)
     with _lock:
         for i, (kept, kept_shape, order) in enumerate(_orders):
-            if kept_shape == shape and all(
-                a is b or (a.shape == b.shape and np.array_equal(a, b))
-                for a, b in zip(kept, rows, strict=True)
-            ):
+            if kept_shape == shape and all(map(unchanged, kept, rows)):
                 _orders.insert(0, _orders.pop(i))
                 return order
     order = _compiled()[0](*rows, *shape)
