@@ -18,7 +18,7 @@ import pytest
 from reference.influence_data import CAUSES, episodes, r
 
 import hiring_funnel as hf
-from hiring_funnel.estimators import by_candidate, cluster_paths
+from hiring_funnel.estimators import by_candidate
 from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
@@ -153,8 +153,7 @@ def test_a_frame_changed_in_place_gets_new_intervals() -> None:
         got = {f.__name__: f(ep).table for f in (hf.kaplan_meier, hf.cumulative_incidence)} | {
             "still_hope": hf.still_hope(ep, cause="offer", waited=[0, 3], horizon=60).table
         }
-        by_candidate._kept.clear()
-        cluster_paths._orders.clear()
+        by_candidate.forget_kept()
         fresh = {
             f.__name__: f(ep.copy()).table for f in (hf.kaplan_meier, hf.cumulative_incidence)
         } | {"still_hope": hf.still_hope(ep.copy(), cause="offer", waited=[0, 3], horizon=60).table}

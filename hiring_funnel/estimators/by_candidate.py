@@ -272,6 +272,16 @@ def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     return got
 
 
+def forget_kept() -> None:
+    """Drop the kept grids, rows and sort orders (to time a first call, or free their memory)."""
+    from hiring_funnel.estimators import cluster_paths
+
+    with _lock:
+        _kept.clear()
+    with cluster_paths._lock:
+        cluster_paths._orders.clear()
+
+
 def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
     r = _shared_rows(episodes, codes)
     g, c = r.grid, r.curves

@@ -33,86 +33,76 @@ from typing import Any
 import numpy as np
 
 
-def _order(end, kind, sign, cluster, n_clusters, n_cells, n_kinds):
-    # Two counting sorts (O(n), no comparison sort): by cell (day * n_kinds +
-    # kind), then stably by cluster, so each cluster's rows come together in
-    # day order, as (cell, weight). int32 halves the memory the passes move.
+def _order(end, kind, sign, cluster, n_cells, n_kinds):
+    # A counting sort of the rows by cell (day * n_kinds + kind): day order,
+    # as (cluster, weight). O(n), no comparison sort; int32 clusters halve
+    # the memory the walks read.
     n = end.size
-    by_cell = np.zeros(n_cells + 1, np.int64)
-    bounds = np.zeros(n_clusters + 1, np.int64)
+    bounds = np.zeros(n_cells + 1, np.int64)
     for i in range(n):
-        by_cell[end[i] * n_kinds + kind[i] + 1] += 1
-        bounds[cluster[i] + 1] += 1
+        bounds[end[i] * n_kinds + kind[i] + 1] += 1
     for u in range(n_cells):
-        by_cell[u + 1] += by_cell[u]
-    for c in range(n_clusters):
-        bounds[c + 1] += bounds[c]
-    # Each row's (cluster, cell, weight) in cell order: reads in row order, writes to few streams.
-    c1 = np.empty(n, np.int32)
-    u1 = np.empty(n, np.int32)
-    w1 = np.empty(n)
+        bounds[u + 1] += bounds[u]
+    where = bounds[:-1].copy()
+    who = np.empty(n, np.int32)
+    weight = np.empty(n)
     for i in range(n):
         u = end[i] * n_kinds + kind[i]
-        q = by_cell[u]
-        c1[q], u1[q], w1[q] = cluster[i], u, sign[i]
-        by_cell[u] = q + 1
-    where = bounds[:-1].copy()
-    cell = np.empty(n, np.int32)
-    weight = np.empty(n)
-    for q in range(n):
-        c = c1[q]
-        cell[where[c]] = u1[q]
-        weight[where[c]] = w1[q]
-        where[c] += 1
-    return bounds, cell, weight
+        q = where[u]
+        who[q], weight[q] = cluster[i], sign[i]
+        where[u] = q + 1
+    return bounds, who, weight
 
 
-def _walk(bounds, cell, weight, flat, n_kinds, start, pa, pb, fixed, fixed_at):
+def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, fixed_at):
     n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
-    n_clusters = bounds.size - 1
     has_fixed = fixed.size > 0
     width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
-    t = np.zeros((n_cells, width))
-    t[:, :m] = flat
-    sx = np.zeros((n_cells, width))  # per cell: sum of w x, x the cluster's sums before the row
-    s2 = np.zeros(n_cells)  # per cell: sum of w^2
-    n_pairs = pa.size
-    base = np.zeros(n_pairs)  # before the first day
-    x = np.empty(width)
-    limit = fixed_at * n_kinds  # cells before day fixed_at
+    x = np.zeros((n_clusters, width))  # each cluster's sums, one row each
     for c in range(n_clusters):
-        lo, hi = bounds[c], bounds[c + 1]
         for r in range(m):
-            x[r] = start[r, c]
-        if has_fixed:
-            # The fixed sum: fixed . X_c just before day fixed_at (no changes after).
+            x[c, r] = start[r, c]
+    if has_fixed:
+        # The fixed sum: fixed . X_c just before day fixed_at (no changes after).
+        for c in range(n_clusters):
             total = 0.0
             for r in range(m):
-                total += fixed[r] * x[r]
-            for q in range(lo, hi):
-                u = cell[q]
-                if u >= limit:
-                    break
-                for r in range(m):
-                    total += weight[q] * fixed[r] * flat[u, r]
-            x[m] = total
-        for p in range(n_pairs):
-            base[p] += x[pa[p]] * x[pb[p]]
-        for q in range(lo, hi):
-            u, w = cell[q], weight[q]
-            for r in range(width):
-                sx[u, r] += w * x[r]
+                total += fixed[r] * start[r, c]
+            x[c, m] = total
+        for u in range(min(fixed_at * n_kinds, n_cells)):
+            f = 0.0
             for r in range(m):
-                x[r] += w * flat[u, r]
-            s2[u] += w * w
+                f += fixed[r] * flat[u, r]
+            for q in range(bounds[u], bounds[u + 1]):
+                x[who[q], m] += weight[q] * f
+    n_pairs = pa.size
     n_days = n_cells // n_kinds
     acc = np.zeros((n_days + 1, n_pairs))
-    acc[0] = base
+    for c in range(n_clusters):
+        for p in range(n_pairs):
+            acc[0, p] += x[c, pa[p]] * x[c, pb[p]]
+    t = np.zeros(width)
+    sx = np.empty(width)
     for u in range(n_cells):
+        lo, hi = bounds[u], bounds[u + 1]
+        if lo == hi:
+            continue
+        for r in range(m):
+            t[r] = flat[u, r]
+        for r in range(width):
+            sx[r] = 0.0
+        s2 = 0.0
+        for q in range(lo, hi):
+            c, w = who[q], weight[q]
+            for r in range(width):
+                sx[r] += w * x[c, r]
+            for r in range(m):
+                x[c, r] += w * t[r]
+            s2 += w * w
         e = u // n_kinds
         for p in range(n_pairs):
             a, b = pa[p], pb[p]
-            acc[e + 1, p] += t[u, a] * sx[u, b] + t[u, b] * sx[u, a] + t[u, a] * t[u, b] * s2[u]
+            acc[e + 1, p] += t[a] * sx[b] + t[b] * sx[a] + t[a] * t[b] * s2
     for d in range(n_days):
         for p in range(n_pairs):
             acc[d + 1, p] += acc[d, p]
@@ -149,15 +139,13 @@ def unchanged(kept: Any, given: Any) -> bool:
 
 
 _KEEP = 2  # orders kept: one frame's three estimators, or two groups' curves
-_orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int, int], Any]] = []
+_orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int], Any]] = []
 _lock = threading.Lock()
 
 
-def _ordered(
-    rows: tuple[np.ndarray, ...], n_clusters: int, n_cells: int, n_kinds: int
-) -> tuple[np.ndarray, ...]:
-    """The rows grouped by cluster in day order; the same rows as a recent call's reuse its order."""
-    shape = (n_clusters, n_cells, n_kinds)
+def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[np.ndarray, ...]:
+    """The rows in day order; the same rows as a recent call's reuse its order."""
+    shape = (n_cells, n_kinds)
     with _lock:
         for i, (kept, kept_shape, order) in enumerate(_orders):
             if kept_shape == shape and all(map(unchanged, kept, rows)):
@@ -211,11 +199,12 @@ def cluster_products(
         np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
         np.ascontiguousarray(cluster, dtype=np.int64),
     )
-    bounds, cell, weight = _ordered(rows, int(n_clusters), n_days * n_kinds, n_kinds)
+    bounds, who, weight = _ordered(rows, n_days * n_kinds, n_kinds)
     return _compiled()[1](
         bounds,
-        cell,
+        who,
         weight,
+        int(n_clusters),
         np.ascontiguousarray(
             np.moveaxis(table, 0, -1).reshape(n_days * n_kinds, m), dtype=np.float64
         ),
