@@ -60,10 +60,11 @@ class DayGrid:
 
 def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct days and each episode's index among them; whole days are counted, not sorted."""
-    if duration.size and duration.max() <= 1e6 and (duration == np.round(duration)).all():
+    if duration.size and duration.max() <= 1e6:  # non-negative: checked by day_grid
         day = duration.astype(np.int64)
-        seen = np.bincount(day) > 0
-        return np.flatnonzero(seen).astype(float), (np.cumsum(seen) - 1)[day]
+        if (day == duration).all():
+            seen = np.bincount(day) > 0
+            return np.flatnonzero(seen).astype(float), (np.cumsum(seen) - 1)[day]
     return np.unique(duration, return_inverse=True)
 
 
