@@ -98,18 +98,26 @@ def test_row_order_does_not_matter() -> None:
     np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
 
 
-@pytest.mark.parametrize("weights", [[1.0, -1.0], [1.0, -1.0, 0.25, -0.75]])
-def test_cluster_products_equal_a_direct_sum(weights: list[float]) -> None:
+@pytest.mark.parametrize(
+    ("weights", "m", "spread"),
+    [([1.0, -1.0], 2, 1), ([1.0, -1.0, 0.25, -0.75], 2, 1), ([1.0, -1.0], 5, 1), ([1.0], 3, 3001)],
+)
+def test_cluster_products_equal_a_direct_sum(weights: list[float], m: int, spread: int) -> None:
     # The compiled walk against the definition: X_c(J) = start_c + the changes
     # of cluster c's rows ended by day J, summed as X X^T over clusters.
+    # Clusters 3001 apart fall in different blocks of the walk.
     rng = np.random.default_rng(0)
     day, kind, cluster = rng.integers(0, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
-    table, start = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 9))
+    table, start = rng.normal(size=(m, 6, 3)), rng.normal(size=(m, 9))
     sign = rng.choice(weights, 50)  # late entry's rows of weight -1; any weight
     change = table[:, day, kind] * sign
-    fixed, fixed_at = np.array([0.5, -2.0]), 3
-    pairs = [(a, b) for a in range(3) for b in range(a, 3)]
-    got = cluster_products(day, kind, cluster, 9, table, start, pairs, fixed, fixed_at, sign)
+    fixed, fixed_at = rng.normal(size=m), 3  # up to four sums and more: two paths
+    pairs = [(a, b) for a in range(m + 1) for b in range(a, m + 1)]
+    wide = np.zeros((m, 9 * spread))
+    wide[:, ::spread] = start
+    got = cluster_products(
+        day, kind, cluster * spread, 9 * spread, table, wide, pairs, fixed, fixed_at, sign
+    )
     x_fixed = start.copy()
     for c in range(9):
         x_fixed[:, c] += change[:, (cluster == c) & (day < fixed_at)].sum(axis=1)

@@ -59,7 +59,7 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
     n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
     has_fixed = fixed.size > 0
     width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
-    x = np.zeros((n_clusters, width))  # each cluster's sums, one row each
+    x = np.zeros((n_clusters, max(width, 4)))  # each cluster's sums, one row each (0-padded)
     for c in range(n_clusters):
         for r in range(m):
             x[c, r] = start[r, c]
@@ -87,30 +87,62 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
     for c in range(n_clusters):
         for p in range(n_pairs):
             acc[0, p] += x[c, pa[p]] * x[c, pb[p]]
-    sx = np.zeros((n_cells, width))  # per cell: sum of w x, x the cluster's sums before the row
+    sx = np.zeros((n_cells, x.shape[1]))  # per cell: sum of w x, x the cluster's sums before it
     s2 = np.zeros(n_cells)  # per cell: sum of w^2
-    t = np.zeros(width)
-    acc_x = np.empty(width)
-    for k in range(n_keys):
-        lo, hi = bounds[k], bounds[k + 1]
-        if lo == hi:
-            continue
-        u = k % n_cells
-        for r in range(m):
-            t[r] = flat[u, r]
-        for r in range(width):
-            acc_x[r] = 0.0
-        acc_2 = 0.0
-        for q in range(lo, hi):
-            c, w = who[q], weight[q]
-            for r in range(width):
-                acc_x[r] += w * x[c, r]
+    if width <= 4:
+        # Up to four sums (every estimator's but incidence of three or more
+        # causes): written out, so they stay in registers.
+        tp = np.zeros((n_cells, 4))
+        tp[:, :m] = flat
+        for k in range(n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                continue
+            u = k % n_cells
+            t0, t1, t2, t3 = tp[u, 0], tp[u, 1], tp[u, 2], tp[u, 3]
+            a0 = a1 = a2 = a3 = acc_2 = 0.0
+            for q in range(lo, hi):
+                c, w = who[q], weight[q]
+                x0, x1, x2, x3 = x[c, 0], x[c, 1], x[c, 2], x[c, 3]
+                a0 += w * x0
+                a1 += w * x1
+                a2 += w * x2
+                a3 += w * x3
+                x[c, 0], x[c, 1], x[c, 2], x[c, 3] = (
+                    x0 + w * t0,
+                    x1 + w * t1,
+                    x2 + w * t2,
+                    x3 + w * t3,
+                )
+                acc_2 += w * w
+            sx[u, 0] += a0
+            sx[u, 1] += a1
+            sx[u, 2] += a2
+            sx[u, 3] += a3
+            s2[u] += acc_2
+    else:
+        t = np.zeros(width)
+        acc_x = np.empty(width)
+        for k in range(n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                continue
+            u = k % n_cells
             for r in range(m):
-                x[c, r] += w * t[r]
-            acc_2 += w * w
-        for r in range(width):
-            sx[u, r] += acc_x[r]
-        s2[u] += acc_2
+                t[r] = flat[u, r]
+            for r in range(width):
+                acc_x[r] = 0.0
+            acc_2 = 0.0
+            for q in range(lo, hi):
+                c, w = who[q], weight[q]
+                for r in range(width):
+                    acc_x[r] += w * x[c, r]
+                for r in range(m):
+                    x[c, r] += w * t[r]
+                acc_2 += w * w
+            for r in range(width):
+                sx[u, r] += acc_x[r]
+            s2[u] += acc_2
     t = np.zeros(width)
     for u in range(n_cells):
         for r in range(m):
