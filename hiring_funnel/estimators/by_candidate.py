@@ -166,8 +166,9 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster codes 0..C-1. Without a value: a cluster of its own (for candidate_id, the application's)."""
     column = episodes[cluster]
     if isinstance(column.dtype, pd.CategoricalDtype):
-        # Codes for free (the clocks' candidate_id); unused categories stay empty clusters.
-        codes = column.cat.codes.to_numpy().astype(np.int64)
+        # Codes for free (the clocks' candidate_id); unused categories stay empty
+        # clusters. pandas' own array, read only here: copied before any change.
+        codes = column.cat.codes.to_numpy()
     elif column.dtype.kind in "iu" and len(column) and _small_codes(column.to_numpy()):
         # Already codes (the engine's lean episodes); empty ones are harmless.
         codes = column.to_numpy().astype(np.int64)
@@ -175,6 +176,7 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
         codes = pd.factorize(column)[0]
     alone = codes < 0
     if alone.any():
+        codes = codes.astype(np.int64)
         top = codes.max(initial=-1) + 1
         if cluster == "candidate_id" and "application_id" in episodes.columns:
             codes[alone] = top + pd.factorize(episodes["application_id"].to_numpy()[alone])[0]
@@ -218,7 +220,7 @@ class _Sums:
 
 
 def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
-    codes = codes.copy()  # ours alone, read-only: cluster_products may keep it as it is
+    codes = codes.astype(np.int64)  # ours alone, read-only: cluster_products may keep it as is
     codes.flags.writeable = False
     g = day_grid(episodes, codes)
     c = day_curves(g)

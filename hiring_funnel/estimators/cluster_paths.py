@@ -36,21 +36,26 @@ import numpy as np
 def _order(end, kind, sign, cluster, n_cells, n_kinds, shift):
     # A counting sort of the rows by block of clusters (cluster >> shift), then
     # cell (day * n_kinds + kind): within a block, day order, as (cluster,
-    # weight). O(n), no comparison sort; int32 clusters halve the memory read.
+    # weight; no weights when all are 1). O(n), no comparison sort; int32
+    # clusters halve the memory the walks read.
     n = end.size
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
+    unit = True
     for i in range(n):
         bounds[(cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i] + 1] += 1
+        unit = unit and sign[i] == 1.0
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
     who = np.empty(n, np.int32)
-    weight = np.empty(n)
+    weight = np.empty(0 if unit else n)
     for i in range(n):
         k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
         q = where[k]
-        who[q], weight[q] = cluster[i], sign[i]
+        who[q] = cluster[i]
+        if not unit:
+            weight[q] = sign[i]
         where[k] = q + 1
     return bounds, who, weight
 
@@ -58,6 +63,7 @@ def _order(end, kind, sign, cluster, n_cells, n_kinds, shift):
 def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, fixed_at):
     n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
     has_fixed = fixed.size > 0
+    weighted = weight.size > 0
     width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
     x = np.zeros((n_clusters, max(width, 4)))  # each cluster's sums, one row each (0-padded)
     for c in range(n_clusters):
@@ -80,7 +86,7 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
             for r in range(m):
                 f += fixed[r] * flat[u, r]
             for q in range(bounds[k], bounds[k + 1]):
-                x[who[q], m] += weight[q] * f
+                x[who[q], m] += weight[q] * f if weighted else f
     n_pairs = pa.size
     n_days = n_cells // n_kinds
     acc = np.zeros((n_days + 1, n_pairs))
@@ -102,7 +108,7 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
             t0, t1, t2, t3 = tp[u, 0], tp[u, 1], tp[u, 2], tp[u, 3]
             a0 = a1 = a2 = a3 = acc_2 = 0.0
             for q in range(lo, hi):
-                c, w = who[q], weight[q]
+                c, w = who[q], weight[q] if weighted else 1.0
                 x0, x1, x2, x3 = x[c, 0], x[c, 1], x[c, 2], x[c, 3]
                 a0 += w * x0
                 a1 += w * x1
@@ -134,7 +140,7 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
                 acc_x[r] = 0.0
             acc_2 = 0.0
             for q in range(lo, hi):
-                c, w = who[q], weight[q]
+                c, w = who[q], weight[q] if weighted else 1.0
                 for r in range(width):
                     acc_x[r] += w * x[c, r]
                 for r in range(m):
