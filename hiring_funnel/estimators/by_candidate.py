@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.estimators.cluster_paths import cluster_products, unchanged
+from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, unchanged
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -276,12 +276,9 @@ def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
 
 def forget_kept() -> None:
     """Drop the kept grids, rows and sort orders (to time a first call, or free their memory)."""
-    from hiring_funnel.estimators import cluster_paths
-
     with _lock:
         _kept.clear()
-    with cluster_paths._lock:
-        cluster_paths._orders.clear()
+    forget_orders()
 
 
 def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:

@@ -200,6 +200,12 @@ _orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int], Any]] = []
 _lock = threading.Lock()
 
 
+def forget_orders() -> None:
+    """Drop the kept sort orders (to time a first call, or free their memory)."""
+    with _lock:
+        _orders.clear()
+
+
 def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[np.ndarray, ...]:
     """The rows in day order; the same rows as a recent call's reuse its order."""
     shape = (n_cells, n_kinds)
