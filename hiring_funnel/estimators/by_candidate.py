@@ -18,9 +18,12 @@ not yet ended. A variance is a quadratic form in the sums over candidates of
 the products of these running sums, and each such sum changes only on a day
 one of the candidate's episodes ends, by an amount that depends only on that
 episode's day and kind: :func:`~hiring_funnel.estimators.cluster_paths.cluster_products`
-walks each candidate's episodes once and adds every product's change to its
-day, so every day of every curve costs one pass over the episodes. 1e6
-episodes of 200,000 candidates: ``python benchmarks/bench_by_candidate.py``.
+walks the episodes once in day order and gathers, per (day, kind), what every
+product's change needs, so every day of every curve costs one pass over the
+episodes. The day grid, the rows and their order depend on the frame alone,
+not on the estimate: the last two are kept for the next estimator on an
+equal frame (compared element for element). 1e6 episodes of 200,000
+candidates: ``python benchmarks/bench_by_candidate.py``.
 An episode that enters late (day b) adds a row of weight -1: the same episode
 censored on the last day before b (see :mod:`hiring_funnel.estimators.influence`).
 """
