@@ -71,9 +71,8 @@ class Clusters:
         """One group's episodes (only the columns the grid reads) and their cluster codes."""
         if pos is None:
             return episodes, self.codes  # the grid reads its three columns; no copy
-        return episodes[["entry", "duration", "cause"]].iloc[pos], self.codes[
-            pos
-        ]  # codes of other groups' clusters stay empty
+        # Codes of other groups' clusters stay empty.
+        return episodes[["entry", "duration", "cause"]].iloc[pos], self.codes[pos]
 
 
 def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None) -> Clusters | None:
@@ -239,7 +238,8 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
         sign = np.r_[sign, -np.ones(late.size)]
         rows = np.r_[codes, codes[late]]
     beta = np.bincount(rows, weights=sign, minlength=n_clusters)
-    for a in (end, kinds, sign, rows):
+    # Kept for later calls, so nothing may change them.
+    for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, *c.values()):
         a.flags.writeable = False
     return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta)
 
