@@ -21,7 +21,7 @@ episode's day and kind: :func:`~hiring_funnel.estimators.cluster_paths.cluster_p
 walks the episodes once in day order and gathers, per (day, kind), what every
 product's change needs, so every day of every curve costs one pass over the
 episodes. The day grid, the rows and their order depend on the frame alone,
-not on the estimate: the last two are kept for the next estimator on an
+not on the estimate: the last ones are kept for the next estimator on an
 equal frame (compared element for element). 1e6 episodes of 200,000
 candidates: ``python benchmarks/bench_by_candidate.py``.
 An episode that enters late (day b) adds a row of weight -1: the same episode
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -239,40 +238,49 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
         rows = np.r_[codes, codes[late]]
     beta = np.bincount(rows, weights=sign, minlength=n_clusters)
     # Kept for later calls, so nothing may change them.
-    for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, *c.values()):
+    for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, *c.values()):
         a.flags.writeable = False
     return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta)
 
 
-# The three estimators on one frame need the same grid and rows: the last two
-# are kept with read-only copies of what they were made from, and reused only
-# when the episodes' days, entries, causes and clusters are equal element for
-# element (a frame changed in place gets new ones).
-_KEEP = 2
-_kept: list[tuple[tuple[Any, ...], _Rows]] = []
+# The three estimators on one frame need the same grid and rows: the last ones
+# are kept and reused only for episodes equal element for element (a frame
+# changed in place gets new ones). The grid itself holds what they were made
+# from (each episode's day is time[end], its cause kind - 1), so only the
+# clusters (ours, read-only) and any non-zero entries are kept besides.
+_KEEP = 1  # a frame's three estimators; each entry holds about 35 bytes per episode
+_kept: list[tuple[np.ndarray | None, _Rows]] = []
 _lock = threading.Lock()
 
 
-def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+def _made_from(
+    kept: tuple[np.ndarray | None, _Rows], episodes: pd.DataFrame, codes: np.ndarray
+) -> bool:
+    entry, r = kept
+    g = r.grid
     cause = episodes["cause"]
-    key = (
-        episodes["duration"].to_numpy(dtype=float),
-        episodes["entry"].to_numpy(dtype=float),
-        cause.cat.codes.to_numpy(),
-        tuple(str(c) for c in cause.cat.categories),
-        codes,
-    )
+    if len(episodes) != len(g.end) or tuple(str(c) for c in cause.cat.categories) != g.causes:
+        return False
+    if not unchanged(g.candidate, codes):
+        return False
+    if not np.array_equal(g.kind - 1, cause.cat.codes.to_numpy()):
+        return False
+    if not np.array_equal(g.time[g.end], episodes["duration"].to_numpy(dtype=float)):
+        return False
+    now = episodes["entry"].to_numpy(dtype=float)
+    return not now.any() if entry is None else np.array_equal(entry, now)
+
+
+def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     with _lock:
-        for i, (kept, got) in enumerate(_kept):
-            if all(map(unchanged, kept, key)):
+        for i, kept in enumerate(_kept):
+            if _made_from(kept, episodes, codes):
                 _kept.insert(0, _kept.pop(i))
-                return got
+                return kept[1]
     got = _rows(episodes, codes)
-    frozen = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in key[:-1]) + (
-        got.grid.candidate,
-    )
+    entry = episodes["entry"].to_numpy(dtype=float)
     with _lock:
-        _kept.insert(0, (frozen, got))
+        _kept.insert(0, (entry.copy() if entry.any() else None, got))
         del _kept[_KEEP:]
     return got
 
