@@ -223,7 +223,7 @@ class _Sums:
 def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     codes = codes.astype(np.int64)  # ours alone, read-only: cluster_products may keep it as is
     codes.flags.writeable = False
-    g = day_grid(episodes, codes)
+    g = day_grid(episodes, codes, checked=True)  # by the estimator (answer_share: its own grid)
     c = day_curves(g)
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, np.ones(len(codes)), codes

@@ -68,9 +68,15 @@ def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(duration, return_inverse=True)
 
 
-def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> DayGrid:
-    """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key)."""
-    check_episodes(episodes)
+def day_grid(
+    episodes: pd.DataFrame, candidate: np.ndarray | None = None, *, checked: bool = False
+) -> DayGrid:
+    """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key).
+
+    ``checked``: the episodes passed :func:`check_episodes` already (an estimator's).
+    """
+    if not checked:
+        check_episodes(episodes)
     time, end = _days(episodes["duration"].to_numpy(dtype=float))
     entry = episodes["entry"].to_numpy(dtype=float)
     if time.size and entry.max() > time[0]:
