@@ -41,17 +41,21 @@ def _order(end, kind, sign, cluster, n_cells, n_kinds, shift):
     n = end.size
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
+    key = np.empty(n, np.int64)
     unit = True
     for i in range(n):
-        bounds[(cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i] + 1] += 1
-        unit = unit and sign[i] == 1.0
+        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        key[i] = k
+        bounds[k + 1] += 1
+        if sign[i] != 1.0:
+            unit = False
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
     who = np.empty(n, np.int32)
     weight = np.empty(0 if unit else n)
     for i in range(n):
-        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        k = key[i]
         q = where[k]
         who[q] = cluster[i]
         if not unit:
