@@ -218,7 +218,13 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
             if kept_shape == shape and all(map(unchanged, kept, rows)):
                 _orders.insert(0, _orders.pop(i))
                 return order
-    order = _compiled()[0](*rows, *shape, _SHIFT)
+    # Blocks of 2**13 clusters, fewer where each block's cells would outnumber
+    # the rows (many distinct times): the sort's counts stay O(rows + cells).
+    n, top = len(rows[0]), int(rows[3].max(initial=0))
+    shift = _SHIFT
+    while (top >> shift) * n_cells > 4 * n + 4096:
+        shift += 1
+    order = _compiled()[0](*rows, *shape, shift)
     with _lock:
         _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
         del _orders[_KEEP:]
