@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, unchanged
+from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -261,11 +261,8 @@ def _made_from(
     cause = episodes["cause"]
     if len(episodes) != len(g.end) or tuple(str(c) for c in cause.cat.categories) != g.causes:
         return False
-    if not unchanged(g.candidate, codes):
-        return False
-    if not np.array_equal(g.kind - 1, cause.cat.codes.to_numpy()):
-        return False
-    if not np.array_equal(g.time[g.end], episodes["duration"].to_numpy(dtype=float)):
+    duration, kinds = episodes["duration"].to_numpy(dtype=float), cause.cat.codes.to_numpy()
+    if not same_episodes((g.time, g.end, g.kind, g.candidate), duration, kinds, codes):
         return False
     now = episodes["entry"].to_numpy(dtype=float)
     return not now.any() if entry is None else np.array_equal(entry, now)

@@ -167,12 +167,37 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
     return acc.T.copy()
 
 
+def _same(time, end, kind, cluster, duration, cause, codes):
+    # One pass, no temporaries: day, cause and cluster of every episode.
+    for i in range(end.size):
+        if time[end[i]] != duration[i] or kind[i] - 1 != cause[i] or cluster[i] != codes[i]:
+            return False
+    return True
+
+
 @cache
-def _compiled() -> tuple[Any, Any]:
+def _compiled() -> tuple[Any, Any, Any]:
     import numba
 
     jit = numba.njit(cache=True, nogil=True)
-    return jit(_order), jit(_walk)
+    return jit(_order), jit(_walk), jit(_same)
+
+
+def same_episodes(
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    duration: np.ndarray,
+    cause: np.ndarray,
+    codes: np.ndarray,
+) -> bool:
+    """Whether episodes (durations, cause codes, cluster codes) are the ones a grid was made from.
+
+    ``grid`` is (time, end, kind, cluster): episode i lasted ``time[end[i]]``,
+    ended in cause code ``kind[i] - 1`` (-1 censored) and is in ``cluster[i]``.
+    """
+    n = len(grid[1])
+    if not len(duration) == len(cause) == len(codes) == n:
+        return False
+    return bool(_compiled()[2](*grid, duration, cause, codes))
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -183,7 +208,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def unchanged(kept: Any, given: Any) -> bool:
+def _unchanged(kept: Any, given: Any) -> bool:
     """Whether ``given`` equals ``kept`` element for element (a kept copy of earlier inputs).
 
     The very same array is unchanged only while it is still read-only (it
@@ -215,7 +240,7 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
     shape = (n_cells, n_kinds)
     with _lock:
         for i, (kept, kept_shape, order) in enumerate(_orders):
-            if kept_shape == shape and all(map(unchanged, kept, rows)):
+            if kept_shape == shape and all(map(_unchanged, kept, rows)):
                 _orders.insert(0, _orders.pop(i))
                 return order
     # Blocks of 2**13 clusters, fewer where each block's cells would outnumber
