@@ -11,12 +11,14 @@ t_a t_b, x its cluster's sums just before it. Summed over the cell's rows that
 is t_a Sx_b + t_b Sx_a + t_a t_b S2 with Sx = sum of w x and S2 = sum of w^2:
 m + 1 accumulators per row whatever the number of products, and every product
 of every day comes from them afterwards. So the rows are walked once in day
-order (a counting sort by cell, O(n), no comparison sort and no grouping by
-cluster), each reading and updating its cluster's m sums. The sort depends
-only on the rows' cells, clusters and weights, not on the table, so it is kept
-for the next call on the same rows (the three estimators on one frame): the
-last two orders are held with copies of their inputs, and reused only when
-the new inputs are equal element for element.
+order, each reading and updating its cluster's m sums: one counting sort by
+block of 8192 clusters and cell (O(n), no comparison sort and no grouping by
+cluster), and each block's rows in day order, so the block's sums stay in the
+core's cache. The sort depends only on the rows' cells, clusters and weights,
+not on the table, so it is kept for the next call on the same rows (the three
+estimators on one frame): the last two orders are held with read-only copies
+of their inputs, and reused only when the new inputs are equal element for
+element.
 
 numpy would need a sort by cluster and day and a pass per product (0.2 s to
 0.25 s per estimator at 1e6 episodes); numba is a dependency for this alone.
