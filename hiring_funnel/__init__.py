@@ -10,7 +10,7 @@ Examples
 >>> sim = hf.simulate(200, seed=1)
 >>> first = hf.episodes(sim.events, "first_response", attributes=sim.attributes, as_of=sim.as_of)
 >>> table = hf.life_table(first)
->>> int(table["at_risk"].iloc[0]) == len(first)
+>>> bool(table["events"].sum() == first["cause"].notna().sum())
 True
 """
 

@@ -10,7 +10,10 @@ every id on every call: group by it with ``observed=True``),
 ``entry`` (left truncation: days from the origin to ``observed_from``, else
 0.0), ``duration`` (days or business days),
 ``cause`` (categorical; missing = censored), ``origin`` and ``end`` (UTC),
-``round`` (interview_feedback only), then the attribute columns.
+``last_day_share`` (unit days with ``day_boundary="time_of_day"``, the
+default: a censored episode's share of being at risk on its last day,
+:mod:`hiring_funnel.day_boundary`), ``round`` (interview_feedback only), then
+the attribute columns.
 
 Everything is vectorised: events are sorted once by (application, timestamp,
 event order, line), and the end of every episode is found with one
@@ -25,12 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import DAY_BOUNDARIES, SHARE_COLUMN, last_day_shares
 from hiring_funnel.daycount import count_days
 from hiring_funnel.event_order import (
     RANK,
     event_order,
     event_ranks,
     factorize_sorted,
+    first_candidates,
     first_of_run,
     round_numbers,
     utc_ns,
@@ -99,6 +104,7 @@ def episodes(
     withdrawn: str = "censor",
     origin: str = "applied",
     observed_from: Any = None,
+    day_boundary: str = "time_of_day",
 ) -> pd.DataFrame:
     """Turn events into one episode per spell of waiting, by one clock.
 
@@ -150,13 +156,24 @@ def episodes(
         that ended (an answer, a stop, or its own end of observation) before
         it cannot be in such a log: it is dropped and counted in
         ``attrs["skipped"]["ended before observed_from"]``.
+    day_boundary : {"time_of_day", "end_of_day"}
+        Only with ``unit="days"``. ``time_of_day``: a censored episode is at
+        risk on its last day C for the share ``last_day_share`` = w =
+        g (1 - h) / (1 - h g) (a column; answered episodes have 1): g the share
+        of the frame's answers on day C that came at or before its censoring
+        time of day (day 0: of those after its origin's time; none: 1), h the
+        pooled all-cause hazard of day C. Estimators read it as a row censored
+        at C of weight w and one at C - 1 of weight 1 - w. A date-only log has
+        w = 1. ``end_of_day``: no column, at risk all of day C (the rule before
+        issue 15). The rule and its derivation: :mod:`hiring_funnel.day_boundary`.
 
     Returns
     -------
     DataFrame
         Columns ``application_id, candidate_id, entry, duration, cause, origin,
-        end`` (+ ``round``) + attribute columns, sorted by application and
-        round. ``candidate_id`` is categorical (string categories).
+        end`` (+ ``last_day_share``, see ``day_boundary``) (+ ``round``) +
+        attribute columns, sorted by application and round. ``candidate_id``
+        is categorical (string categories).
         ``cause`` is categorical with the clock's causes in a fixed
         order (:data:`CAUSES`, then "withdrawn", "closed" when
         ``withdrawn="cause"``); missing means censored. ``attrs`` holds
@@ -171,7 +188,8 @@ def episodes(
     -----
     Durations are differences of UTC *dates*, not of times: an answer on the
     day of the application has duration 0, and two answers on the same day tie
-    whatever their times of day. The estimators handle ties by day exactly
+    whatever their times of day (a censoring's time of day sets its share of
+    the last day, ``day_boundary``). The estimators handle ties by day exactly
     (Kaplan-Meier and Aalen-Johansen by grouped counts), while hour-level
     times would split one day's answers into fake distinct event times set by
     when a recruiter happened to click. Event *order* still uses the full
@@ -239,6 +257,10 @@ def episodes(
     else:
         frame = events
     check_options(clock, unit, withdrawn, origin, holidays)
+    if day_boundary not in DAY_BOUNDARIES:
+        raise HiringFunnelError(
+            f"unknown day_boundary={day_boundary!r}; allowed: {', '.join(DAY_BOUNDARIES)}"
+        )
     if holidays is not None and not isinstance(holidays, str):
         # A one-shot iterable is read here once: attrs records it for steps
         # that count days in the same unit (regression.follow_ups).
@@ -328,7 +350,7 @@ def episodes(
     out = pd.DataFrame(
         {
             "application_id": ids,
-            "candidate_id": _candidates(frame, order, app, ep_app, ids),
+            "candidate_id": first_candidates(frame, order, app, ep_app, ids),
             "entry": entry,
             "duration": duration,
             "cause": pd.Categorical.from_codes(cause_codes, categories=pd.Index(causes)),
@@ -336,6 +358,9 @@ def episodes(
             "end": pd.to_datetime(end_ns.view("datetime64[ns]"), utc=True),
         }
     )
+    boundary = day_boundary if unit == "days" else "end_of_day"
+    if boundary == "time_of_day":
+        out[SHARE_COLUMN] = last_day_shares(entry, duration, cause_codes, origin_ns, end_ns)
     if clock == "interview_feedback":
         out["round"] = round_numbers(ep_app)
     out = _join_attributes(out, attributes, app_ids, ep_app)
@@ -349,6 +374,7 @@ def episodes(
         "applications": n_apps,
         "skipped": skipped,
         "observed_from": from_ts,
+        "day_boundary": boundary,
     }
     return out
 
@@ -405,42 +431,6 @@ def resolve_as_of(as_of: Any, ts: np.ndarray, name: str = "as_of") -> pd.Timesta
 # -- columns -----------------------------------------------------------------
 
 
-def _candidates(
-    frame: pd.DataFrame,
-    order: np.ndarray,
-    app: np.ndarray,
-    ep_app: np.ndarray,
-    ids: pd.Series,
-) -> pd.Series:
-    """The first candidate_id recorded for each application (in event order).
-
-    An application with no candidate link is its own cluster, so the bootstrap
-    that resamples candidates falls back to resampling the application.
-    """
-    if "candidate_id" not in frame.columns:
-        return ids.astype("category")
-    # For the default string dtype this is the backing object array (no copy);
-    # touching few Python strings matters more than anything else here.
-    values = np.asarray(frame["candidate_id"].array, dtype=object)
-    first_pos = np.flatnonzero(first_of_run(app))
-    per_app = values[order[first_pos]]
-    unknown = np.flatnonzero(pd.isna(per_app))
-    if unknown.size:
-        # The first event has no link: look at the other events of those
-        # applications only, and take the first link recorded.
-        wanted = np.zeros(per_app.size, dtype=bool)
-        wanted[unknown] = True
-        pos = np.flatnonzero(wanted[app])
-        found = values[order[pos]]
-        keep = ~pd.isna(found)
-        pos, found = pos[keep], found[keep]
-        first = first_of_run(app[pos])
-        per_app[app[pos[first]]] = found[first]
-    out = pd.Series(per_app[ep_app], dtype="string").fillna(ids)
-    # Categorical: the per-candidate variances read its codes instead of hashing every id again.
-    return out.astype("category")
-
-
 def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFrame | None:
     """Fail before the heavy work if the attributes cannot be joined."""
     if attributes is not None and not isinstance(attributes, pd.DataFrame):
@@ -452,7 +442,9 @@ def _check_attributes(attributes: pd.DataFrame | None, clock: str) -> pd.DataFra
             "attributes have no 'application_id' column to join on",
             hint="attributes need one row per application keyed by application_id",
         )
-    taken = EPISODE_COLUMNS + (("round",) if clock == "interview_feedback" else ())
+    taken = (
+        EPISODE_COLUMNS + (SHARE_COLUMN,) + (("round",) if clock == "interview_feedback" else ())
+    )
     clash = [c for c in attributes.columns if c != "application_id" and c in taken]
     if clash:
         raise HiringFunnelError(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import SHARE_COLUMN
 from hiring_funnel.schema import HiringFunnelError, require_columns
 
 __all__ = ["TABLE_COLUMNS", "check_episodes", "check_group_columns"]
@@ -51,8 +52,9 @@ def check_episodes(
     Checks that ``entry``, ``duration`` and ``cause`` are present; that
     ``entry`` and ``duration`` are finite non-negative numbers with
     ``entry <= duration``; that ``cause`` is categorical (missing = censored);
-    and, when given, that the ``by`` columns exist and the ``weights`` column
-    holds finite non-negative numbers.
+    that ``last_day_share``, when present (:mod:`hiring_funnel.day_boundary`),
+    holds numbers in [0, 1]; and, when given, that the ``by`` columns exist and
+    the ``weights`` column holds finite non-negative numbers.
 
     Parameters
     ----------
@@ -110,6 +112,15 @@ def check_episodes(
             "an episode cannot end before it enters the study",
         )
     check_group_columns(list(episodes.columns), by)
+    if SHARE_COLUMN in episodes.columns:
+        share = _numbers(episodes, SHARE_COLUMN)
+        _raise_rows(
+            episodes,
+            SHARE_COLUMN,
+            ~((share >= 0) & (share <= 1)),
+            "share(s) missing or outside [0, 1]",
+            "a censored episode's share of its last day at risk; leave the column out for 1",
+        )
     if weights is not None:
         if weights not in episodes.columns:
             raise HiringFunnelError(

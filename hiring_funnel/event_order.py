@@ -93,3 +93,39 @@ def round_numbers(codes: np.ndarray) -> np.ndarray:
     idx = np.arange(codes.size)
     run_start = np.maximum.accumulate(np.where(first_of_run(codes), idx, 0))
     return (idx - run_start + 1).astype(np.int64)
+
+
+def first_candidates(
+    frame: pd.DataFrame,
+    order: np.ndarray,
+    app: np.ndarray,
+    ep_app: np.ndarray,
+    ids: pd.Series,
+) -> pd.Series:
+    """The first candidate_id recorded for each application (in event order).
+
+    An application with no candidate link is its own cluster, so the bootstrap
+    that resamples candidates falls back to resampling the application.
+    """
+    if "candidate_id" not in frame.columns:
+        return ids.astype("category")
+    # For the default string dtype this is the backing object array (no copy);
+    # touching few Python strings matters more than anything else here.
+    values = np.asarray(frame["candidate_id"].array, dtype=object)
+    first_pos = np.flatnonzero(first_of_run(app))
+    per_app = values[order[first_pos]]
+    unknown = np.flatnonzero(pd.isna(per_app))
+    if unknown.size:
+        # The first event has no link: look at the other events of those
+        # applications only, and take the first link recorded.
+        wanted = np.zeros(per_app.size, dtype=bool)
+        wanted[unknown] = True
+        pos = np.flatnonzero(wanted[app])
+        found = values[order[pos]]
+        keep = ~pd.isna(found)
+        pos, found = pos[keep], found[keep]
+        first = first_of_run(app[pos])
+        per_app[app[pos[first]]] = found[first]
+    out = pd.Series(per_app[ep_app], dtype="string").fillna(ids)
+    # Categorical: the per-candidate variances read its codes instead of hashing every id again.
+    return out.astype("category")

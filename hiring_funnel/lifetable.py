@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import shares_of, split_rows
 from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.episode_checks import TABLE_COLUMNS, check_episodes
 from hiring_funnel.schema import HiringFunnelError, on_engine
@@ -68,6 +69,14 @@ def life_table(
         weights (float). Integer weights give the table of the repeated rows,
         which is how a bootstrap replicate is tabulated.
 
+    A column ``last_day_share`` (:func:`hiring_funnel.episodes`,
+    ``day_boundary="time_of_day"``; :mod:`hiring_funnel.day_boundary`) gives
+    each censored episode its share w of being at risk on its last day C: it
+    counts w censored at C and 1 - w censored at C - 1 (dropped where C - 1 <
+    ``entry``), so at_risk(C) loses the sum of 1 - w; times ``weights`` when
+    both are given. Counts are float when any share is below 1; without the
+    column (or with all shares 1) every episode is at risk all of day C.
+
     Returns
     -------
     DataFrame
@@ -105,10 +114,16 @@ def life_table(
     causes = [str(c) for c in episodes["cause"].cat.categories]
     n_causes = len(causes)
 
-    duration = episodes["duration"].to_numpy(dtype=np.float64)
-    entry = episodes["entry"].to_numpy(dtype=np.float64)
-    cause = episodes["cause"].cat.codes.to_numpy()  # -1 = censored
-    w = None if weights is None else episodes[weights].to_numpy(dtype=np.float64)
+    # A censored episode's share w of its last day C (day_boundary): a row
+    # censored at C of weight w and one censored at C - 1 of weight 1 - w.
+    rows = split_rows(
+        episodes["entry"].to_numpy(dtype=np.float64),
+        episodes["duration"].to_numpy(dtype=np.float64),
+        episodes["cause"].cat.codes.to_numpy(),  # -1 = censored
+        shares_of(episodes),
+        None if weights is None else episodes[weights].to_numpy(dtype=np.float64),
+    )
+    duration, entry, cause, w = rows.duration, rows.entry, rows.cause, rows.weight
     late = np.flatnonzero(entry > 0)
     n_rows = len(duration)
 
@@ -116,6 +131,8 @@ def life_table(
     # the rows: day durations index a bincount directly, other values are
     # hashed and only the distinct ones sorted.
     groups, n_groups = _group_codes(episodes, by_cols) if by_cols else (np.zeros(0, np.int64), 1)
+    if by_cols and n_rows != len(episodes):
+        groups = groups[rows.source]
     fast = None if (by_cols or late.size) else _one_group_whole_days(duration, cause, n_causes, w)
     if fast is not None:
         # The clocks' usual output (whole days, one group, no late entry): the
@@ -172,7 +189,7 @@ def life_table(
         # Any row of a group carries its values; this keeps each column's dtype
         # (a categorical group stays categorical with all its categories).
         representative = np.zeros(n_groups, dtype=np.int64)
-        representative[groups] = np.arange(len(groups))
+        representative[groups] = rows.source
         labels = episodes[by_cols].iloc[representative[cell_group]].reset_index(drop=True)
         table = pd.concat([labels, table], axis=1)
     table.attrs = {"by": by_cols, "causes": causes, "weights": weights}

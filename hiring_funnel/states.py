@@ -34,6 +34,10 @@ its export day (``start == stop``: it was never at risk of another move).
 R needs ``stop > start``: ``tests/reference/make_multistate_reference.R`` starts
 the ``applied`` rows at day -1 (so that day-0 transitions are counted at time 0,
 as here) and drops the empty censored rows, which change nothing.
+
+Whole days: the paths carry no ``last_day_share`` (:mod:`hiring_funnel.day_boundary`);
+a path censored partway through its last day counts as at risk all of that day
+(issue 15, item 3 leaves the multi-state paths on whole days for now).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pytest
 from reference.influence_data import CAUSES, episodes, r
 
 import hiring_funnel as hf
+from hiring_funnel.day_boundary import SHARE_COLUMN
 from hiring_funnel.estimators import by_candidate
 from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.lifetable import life_table
@@ -149,8 +150,14 @@ def test_a_frame_changed_in_place_gets_new_intervals() -> None:
     # the one from a fresh copy, with nothing kept.
     ep = episodes("sample")
     before = hf.still_hope(ep, cause="offer", waited=[0, 3], horizon=60).table
-    for change in ("duration", "entry", "cause", "candidate_id"):
-        if change == "duration":
+    changes = ("duration", "entry", "cause", "candidate_id", "shares", "other shares")
+    for change in changes:  # shares: hiring_funnel.day_boundary's weights of the last day
+        if change == "shares":
+            ep[SHARE_COLUMN] = np.where(ep["cause"].isna(), 0.25 + 0.5 * (ep.index % 2), 1.0)
+        elif change == "other shares":
+            open_ones = ep.index[ep["cause"].isna()][:10]
+            ep.loc[open_ones, SHARE_COLUMN] = 0.9
+        elif change == "duration":
             ep.loc[ep.index[:5], "duration"] += 1.0
         elif change == "entry":
             ep.loc[ep.index[:5], "entry"] = np.minimum(1.0, ep["duration"].iloc[:5])

@@ -99,6 +99,7 @@ def test_output_columns_and_dtypes():
     ep = episodes(make_log(FIRST), "first_response")
     assert ep.columns.tolist() == [
         "application_id", "candidate_id", "entry", "duration", "cause", "origin", "end",
+        "last_day_share",  # the day boundary (issue 15, item 3)
     ]  # fmt: skip
     assert ep["application_id"].dtype == "string"
     # Categorical with string categories: the per-candidate variances read its codes.

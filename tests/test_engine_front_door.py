@@ -15,6 +15,17 @@ import pytest
 import hiring_funnel as hf
 from hiring_funnel.cli import main
 
+
+def _pandas_episodes(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """hf.episodes on the pandas path with the engines' day rule (issue 15, item 3).
+
+    The engines build episodes without ``last_day_share`` (``end_of_day``: a
+    censored episode is at risk all of its last day), so the pandas side they
+    are compared with is asked for the same rule.
+    """
+    return hf.episodes(*args, day_boundary="end_of_day", **kwargs)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 MALFORMED = ROOT / "tests" / "malformed"
@@ -49,14 +60,14 @@ def test_episodes_and_life_tables_through_the_front_door(sample_logs, clock, by)
     pandas_log, engine_log = sample_logs
     on_engine = hf.episodes(engine_log, clock)
     assert type(on_engine).__name__ == "EngineEpisodes"
-    expected = hf.episodes(pandas_log, clock)
+    expected = _pandas_episodes(pandas_log, clock)
     pd.testing.assert_frame_equal(on_engine.to_pandas(), expected)
     pd.testing.assert_frame_equal(hf.life_table(on_engine, by=by), hf.life_table(expected, by=by))
 
 
 def test_weights_are_refused_on_an_engine(sample_logs) -> None:
     with pytest.raises(hf.HiringFunnelError, match="case weights"):
-        hf.life_table(hf.episodes(sample_logs[1], "decision"), weights="w")
+        hf.life_table(_pandas_episodes(sample_logs[1], "decision"), weights="w")
 
 
 def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
@@ -77,7 +88,9 @@ def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str,
     ],
 )
 def test_commands_print_the_same_on_duckdb(capsys, argv) -> None:
-    plain = _run(capsys, argv)
+    # The engines count whole last days: the pandas summary is asked for the same rule.
+    same_rule = ["--day-boundary", "end_of_day"] if argv[0] == "summary" else []
+    plain = _run(capsys, [*argv, *same_rule])
     engine = _run(capsys, [*argv, "--engine", "duckdb"])
     assert engine == plain
     assert plain[0] == 0
@@ -138,7 +151,8 @@ def test_a_table_in_a_duckdb_file(tmp_path, capsys) -> None:
         )
     mapping = ["--mapping", str(SAMPLE / "mapping.toml"), "--clock", "decision"]
     code, out, _ = _run(capsys, ["summary", str(db), "--table", "ev", *mapping])
-    plain = _run(capsys, ["summary", str(SAMPLE / "events.csv"), *mapping])[1]
+    end_of_day = ["--day-boundary", "end_of_day"]  # the engines' rule on the pandas side
+    plain = _run(capsys, ["summary", str(SAMPLE / "events.csv"), *mapping, *end_of_day])[1]
     assert code == 0
     assert out.splitlines()[0] == "hr.duckdb:ev: 11,158 rows read = 11,158 loaded + 0 quarantined"
     # Without the attributes file the rest is what the CSV gives without it.
@@ -160,7 +174,7 @@ def test_a_table_in_a_duckdb_file(tmp_path, capsys) -> None:
 def test_simulated_parquet_layout_is_found_and_counted_alike(tmp_path, capsys) -> None:
     hf.simulate_to_files(2_000, tmp_path, seed=5, format="parquet", block_applications=700)
     log = str(tmp_path / "events.parquet")
-    plain = _run(capsys, ["summary", log, "--by", "industry"])
+    plain = _run(capsys, ["summary", log, "--by", "industry", "--day-boundary", "end_of_day"])
     assert plain[0] == 0
     assert "(attributes: attributes.parquet, found beside the log)" in plain[1]
     assert "(mapping: mapping.toml, found beside the log)" in plain[1]

@@ -22,6 +22,22 @@ from hiring_funnel.engine.lean import lean_episodes
 from hiring_funnel.report.privacy import candidate_key
 from hiring_funnel.schema import as_canonical_events, empty_events
 
+
+def _pandas_episodes(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """hf.episodes on the pandas path with the engines' day rule (issue 15, item 3).
+
+    The engines build episodes without ``last_day_share`` (``end_of_day``: a
+    censored episode is at risk all of its last day), so the pandas side they
+    are compared with is asked for the same rule.
+    """
+    return hf.episodes(*args, day_boundary="end_of_day", **kwargs)
+
+
+def _end_of_day(log):  # type: ignore[no-untyped-def]
+    """Every clock's pandas episodes by the engines' day rule, for summarise(made=)."""
+    return {c: _pandas_episodes(log, c) for c in hf.CLOCKS}
+
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 BASE = pd.Timestamp("2024-02-26", tz="UTC")
@@ -67,7 +83,7 @@ def test_generated_logs_group_like_pandas(log, as_of_day):
     as_of = BASE + pd.Timedelta(days=as_of_day, hours=9)
     lean = lean_episodes(log, hf.CLOCKS, as_of=as_of)
     for clock in hf.CLOCKS:
-        want = hf.episodes(log, clock, as_of=as_of)
+        want = _pandas_episodes(log, clock, as_of=as_of)
         got = lean[clock]
         assert len(got) == len(want)
         assert list(got["cause"].cat.categories) == list(want["cause"].cat.categories)
@@ -87,14 +103,14 @@ def sample_logs():
 @pytest.mark.parametrize("min_group", [1, 5, 40, 400])
 def test_summary_of_the_sample_is_the_pandas_summary(sample_logs, by, min_group):
     plain, engine = sample_logs
-    want = summarise(plain, by=by, min_group=min_group)
+    want = summarise(plain, by=by, min_group=min_group, made=_end_of_day(plain))
     made: dict[str, pd.DataFrame] = {}
     got = summarise(engine, by=by, min_group=min_group, made=made)
     pd.testing.assert_frame_equal(got, want)
     assert got.attrs == want.attrs
     if by is None:
         assert headline(engine, min_group=min_group, decision=made["decision"]) == headline(
-            plain, min_group=min_group
+            plain, min_group=min_group, decision=_pandas_episodes(plain, "decision")
         )
 
 
@@ -102,7 +118,7 @@ def test_sample_candidates_are_the_pandas_candidates(sample_logs):
     plain, engine = sample_logs
     lean = lean_episodes(engine, hf.CLOCKS, "industry")
     for clock in hf.CLOCKS:
-        want = hf.episodes(plain, clock)
+        want = _pandas_episodes(plain, clock)
         assert by_candidate(lean[clock]) == by_candidate(want)
         assert Counter(lean[clock]["industry"]) == Counter(want["industry"])
 
@@ -127,7 +143,7 @@ def test_the_first_candidate_is_first_in_event_order_not_in_the_file():
     log = as_canonical_events(frame)
     as_of = BASE + pd.Timedelta(days=9)
     got = lean_episodes(log, ["decision"], as_of=as_of)["decision"]
-    want = hf.episodes(log, "decision", as_of=as_of)
+    want = _pandas_episodes(log, "decision", as_of=as_of)
     assert list(want["candidate_id"]) == ["p2", "p2"]
     assert got["candidate_id"].nunique() == 1
     assert by_candidate(got) == by_candidate(want)
@@ -171,12 +187,12 @@ def test_applications_read_again_end_like_pandas():
     as_of = BASE + 9 * day
     lean = lean_episodes(log, hf.CLOCKS, as_of=as_of)
     for clock in hf.CLOCKS:
-        want = hf.episodes(log, clock, as_of=as_of)
+        want = _pandas_episodes(log, clock, as_of=as_of)
         assert by_candidate(lean[clock]) == by_candidate(want), clock
     # What the pandas path says, spelled out for the first two applications.
-    first = hf.episodes(log, "first_response", as_of=as_of).set_index("application_id")
+    first = _pandas_episodes(log, "first_response", as_of=as_of).set_index("application_id")
     assert (first.loc["a", "duration"], first.loc["a", "cause"]) == (2.0, "positive")
-    decision = hf.episodes(log, "decision", as_of=as_of).set_index("application_id")
+    decision = _pandas_episodes(log, "decision", as_of=as_of).set_index("application_id")
     assert decision.loc["b", "duration"] == 7.0 and pd.isna(decision.loc["b", "cause"])
 
 
@@ -187,7 +203,8 @@ def test_an_engine_log_with_as_of_is_summarised_like_pandas():
     plain = hf.read_events(SAMPLE / "events.csv", as_of=as_of, **kw)
     engine = hf.read_events(SAMPLE / "events.csv", engine="duckdb", as_of=as_of, **kw)
     assert engine.as_of is not None
-    got, want = summarise(engine, min_group=5), summarise(plain, min_group=5)
+    got = summarise(engine, min_group=5)
+    want = summarise(plain, min_group=5, made=_end_of_day(plain))
     pd.testing.assert_frame_equal(got, want)
     assert got.attrs == want.attrs
 
@@ -226,7 +243,7 @@ def test_spark_gives_the_pandas_episodes():
         for events, as_of in ((sim.events, sim.as_of), (odd, BASE + pd.Timedelta(days=9))):
             lean = lean_episodes(spark_table(con, events), hf.CLOCKS, as_of=as_of)
             for clock in hf.CLOCKS:
-                want = hf.episodes(events, clock, as_of=as_of)
+                want = _pandas_episodes(events, clock, as_of=as_of)
                 assert by_candidate(lean[clock]) == by_candidate(want), clock
     finally:
         con.disconnect()

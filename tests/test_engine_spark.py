@@ -242,7 +242,9 @@ def test_engine_episodes_and_life_tables_on_spark_equal_pandas(spark, tmp_path_f
     events = spark_table(spark, path)
     attributes = spark_table(spark, log.attributes)
     for clock in hf.CLOCKS:
-        want = hf.episodes(log.events, clock, attributes=log.attributes, as_of=log.as_of)
+        want = hf.episodes(
+            log.events, clock, attributes=log.attributes, as_of=log.as_of, day_boundary="end_of_day"
+        )
         got = engine_episodes(events, clock, attributes=attributes, as_of=log.as_of)
         pd.testing.assert_frame_equal(got.to_pandas(), want)
         for by in (None, "industry"):

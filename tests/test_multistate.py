@@ -219,7 +219,10 @@ def test_without_stages_it_is_the_decision_clock_with_withdrawal_as_a_cause() ->
     sim = hf.simulate(600, seed=3)
     events = _without_stages(sim.events)
     p = state_paths(events, as_of=sim.as_of)
-    ep = hf.episodes(events, "decision", as_of=sim.as_of, withdrawn="cause")
+    # state_paths keeps whole days (issue 15, item 3): the clock's end_of_day rule.
+    ep = hf.episodes(
+        events, "decision", as_of=sim.as_of, withdrawn="cause", day_boundary="end_of_day"
+    )
     occ = wide(state_occupation(p, cluster="candidate_id"), "estimate")
     occ_se = wide(state_occupation(p, cluster="candidate_id"), "std_error")
     cif = hf.cumulative_incidence(ep, cluster="candidate_id").table

@@ -41,7 +41,7 @@ from hiring_funnel.plots import (
     plot_still_hope,
     plot_survival,
 )
-from hiring_funnel.plots.common import _percent
+from hiring_funnel.plots.common import _percent, count
 from hiring_funnel.schema import HiringFunnelError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -129,7 +129,9 @@ def expected_at_risk(result, group: str, ticks) -> dict[float, float]:
     out = {}
     for t in ticks:
         later = sub[sub["time"] >= t]
-        out[float(t)] = float(later["at_risk"].iloc[0]) if len(later) else 0.0
+        # As drawn: a count that is not whole (weights, last-day shares) shows one decimal.
+        value = float(later["at_risk"].iloc[0]) if len(later) else 0.0
+        out[float(t)] = float(count(value).replace(",", ""))
     return out
 
 
@@ -164,8 +166,12 @@ def test_survival_at_risk_table_reads_back_the_tables_at_risk(first):
     km = kaplan_meier(first, by="company_size")
     ax = plot_survival(km, ax=fresh_axes())
     check_at_risk(ax, km)
-    # On day 0 every episode of a group is at risk: 950 of the sample's 1-50 companies.
-    assert read_at_risk(ax)["1-50"][0.0] == 950
+    # On day 0 every episode of a group is at risk (950 of the sample's 1-50 companies)
+    # but for the unseen part of day 0 of those censored on it (the day boundary).
+    group = first[first["company_size"] == "1-50"]
+    unseen = 1 - group.loc[(group["duration"] == 0) & group["cause"].isna(), "last_day_share"]
+    assert len(group) == 950
+    assert read_at_risk(ax)["1-50"][0.0] == round(950 - unseen.sum(), 1)
     assert [t.get_text() for t in texts(ax, "at_risk_heading")] == ["Number at risk"]
 
 

@@ -16,7 +16,7 @@ from hiring_funnel.estimators.transitions import (
     still_hope_from,
     transition_probabilities,
 )
-from hiring_funnel.plots import plot_states
+from hiring_funnel.plots import plot_states, plot_still_hope
 from hiring_funnel.plots.states import STACK_ORDER
 from hiring_funnel.schema import HiringFunnelError
 
@@ -61,5 +61,22 @@ def test_labels_are_plain_text_and_other_results_are_refused() -> None:
     assert ax.collections[0].get_facecolor()[0][:3].tolist() == [0.0, 0.0, 0.0]
     with pytest.raises(HiringFunnelError, match="plot_states draws"):
         plot_states(still_hope_from(paths("toy"), stage="applied", waited=[0]))
-    with pytest.raises(HiringFunnelError, match="there is no plot"):
-        still_hope_from(paths("toy"), stage="applied", waited=[0]).plot()
+    with pytest.raises(
+        HiringFunnelError, match="plot_still_hope draws a still_hope result, not a state_occupation"
+    ):
+        plot_still_hope(state_occupation(paths("toy")))
+
+
+def test_still_hope_from_draws_its_estimates_against_the_days_since_applying() -> None:
+    result = still_hope_from(paths("sample"), stage="interviewed", waited=[0, 7, 14], horizon=60)
+    fig, ax = plt.subplots()
+    assert result.plot(ax=ax) is ax
+    line = ax.get_lines()[0]
+    assert line.get_xdata().tolist() == [0.0, 7.0, 14.0]
+    assert line.get_ydata().tolist() == result.table["estimate"].tolist()
+    assert ax.get_title() == "Chance of an offer by day 60 when still interviewed on day s"
+    assert ax.get_xlabel() == "Days since applying (s), still interviewed"
+    # still_hope's own plot is unchanged.
+    ep = hf.episodes(hf.read_events("data/sample/events.csv"), "first_response")
+    title = hf.still_hope(ep, cause="positive", waited=[0, 7], horizon=30).plot().get_title()
+    assert title == "Chance of a positive answer by day 30 after s days of silence"

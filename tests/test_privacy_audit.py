@@ -610,5 +610,6 @@ def test_at_risk_rows_under_figures_rest_on_k_candidates(audit: dict[str, Any]) 
     for svg in svgs(page) + svgs(audit["page"]):
         cells = re.findall(r'<g id="at_risk">\s*<text[^>]*>([^<]*)</text>', svg)
         counted += len(cells)
-        assert all(int(c.replace(",", "")) >= K for c in cells), cells
+        # Counts at risk are not whole where a wait was censored during its last day.
+        assert all(float(c.replace(",", "")) >= K for c in cells), cells
     assert counted > 50

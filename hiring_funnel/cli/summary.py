@@ -26,6 +26,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         help="first_response, interview_feedback or decision (default: all three)",
     )
+    cmd.add_argument(
+        "--day-boundary",
+        choices=("time_of_day", "end_of_day"),
+        default="time_of_day",
+        help="a wait censored during its last day is at risk for the share of that day's "
+        "answers seen by then (time_of_day, default) or all day (end_of_day, as the "
+        "DuckDB/Spark engines count)",
+    )
     add_publishing_arguments(
         cmd,
         min_group_help="hide groups and counts of fewer than K candidates (default: "
@@ -45,6 +53,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         summarise,
         what_next,
     )
+    from hiring_funnel.clocks import episodes
     from hiring_funnel.report.privacy import check_min_group
 
     k = check_min_group(args.min_group)
@@ -64,6 +73,9 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         )
     # Each clock's episodes once, for the table and the headline (engine: only what they read).
     made: dict[str, Any] = {}
+    if args.day_boundary != "time_of_day" and isinstance(log, EventLog):
+        # The engines count whole last days already (hiring_funnel.day_boundary).
+        made = {c: episodes(log, c, day_boundary=args.day_boundary) for c in clocks}
     table = summarise(
         log, clocks=clocks, by=args.by, min_group=k, max_levels=args.max_levels, made=made
     )

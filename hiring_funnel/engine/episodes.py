@@ -109,8 +109,10 @@ def episodes(
 ) -> EngineEpisodes:
     """Turn events into one episode per spell of waiting, by one clock, on an engine.
 
-    The same rules and options as :func:`hiring_funnel.episodes`; the result
-    stays lazy (an Ibis table) until collected.
+    The same rules and options as :func:`hiring_funnel.episodes`, except the
+    day boundary: an engine's episodes have no ``last_day_share`` and count a
+    censored episode at risk all of its last day (``day_boundary="end_of_day"``,
+    in ``attrs``); the result stays lazy (an Ibis table) until collected.
 
     Parameters
     ----------
@@ -171,6 +173,8 @@ def episodes(
         "holidays": holidays,
         "withdrawn": withdrawn,
         "origin": {"interview_feedback": "interview"}.get(clock, origin),
+        # No last_day_share on an engine yet (hiring_funnel.day_boundary): whole last days.
+        "day_boundary": "end_of_day",
     }
     return EngineEpisodes(table=table, causes=causes, options=options, events=t, counting=counting)
 

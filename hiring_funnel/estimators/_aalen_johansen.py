@@ -238,16 +238,32 @@ def forward(g: Grid, d: np.ndarray, k0: int, p0: np.ndarray) -> tuple[np.ndarray
     live = np.flatnonzero((g.frm < H) & (g.last >= k0) & (g.first <= g.last))
     moved = live[g.to[live] < K]
     enter = np.maximum(g.first[live], k0) - k0 - 1  # -1: at risk from the first step
-    steps = Steps(
+    steps = _steps(mats, gs, ts, live, enter, g.last[live] - k0, moved, g.last[moved] - k0)
+    return est, sweep_variance(g, steps)
+
+
+def _steps(
+    mats: np.ndarray,
+    gs: np.ndarray,
+    ts: np.ndarray,
+    live: np.ndarray,
+    enter: np.ndarray,
+    leave: np.ndarray,
+    moved: np.ndarray,
+    moved_at: np.ndarray,
+) -> Steps:
+    """The sweep's steps: the rows ``live`` at risk from step ``enter`` + 1 (from the
+    start when negative) to step ``leave``, and the rows ``moved`` leaving at ``moved_at``."""
+    n = len(mats)
+    return Steps(
         mats,
         gs,
         ts,
         live[enter < 0],
         _by_step(enter, live, n),
-        _by_step(g.last[live] - k0, live, n),
-        _by_step(g.last[moved] - k0, moved, n),
+        _by_step(leave, live, n),
+        _by_step(moved_at, moved, n),
     )
-    return est, sweep_variance(g, steps)
 
 
 def backward(g: Grid, d: np.ndarray, k_tau: int, target: int) -> tuple[np.ndarray, np.ndarray]:
@@ -279,15 +295,7 @@ def backward(g: Grid, d: np.ndarray, k_tau: int, target: int) -> tuple[np.ndarra
     live = np.flatnonzero((g.frm < H) & (g.first <= np.minimum(g.last, k_tau)))
     moved = live[(g.to[live] < K) & (g.last[live] <= k_tau)]
     enter = k_tau - np.minimum(g.last[live], k_tau) - 1  # -1: at risk from the first step
-    steps = Steps(
-        mats,
-        gs,
-        ts,
-        live[enter < 0],
-        _by_step(enter, live, n),
-        _by_step(k_tau - g.first[live], live, n),
-        _by_step(k_tau - g.last[moved], moved, n),
-    )
+    steps = _steps(mats, gs, ts, live, enter, k_tau - g.first[live], moved, k_tau - g.last[moved])
     var = np.zeros((n + 1, K))
     var[:n] = sweep_variance(g, steps)[::-1]
     return est, var

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hiring_funnel.day_boundary import SHARE_COLUMN, shares_of, whole_weight
 from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
@@ -71,7 +72,8 @@ class Clusters:
         if pos is None:
             return episodes, self.codes  # the grid reads its three columns; no copy
         # Codes of other groups' clusters stay empty.
-        return episodes[["entry", "duration", "cause"]].iloc[pos], self.codes[pos]
+        share = [SHARE_COLUMN] if SHARE_COLUMN in episodes.columns else []
+        return episodes[["entry", "duration", "cause", *share]].iloc[pos], self.codes[pos]
 
 
 def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None) -> Clusters | None:
@@ -213,7 +215,7 @@ class _Sums:
     curves: dict[str, np.ndarray]
     end: np.ndarray  # each row's day (an index into the grid)
     kind: np.ndarray
-    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
+    sign: np.ndarray  # row weights: last-day shares; negative for the copy that takes a late entry's days before it off
     codes: np.ndarray
     n_clusters: int
     table: np.ndarray  # (2 + causes asked, days, 1 + causes)
@@ -226,16 +228,23 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     g = day_grid(episodes, codes, checked=True)  # by the estimator (answer_share: its own grid)
     c = day_curves(g)
     n_clusters = int(codes.max(initial=-1)) + 1
-    end, kinds, sign, rows = g.end, g.kind, np.ones(len(codes)), codes
+    end, kinds, sign, rows = g.end, g.kind, g.share, codes
+    second = np.flatnonzero(g.before_last >= 0)
+    if second.size:
+        # The day boundary: weight w censored on day C, a row of 1 - w on C - 1.
+        end = np.r_[end, g.before_last[second]]
+        kinds = np.r_[kinds, np.zeros(second.size, dtype=kinds.dtype)]
+        sign = np.r_[sign, 1.0 - g.share[second]]
+        rows = np.r_[rows, codes[second]]
     late = np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # Late entry: an episode entering on day b is the episode from day 0
         # less one from day 0 censored on the last day before b (the influence
-        # is linear in the days at risk), a row of weight -1 in every sum.
+        # is linear in the days at risk), a row of minus its weight in every sum.
         end = np.r_[end, g.before_entry[late]]
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
-        sign = np.r_[sign, -np.ones(late.size)]
-        rows = np.r_[codes, codes[late]]
+        sign = np.r_[sign, -whole_weight(g.share, g.before_last)[late]]
+        rows = np.r_[rows, codes[late]]
     beta = np.bincount(rows, weights=sign, minlength=n_clusters)
     # Kept for later calls, so nothing may change them.
     for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, *c.values()):
@@ -265,7 +274,10 @@ def _made_from(
     if not same_episodes((g.time, g.end, g.kind, g.candidate), duration, kinds, codes):
         return False
     now = episodes["entry"].to_numpy(dtype=float)
-    return not now.any() if entry is None else np.array_equal(entry, now)
+    if not (not now.any() if entry is None else np.array_equal(entry, now)):
+        return False
+    share = shares_of(episodes)  # hiring_funnel.day_boundary: None when every weight is 1
+    return bool((g.share == 1.0).all()) if share is None else np.array_equal(share, g.share)
 
 
 def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:

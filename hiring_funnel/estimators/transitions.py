@@ -69,8 +69,11 @@ register_kind(
     "Transition probabilities: chance of each state at t, given a state at s",
     plot="hiring_funnel.plots.states:plot_states",
 )
-# No plot of its own yet: plot_still_hope draws the clocks' still_hope results.
-register_kind("still_hope_from", "Still hope from a stage: chance of an offer after waiting in it")
+register_kind(
+    "still_hope_from",
+    "Still hope from a stage: chance of an offer after waiting in it",
+    plot="hiring_funnel.plots.hope:plot_still_hope",
+)
 
 _INDEPENDENT = "infinitesimal jackknife per application (as R's survfit(..., id = application_id))"
 _VARIANCE = {None: _INDEPENDENT, "candidate_id": CLUSTERED}

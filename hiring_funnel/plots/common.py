@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
@@ -377,6 +377,34 @@ def step_curve(ax: Axes, sub: pd.DataFrame, start: float, band: float | None, **
         )
 
 
+def fill_layers(
+    ax: Axes,
+    t: np.ndarray,
+    layers: list[tuple[str, np.ndarray]],
+    colour_of: Mapping[str, str],
+    alpha: float,
+    **style: Any,
+) -> np.ndarray:
+    """Stack ``layers`` (name, height at each of ``t``) bottom up as step areas; the top."""
+    base = np.zeros(len(t))
+    for name, layer in layers:
+        ax.fill_between(
+            t,
+            base,
+            base + layer,
+            step="post",
+            **{
+                "color": colour_of[name],
+                "alpha": alpha,
+                "linewidth": 0,
+                "label": plain_label(name),
+                **style,
+            },
+        )
+        base = base + layer
+    return base
+
+
 def stacked_areas(
     ax: Axes,
     sub: pd.DataFrame,
@@ -394,23 +422,8 @@ def stacked_areas(
         .fillna(0.0)  # a cause with no answers in this group: incidence 0
     )
     t = np.r_[0.0, wide.index.to_numpy(dtype=float)]
-    base = np.zeros(len(t))
-    for cause in causes:
-        layer = np.r_[0.0, wide[cause].to_numpy(dtype=float)]
-        ax.fill_between(
-            t,
-            base,
-            base + layer,
-            step="post",
-            **{
-                "color": colour_of[cause],
-                "alpha": 0.85,
-                "linewidth": 0,
-                "label": plain_label(cause),
-                **style,
-            },
-        )
-        base = base + layer
+    layers = [(cause, np.r_[0.0, wide[cause].to_numpy(dtype=float)]) for cause in causes]
+    base = fill_layers(ax, t, layers, colour_of, 0.85, **style)
     ax.fill_between(
         t,
         base,

@@ -47,7 +47,10 @@ def plot_still_hope(
     Parameters
     ----------
     result : EstimateResult
-        From :func:`hiring_funnel.estimators.still_hope`.
+        From :func:`hiring_funnel.estimators.still_hope`, or
+        :func:`hiring_funnel.still_hope_from` (the chance from a stage of the
+        funnel, against the days since applying; its ``at_risk`` counts the
+        applications in that stage on day s).
     ax : Axes, optional
         Where to draw; ``plt.gca()`` when None.
     ci : bool
@@ -79,19 +82,32 @@ def plot_still_hope(
     >>> plot_still_hope(still_hope(ep, cause="offer")).get_title()
     'Chance of an offer by day 5 after s days of silence'
     """
-    check_kind(result, "still_hope")
+    stage = result.meta.get("stage") if getattr(result, "kind", "") == "still_hope_from" else None
+    check_kind(result, "still_hope" if stage is None else "still_hope_from")
     ax = target(ax)
     meta = result.meta
     cause = str(meta.get("cause", "the cause"))
     plural, singular = unit_words(meta)
-    horizon: dict[str, float] = dict(meta.get("horizon") or {})
     table = result.table
     names = pick_groups(table, groups) if not table.empty else []
+    # still_hope keeps a horizon per group; still_hope_from one for the whole log.
+    given: Any = meta.get("horizon")
+    horizon: dict[str, float] = (
+        dict(given or {}) if stage is None else dict.fromkeys(names, float(given))
+    )
     taus = {float(horizon[n]) for n in names if n in horizon}
     one_tau = len(taus) == 1
     by_day = f"by {singular} {taus.pop():g}" if one_tau else "by the horizon τ"
+    phrase = CAUSE_PHRASE.get(cause, repr(cause))
     default_title = plain_text(
-        f"Chance of {CAUSE_PHRASE.get(cause, repr(cause))} {by_day} after s {plural} of silence"
+        f"Chance of {phrase} {by_day} after s {plural} of silence"
+        if stage is None
+        else f"Chance of {phrase} {by_day} when still {stage} on {singular} s"
+    )
+    xlabel = (
+        f"{plural.capitalize()} already waited without an answer (s)"
+        if stage is None
+        else f"{plural.capitalize()} since applying (s), still {stage}"
     )
     title = default_title if title is None else title
     if table.empty:
@@ -133,8 +149,8 @@ def plot_still_hope(
         meta,
         tmax,
         rows if at_risk else None,
-        "Still waiting after s",
-        xlabel=f"{plural.capitalize()} already waited without an answer (s)",
+        "Still waiting after s" if stage is None else f"Still {stage} on s",
+        xlabel=xlabel,
     )
     ax.set_title(title)
     legend(ax, result, len(names) > 1 or not one_tau, loc="best")

@@ -11,9 +11,9 @@ from matplotlib.axes import Axes
 from hiring_funnel.plots.common import (
     OUTSIDE,
     PALETTE,
+    fill_layers,
     finish_time_axis,
     percent_axis,
-    plain_label,
     plain_text,
     target,
     time_max,
@@ -120,23 +120,8 @@ def plot_states(
     if tmax > t[-1]:
         t = np.r_[t, tmax]
         wide = wide.reindex(list(wide.index) + [tmax]).ffill()
-    base = np.zeros(len(t))
-    for state in STACK_ORDER:
-        layer = wide[state].to_numpy(dtype=float)
-        ax.fill_between(
-            t,
-            base,
-            base + layer,
-            step="post",
-            **{
-                "color": colour_of[state],
-                "alpha": 0.9,
-                "linewidth": 0,
-                "label": plain_label(state),
-                **style,
-            },
-        )
-        base = base + layer
+    layers = [(state, wide[state].to_numpy(dtype=float)) for state in STACK_ORDER]
+    fill_layers(ax, t, layers, colour_of, 0.9, **style)
     percent_axis(ax, 1.0)
     finish_time_axis(ax, result.meta, tmax, None, "")
     plural, _ = unit_words(result.meta)

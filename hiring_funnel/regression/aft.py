@@ -6,6 +6,10 @@ count calendar-date differences, so an answer on the day of the application has
 duration 0; AFT models need positive times, so every duration is shifted by half
 a day (``duration + 0.5``, mid-day) before fitting, and :meth:`AFTComparison.predict`
 applies the same shift to the days it is asked about.
+
+Whole days: the model ignores ``last_day_share`` (:mod:`hiring_funnel.day_boundary`); a
+wait censored partway through its last day counts as at risk all of that day here
+(issue 15, item 3 leaves the regression models on whole days for now).
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ When every covariate is categorical the fit reads counts aggregated by (exit
 time, covariate pattern) instead of rows, with the exact row-level Efron
 likelihood (:mod:`hiring_funnel.regression._efron`), so a log of 1e7 episodes
 fits in seconds. With a numeric covariate the same code runs on rows.
+
+Whole days: the model ignores ``last_day_share`` (:mod:`hiring_funnel.day_boundary`); a
+wait censored partway through its last day counts as at risk all of that day here
+(issue 15, item 3 leaves the regression models on whole days for now).
 """
 
 from __future__ import annotations

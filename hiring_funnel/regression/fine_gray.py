@@ -26,6 +26,10 @@ numbers agree with R:
 
 All sums over subjects are cumulative sums over the rows sorted by time; only
 the p x p algebra is per distinct event time.
+
+Whole days: the model ignores ``last_day_share`` (:mod:`hiring_funnel.day_boundary`); a
+wait censored partway through its last day counts as at risk all of that day here
+(issue 15, item 3 leaves the regression models on whole days for now).
 """
 
 from __future__ import annotations

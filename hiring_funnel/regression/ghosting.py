@@ -13,6 +13,10 @@ gradient; intervals for shares use the delta method on the logit scale.
 The cure fraction is identified only by follow-up long past the last answers
 (the Kaplan-Meier curve must flatten); otherwise it rests on the parametric
 tail, and the result says so in ``meta["notes"]``.
+
+Whole days: the model ignores ``last_day_share`` (:mod:`hiring_funnel.day_boundary`); a
+wait censored partway through its last day counts as at risk all of that day here
+(issue 15, item 3 leaves the regression models on whole days for now).
 """
 
 from __future__ import annotations

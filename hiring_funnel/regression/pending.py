@@ -35,6 +35,10 @@ Without covariates the hazards are the Kaplan-Meier / Aalen-Johansen ones
 (d / n), so they equal :func:`hiring_funnel.estimators.still_hope`.
 Intervals are percentile intervals over a bootstrap of candidates (every
 application of a resampled candidate comes along), seeded.
+
+Whole days: the model ignores ``last_day_share`` (:mod:`hiring_funnel.day_boundary`); a
+wait censored partway through its last day counts as at risk all of that day here
+(issue 15, item 3 leaves the regression models on whole days for now).
 """
 
 from __future__ import annotations

@@ -308,17 +308,14 @@ def _check_waiting(
     s = pd.to_numeric(waiting[waited], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(s) | (s < 0))
     if bad.size:
-        row = int(bad[0])
-        what = "not a number of days waited (0 or more)"
-        raise HiringFunnelError(
-            what
-            if lines is not None
-            else f"row {row}: {str(waiting[waited].iloc[row])!r} is {what}",
-            line=None if lines is None else int(lines[row]),
-            column=waited,
+        raise _row_error(
+            waiting,
+            int(bad[0]),
+            waited,
+            lines,
+            "is not a number of days waited (0 or more)",
             code="row_value",
             hint="give whole days since applying (or since the answer was due)",
-            data={"row": row},
         )
     frame = waiting.reset_index(drop=True)
     unseen = np.zeros(len(frame), dtype=bool)
@@ -331,16 +328,14 @@ def _check_waiting(
         unseen |= blank
         unknown = np.flatnonzero(~values.isin(known).to_numpy(dtype=bool, na_value=False) & ~blank)
         if unknown.size:
-            row = int(unknown[0])
-            raise HiringFunnelError(
-                "a level that was not seen in the log"
-                if lines is not None
-                else f"row {row}: level {frame[col].iloc[row]!r} was not seen in the log",
-                line=None if lines is None else int(lines[row]),
-                column=col,
+            raise _row_error(
+                frame,
+                int(unknown[0]),
+                col,
+                lines,
+                "is a level that was not seen in the log",
                 code="unknown_level",
                 hint=f"the levels are {model.levels[col]}",
-                data={"row": row},
             )
     return s, frame, unseen
 
@@ -356,19 +351,41 @@ def _check_stage(
     codes = pd.Index(TRANSIENT).get_indexer(values)
     bad = np.flatnonzero(codes < 0)
     if bad.size:
-        row = int(bad[0])
-        what = "not a stage"
-        raise HiringFunnelError(
-            what
-            if lines is not None
-            else f"row {row}: {str(waiting[stage].iloc[row])!r} is {what}",
-            line=None if lines is None else int(lines[row]),
-            column=stage,
+        raise _row_error(
+            waiting,
+            int(bad[0]),
+            stage,
+            lines,
+            "is not a stage",
             code="unknown_stage",
             hint=f"the stages are {list(TRANSIENT)} (empty: applied, no answer yet)",
-            data={"row": row},
         )
     return codes.astype(np.int64)
+
+
+def _row_error(
+    frame: pd.DataFrame,
+    row: int,
+    column: str,
+    lines: Sequence[int] | np.ndarray | None,
+    what: str,
+    *,
+    code: str,
+    hint: str,
+) -> HiringFunnelError:
+    """The error of one bad cell: its line and column for the rows of a file (never
+    its value: a pending file's cells may hold what nobody meant to print), its
+    position and value for a frame."""
+    return HiringFunnelError(
+        what.removeprefix("is ")
+        if lines is not None
+        else f"row {row}: {str(frame[column].iloc[row])!r} {what}",
+        line=None if lines is None else int(lines[row]),
+        column=column,
+        code=code,
+        hint=hint,
+        data={"row": row},
+    )
 
 
 def _where(row: int, lines: Sequence[int] | np.ndarray | None) -> str:
