@@ -13,7 +13,11 @@ same three calls are timed twice, from the episodes:
   every day, twice: with the candidate ids categorical (what the clocks give:
   the variances read the codes; the engine's lean integer codes are used the
   same way) and as plain strings (a frame built by hand: every call hashes
-  every id).
+  every id);
+- both again on the frame with a ``last_day_share`` for every open episode
+  (uniform on 0..1), as the clocks give it by default
+  (:mod:`hiring_funnel.day_boundary`): the life table and the walk then take
+  each open episode as two weighted rows.
 
 The estimates of both must be equal (the script stops otherwise); the
 clustered standard errors are checked against
@@ -87,6 +91,12 @@ def frame(n: int, seed: int) -> pd.DataFrame:
     )
 
 
+def with_shares(ep: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The frame as the clocks give it by default: each open episode's share of its last day."""
+    share = np.random.default_rng(seed + 1).uniform(0.0, 1.0, len(ep))
+    return ep.assign(last_day_share=np.where(ep["cause"].isna(), share, 1.0))
+
+
 CALLS = {
     "kaplan_meier": lambda ep, cluster: hf.kaplan_meier(ep, cluster=cluster),
     "cumulative_incidence": lambda ep, cluster: hf.cumulative_incidence(ep, cluster=cluster),
@@ -130,18 +140,23 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     lines = [
         "| episodes | candidates | plain (s, median) | by candidate, categorical ids (s) | ratio "
-        "| by candidate, string ids (s) | ratio | one call alone, ratio: KM / CIF / hope |",
-        "|---|---|---|---|---|---|---|---|",
+        "| by candidate, string ids (s) | ratio | one call alone, ratio: KM / CIF / hope "
+        "| with last-day shares: plain (s) | by candidate (s) | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in [int(float(s)) for s in args.sizes.split(",")]:
         ep = frame(size, args.seed)
         check(ep)
         coded = ep.assign(candidate_id=ep["candidate_id"].astype("category"))
         check(coded)
+        shared = with_shares(coded, args.seed)
+        check(shared)
         runs = {
             "plain": (ep, None),
             "categorical": (coded, "candidate_id"),
             "strings": (ep, "candidate_id"),
+            "shares plain": (shared, None),
+            "shares": (shared, "candidate_id"),
         }
         run(coded, "candidate_id")  # compiled (or read from numba's cache) before timing
         times: dict[str, list[float]] = {
@@ -161,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         n_cand = ep["candidate_id"].nunique()
         lines.append(
             f"| {size:,} | {n_cand:,} | {plain:.3f} | {codes:.3f} | {codes / plain:.2f} "
-            f"| {strings:.3f} | {strings / plain:.2f} | {alone} |"
+            f"| {strings:.3f} | {strings / plain:.2f} | {alone} "
+            f"| {med['shares plain']:.3f} | {med['shares']:.3f} "
+            f"| {med['shares'] / med['shares plain']:.2f} |"
         )
         print(lines[-1], flush=True)
     took = time.perf_counter() - started
