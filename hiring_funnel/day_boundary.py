@@ -210,18 +210,27 @@ def split_rows(
 
 
 def last_day_grid(
-    entry: np.ndarray, duration: np.ndarray, cause: np.ndarray, share: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct times of the split rows, each episode's end among them, and its C - 1 (-1: none).
+    entry: np.ndarray, duration: np.ndarray, kind: np.ndarray, share: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct times of the split rows, each episode's end among them, its C - 1 (-1: none), counts.
 
     The times are those of the rows with a positive weight (the life table's
     time points); an episode whose share is 0 has no row at C and gets the
-    nearest index (its weight there is 0).
+    nearest index (its weight there is 0). ``kind`` is 0 for censored, k for
+    the k-th cause; the counts (times * ``width``) are the rows' weights per
+    day and kind.
     """
-    rows = split_rows(entry, duration, cause, share)
+    rows = split_rows(entry, duration, kind - 1, share)
     time = np.unique(rows.duration)
     end = np.minimum(np.searchsorted(time, duration), max(time.size - 1, 0))
     second = rows.source[int((share > 0).sum()) :]
     before_last = np.full(duration.size, -1, dtype=np.int64)
     before_last[second] = np.searchsorted(time, duration[second] - 1.0)
-    return time, end, before_last
+    slot = np.r_[end * width + kind, before_last[second] * width]
+    counts = np.bincount(slot, np.r_[share, 1.0 - share[second]], minlength=time.size * width)
+    return time, end, before_last, counts
+
+
+def whole_weight(share: np.ndarray, before_last: np.ndarray) -> np.ndarray:
+    """Each episode's weight over its rows: w + (1 - w) = 1 when split, w alone when not."""
+    return np.where(before_last >= 0, 1.0, share)

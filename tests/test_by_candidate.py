@@ -18,6 +18,8 @@ import pytest
 from reference.influence_data import CAUSES, episodes, r
 
 import hiring_funnel as hf
+from hiring_funnel.day_boundary import SHARE_COLUMN
+from hiring_funnel.estimators import by_candidate
 from hiring_funnel.estimators.cluster_paths import cluster_products
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
@@ -97,17 +99,26 @@ def test_row_order_does_not_matter() -> None:
     np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
 
 
-def test_cluster_products_equal_a_direct_sum() -> None:
+@pytest.mark.parametrize(
+    ("weights", "m", "spread"),
+    [([1.0, -1.0], 2, 1), ([1.0, -1.0, 0.25, -0.75], 2, 1), ([1.0, -1.0], 5, 1), ([1.0], 3, 3001)],
+)
+def test_cluster_products_equal_a_direct_sum(weights: list[float], m: int, spread: int) -> None:
     # The compiled walk against the definition: X_c(J) = start_c + the changes
     # of cluster c's rows ended by day J, summed as X X^T over clusters.
+    # Clusters 3001 apart fall in different blocks of the walk.
     rng = np.random.default_rng(0)
     day, kind, cluster = rng.integers(0, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
-    table, start = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 9))
-    sign = rng.choice([1.0, -1.0], 50)  # late entry's rows of weight -1
+    table, start = rng.normal(size=(m, 6, 3)), rng.normal(size=(m, 9))
+    sign = rng.choice(weights, 50)  # late entry's rows of weight -1; any weight
     change = table[:, day, kind] * sign
-    fixed, fixed_at = np.array([0.5, -2.0]), 3
-    pairs = [(a, b) for a in range(3) for b in range(a, 3)]
-    got = cluster_products(day, kind, cluster, 9, table, start, pairs, fixed, fixed_at, sign)
+    fixed, fixed_at = rng.normal(size=m), 3  # up to four sums and more: two paths
+    pairs = [(a, b) for a in range(m + 1) for b in range(a, m + 1)]
+    wide = np.zeros((m, 9 * spread))
+    wide[:, ::spread] = start
+    got = cluster_products(
+        day, kind, cluster * spread, 9 * spread, table, wide, pairs, fixed, fixed_at, sign
+    )
     x_fixed = start.copy()
     for c in range(9):
         x_fixed[:, c] += change[:, (cluster == c) & (day < fixed_at)].sum(axis=1)
@@ -119,6 +130,51 @@ def test_cluster_products_equal_a_direct_sum() -> None:
         want = x @ x.T
         for p, (a, b) in enumerate(pairs):
             np.testing.assert_allclose(got[p, j + 1], want[a, b], rtol=1e-12, atol=1e-12)
+
+
+def test_cluster_products_of_rows_changed_in_place_are_new() -> None:
+    # The order of the rows is kept for the next call on equal rows; rows
+    # changed in place since must not reuse it.
+    day, kind, cluster = np.array([0, 1, 1]), np.zeros(3, dtype=np.int64), np.array([0, 0, 1])
+    table = np.array([[[1.0], [2.0]]])
+    first = cluster_products(day, kind, cluster, 2, table, np.zeros((1, 2)), [(0, 0)])
+    cluster[2] = 0  # all three rows now one cluster's: day 1 gives (1 + 2 + 2)^2
+    again = cluster_products(day, kind, cluster, 2, table, np.zeros((1, 2)), [(0, 0)])
+    assert first[0].tolist() == [0.0, 1.0, 13.0]
+    assert again[0].tolist() == [0.0, 1.0, 25.0]
+
+
+def test_a_frame_changed_in_place_gets_new_intervals() -> None:
+    # The grid and rows of a frame are kept for the next estimator on it, but
+    # only for a frame equal element for element: each result below must equal
+    # the one from a fresh copy, with nothing kept.
+    ep = episodes("sample")
+    before = hf.still_hope(ep, cause="offer", waited=[0, 3], horizon=60).table
+    changes = ("duration", "entry", "cause", "candidate_id", "shares", "other shares")
+    for change in changes:  # shares: hiring_funnel.day_boundary's weights of the last day
+        if change == "shares":
+            ep[SHARE_COLUMN] = np.where(ep["cause"].isna(), 0.25 + 0.5 * (ep.index % 2), 1.0)
+        elif change == "other shares":
+            open_ones = ep.index[ep["cause"].isna()][:10]
+            ep.loc[open_ones, SHARE_COLUMN] = 0.9
+        elif change == "duration":
+            ep.loc[ep.index[:5], "duration"] += 1.0
+        elif change == "entry":
+            ep.loc[ep.index[:5], "entry"] = np.minimum(1.0, ep["duration"].iloc[:5])
+        elif change == "cause":
+            ep.loc[ep.index[5:10], "cause"] = CAUSES[0]
+        else:
+            ep.loc[ep.index[:20], "candidate_id"] = ep["candidate_id"].iloc[0]
+        got = {f.__name__: f(ep).table for f in (hf.kaplan_meier, hf.cumulative_incidence)} | {
+            "still_hope": hf.still_hope(ep, cause="offer", waited=[0, 3], horizon=60).table
+        }
+        by_candidate.forget_kept()
+        fresh = {
+            f.__name__: f(ep.copy()).table for f in (hf.kaplan_meier, hf.cumulative_incidence)
+        } | {"still_hope": hf.still_hope(ep.copy(), cause="offer", waited=[0, 3], horizon=60).table}
+        for name, table in got.items():
+            pd.testing.assert_frame_equal(table, fresh[name], check_exact=True, obj=name)
+    assert not np.allclose(got["still_hope"]["std_error"], before["std_error"])
 
 
 def test_bad_cluster_arguments_are_errors() -> None:

@@ -18,22 +18,26 @@ not yet ended. A variance is a quadratic form in the sums over candidates of
 the products of these running sums, and each such sum changes only on a day
 one of the candidate's episodes ends, by an amount that depends only on that
 episode's day and kind: :func:`~hiring_funnel.estimators.cluster_paths.cluster_products`
-walks each candidate's episodes once and adds every product's change to its
-day, so every day of every curve costs one pass over the episodes. 1e6
-episodes of 200,000 candidates: ``python benchmarks/bench_by_candidate.py``.
+walks the episodes once in day order and gathers, per (day, kind), what every
+product's change needs, so every day of every curve costs one pass over the
+episodes. The day grid, the rows and their order depend on the frame alone,
+not on the estimate: the last ones are kept for the next estimator on an
+equal frame (compared element for element). 1e6 episodes of 200,000
+candidates: ``python benchmarks/bench_by_candidate.py``.
 An episode that enters late (day b) adds a row of weight -1: the same episode
 censored on the last day before b (see :mod:`hiring_funnel.estimators.influence`).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.day_boundary import SHARE_COLUMN
-from hiring_funnel.estimators.cluster_paths import cluster_products
+from hiring_funnel.day_boundary import SHARE_COLUMN, shares_of, whole_weight
+from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -65,11 +69,11 @@ class Clusters:
         self, episodes: pd.DataFrame, pos: np.ndarray | None
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """One group's episodes (only the columns the grid reads) and their cluster codes."""
-        share = [SHARE_COLUMN] if SHARE_COLUMN in episodes.columns else []
-        slim = episodes[["entry", "duration", "cause", *share]]
         if pos is None:
-            return slim, self.codes
-        return slim.iloc[pos], self.codes[pos]  # codes of other groups' clusters stay empty
+            return episodes, self.codes  # the grid reads its three columns; no copy
+        # Codes of other groups' clusters stay empty.
+        share = [SHARE_COLUMN] if SHARE_COLUMN in episodes.columns else []
+        return episodes[["entry", "duration", "cause", *share]].iloc[pos], self.codes[pos]
 
 
 def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None) -> Clusters | None:
@@ -165,8 +169,9 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster codes 0..C-1. Without a value: a cluster of its own (for candidate_id, the application's)."""
     column = episodes[cluster]
     if isinstance(column.dtype, pd.CategoricalDtype):
-        # Codes for free (the clocks' candidate_id); unused categories stay empty clusters.
-        codes = column.cat.codes.to_numpy().astype(np.int64)
+        # Codes for free (the clocks' candidate_id); unused categories stay empty
+        # clusters. pandas' own array, read only here: copied before any change.
+        codes = column.cat.codes.to_numpy()
     elif column.dtype.kind in "iu" and len(column) and _small_codes(column.to_numpy()):
         # Already codes (the engine's lean episodes); empty ones are harmless.
         codes = column.to_numpy().astype(np.int64)
@@ -174,6 +179,7 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
         codes = pd.factorize(column)[0]
     alone = codes < 0
     if alone.any():
+        codes = codes.astype(np.int64)
         top = codes.max(initial=-1) + 1
         if cluster == "candidate_id" and "application_id" in episodes.columns:
             codes[alone] = top + pd.factorize(episodes["application_id"].to_numpy()[alone])[0]
@@ -183,8 +189,22 @@ def _codes(episodes: pd.DataFrame, cluster: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """One group's grid and curves, and its rows' days, kinds, weights and clusters (all read-only)."""
+
+    grid: DayGrid
+    curves: dict[str, np.ndarray]
+    end: np.ndarray  # each row's day (an index into the grid)
+    kind: np.ndarray
+    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
+    codes: np.ndarray
+    n_clusters: int
+    beta: np.ndarray  # the running sum beta before the first day, per cluster: its rows' weights
+
+
+@dataclass(frozen=True)
 class _Sums:
-    """One group's curves, its episodes' days, kinds and clusters, and the changes per (day, kind).
+    """One group's rows and the changes per (day, kind).
 
     ``table[r, day, kind]`` is the change an episode makes to running sum r
     (alpha, beta, then W_k of the causes asked); ``start`` their values
@@ -202,18 +222,11 @@ class _Sums:
     start: np.ndarray  # (2 + causes asked, clusters)
 
 
-def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
-    g = day_grid(episodes, codes)
+def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+    codes = codes.astype(np.int64)  # ours alone, read-only: cluster_products may keep it as is
+    codes.flags.writeable = False
+    g = day_grid(episodes, codes, checked=True)  # by the estimator (answer_share: its own grid)
     c = day_curves(g)
-    days, width = len(g.time), len(g.causes) + 1
-    e, kind = np.arange(days)[:, None], np.arange(width)[None, :]
-    led = e + 1
-    v = (kind > 0) * c["inv"][e] - c["A"][led]
-    own = (c["S"][:-1] / g.n)[e]
-    w = [
-        v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
-    ]
-    table = np.stack([v, np.full((days, width), -1.0), *w])
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, g.share, codes
     second = np.flatnonzero(g.before_last >= 0)
@@ -228,14 +241,81 @@ def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums
         # Late entry: an episode entering on day b is the episode from day 0
         # less one from day 0 censored on the last day before b (the influence
         # is linear in the days at risk), a row of minus its weight in every sum.
-        total = g.share + np.where(g.before_last >= 0, 1.0 - g.share, 0.0)
         end = np.r_[end, g.before_entry[late]]
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
-        sign = np.r_[sign, -total[late]]
+        sign = np.r_[sign, -whole_weight(g.share, g.before_last)[late]]
         rows = np.r_[rows, codes[late]]
-    start = np.zeros((table.shape[0], n_clusters))
-    start[1] = np.bincount(rows, weights=sign, minlength=n_clusters)
-    return _Sums(g, c, end, kinds, sign, rows, n_clusters, table, start)
+    beta = np.bincount(rows, weights=sign, minlength=n_clusters)
+    # Kept for later calls, so nothing may change them.
+    for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, *c.values()):
+        a.flags.writeable = False
+    return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta)
+
+
+# The three estimators on one frame need the same grid and rows: the last ones
+# are kept and reused only for episodes equal element for element (a frame
+# changed in place gets new ones). The grid itself holds what they were made
+# from (each episode's day is time[end], its cause kind - 1), so only the
+# clusters (ours, read-only) and any non-zero entries are kept besides.
+_KEEP = 1  # a frame's three estimators; each entry holds about 35 bytes per episode
+_kept: list[tuple[np.ndarray | None, _Rows]] = []
+_lock = threading.Lock()
+
+
+def _made_from(
+    kept: tuple[np.ndarray | None, _Rows], episodes: pd.DataFrame, codes: np.ndarray
+) -> bool:
+    entry, r = kept
+    g = r.grid
+    cause = episodes["cause"]
+    if len(episodes) != len(g.end) or tuple(str(c) for c in cause.cat.categories) != g.causes:
+        return False
+    duration, kinds = episodes["duration"].to_numpy(dtype=float), cause.cat.codes.to_numpy()
+    if not same_episodes((g.time, g.end, g.kind, g.candidate), duration, kinds, codes):
+        return False
+    now = episodes["entry"].to_numpy(dtype=float)
+    if not (not now.any() if entry is None else np.array_equal(entry, now)):
+        return False
+    share = shares_of(episodes)  # hiring_funnel.day_boundary: None when every weight is 1
+    return bool((g.share == 1.0).all()) if share is None else np.array_equal(share, g.share)
+
+
+def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+    with _lock:
+        for i, kept in enumerate(_kept):
+            if _made_from(kept, episodes, codes):
+                _kept.insert(0, _kept.pop(i))
+                return kept[1]
+    got = _rows(episodes, codes)
+    entry = episodes["entry"].to_numpy(dtype=float)
+    with _lock:
+        _kept.insert(0, (entry.copy() if entry.any() else None, got))
+        del _kept[_KEEP:]
+    return got
+
+
+def forget_kept() -> None:
+    """Drop the kept grids, rows and sort orders (to time a first call, or free their memory)."""
+    with _lock:
+        _kept.clear()
+    forget_orders()
+
+
+def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums:
+    r = _shared_rows(episodes, codes)
+    g, c = r.grid, r.curves
+    days, width = len(g.time), len(g.causes) + 1
+    e, kind = np.arange(days)[:, None], np.arange(width)[None, :]
+    led = e + 1
+    v = (kind > 0) * c["inv"][e] - c["A"][led]
+    own = (c["S"][:-1] / g.n)[e]
+    w = [
+        v * c["F"][k][led] + c["B"][k][led] - c["C"][k][led] + (kind == k + 1) * own for k in causes
+    ]
+    table = np.stack([v, np.full((days, width), -1.0), *w])
+    start = np.zeros((table.shape[0], r.n_clusters))
+    start[1] = r.beta
+    return _Sums(g, c, r.end, r.kind, r.sign, r.codes, r.n_clusters, table, start)
 
 
 def _paths(

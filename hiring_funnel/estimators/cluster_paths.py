@@ -3,108 +3,259 @@
 The variances summed per candidate (:mod:`hiring_funnel.estimators.by_candidate`)
 are quadratic forms in ``sum over clusters c of X_ca(J) X_cb(J)``, where
 ``X_c(J)`` is a vector of running sums over cluster c's episodes ended by day
-J. Every episode changes its cluster's sums by a vector that depends only on
-its day and its kind (censored or a cause), so the changes come as a table
-indexed by (day, kind).
+J. Every episode changes its cluster's sums by a vector t(u) that depends only
+on its cell u = (day, kind), so the changes come as a table indexed by cell.
 
-numpy needs a sort of the episodes by cluster and day and a pass over the
-episodes per product (0.2 s to 0.25 s per estimator at 1e6 episodes, ten times
-the plain interval); this module does it in one compiled pass with numba: two
-counting sorts (by day, then stably by cluster: O(n), no comparison sort) and
-one walk through each cluster's episodes adding every product's change to its
-day. numba is a dependency for this alone; it is imported on the first
-clustered variance, not with the package, and its compiled code is cached on
-disk.
+A row of weight w in cell u changes X_a X_b by w t_a x_b + w t_b x_a + w^2
+t_a t_b, x its cluster's sums just before it. Summed over the cell's rows that
+is t_a Sx_b + t_b Sx_a + t_a t_b S2 with Sx = sum of w x and S2 = sum of w^2:
+m + 1 accumulators per row whatever the number of products, and every product
+of every day comes from them afterwards. So the rows are walked once in day
+order, each reading and updating its cluster's m sums: one counting sort by
+block of 8192 clusters and cell (O(n), no comparison sort and no grouping by
+cluster), and each block's rows in day order, so the block's sums stay in the
+core's cache. The sort depends only on the rows' cells, clusters and weights,
+not on the table, so it is kept for the next call on the same rows (the three
+estimators on one frame): the last two orders are held with read-only copies
+of their inputs, and reused only when the new inputs are equal element for
+element.
+
+numpy would need a sort by cluster and day and a pass per product (0.2 s to
+0.25 s per estimator at 1e6 episodes); numba is a dependency for this alone.
+It is imported on the first clustered variance, not with the package, and its
+compiled code is cached on disk.
 """
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
 import numpy as np
 
 
-def _walk(end, kind, sign, cluster, n_clusters, table, start, pa, pb, fixed, fixed_at):
+def _order(end, kind, sign, cluster, n_cells, n_kinds, shift):
+    # A counting sort of the rows by block of clusters (cluster >> shift), then
+    # cell (day * n_kinds + kind): within a block, day order, as (cluster,
+    # weight; no weights when all are 1). O(n), no comparison sort; int32
+    # clusters halve the memory the walks read.
     n = end.size
-    n_days, n_kinds, m = table.shape  # (day, kind, sum): one cell's changes side by side
-    # Counting sort by cluster, carrying each row's cell (day, kind) along, so
-    # the walk below reads memory in order; then each cluster's few cells by day.
-    bounds = np.zeros(n_clusters + 1, np.int64)
+    n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
+    bounds = np.zeros(n_keys + 1, np.int64)
+    key = np.empty(n, np.int64)
+    unit = True
     for i in range(n):
-        bounds[cluster[i] + 1] += 1
-    for c in range(n_clusters):
-        bounds[c + 1] += bounds[c]
+        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        key[i] = k
+        bounds[k + 1] += 1
+        if sign[i] != 1.0:
+            unit = False
+    for k in range(n_keys):
+        bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
-    # A row's cell (cell + 1) and its weight, carried along side by side.
-    cell = np.empty(n, np.int64)
-    wgt = np.empty(n)
+    who = np.empty(n, np.int32)
+    weight = np.empty(0 if unit else n)
     for i in range(n):
-        c = cluster[i]
-        cell[where[c]] = end[i] * n_kinds + kind[i] + 1
-        wgt[where[c]] = sign[i]
-        where[c] += 1
+        k = key[i]
+        q = where[k]
+        who[q] = cluster[i]
+        if not unit:
+            weight[q] = sign[i]
+        where[k] = q + 1
+    return bounds, who, weight
+
+
+def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, fixed_at):
+    n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
+    has_fixed = fixed.size > 0
+    weighted = weight.size > 0
+    width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
+    x = np.zeros((n_clusters, max(width, 4)))  # each cluster's sums, one row each (0-padded)
     for c in range(n_clusters):
-        if bounds[c + 1] - bounds[c] > 32:
-            perm = bounds[c] + np.argsort(cell[bounds[c] : bounds[c + 1]], kind="mergesort")
-            cell[bounds[c] : bounds[c + 1]] = cell[perm]
-            wgt[bounds[c] : bounds[c + 1]] = wgt[perm]
-            continue
-        for j in range(bounds[c] + 1, bounds[c + 1]):  # insertion sort: clusters are small
-            v, vw = cell[j], wgt[j]
-            q = j - 1
-            while q >= bounds[c] and cell[q] > v:
-                cell[q + 1], wgt[q + 1] = cell[q], wgt[q]
-                q -= 1
-            cell[q + 1], wgt[q + 1] = v, vw
-    width = m + (1 if fixed.size else 0)
-    n_pairs = pa.size
-    acc = np.zeros((n_days + 1, n_pairs))
-    x = np.empty(width)
-    ch = np.zeros(width)
-    flat = table.reshape(n_days * n_kinds, m)  # row = cell = day * n_kinds + kind
-    day_of = np.arange(n_days * n_kinds) // n_kinds
-    for c in range(n_clusters):
-        lo, hi = bounds[c], bounds[c + 1]
         for r in range(m):
-            x[r] = start[r, c]
-        if fixed.size:
-            # The fixed sum: fixed . X_c just before day fixed_at (no changes after).
+            x[c, r] = start[r, c]
+    n_keys = bounds.size - 1
+    if has_fixed:
+        # The fixed sum: fixed . X_c just before day fixed_at (no changes after).
+        for c in range(n_clusters):
             total = 0.0
             for r in range(m):
-                total += fixed[r] * x[r]
-            for j in range(lo, hi):
-                u = cell[j] - 1
-                if day_of[u] >= fixed_at:
-                    break
-                w = wgt[j]
-                for r in range(m):
-                    total += w * fixed[r] * flat[u, r]
-            x[m] = total
+                total += fixed[r] * start[r, c]
+            x[c, m] = total
+        limit = fixed_at * n_kinds
+        for k in range(n_keys):
+            u = k % n_cells
+            if u >= limit:
+                continue
+            f = 0.0
+            for r in range(m):
+                f += fixed[r] * flat[u, r]
+            for q in range(bounds[k], bounds[k + 1]):
+                x[who[q], m] += weight[q] * f if weighted else f
+    n_pairs = pa.size
+    n_days = n_cells // n_kinds
+    acc = np.zeros((n_days + 1, n_pairs))
+    for c in range(n_clusters):
         for p in range(n_pairs):
-            acc[0, p] += x[pa[p]] * x[pb[p]]
-        for j in range(lo, hi):
-            u = cell[j] - 1
-            e = day_of[u]
-            w = wgt[j]
+            acc[0, p] += x[c, pa[p]] * x[c, pb[p]]
+    sx = np.zeros((n_cells, x.shape[1]))  # per cell: sum of w x, x the cluster's sums before it
+    s2 = np.zeros(n_cells)  # per cell: sum of w^2
+    if width <= 4:
+        # Up to four sums (every estimator's but incidence of three or more
+        # causes): written out, so they stay in registers.
+        tp = np.zeros((n_cells, 4))
+        tp[:, :m] = flat
+        for k in range(n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                continue
+            u = k % n_cells
+            t0, t1, t2, t3 = tp[u, 0], tp[u, 1], tp[u, 2], tp[u, 3]
+            a0 = a1 = a2 = a3 = acc_2 = 0.0
+            for q in range(lo, hi):
+                c, w = who[q], weight[q] if weighted else 1.0
+                x0, x1, x2, x3 = x[c, 0], x[c, 1], x[c, 2], x[c, 3]
+                a0 += w * x0
+                a1 += w * x1
+                a2 += w * x2
+                a3 += w * x3
+                x[c, 0], x[c, 1], x[c, 2], x[c, 3] = (
+                    x0 + w * t0,
+                    x1 + w * t1,
+                    x2 + w * t2,
+                    x3 + w * t3,
+                )
+                acc_2 += w * w
+            sx[u, 0] += a0
+            sx[u, 1] += a1
+            sx[u, 2] += a2
+            sx[u, 3] += a3
+            s2[u] += acc_2
+    else:
+        t = np.zeros(width)
+        acc_x = np.empty(width)
+        for k in range(n_keys):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                continue
+            u = k % n_cells
             for r in range(m):
-                ch[r] = w * flat[u, r]
-            for p in range(n_pairs):
-                a, b = pa[p], pb[p]
-                acc[e + 1, p] += ch[a] * (x[b] + ch[b]) + x[a] * ch[b]
-            for r in range(m):
-                x[r] += ch[r]
+                t[r] = flat[u, r]
+            for r in range(width):
+                acc_x[r] = 0.0
+            acc_2 = 0.0
+            for q in range(lo, hi):
+                c, w = who[q], weight[q] if weighted else 1.0
+                for r in range(width):
+                    acc_x[r] += w * x[c, r]
+                for r in range(m):
+                    x[c, r] += w * t[r]
+                acc_2 += w * w
+            for r in range(width):
+                sx[u, r] += acc_x[r]
+            s2[u] += acc_2
+    t = np.zeros(width)
+    for u in range(n_cells):
+        for r in range(m):
+            t[r] = flat[u, r]
+        e = u // n_kinds
+        for p in range(n_pairs):
+            a, b = pa[p], pb[p]
+            acc[e + 1, p] += t[a] * sx[u, b] + t[b] * sx[u, a] + t[a] * t[b] * s2[u]
     for d in range(n_days):
         for p in range(n_pairs):
             acc[d + 1, p] += acc[d, p]
     return acc.T.copy()
 
 
+def _same(time, end, kind, cluster, duration, cause, codes):
+    # One pass, no temporaries: day, cause and cluster of every episode.
+    for i in range(end.size):
+        if time[end[i]] != duration[i] or kind[i] - 1 != cause[i] or cluster[i] != codes[i]:
+            return False
+    return True
+
+
 @cache
-def _compiled() -> Any:
+def _compiled() -> tuple[Any, Any, Any]:
     import numba
 
-    return numba.njit(cache=True, nogil=True)(_walk)
+    jit = numba.njit(cache=True, nogil=True)
+    return jit(_order), jit(_walk), jit(_same)
+
+
+def same_episodes(
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    duration: np.ndarray,
+    cause: np.ndarray,
+    codes: np.ndarray,
+) -> bool:
+    """Whether episodes (durations, cause codes, cluster codes) are the ones a grid was made from.
+
+    ``grid`` is (time, end, kind, cluster): episode i lasted ``time[end[i]]``,
+    ended in cause code ``kind[i] - 1`` (-1 censored) and is in ``cluster[i]``.
+    """
+    n = len(grid[1])
+    if not len(duration) == len(cause) == len(codes) == n:
+        return False
+    return bool(_compiled()[2](*grid, duration, cause, codes))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when nothing can change it (read-only, owning its memory), else a read-only copy."""
+    if a.flags.writeable or not a.flags.owndata:
+        a = a.copy()
+        a.flags.writeable = False
+    return a
+
+
+def _unchanged(kept: Any, given: Any) -> bool:
+    """Whether ``given`` equals ``kept`` element for element (a kept copy of earlier inputs).
+
+    The very same array is unchanged only while it is still read-only (it
+    is then one made by this package and kept unwritable).
+    """
+    if isinstance(kept, np.ndarray):
+        if kept is given:
+            return not kept.flags.writeable
+        return bool(kept.shape == given.shape and np.array_equal(kept, given))
+    return bool(kept == given)
+
+
+# Clusters are walked in blocks of 2**_SHIFT, whose sums (a few doubles each)
+# stay in the core's cache while the block's rows are walked in day order.
+_SHIFT = 13
+_KEEP = 2  # orders kept: one frame's three estimators, or two groups' curves
+_orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int], Any]] = []
+_lock = threading.Lock()
+
+
+def forget_orders() -> None:
+    """Drop the kept sort orders (to time a first call, or free their memory)."""
+    with _lock:
+        _orders.clear()
+
+
+def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[np.ndarray, ...]:
+    """The rows in day order; the same rows as a recent call's reuse its order."""
+    shape = (n_cells, n_kinds)
+    with _lock:
+        for i, (kept, kept_shape, order) in enumerate(_orders):
+            if kept_shape == shape and all(map(_unchanged, kept, rows)):
+                _orders.insert(0, _orders.pop(i))
+                return order
+    # Blocks of 2**13 clusters, fewer where each block's cells would outnumber
+    # the rows (many distinct times): the sort's counts stay O(rows + cells).
+    n, top = len(rows[0]), int(rows[3].max(initial=0))
+    shift = _SHIFT
+    while (top >> shift) * n_cells > 4 * n + 4096:
+        shift += 1
+    order = _compiled()[0](*rows, *shape, shift)
+    with _lock:
+        _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
+        del _orders[_KEEP:]
+    return order
 
 
 def cluster_products(
@@ -124,11 +275,10 @@ def cluster_products(
     ``end`` is each episode's day (an index 0..T-1), ``kind`` 0 for censored
     or k for the k-th cause, ``cluster`` its cluster 0..C-1; ``table[r, day,
     kind]`` is the change an episode makes to running sum r, ``start[r, c]``
-    the sums' values before the first day; ``sign`` (a float weight per
-    row, default +1) scales a row's changes: late entry subtracts (an
-    episode entering on day b is itself from day 0 less a copy censored on
-    the day before b), a last-day share w splits an episode into w on day C
-    and 1 - w on day C - 1 (:mod:`hiring_funnel.day_boundary`). With ``fixed`` given, one more sum
+    the sums' values before the first day; ``sign`` (a weight per episode,
+    default 1) multiplies an episode's changes (late entry: an episode
+    entering on day b is itself from day 0 less a copy censored on the day
+    before b, weight -1). With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
     shape (len(pairs), 1 + T): column 0 before the first day, column J + 1
@@ -142,13 +292,23 @@ def cluster_products(
     """
     pa = np.array([a for a, _ in pairs], dtype=np.int64)
     pb = np.array([b for _, b in pairs], dtype=np.int64)
-    return _compiled()(
+    m, n_days, n_kinds = table.shape
+    rows = (
         np.ascontiguousarray(end, dtype=np.int64),
         np.ascontiguousarray(kind, dtype=np.int64),
         np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
         np.ascontiguousarray(cluster, dtype=np.int64),
+    )
+    bounds, who, weight = _ordered(rows, n_days * n_kinds, n_kinds)
+    return _compiled()[1](
+        bounds,
+        who,
+        weight,
         int(n_clusters),
-        np.ascontiguousarray(np.moveaxis(table, 0, -1), dtype=np.float64),
+        np.ascontiguousarray(
+            np.moveaxis(table, 0, -1).reshape(n_days * n_kinds, m), dtype=np.float64
+        ),
+        int(n_kinds),
         np.ascontiguousarray(start, dtype=np.float64),
         pa,
         pb,

@@ -16,10 +16,7 @@ answered (delta = 1) or not, has
 where B_kj, C_kj are running sums of f_kl A_l-1 and f_kl / n_l, f_kl = S_l-1
 d_kl / n_l (differentiate S_j = S_j-1 (1 - h_j) and F_kj = F_k,j-1 + S_j-1
 h_kj). It depends only on the day and the kind of end, so it is computed once
-per (day, kind) and looked up per episode. 1e6 episodes, 200,000 candidates,
-4 days: influence_functions(...).std_error() takes 0.18 s with integer
-candidate codes; string ids add 0.45 s (candidate_key and hashing them). The
-command is in tests/test_influence.py.
+per (day, kind) and looked up per episode (timings: tests/test_influence.py).
 
 Late entry: the influence is linear in an episode's days at risk and its
 answer, so an episode that enters on day b is the episode from day 0 less one
@@ -37,7 +34,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.day_boundary import last_day_grid, shares_of
+from hiring_funnel.day_boundary import last_day_grid, shares_of, whole_weight
 from hiring_funnel.deprecation import keywords_from
 from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.report.privacy import candidate_key
@@ -54,47 +51,50 @@ class DayGrid:
     kind: np.ndarray  # 0 censored, k the k-th cause
     candidate: np.ndarray  # codes 0..C-1
     causes: tuple[str, ...]
-    # Late entry: each episode's last day before its entry, as an index into
-    # time (-1: none, it is at risk from the first day). See _influence.
-    before_entry: np.ndarray
-    # hiring_funnel.day_boundary: each episode's weight at its end (1 for answers), and the
-    # index of day C - 1 where its other 1 - w is censored (-1: no such row).
-    share: np.ndarray
-    before_last: np.ndarray
+    before_entry: np.ndarray  # late entry: the last day before entry, in time (-1: none)
+    share: np.ndarray  # hiring_funnel.day_boundary: weight w at the end (answers: 1)
+    before_last: np.ndarray  # day C - 1 where 1 - w is censored, in time (-1: no such row)
 
 
 def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct days and each episode's index among them; whole days are counted, not sorted."""
-    if duration.size and duration.max() <= 1e6 and (duration == np.round(duration)).all():
+    if duration.size and duration.max() <= 1e6:  # non-negative: checked by day_grid
         day = duration.astype(np.int64)
-        seen = np.bincount(day) > 0
-        return np.flatnonzero(seen).astype(float), (np.cumsum(seen) - 1)[day]
+        if (day == duration).all():
+            seen = np.bincount(day) > 0
+            return np.flatnonzero(seen).astype(float), (np.cumsum(seen) - 1)[day]
     return np.unique(duration, return_inverse=True)
 
 
-def day_grid(episodes: pd.DataFrame, candidate: np.ndarray | None = None) -> DayGrid:
-    """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key)."""
-    check_episodes(episodes)
+def day_grid(
+    episodes: pd.DataFrame, candidate: np.ndarray | None = None, *, checked: bool = False
+) -> DayGrid:
+    """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key).
+
+    ``checked``: the episodes passed :func:`check_episodes` already.
+    """
+    if not checked:
+        check_episodes(episodes)
     duration = episodes["duration"].to_numpy(dtype=float)
     entry = episodes["entry"].to_numpy(dtype=float)
     kind = episodes["cause"].cat.codes.to_numpy().astype(np.int64) + 1
-    share = shares_of(episodes)
-    if share is None:
-        time, end = _days(duration)
-        share, before_last = np.ones(len(duration)), np.full(len(duration), -1)
-    else:  # rows at C - 1 of partly observed last days (hiring_funnel.day_boundary)
-        time, end, before_last = last_day_grid(entry, duration, kind - 1, share)
-    rest = np.where(before_last >= 0, 1.0 - share, 0.0)
-    before_entry = np.searchsorted(time, entry, side="left") - 1
-    causes = tuple(str(c) for c in episodes["cause"].cat.categories)
+    share, causes = shares_of(episodes), tuple(str(c) for c in episodes["cause"].cat.categories)
     width = len(causes) + 1
-    slot = np.r_[end * width + kind, before_last[rest > 0] * width]
-    counts = np.bincount(slot, weights=np.r_[share, rest[rest > 0]], minlength=len(time) * width)
+    if share is None:  # whole days: one count per cell
+        (time, end), before_last = _days(duration), np.full(len(duration), -1)
+        counts = np.bincount(end * width + kind, minlength=len(time) * width).astype(float)
+        share = np.ones(len(duration))
+    else:  # rows at C - 1 of partly observed last days (hiring_funnel.day_boundary)
+        time, end, before_last, counts = last_day_grid(entry, duration, kind, share, width)
+    if time.size and entry.max() > time[0]:
+        before_entry = np.searchsorted(time, entry, side="left") - 1
+    else:  # no late entry: no search
+        before_entry = np.full(len(entry), -1, dtype=np.intp)
     counts = counts.reshape(len(time), width).T
     n = np.cumsum(counts.sum(axis=0)[::-1])[::-1]
     late = before_entry >= 0
     if late.any():  # not yet entered on the days up to before_entry: out of those risk sets
-        gone = np.bincount(before_entry[late], weights=(share + rest)[late], minlength=len(time))
+        gone = np.bincount(before_entry[late], whole_weight(share, before_last)[late], len(time))
         n = n - np.cumsum(gone[::-1])[::-1]
     if candidate is None:
         candidate = pd.factorize(candidate_key(episodes))[0]
@@ -199,16 +199,15 @@ def _influence(g: DayGrid, times: np.ndarray) -> Influence:
         # The day boundary: weight w censored on day C, 1 - w on day C - 1.
         per_episode[:, :, partial] *= g.share[partial]
         second = partial[g.before_last[partial] >= 0]
-        per_episode[:, :, second] += (1.0 - g.share[second]) * table[
-            :, :, g.before_last[second] * width
-        ]
+        day_before = table[:, :, g.before_last[second] * width]
+        per_episode[:, :, second] += (1.0 - g.share[second]) * day_before
     late = np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # The influence is linear in the episode's at-risk days and its answer:
         # one that enters on day b is the episode from day 0 less one from day
         # 0 censored on the last day before b (times the episode's weight).
-        total = (g.share + np.where(g.before_last >= 0, 1.0 - g.share, 0.0))[late]
-        per_episode[:, :, late] -= total * table[:, :, g.before_entry[late] * width]
+        whole = whole_weight(g.share, g.before_last)[late]
+        per_episode[:, :, late] -= whole * table[:, :, g.before_entry[late] * width]
     values = np.moveaxis(per_episode, (0, 1, 2), (2, 1, 0))
     estimate = np.vstack([c["S"][at + 1], c["F"][:, at + 1]]).T
     return Influence(times, ("waiting", *g.causes), estimate, values, g.candidate)
