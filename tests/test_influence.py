@@ -214,3 +214,14 @@ def test_bad_arguments_are_errors() -> None:
         silence_ratio(data, waited=9, horizon=9)
     with pytest.raises(HiringFunnelError, match="times must be"):
         influence_functions(data, [-1.0])
+
+
+def test_at_risk_with_last_day_shares_is_the_weighted_count_rounded() -> None:
+    # Shares (hiring_funnel.day_boundary) make the count after s fractional: the
+    # censored-on-day-3 episode counts 0.7 on day 3, so 4.7 are still waiting,
+    # as the life table (pinned to R's weighted survfit) says; 5, not 4.
+    data = ep([1, 2, 3, 3, 5, 8, 9], ["offer", None, "offer", None, "offer", "rejection", None])
+    data["last_day_share"] = [1.0, 0.5, 1.0, 0.7, 1.0, 1.0, 0.4]
+    table = hf.life_table(data).set_index("time")
+    assert table.loc[3.0, "at_risk"] == pytest.approx(4.7, abs=1e-12)
+    assert silence_ratio(data, waited=2, horizon=9).at_risk == 5

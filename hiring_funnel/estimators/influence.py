@@ -300,7 +300,8 @@ def silence_ratio(
     log(F(tau) - F(s)) - log S(s) - log(F(tau) - F(0)) + log S(0) from the
     influences summed per candidate (``std_error`` = R se, of the ratio).
     ``events_before`` counts ``cause`` on days in (0, s], ``events_after`` on
-    days in (s, tau], ``at_risk`` those still waiting after s. With either
+    days in (s, tau], ``at_risk`` those still waiting after s (rounded: with
+    the day boundary's shares the count is fractional). With either
     count 0 the ratio's interval is NaN and ``why`` says which; otherwise
     ``why`` is "".
 
@@ -350,7 +351,7 @@ def silence_ratio(
         cause, float(waited), float(horizon), float(p0), p0_se, float(ps),
         se((i_ft - i_fs - ps * i_s) / s_s), float(ratio), float(ratio * log_se),
         float(ratio * np.exp(-z * log_se)), float(ratio * np.exp(z * log_se)),
-        before, after, int(g.n[j_s + 1]), conf_level, why,
+        before, after, round(float(g.n[j_s + 1])), conf_level, why,
     )  # fmt: skip
 
 
