@@ -9,6 +9,7 @@ DuckDB or Spark can compute as well.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -116,14 +117,20 @@ def life_table(
 
     # A censored episode's share w of its last day C (day_boundary): a row
     # censored at C of weight w and one censored at C - 1 of weight 1 - w.
-    rows = split_rows(
-        episodes["entry"].to_numpy(dtype=np.float64),
-        episodes["duration"].to_numpy(dtype=np.float64),
-        episodes["cause"].cat.codes.to_numpy(),  # -1 = censored
-        shares_of(episodes),
-        None if weights is None else episodes[weights].to_numpy(dtype=np.float64),
-    )
+    entry = episodes["entry"].to_numpy(dtype=np.float64)
+    duration = episodes["duration"].to_numpy(dtype=np.float64)
+    cause = episodes["cause"].cat.codes.to_numpy()  # -1 = censored
+    share = shares_of(episodes)
+    w = None if weights is None else episodes[weights].to_numpy(dtype=np.float64)
+    fast = None
+    if not by_cols and not entry.any():
+        # The clocks' usual output (whole days, one group, no late entry): the
+        # day itself indexes the bincount, with no codes to compute per row.
+        fast = _one_group_whole_days(duration, cause, n_causes, w, share)
+    rows = split_rows(entry, duration, cause, None if fast is not None else share, w)
     duration, entry, cause, w = rows.duration, rows.entry, rows.cause, rows.weight
+    if fast is not None and share is not None and w is None:
+        w = share  # counts are weights (float), as the rows' would be
     late = np.flatnonzero(entry > 0)
     n_rows = len(duration)
 
@@ -133,10 +140,7 @@ def life_table(
     groups, n_groups = _group_codes(episodes, by_cols) if by_cols else (np.zeros(0, np.int64), 1)
     if by_cols and n_rows != len(episodes):
         groups = groups[rows.source]
-    fast = None if (by_cols or late.size) else _one_group_whole_days(duration, cause, n_causes, w)
     if fast is not None:
-        # The clocks' usual output (whole days, one group, no late entry): the
-        # day itself indexes the bincount, with no codes to compute per row.
         counts, times = fast
         n_times = n_cells = len(times)
         keys = np.arange(n_cells, dtype=np.int64)
@@ -220,11 +224,18 @@ def _group_codes(episodes: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, int
 
 
 def _one_group_whole_days(
-    duration: np.ndarray, cause: np.ndarray, n_causes: int, w: np.ndarray | None
+    duration: np.ndarray,
+    cause: np.ndarray,
+    n_causes: int,
+    w: np.ndarray | None,
+    share: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Counts per day and slot (censored, then each cause) when every duration is a whole day.
 
     Returns None when the durations are not whole days in a small range.
+    With ``share`` (no late entry) the counts are those of
+    :func:`~hiring_funnel.day_boundary.split_rows`' rows, added in the same
+    order, without making the rows.
     """
     # check_episodes has made sure durations are finite and >= 0.
     if not duration.size or duration.max() >= max(4 * duration.size, 1 << 20):
@@ -234,6 +245,12 @@ def _one_group_whole_days(
         return None
     width = n_causes + 1
     n_days = int(whole.max()) + 1
+    if share is not None:
+        base = np.ones(0) if w is None else w
+        counts, occupied = _split_counts()(whole, cause, share, base, width, n_days)
+        counts = counts.reshape(n_days, width)
+        days = np.flatnonzero(occupied)
+        return counts[days], days.astype(np.float64)
     slot = whole * width
     slot += cause  # cause codes are -1 (censored) to K-1, so slot + 1 is 0 to K
     slot += 1
@@ -243,6 +260,32 @@ def _one_group_whole_days(
     occupied = counts.sum(axis=1) > 0 if w is None else np.bincount(whole, minlength=n_days) > 0
     days = np.flatnonzero(occupied)
     return counts[days], days.astype(np.float64)
+
+
+def _split_rows_counted(day, cause, share, base, width, n_days):
+    # split_rows' rows (entry 0) counted in its order: every row at C (share >
+    # 0), then every row at C - 1 (share < 1, C >= 1); a day with a row is a
+    # time point whatever its weight.
+    counts = np.zeros(n_days * width)
+    occupied = np.zeros(n_days, np.bool_)
+    weighted = base.size > 0
+    for i in range(day.size):
+        if share[i] > 0:
+            counts[day[i] * width + cause[i] + 1] += share[i] * base[i] if weighted else share[i]
+            occupied[day[i]] = True
+    for i in range(day.size):
+        if share[i] < 1 and day[i] >= 1:
+            rest = 1.0 - share[i]
+            counts[(day[i] - 1) * width] += rest * base[i] if weighted else rest
+            occupied[day[i] - 1] = True
+    return counts, occupied
+
+
+@cache
+def _split_counts() -> Any:
+    import numba  # compiled once per machine (cache=True), as the per-candidate walk
+
+    return numba.njit(cache=True, nogil=True)(_split_rows_counted)
 
 
 def _time_codes(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
