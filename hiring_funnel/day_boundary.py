@@ -220,12 +220,22 @@ def last_day_grid(
     the k-th cause; the counts (times * ``width``) are the rows' weights per
     day and kind.
     """
-    rows = split_rows(entry, duration, kind - 1, share)
-    time = np.unique(rows.duration)
-    end = np.minimum(np.searchsorted(time, duration), max(time.size - 1, 0))
-    second = rows.source[int((share > 0).sum()) :]
+    keep = share > 0
+    second = np.flatnonzero((share < 1.0) & (duration - 1.0 >= entry))  # split_rows' C - 1 rows
+    day = duration.astype(np.int64)
     before_last = np.full(duration.size, -1, dtype=np.int64)
-    before_last[second] = np.searchsorted(time, duration[second] - 1.0)
+    if duration.size and duration.max() <= 1e6 and np.array_equal(day, duration):
+        # Whole days (the clocks'): the days with a row are counted, not sorted.
+        occupied = np.bincount(day[keep], minlength=day.max() + 1) > 0
+        occupied[day[second] - 1] = True
+        earlier = np.cumsum(occupied) - occupied  # days with a row before each day
+        time = np.flatnonzero(occupied).astype(np.float64)
+        end = np.minimum(earlier[day], max(time.size - 1, 0))
+        before_last[second] = earlier[day[second] - 1]
+    else:
+        time = np.unique(np.r_[duration[keep], duration[second] - 1.0])
+        end = np.minimum(np.searchsorted(time, duration), max(time.size - 1, 0))
+        before_last[second] = np.searchsorted(time, duration[second] - 1.0)
     slot = np.r_[end * width + kind, before_last[second] * width]
     counts = np.bincount(slot, np.r_[share, 1.0 - share[second]], minlength=time.size * width)
     return time, end, before_last, counts

@@ -192,6 +192,35 @@ def test_counting_without_the_rows_equals_counting_the_rows(weights: str | None)
     assert got["at_risk"].dtype == np.float64 and (got["censored"] % 1 != 0).any()
 
 
+@pytest.mark.parametrize("late", [False, True])
+def test_the_day_grid_of_whole_days_equals_sorting_the_rows(late: bool) -> None:
+    # last_day_grid counts the days with a row when durations are whole days;
+    # here the grid made by sorting split_rows' rows (np.unique, searchsorted).
+    from hiring_funnel.day_boundary import last_day_grid, split_rows
+
+    rng = np.random.default_rng(16)
+    n = 2000
+    duration = rng.integers(0, 60, n).astype(float)
+    duration[:3] = [70.0, 75.0, 0.0]  # day 70 has no row (next: 75), 69 has one
+    entry = np.minimum(rng.integers(0, 5, n), duration) * late
+    kind = rng.integers(0, 3, n)
+    kind[:2] = [0, 1]  # episode 0 censored with share 0: its only row is at C - 1
+    share = np.where(kind > 0, 1.0, rng.choice([0.0, 1.0, 0.3, 0.8], n))
+    share[0] = 0.0
+    time, end, before_last, counts = last_day_grid(entry, duration, kind, share, 3)
+    rows = split_rows(entry, duration, kind - 1, share)
+    want_time = np.unique(rows.duration)
+    assert np.array_equal(time, want_time)
+    want_end = np.minimum(np.searchsorted(want_time, duration), want_time.size - 1)
+    assert np.array_equal(end, want_end)
+    second = rows.source[int((share > 0).sum()) :]
+    assert np.array_equal(np.flatnonzero(before_last >= 0), np.sort(second))
+    assert np.array_equal(before_last[second], np.searchsorted(want_time, duration[second] - 1))
+    slot = np.searchsorted(want_time, rows.duration) * 3 + rows.cause + 1
+    want = np.bincount(slot, rows.weight, minlength=want_time.size * 3)
+    np.testing.assert_allclose(counts, want, rtol=0, atol=1e-12)
+
+
 # -- pinned to R on the sample -------------------------------------------------------
 
 
