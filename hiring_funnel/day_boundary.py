@@ -56,7 +56,8 @@ without the column (end_of_day).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -231,25 +232,66 @@ def last_day_grid(
     the k-th cause; the counts (times * ``width``) are the rows' weights per
     day and kind.
     """
+    if duration.size and duration.max() <= 1e6:
+        day = duration.astype(np.int64)
+        if np.array_equal(day, duration):
+            # Whole days (the clocks'): the days with a row are counted, not
+            # sorted, and the rows counted without being made (one compiled pass).
+            time, end, before_last, counts = _whole_day_grid()(
+                entry, day, kind, share, width, int(day.max()) + 1
+            )
+            return time.astype(np.float64), end, before_last, counts
     keep = share > 0
     second = np.flatnonzero((share < 1.0) & (duration - 1.0 >= entry))  # split_rows' C - 1 rows
-    day = duration.astype(np.int64)
+    time = np.unique(np.r_[duration[keep], duration[second] - 1.0])
+    end = np.minimum(np.searchsorted(time, duration), max(time.size - 1, 0))
     before_last = np.full(duration.size, -1, dtype=np.int64)
-    if duration.size and duration.max() <= 1e6 and np.array_equal(day, duration):
-        # Whole days (the clocks'): the days with a row are counted, not sorted.
-        occupied = np.bincount(day[keep], minlength=day.max() + 1) > 0
-        occupied[day[second] - 1] = True
-        earlier = np.cumsum(occupied) - occupied  # days with a row before each day
-        time = np.flatnonzero(occupied).astype(np.float64)
-        end = np.minimum(earlier[day], max(time.size - 1, 0))
-        before_last[second] = earlier[day[second] - 1]
-    else:
-        time = np.unique(np.r_[duration[keep], duration[second] - 1.0])
-        end = np.minimum(np.searchsorted(time, duration), max(time.size - 1, 0))
-        before_last[second] = np.searchsorted(time, duration[second] - 1.0)
+    before_last[second] = np.searchsorted(time, duration[second] - 1.0)
     slot = np.r_[end * width + kind, before_last[second] * width]
     counts = np.bincount(slot, np.r_[share, 1.0 - share[second]], minlength=time.size * width)
     return time, end, before_last, counts
+
+
+def _whole_day_grid_loops(entry, day, kind, share, width, n_days):  # type: ignore[no-untyped-def]
+    # As the sorted branch of last_day_grid: a day is a time point when a row
+    # of split_rows lies on it (share > 0 at C; share < 1 at C - 1 >= entry);
+    # an episode's end is the first time point >= C (its row may be gone);
+    # the counts add every row at C, then every row at C - 1, as bincount would.
+    n = day.size
+    occupied = np.zeros(n_days, np.bool_)
+    split = np.empty(n, np.bool_)  # has a row at C - 1 (branch-free below: shares are random)
+    for i in range(n):
+        split[i] = (share[i] < 1) & (day[i] - 1.0 >= entry[i])
+        occupied[day[i]] |= share[i] > 0
+        occupied[max(day[i] - 1, 0)] |= split[i]
+    earlier = np.empty(n_days, np.int64)  # time points before each day
+    n_times = 0
+    for d in range(n_days):
+        earlier[d] = n_times
+        n_times += occupied[d]
+    time = np.empty(n_times, np.int64)
+    for d in range(n_days):
+        if occupied[d]:
+            time[earlier[d]] = d
+    end = np.empty(n, np.int64)
+    before_last = np.empty(n, np.int64)
+    counts = np.zeros(n_times * width)
+    last = max(n_times - 1, 0)
+    for i in range(n):
+        end[i] = min(earlier[day[i]], last)
+        counts[end[i] * width + kind[i]] += share[i]
+    for i in range(n):  # + 0.0 where there is no row: the same sums
+        b = earlier[max(day[i] - 1, 0)]
+        before_last[i] = b if split[i] else -1
+        counts[b * width] += (1.0 - share[i]) * split[i]
+    return time, end, before_last, counts
+
+
+@cache
+def _whole_day_grid() -> Any:
+    import numba  # compiled once per machine (cache=True)
+
+    return numba.njit(cache=True, nogil=True)(_whole_day_grid_loops)
 
 
 def whole_weight(share: np.ndarray, before_last: np.ndarray) -> np.ndarray:
