@@ -169,15 +169,21 @@ class SplitRows(NamedTuple):
     weight: np.ndarray | None
 
 
-def shares_of(episodes: pd.DataFrame) -> np.ndarray | None:
-    """The episodes' last-day shares for censored episodes (answered: 1); None when all are 1."""
+def share_column(episodes: pd.DataFrame) -> np.ndarray | None:
+    """The ``last_day_share`` column as floats (missing: NaN), read in place when it is float64."""
     if SHARE_COLUMN not in episodes.columns:
         return None
     column = episodes[SHARE_COLUMN]
-    if column.dtype == np.float64:  # the clocks': read in place (missing is NaN)
-        values = column.to_numpy()
-    else:
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if column.dtype == np.float64:  # the clocks'
+        return column.to_numpy()
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def shares_of(episodes: pd.DataFrame) -> np.ndarray | None:
+    """The episodes' last-day shares for censored episodes (answered: 1); None when all are 1."""
+    values = share_column(episodes)
+    if values is None:
+        return None
     below = values < 1.0  # missing (NaN) compares False: 1
     below &= episodes["cause"].cat.codes.to_numpy() < 0
     if not below.any():
@@ -252,7 +258,7 @@ def last_day_grid(
     return time, end, before_last, counts
 
 
-def _whole_day_grid_loops(entry, day, kind, share, width, n_days):  # type: ignore[no-untyped-def]
+def _whole_day_grid_loops(entry, day, kind, share, width, n_days):
     # As the sorted branch of last_day_grid: a day is a time point when a row
     # of split_rows lies on it (share > 0 at C; share < 1 at C - 1 >= entry);
     # an episode's end is the first time point >= C (its row may be gone);

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hiring_funnel.day_boundary import SHARE_COLUMN, shares_of, whole_weight
+from hiring_funnel.day_boundary import SHARE_COLUMN, share_column, whole_weight
 from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
@@ -271,13 +271,11 @@ def _made_from(
     if len(episodes) != len(g.end) or tuple(str(c) for c in cause.cat.categories) != g.causes:
         return False
     duration, kinds = episodes["duration"].to_numpy(dtype=float), cause.cat.codes.to_numpy()
-    if not same_episodes((g.time, g.end, g.kind, g.candidate), duration, kinds, codes):
+    grid = (g.time, g.end, g.kind, g.candidate, g.share)  # shares: hiring_funnel.day_boundary
+    if not same_episodes(grid, duration, kinds, codes, share_column(episodes)):
         return False
     now = episodes["entry"].to_numpy(dtype=float)
-    if not (not now.any() if entry is None else np.array_equal(entry, now)):
-        return False
-    share = shares_of(episodes)  # hiring_funnel.day_boundary: None when every weight is 1
-    return bool((g.share == 1.0).all()) if share is None else np.array_equal(share, g.share)
+    return not now.any() if entry is None else np.array_equal(entry, now)
 
 
 def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:

@@ -169,10 +169,15 @@ def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, 
     return acc.T.copy()
 
 
-def _same(time, end, kind, cluster, duration, cause, codes):
-    # One pass, no temporaries: day, cause and cluster of every episode.
+def _same(time, end, kind, cluster, weight, duration, cause, codes, share):
+    # One pass, no temporaries: day, cause, cluster and weight of every
+    # episode (a censored one's share below 1, else 1; NaN compares as 1).
+    with_shares = share.size > 0
     for i in range(end.size):
         if time[end[i]] != duration[i] or kind[i] - 1 != cause[i] or cluster[i] != codes[i]:
+            return False
+        w = share[i] if with_shares and cause[i] < 0 and share[i] < 1.0 else 1.0
+        if weight[i] != w:
             return False
     return True
 
@@ -186,20 +191,28 @@ def _compiled() -> tuple[Any, Any, Any]:
 
 
 def same_episodes(
-    grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     duration: np.ndarray,
     cause: np.ndarray,
     codes: np.ndarray,
+    share: np.ndarray | None = None,
 ) -> bool:
-    """Whether episodes (durations, cause codes, cluster codes) are the ones a grid was made from.
+    """Whether episodes (durations, cause codes, cluster codes, last-day shares) made a grid.
 
-    ``grid`` is (time, end, kind, cluster): episode i lasted ``time[end[i]]``,
-    ended in cause code ``kind[i] - 1`` (-1 censored) and is in ``cluster[i]``.
+    ``grid`` is (time, end, kind, cluster, weight): episode i lasted
+    ``time[end[i]]``, ended in cause code ``kind[i] - 1`` (-1 censored), is
+    in ``cluster[i]`` and weighs ``weight[i]`` on its last day. ``share``
+    is the episodes' ``last_day_share`` column (None: no column, every
+    weight 1); a censored episode weighs its share when below 1
+    (:func:`hiring_funnel.day_boundary.shares_of`).
     """
     n = len(grid[1])
     if not len(duration) == len(cause) == len(codes) == n:
         return False
-    return bool(_compiled()[2](*grid, duration, cause, codes))
+    if share is not None and len(share) != n:
+        return False
+    column = np.zeros(0) if share is None else share
+    return bool(_compiled()[2](*grid, duration, cause, codes, column))
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
