@@ -132,6 +132,30 @@ def test_cluster_products_equal_a_direct_sum(weights: list[float], m: int, sprea
             np.testing.assert_allclose(got[p, j + 1], want[a, b], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_split", [0, 30, 50])
+def test_rows_at_the_day_before_made_in_the_sort_equal_rows_given(n_split: int) -> None:
+    # The day boundary's second rows (weight 1 - w on day C - 1, kind 0), made
+    # by the sort from ``before``, against the same rows given after the first
+    # n_split rows: the same sums in the same order, so equal to the last bit.
+    rng = np.random.default_rng(1)
+    day, kind, cluster = rng.integers(1, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
+    table, start = rng.normal(size=(3, 6, 3)), rng.normal(size=(3, 9))
+    sign = np.where(rng.random(50) < 0.5, rng.random(50), 1.0)
+    sign[n_split:] = rng.choice([1.0, -1.0], 50 - n_split)  # late entry's rows after them
+    before = np.where(sign[:n_split] < 1.0, day[:n_split] - 1, -1)
+    pairs = [(a, b) for a in range(3) for b in range(a, 3)]
+    got = cluster_products(day, kind, cluster, 9, table, start, pairs, sign=sign, before=before)
+    two = np.flatnonzero(before >= 0)
+    rows = [
+        np.r_[day[:n_split], before[two], day[n_split:]],
+        np.r_[kind[:n_split], np.zeros(two.size, dtype=kind.dtype), kind[n_split:]],
+        np.r_[sign[:n_split], 1.0 - sign[two], sign[n_split:]],
+        np.r_[cluster[:n_split], cluster[two], cluster[n_split:]],
+    ]
+    want = cluster_products(rows[0], rows[1], rows[3], 9, table, start, pairs, sign=rows[2])
+    assert np.array_equal(got, want)
+
+
 def test_cluster_products_of_rows_changed_in_place_are_new() -> None:
     # The order of the rows is kept for the next call on equal rows; rows
     # changed in place since must not reuse it.

@@ -196,10 +196,11 @@ class _Rows:
     curves: dict[str, np.ndarray]
     end: np.ndarray  # each row's day (an index into the grid)
     kind: np.ndarray
-    sign: np.ndarray  # +1, or -1 for the copy that takes a late entry's days before it off
+    sign: np.ndarray  # w of the row at C (day boundary); -w for the copy that takes a late entry's days before it off
     codes: np.ndarray
     n_clusters: int
     beta: np.ndarray  # the running sum beta before the first day, per cluster: its rows' weights
+    before: np.ndarray | None  # the day boundary's rows at C - 1, made by the sort (None: none)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ class _Sums:
     n_clusters: int
     table: np.ndarray  # (2 + causes asked, days, 1 + causes)
     start: np.ndarray  # (2 + causes asked, clusters)
+    before: np.ndarray | None  # rows at C - 1 made by the sort (_Rows.before)
 
 
 def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
@@ -229,13 +231,12 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     c = day_curves(g)
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, g.share, codes
-    second = np.flatnonzero(g.before_last >= 0)
-    if second.size:
-        # The day boundary: weight w censored on day C, a row of 1 - w on C - 1.
-        end = np.r_[end, g.before_last[second]]
-        kinds = np.r_[kinds, np.zeros(second.size, dtype=kinds.dtype)]
-        sign = np.r_[sign, 1.0 - g.share[second]]
-        rows = np.r_[rows, codes[second]]
+    # The day boundary: weight w censored on day C and a row of 1 - w on C - 1,
+    # which the sort makes from before_last (no copies of the columns here).
+    split = g.before_last >= 0
+    before, weights = (
+        (g.before_last, g.share + split * (1.0 - g.share)) if split.any() else (None, sign)
+    )
     late = np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # Late entry: an episode entering on day b is the episode from day 0
@@ -245,11 +246,13 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
         sign = np.r_[sign, -whole_weight(g.share, g.before_last)[late]]
         rows = np.r_[rows, codes[late]]
-    beta = np.bincount(rows, weights=sign, minlength=n_clusters)
+        weights = np.r_[weights, sign[len(weights) :]]
+    beta = np.bincount(rows, weights=weights, minlength=n_clusters)  # every row's weight
     # Kept for later calls, so nothing may change them.
-    for a in (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, *c.values()):
+    kept = (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, g.before_last)
+    for a in (*kept, *c.values()):
         a.flags.writeable = False
-    return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta)
+    return _Rows(g, c, end, kinds, sign, rows, n_clusters, beta, before)
 
 
 # The three estimators on one frame need the same grid and rows: the last ones
@@ -313,7 +316,7 @@ def _sums(episodes: pd.DataFrame, codes: np.ndarray, causes: list[int]) -> _Sums
     table = np.stack([v, np.full((days, width), -1.0), *w])
     start = np.zeros((table.shape[0], r.n_clusters))
     start[1] = r.beta
-    return _Sums(g, c, r.end, r.kind, r.sign, r.codes, r.n_clusters, table, start)
+    return _Sums(g, c, r.end, r.kind, r.sign, r.codes, r.n_clusters, table, start, r.before)
 
 
 def _paths(
@@ -324,8 +327,9 @@ def _paths(
 ) -> np.ndarray:
     """Products of (alpha, beta, W..[, fixed]) summed over clusters on every day, led: out[a, b, J + 1]."""
     got = cluster_products(
-        s.end, s.kind, s.codes, s.n_clusters, s.table, s.start, pairs, fixed, fixed_at, s.sign
-    )
+        s.end, s.kind, s.codes, s.n_clusters, s.table, s.start, pairs, fixed, fixed_at, s.sign,
+        s.before,
+    )  # fmt: skip
     size = s.table.shape[0] + (fixed is not None)
     out = np.full((size, size, got.shape[1]), np.nan)
     for (a, b), path in zip(pairs, got, strict=True):

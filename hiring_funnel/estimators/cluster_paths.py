@@ -35,34 +35,63 @@ from typing import Any
 import numpy as np
 
 
-def _order(end, kind, sign, cluster, n_cells, n_kinds, shift):
+def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
     # A counting sort of the rows by block of clusters (cluster >> shift), then
     # cell (day * n_kinds + kind): within a block, day order, as (cluster,
     # weight; no weights when all are 1). O(n), no comparison sort; int32
-    # clusters halve the memory the walks read.
+    # clusters halve the memory the walks read. Each of the first
+    # len(before) rows with before >= 0 brings a second row (day before,
+    # kind 0, weight 1 - sign, same cluster: the day boundary's row at
+    # C - 1), sorted as if the second rows were given after those rows, in
+    # their order, and before the rest.
     n = end.size
+    n_split = before.size
+    n_second = 0
+    for i in range(n_split):
+        n_second += before[i] >= 0
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
     key = np.empty(n, np.int64)
-    unit = True
+    second = np.empty(n_second, np.int64)
+    unit = n_second == 0
+    j = 0
     for i in range(n):
-        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        block = (cluster[i] >> shift) * n_cells
+        k = block + end[i] * n_kinds + kind[i]
         key[i] = k
         bounds[k + 1] += 1
         if sign[i] != 1.0:
             unit = False
+        if i < n_split and before[i] >= 0:
+            k = block + before[i] * n_kinds
+            second[j] = k
+            bounds[k + 1] += 1
+            j += 1
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
-    who = np.empty(n, np.int32)
-    weight = np.empty(0 if unit else n)
-    for i in range(n):
-        k = key[i]
-        q = where[k]
+    who = np.empty(n + n_second, np.int32)
+    weight = np.empty(0 if unit else n + n_second)
+    for i in range(n_split):
+        q = where[key[i]]
         who[q] = cluster[i]
         if not unit:
             weight[q] = sign[i]
-        where[k] = q + 1
+        where[key[i]] = q + 1
+    j = 0
+    for i in range(n_split):
+        if before[i] >= 0:
+            q = where[second[j]]
+            who[q] = cluster[i]
+            weight[q] = 1.0 - sign[i]
+            where[second[j]] = q + 1
+            j += 1
+    for i in range(n_split, n):
+        q = where[key[i]]
+        who[q] = cluster[i]
+        if not unit:
+            weight[q] = sign[i]
+        where[key[i]] = q + 1
     return bounds, who, weight
 
 
@@ -260,7 +289,7 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
                 return order
     # Blocks of 2**13 clusters, fewer where each block's cells would outnumber
     # the rows (many distinct times): the sort's counts stay O(rows + cells).
-    n, top = len(rows[0]), int(rows[3].max(initial=0))
+    n, top = len(rows[0]) + len(rows[4]), int(rows[3].max(initial=0))  # at most
     shift = _SHIFT
     while (top >> shift) * n_cells > 4 * n + 4096:
         shift += 1
@@ -282,6 +311,7 @@ def cluster_products(
     fixed: np.ndarray | None = None,
     fixed_at: int = 0,
     sign: np.ndarray | None = None,
+    before: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sums over clusters of X_ca(J) X_cb(J) for the ``pairs`` (a, b), on every day J, led.
 
@@ -291,7 +321,11 @@ def cluster_products(
     the sums' values before the first day; ``sign`` (a weight per episode,
     default 1) multiplies an episode's changes (late entry: an episode
     entering on day b is itself from day 0 less a copy censored on the day
-    before b, weight -1). With ``fixed`` given, one more sum
+    before b, weight -1). ``before`` (one per row for the first rows, -1:
+    none) gives row i a second row of weight 1 - ``sign[i]`` censored on day
+    ``before[i]`` in the same cluster, made inside the sort (the day
+    boundary: w on day C, 1 - w on C - 1), the same as giving those rows
+    after the first ones. With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
     shape (len(pairs), 1 + T): column 0 before the first day, column J + 1
@@ -311,6 +345,7 @@ def cluster_products(
         np.ascontiguousarray(kind, dtype=np.int64),
         np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
         np.ascontiguousarray(cluster, dtype=np.int64),
+        np.zeros(0, np.int64) if before is None else np.ascontiguousarray(before, dtype=np.int64),
     )
     bounds, who, weight = _ordered(rows, n_days * n_kinds, n_kinds)
     return _compiled()[1](
