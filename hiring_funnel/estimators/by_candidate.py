@@ -24,8 +24,11 @@ episodes. The day grid, the rows and their order depend on the frame alone,
 not on the estimate: the last ones are kept for the next estimator on an
 equal frame (compared element for element). 1e6 episodes of 200,000
 candidates: ``python benchmarks/bench_by_candidate.py``.
-An episode that enters late (day b) adds a row of weight -1: the same episode
-censored on the last day before b (see :mod:`hiring_funnel.estimators.influence`).
+An episode that enters late (day b) adds a row of minus its weight: the same
+episode censored on the last day before b (see
+:mod:`hiring_funnel.estimators.influence`). A censored episode with a last-day
+share w (:mod:`hiring_funnel.day_boundary`) is a row of weight w on its day C
+and one of 1 - w on C - 1, which the sort makes (``cluster_products(before=)``).
 """
 
 from __future__ import annotations
