@@ -55,6 +55,14 @@ def life_table(
         FROM episodes GROUP BY g, duration
         -- at_risk = sum(removed) OVER (PARTITION BY g ORDER BY time DESC) - later entries
 
+    A column ``last_day_share`` (:func:`hiring_funnel.episodes`,
+    ``day_boundary="time_of_day"``; :mod:`hiring_funnel.day_boundary`) gives
+    each censored episode its share w of being at risk on its last day C: it
+    counts w censored at C and 1 - w censored at C - 1 (dropped where C - 1 <
+    ``entry``), so at_risk(C) loses the sum of 1 - w; times ``weights`` when
+    both are given. Counts are float when any share is below 1; without the
+    column (or with all shares 1) every episode is at risk all of day C.
+
     Parameters
     ----------
     episodes : DataFrame or engine episodes
@@ -69,14 +77,6 @@ def life_table(
         Column of non-negative case weights; every count becomes the sum of the
         weights (float). Integer weights give the table of the repeated rows,
         which is how a bootstrap replicate is tabulated.
-
-    A column ``last_day_share`` (:func:`hiring_funnel.episodes`,
-    ``day_boundary="time_of_day"``; :mod:`hiring_funnel.day_boundary`) gives
-    each censored episode its share w of being at risk on its last day C: it
-    counts w censored at C and 1 - w censored at C - 1 (dropped where C - 1 <
-    ``entry``), so at_risk(C) loses the sum of 1 - w; times ``weights`` when
-    both are given. Counts are float when any share is below 1; without the
-    column (or with all shares 1) every episode is at risk all of day C.
 
     Returns
     -------
