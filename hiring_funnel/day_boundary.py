@@ -243,8 +243,17 @@ def last_day_grid(
         if np.array_equal(day, duration):
             # Whole days (the clocks'): the days with a row are counted, not
             # sorted, and the rows counted without being made (one compiled pass).
-            time, end, before_last, counts = _whole_day_grid()(
-                entry, day, kind, share, width, int(day.max()) + 1
+            # The per-episode arrays come from numpy, not the kernel: numpy asks
+            # for huge pages, and a compiled allocation of 8 MB costs ~2000
+            # page faults (~6 ms on the 2-core VM; benchmarks/README.md).
+            n = day.size
+            split, end, before_last = (
+                np.empty(n, np.bool_),
+                np.empty(n, np.int64),
+                np.empty(n, np.int64),
+            )
+            time, counts = _whole_day_grid()(
+                entry, day, kind, share, width, int(day.max()) + 1, split, end, before_last
             )
             return time.astype(np.float64), end, before_last, counts
     keep = share > 0
@@ -258,14 +267,15 @@ def last_day_grid(
     return time, end, before_last, counts
 
 
-def _whole_day_grid_loops(entry, day, kind, share, width, n_days):
+def _whole_day_grid_loops(entry, day, kind, share, width, n_days, split, end, before_last):
     # As the sorted branch of last_day_grid: a day is a time point when a row
     # of split_rows lies on it (share > 0 at C; share < 1 at C - 1 >= entry);
     # an episode's end is the first time point >= C (its row may be gone);
     # the counts add every row at C, then every row at C - 1, as bincount would.
+    # split (has a row at C - 1; branch-free below: shares are random), end
+    # and before_last are filled here.
     n = day.size
     occupied = np.zeros(n_days, np.bool_)
-    split = np.empty(n, np.bool_)  # has a row at C - 1 (branch-free below: shares are random)
     for i in range(n):
         split[i] = (share[i] < 1) & (day[i] - 1.0 >= entry[i])
         occupied[day[i]] |= share[i] > 0
@@ -279,8 +289,6 @@ def _whole_day_grid_loops(entry, day, kind, share, width, n_days):
     for d in range(n_days):
         if occupied[d]:
             time[earlier[d]] = d
-    end = np.empty(n, np.int64)
-    before_last = np.empty(n, np.int64)
     counts = np.zeros(n_times * width)
     last = max(n_times - 1, 0)
     for i in range(n):
@@ -290,7 +298,7 @@ def _whole_day_grid_loops(entry, day, kind, share, width, n_days):
         b = earlier[max(day[i] - 1, 0)]
         before_last[i] = b if split[i] else -1
         counts[b * width] += (1.0 - share[i]) * split[i]
-    return time, end, before_last, counts
+    return time, counts
 
 
 @cache

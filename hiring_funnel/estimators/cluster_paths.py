@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 
-def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
+def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift, key, second, who, weight):
     # A counting sort of the rows by block of clusters (cluster >> shift), then
     # cell (day * n_kinds + kind): within a block, day order, as (cluster,
     # weight; no weights when all are 1). O(n), no comparison sort; int32
@@ -43,7 +43,10 @@ def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
     # len(before) rows with before >= 0 brings a second row (day before,
     # kind 0, weight 1 - sign, same cluster: the day boundary's row at
     # C - 1), sorted as if the second rows were given after those rows, in
-    # their order, and before the rest.
+    # their order, and before the rest. key (n), second (len(before)), who
+    # and weight (n + len(before)) are numpy's scratch and outputs, filled up
+    # to the rows made; returns the bounds, the second rows' count, and
+    # whether every weight is 1.
     n = end.size
     n_split = before.size
     n_second = 0
@@ -51,8 +54,6 @@ def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
         n_second += before[i] >= 0
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
-    key = np.empty(n, np.int64)
-    second = np.empty(n_second, np.int64)
     unit = n_second == 0
     j = 0
     for i in range(n):
@@ -70,8 +71,6 @@ def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
-    who = np.empty(n + n_second, np.int32)
-    weight = np.empty(0 if unit else n + n_second)
     for i in range(n_split):
         q = where[key[i]]
         who[q] = cluster[i]
@@ -92,15 +91,15 @@ def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift):
         if not unit:
             weight[q] = sign[i]
         where[key[i]] = q + 1
-    return bounds, who, weight
+    return bounds, n_second, unit
 
 
-def _walk(bounds, who, weight, n_clusters, flat, n_kinds, start, pa, pb, fixed, fixed_at):
+def _walk(bounds, who, weight, x, flat, n_kinds, start, pa, pb, fixed, fixed_at):
     n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
+    n_clusters = x.shape[0]  # x: numpy's zeros (n_clusters, max(width, 4)), filled here
     has_fixed = fixed.size > 0
     weighted = weight.size > 0
     width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
-    x = np.zeros((n_clusters, max(width, 4)))  # each cluster's sums, one row each (0-padded)
     for c in range(n_clusters):
         for r in range(m):
             x[c, r] = start[r, c]
@@ -293,7 +292,15 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
     shift = _SHIFT
     while (top >> shift) * n_cells > 4 * n + 4096:
         shift += 1
-    order = _compiled()[0](*rows, *shape, shift)
+    # The big arrays come from numpy, which asks for huge pages: allocated
+    # in the kernel, they cost ~2000 page faults per 8 MB (~6 ms on the
+    # 2-core VM; benchmarks/README.md).
+    n_rows, n_split = len(rows[0]), len(rows[4])
+    key, second = np.empty(n_rows, np.int64), np.empty(n_split, np.int64)
+    who, weight = np.empty(n_rows + n_split, np.int32), np.empty(n_rows + n_split)
+    bounds, n_second, unit = _compiled()[0](*rows, *shape, shift, key, second, who, weight)
+    made = n_rows + n_second
+    order = (bounds, who[:made], np.empty(0) if unit else weight[:made])
     with _lock:
         _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
         del _orders[_KEEP:]
@@ -348,11 +355,12 @@ def cluster_products(
         np.zeros(0, np.int64) if before is None else np.ascontiguousarray(before, dtype=np.int64),
     )
     bounds, who, weight = _ordered(rows, n_days * n_kinds, n_kinds)
+    width = m + (0 if fixed is None else 1)
     return _compiled()[1](
         bounds,
         who,
         weight,
-        int(n_clusters),
+        np.zeros((int(n_clusters), max(width, 4))),  # each cluster's sums, one row each
         np.ascontiguousarray(
             np.moveaxis(table, 0, -1).reshape(n_days * n_kinds, m), dtype=np.float64
         ),
