@@ -44,52 +44,55 @@ def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift, key, secon
     # kind 0, weight 1 - sign, same cluster: the day boundary's row at
     # C - 1), sorted as if the second rows were given after those rows, in
     # their order, and before the rest. key (n), second (len(before)), who
-    # and weight (n + len(before)) are numpy's scratch and outputs, filled up
-    # to the rows made; returns the bounds, the second rows' count, and
-    # whether every weight is 1.
+    # and weight (n + len(before) + 1: the last slot takes the writes of the
+    # rows that are not made) are numpy's scratch and outputs, filled up to
+    # the rows made; returns the bounds, the second rows' count, and whether
+    # every weight is 1. Branch-free where the shares make branches random.
     n = end.size
     n_split = before.size
-    n_second = 0
-    for i in range(n_split):
-        n_second += before[i] >= 0
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
-    unit = n_second == 0
-    j = 0
+    unit = True
     for i in range(n):
-        block = (cluster[i] >> shift) * n_cells
-        k = block + end[i] * n_kinds + kind[i]
+        unit &= sign[i] == 1.0
+    for i in range(n):
+        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
         key[i] = k
         bounds[k + 1] += 1
-        if sign[i] != 1.0:
-            unit = False
-        if i < n_split and before[i] >= 0:
-            k = block + before[i] * n_kinds
-            second[j] = k
-            bounds[k + 1] += 1
-            j += 1
+    n_second = 0
+    for i in range(n_split):
+        made = before[i] >= 0
+        k = (cluster[i] >> shift) * n_cells + max(before[i], 0) * n_kinds
+        second[i] = k
+        bounds[k + 1] += made
+        n_second += made
+    unit &= n_second == 0
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
+    if unit:  # no second rows, every weight 1: none written
+        for i in range(n):
+            q = where[key[i]]
+            who[q] = cluster[i]
+            where[key[i]] = q + 1
+        return bounds, n_second, unit
     for i in range(n_split):
         q = where[key[i]]
         who[q] = cluster[i]
-        if not unit:
-            weight[q] = sign[i]
+        weight[q] = sign[i]
         where[key[i]] = q + 1
-    j = 0
+    spare = who.size - 1
     for i in range(n_split):
-        if before[i] >= 0:
-            q = where[second[j]]
-            who[q] = cluster[i]
-            weight[q] = 1.0 - sign[i]
-            where[second[j]] = q + 1
-            j += 1
+        made = before[i] >= 0
+        q = where[second[i]]
+        at = q if made else spare
+        who[at] = cluster[i]
+        weight[at] = 1.0 - sign[i]
+        where[second[i]] = q + made
     for i in range(n_split, n):
         q = where[key[i]]
         who[q] = cluster[i]
-        if not unit:
-            weight[q] = sign[i]
+        weight[q] = sign[i]
         where[key[i]] = q + 1
     return bounds, n_second, unit
 
@@ -297,7 +300,7 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
     # 2-core VM; benchmarks/README.md).
     n_rows, n_split = len(rows[0]), len(rows[4])
     key, second = np.empty(n_rows, np.int64), np.empty(n_split, np.int64)
-    who, weight = np.empty(n_rows + n_split, np.int32), np.empty(n_rows + n_split)
+    who, weight = np.empty(n_rows + n_split + 1, np.int32), np.empty(n_rows + n_split + 1)
     bounds, n_second, unit = _compiled()[0](*rows, *shape, shift, key, second, who, weight)
     made = n_rows + n_second
     order = (bounds, who[:made], np.empty(0) if unit else weight[:made])
