@@ -201,6 +201,47 @@ def test_a_frame_changed_in_place_gets_new_intervals() -> None:
     assert not np.allclose(got["still_hope"]["std_error"], before["std_error"])
 
 
+def _frame(shape: str, n: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    causes = (
+        ["offer", "rejection", "ghosted"] if shape == "three causes" else ["offer", "rejection"]
+    )
+    drawn = rng.choice(np.array([*causes, ""], dtype=object), n)
+    days = rng.integers(0, 60, n).astype(float)
+    ep = pd.DataFrame(
+        {
+            "candidate_id": pd.array(rng.integers(0, n // 4, n).astype(str), dtype="string"),
+            "entry": 0.0,
+            "duration": days + rng.integers(0, 24, n) / 24 if shape == "hours" else days,
+            "cause": pd.Categorical(np.where(drawn == "", None, drawn), categories=causes),
+        }
+    )
+    if shape == "last-day shares":  # hiring_funnel.day_boundary: some exactly 0 and 1
+        share = rng.choice([0.0, 0.3, 0.75, 1.0, rng.uniform()], n)
+        ep[SHARE_COLUMN] = np.where(ep["cause"].isna(), share, 1.0)
+    return ep
+
+
+@pytest.mark.parametrize("shape", ["whole days", "last-day shares", "hours", "three causes"])
+def test_counts_read_off_the_grid_equal_the_life_tables(shape: str) -> None:
+    # By candidate, one group: the estimator reads its counts off the day grid
+    # (prepare_clustered), not a life table; estimates, risk sets and sizes
+    # must equal the independent call's (from life_table) to the last bit.
+    ep = _frame(shape)
+    fits = {
+        "kaplan_meier": hf.kaplan_meier,
+        "cumulative_incidence": hf.cumulative_incidence,
+        "still_hope": lambda e, **kw: hf.still_hope(e, cause="offer", waited=[0, 3, 7], **kw),
+    }
+    for name, fit in fits.items():
+        by_candidate.forget_kept()
+        ours, plain = fit(ep), fit(ep, cluster=None)
+        assert ours.meta["cluster"] == "candidate_id", name
+        same = [c for c in plain.table.columns if c not in ("std_error", "ci_lower", "ci_upper")]
+        pd.testing.assert_frame_equal(ours.table[same], plain.table[same], check_exact=True)
+        assert (ours.meta["n"], ours.meta["events"]) == (plain.meta["n"], plain.meta["events"])
+
+
 def test_bad_cluster_arguments_are_errors() -> None:
     ep = episodes("toy")
     with pytest.raises(HiringFunnelError, match="'team' is not in the episodes"):

@@ -29,17 +29,23 @@ episode censored on the last day before b (see
 :mod:`hiring_funnel.estimators.influence`). A censored episode with a last-day
 share w (:mod:`hiring_funnel.day_boundary`) is a row of weight w on its day C
 and one of 1 - w on C - 1, which the sort makes (``cluster_products(before=)``).
+The grid holds the life table of its episodes, so an estimator by candidate
+on one group reads its counts there (:func:`prepare_clustered`) instead of
+counting the episodes a second time.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from hiring_funnel.day_boundary import SHARE_COLUMN, share_column, whole_weight
+from hiring_funnel.episode_checks import check_episodes
+from hiring_funnel.estimators._prepare import GroupCounts, Prepared, prepare
 from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
 from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
@@ -114,6 +120,34 @@ def clustering(episodes: pd.DataFrame, cluster: str | None, weights: str | None)
             hint='use "candidate_id", "auto" or None',
         )
     return Clusters(cluster, _codes(episodes, cluster))
+
+
+def prepare_clustered(
+    episodes: pd.DataFrame,
+    by: str | Sequence[str] | None,
+    weights: str | None,
+    cluster: str | None,
+) -> tuple[Prepared, Clusters | None]:
+    """The estimator's counts per group (:func:`prepare`) and its clusters (:func:`clustering`).
+
+    By candidate, on one group of episodes that all enter at 0, the counts
+    are read off the day grid the variance needs (kept for the next
+    estimator on the frame): equal to the life table's, element for element
+    (tests/test_by_candidate.py), without counting the episodes twice.
+    """
+    if not isinstance(episodes, pd.DataFrame) or by or weights is not None or cluster is None:
+        return prepare(episodes, by, weights=weights), clustering(episodes, cluster, weights)
+    clustered = clustering(episodes, cluster, weights)  # reads the cluster column alone
+    if clustered is None:  # also a life table
+        return prepare(episodes), clustered
+    check_episodes(episodes)  # as the life table would
+    if _late(episodes):  # late entry: the grid's risk sets are counted another way
+        return prepare(episodes), clustered
+    g = _shared_rows(episodes, clustered.codes, hand_on=True).grid
+    counts = GroupCounts("all", g.time, g.n, g.d, g.dk, g.censored)
+    labels = pd.DataFrame(index=pd.Index(["all"], name="group"))
+    attrs = {k: episodes.attrs.get(k) for k in ("clock", "unit", "as_of")}
+    return Prepared([counts], list(g.causes), [], labels, attrs), clustered
 
 
 def one_candidate_notes(
@@ -284,17 +318,27 @@ def _made_from(
     return not now.any() if entry is None else np.array_equal(entry, now)
 
 
-def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+# Rows prepare_clustered has just made or found for one estimator call, handed
+# to that call's variance once: its cluster codes are a new array each call
+# (clustering), so the very same codes object marks the same call and frame.
+_handed: list[tuple[np.ndarray, _Rows]] = []
+
+
+def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray, *, hand_on: bool = False) -> _Rows:
     with _lock:
+        if _handed and _handed[0][0] is codes:
+            return _handed.pop()[1]
         for i, kept in enumerate(_kept):
             if _made_from(kept, episodes, codes):
                 _kept.insert(0, _kept.pop(i))
+                _handed[:] = [(codes, kept[1])] if hand_on else []
                 return kept[1]
     got = _rows(episodes, codes)
     entry = episodes["entry"].to_numpy(dtype=float)
     with _lock:
         _kept.insert(0, (entry.copy() if entry.any() else None, got))
         del _kept[_KEEP:]
+        _handed[:] = [(codes, got)] if hand_on else []
     return got
 
 
@@ -302,6 +346,7 @@ def forget_kept() -> None:
     """Drop the kept grids, rows and sort orders (to time a first call, or free their memory)."""
     with _lock:
         _kept.clear()
+        _handed.clear()
     forget_orders()
 
 

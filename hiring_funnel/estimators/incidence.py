@@ -18,10 +18,10 @@ from hiring_funnel.estimators._prepare import (
 )
 from hiring_funnel.estimators.by_candidate import (
     CLUSTERED,
-    clustering,
     incidence_variance,
     late_entry_notes,
     one_candidate_notes,
+    prepare_clustered,
     still_hope_variance,
 )
 from hiring_funnel.estimators.survival import concat
@@ -105,8 +105,7 @@ def cumulative_incidence(
     [['offer', 0.25], ['rejection', 0.25]]
     """
     check_conf_level(conf_level)
-    prep = prepare(episodes, by, weights=weights)
-    clustered = clustering(episodes, cluster, weights)
+    prep, clustered = prepare_clustered(episodes, by, weights, cluster)
     meta = base_meta(
         prep,
         "cumulative_incidence",
@@ -216,9 +215,8 @@ def still_hope(
     [[0.0, 0.75], [2.0, 1.0]]
     """
     check_conf_level(conf_level)
-    prep = prepare(episodes, by, weights=weights)
+    prep, clustered = prepare_clustered(episodes, by, weights, cluster)
     ci = resolve_cause(prep, cause)
-    clustered = clustering(episodes, cluster, weights)
     meta = base_meta(
         prep,
         "still_hope",

@@ -54,6 +54,7 @@ class DayGrid:
     before_entry: np.ndarray  # late entry: the last day before entry, in time (-1: none)
     share: np.ndarray  # hiring_funnel.day_boundary: weight w at the end (answers: 1)
     before_last: np.ndarray  # day C - 1 where 1 - w is censored, in time (-1: no such row)
+    censored: np.ndarray  # censored on each day (the rows' weights): the life table's column
 
 
 def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +72,9 @@ def day_grid(
 ) -> DayGrid:
     """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key).
 
-    ``checked``: the episodes passed :func:`check_episodes` already.
+    ``checked``: the episodes passed :func:`check_episodes` already. Without
+    late entry, n, d, dk and censored equal the life table's at_risk, events,
+    events_<cause> and censored (tests/test_by_candidate.py).
     """
     if not checked:
         check_episodes(episodes)
@@ -102,7 +105,7 @@ def day_grid(
         candidate[alone] = candidate.max(initial=-1) + 1 + np.arange(alone.sum())
     return DayGrid(
         time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes, before_entry,
-        share, before_last,
+        share, before_last, counts[0],
     )  # fmt: skip
 
 
@@ -184,13 +187,9 @@ class Influence:
         ).assign(std_error=self.std_error().ravel())
 
 
-def _day_index(g: DayGrid, times: np.ndarray) -> np.ndarray:
-    return np.searchsorted(g.time, times, side="right") - 1
-
-
 def _influence(g: DayGrid, times: np.ndarray) -> Influence:
     c = day_curves(g)
-    at = _day_index(g, times)
+    at = np.searchsorted(g.time, times, side="right") - 1  # the day on or before each time
     width = len(g.causes) + 1
     table = _grid_influence(g, c, at).reshape(width, len(at), -1)
     per_episode = table[:, :, g.end * width + g.kind]
@@ -328,7 +327,7 @@ def silence_ratio(
     )
     i_0, i_f0 = inf.values[:, 0, 0], inf.values[:, 0, k]
     i_s, i_fs, i_ft = inf.values[:, 1, 0], inf.values[:, 1, k], inf.values[:, 2, k]
-    j_0, j_s, j_t = _day_index(g, days)
+    j_0, j_s, j_t = np.searchsorted(g.time, days, side="right") - 1
     hits = np.r_[0.0, np.cumsum(g.dk[k - 1])]
     before, after = int(hits[j_s + 1] - hits[j_0 + 1]), int(hits[j_t + 1] - hits[j_s + 1])
 
@@ -429,7 +428,7 @@ def answer_share(
     g = day_grid(episodes)
     z = _check(g, float(horizon), conf_level)
     c = day_curves(g)
-    j = int(_day_index(g, np.array([horizon]))[0])
+    j = int(np.searchsorted(g.time, horizon, side="right")) - 1
     s, total = c["S"][1 : j + 2], 1.0 - c["S"][j + 1]
     if j < 0:
         var_s, cov = np.zeros(1), np.zeros(1)

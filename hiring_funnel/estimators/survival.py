@@ -13,13 +13,12 @@ from hiring_funnel.estimators._prepare import (
     base_meta,
     check_conf_level,
     note_not_estimable,
-    prepare,
 )
 from hiring_funnel.estimators.by_candidate import (
     CLUSTERED,
-    clustering,
     late_entry_notes,
     one_candidate_notes,
+    prepare_clustered,
     survival_variance,
 )
 from hiring_funnel.results import ESTIMATE_COLUMNS, EstimateResult, register_kind
@@ -82,8 +81,7 @@ def kaplan_meier(
     [[1.0, 0.75], [2.0, 0.5], [4.0, 0.5]]
     """
     check_conf_level(conf_level)
-    prep = prepare(episodes, by, weights=weights)
-    clustered = clustering(episodes, cluster, weights)
+    prep, clustered = prepare_clustered(episodes, by, weights, cluster)
     meta = base_meta(
         prep,
         "kaplan_meier",
