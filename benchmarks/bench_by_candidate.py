@@ -45,6 +45,17 @@ kept for the next call on an equal frame (checked element for element in one
 compiled pass, about 2 ms). A first call: grid and rows 15-20 ms, sort 7-11
 ms, walk 4-10 ms, on top of the plain call's 10 ms.
 
+Later (issue 15, with the day boundary's shares; same machine): arrays of
+8 MB allocated inside a compiled kernel cost ~2000 page faults each (numba
+asks for no huge pages, numpy does), so the kernels fill numpy's arrays
+(last_day_grid 26.7 -> 13.1 ms); the sort writes no weights when all are 1
+(10 -> 5.4 ms); and by candidate on one group the estimator reads its counts
+off the day grid instead of counting a life table too, and the same call's
+variance takes the rows just made without comparing the frame again (KM alone
+by candidate 44.6 -> 32.4 ms). Kaplan-Meier alone by candidate on the frame
+with shares, cProfile: checks 4 ms, grid 20 (its kernel 11-13), rows 7, sort
+25, walk 6-12, against 20 ms plain.
+
 Usage (from the repository root)::
 
     python benchmarks/bench_by_candidate.py                 # 1e5 and 1e6, 5 repeats
@@ -141,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "| episodes | candidates | plain (s, median) | by candidate, categorical ids (s) | ratio "
         "| by candidate, string ids (s) | ratio | one call alone, ratio: KM / CIF / hope "
-        "| with last-day shares: plain (s) | by candidate (s) | ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| with last-day shares: plain (s) | by candidate (s) | ratio "
+        "| with shares, one call alone: KM / CIF / hope |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in [int(float(s)) for s in args.sizes.split(",")]:
         ep = frame(size, args.seed)
@@ -159,26 +171,35 @@ def main(argv: list[str] | None = None) -> int:
             "shares": (shared, "candidate_id"),
         }
         run(coded, "candidate_id")  # compiled (or read from numba's cache) before timing
+        alone_on = {"": coded, " shares": shared}
         times: dict[str, list[float]] = {
-            k: [] for k in [*runs, *CALLS, *(f"{c} cold" for c in CALLS)]
+            k: []
+            for k in [
+                *runs,
+                *(f"{c}{f}{cold}" for c in CALLS for f in alone_on for cold in ("", " cold")),
+            ]
         }
         for _ in range(args.repeats):
             for name, (frame_, cluster) in runs.items():
                 times[name].append(timed(run, frame_, cluster))
             # Each call alone on a frame seen for the first time (nothing kept).
             for name, call in CALLS.items():
-                times[name].append(timed(call, coded, None))
-                forget_kept()
-                times[f"{name} cold"].append(timed(call, coded, "candidate_id"))
+                for on, frame_ in alone_on.items():
+                    times[f"{name}{on}"].append(timed(call, frame_, None))
+                    forget_kept()
+                    times[f"{name}{on} cold"].append(timed(call, frame_, "candidate_id"))
         med = {k: statistics.median(v) for k, v in times.items()}
         plain, codes, strings = med["plain"], med["categorical"], med["strings"]
-        alone = " / ".join(f"{med[f'{c} cold'] / med[c]:.2f}" for c in CALLS)
+        alone, alone_shares = (
+            " / ".join(f"{med[f'{c}{on} cold'] / med[f'{c}{on}']:.2f}" for c in CALLS)
+            for on in alone_on
+        )
         n_cand = ep["candidate_id"].nunique()
         lines.append(
             f"| {size:,} | {n_cand:,} | {plain:.3f} | {codes:.3f} | {codes / plain:.2f} "
             f"| {strings:.3f} | {strings / plain:.2f} | {alone} "
             f"| {med['shares plain']:.3f} | {med['shares']:.3f} "
-            f"| {med['shares'] / med['shares plain']:.2f} |"
+            f"| {med['shares'] / med['shares plain']:.2f} | {alone_shares} |"
         )
         print(lines[-1], flush=True)
     took = time.perf_counter() - started
