@@ -387,7 +387,7 @@ def _paths(
 
 def _at(s: _Sums, times: np.ndarray) -> np.ndarray:
     """Led index of the grid day on or before each time (0 before the first day)."""
-    return np.searchsorted(s.grid.time, times, side="right")
+    return s.grid.day_of(times) + 1
 
 
 def survival_variance(episodes: pd.DataFrame, codes: np.ndarray, times: np.ndarray) -> np.ndarray:

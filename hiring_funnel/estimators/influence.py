@@ -56,6 +56,9 @@ class DayGrid:
     before_last: np.ndarray  # day C - 1 where 1 - w is censored, in time (-1: no such row)
     censored: np.ndarray  # censored on each day (the rows' weights): the life table's column
 
+    def day_of(self, times: np.ndarray | float) -> np.ndarray:  # the grid day on or before; -1
+        return np.searchsorted(self.time, times, side="right") - 1
+
 
 def _days(duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct days and each episode's index among them; whole days are counted, not sorted."""
@@ -73,8 +76,7 @@ def day_grid(
     """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key).
 
     ``checked``: the episodes passed :func:`check_episodes` already. Without
-    late entry, n, d, dk and censored equal the life table's at_risk, events,
-    events_<cause> and censored (tests/test_by_candidate.py).
+    late entry, n, d, dk and censored are the life table's (tests/test_by_candidate.py).
     """
     if not checked:
         check_episodes(episodes)
@@ -89,10 +91,9 @@ def day_grid(
         share = np.ones(len(duration))
     else:  # rows at C - 1 of partly observed last days (hiring_funnel.day_boundary)
         time, end, before_last, counts = last_day_grid(entry, duration, kind, share, width)
+    before_entry = np.full(len(entry), -1, dtype=np.intp)  # no late entry: no search
     if time.size and entry.max() > time[0]:
         before_entry = np.searchsorted(time, entry, side="left") - 1
-    else:  # no late entry: no search
-        before_entry = np.full(len(entry), -1, dtype=np.intp)
     counts = counts.reshape(len(time), width).T
     n = np.cumsum(counts.sum(axis=0)[::-1])[::-1]
     late = before_entry >= 0
@@ -189,7 +190,7 @@ class Influence:
 
 def _influence(g: DayGrid, times: np.ndarray) -> Influence:
     c = day_curves(g)
-    at = np.searchsorted(g.time, times, side="right") - 1  # the day on or before each time
+    at = g.day_of(times)
     width = len(g.causes) + 1
     table = _grid_influence(g, c, at).reshape(width, len(at), -1)
     per_episode = table[:, :, g.end * width + g.kind]
@@ -327,7 +328,7 @@ def silence_ratio(
     )
     i_0, i_f0 = inf.values[:, 0, 0], inf.values[:, 0, k]
     i_s, i_fs, i_ft = inf.values[:, 1, 0], inf.values[:, 1, k], inf.values[:, 2, k]
-    j_0, j_s, j_t = np.searchsorted(g.time, days, side="right") - 1
+    j_0, j_s, j_t = g.day_of(days)
     hits = np.r_[0.0, np.cumsum(g.dk[k - 1])]
     before, after = int(hits[j_s + 1] - hits[j_0 + 1]), int(hits[j_t + 1] - hits[j_s + 1])
 
@@ -428,7 +429,7 @@ def answer_share(
     g = day_grid(episodes)
     z = _check(g, float(horizon), conf_level)
     c = day_curves(g)
-    j = int(np.searchsorted(g.time, horizon, side="right")) - 1
+    j = int(g.day_of(horizon))
     s, total = c["S"][1 : j + 2], 1.0 - c["S"][j + 1]
     if j < 0:
         var_s, cov = np.zeros(1), np.zeros(1)
