@@ -101,12 +101,12 @@ def test_row_order_does_not_matter() -> None:
 
 @pytest.mark.parametrize(
     ("weights", "m", "spread"),
-    [([1.0, -1.0], 2, 1), ([1.0, -1.0, 0.25, -0.75], 2, 1), ([1.0, -1.0], 5, 1), ([1.0], 3, 3001)],
+    [([1.0, -1.0], 2, 1), ([1.0, -1.0, 0.25, -0.75], 2, 1), ([1.0, -1.0], 5, 1), ([1.0], 3, 40009)],
 )
 def test_cluster_products_equal_a_direct_sum(weights: list[float], m: int, spread: int) -> None:
     # The compiled walk against the definition: X_c(J) = start_c + the changes
     # of cluster c's rows ended by day J, summed as X X^T over clusters.
-    # Clusters 3001 apart fall in different blocks of the walk.
+    # Clusters 40009 apart fall in different blocks of the walk (2**18 clusters each).
     rng = np.random.default_rng(0)
     day, kind, cluster = rng.integers(0, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
     table, start = rng.normal(size=(m, 6, 3)), rng.normal(size=(m, 9))

@@ -12,9 +12,9 @@ is t_a Sx_b + t_b Sx_a + t_a t_b S2 with Sx = sum of w x and S2 = sum of w^2:
 m + 1 accumulators per row whatever the number of products, and every product
 of every day comes from them afterwards. So the rows are walked once in day
 order, each reading and updating its cluster's m sums: one counting sort by
-block of 8192 clusters and cell (O(n), no comparison sort and no grouping by
+block of 2**18 clusters and cell (O(n), no comparison sort and no grouping by
 cluster), and each block's rows in day order, so the block's sums stay in the
-core's cache. The sort depends only on the rows' cells, clusters and weights,
+last-level cache. The sort depends only on the rows' cells, clusters and weights,
 not on the table, so it is kept for the next call on the same rows (the three
 estimators on one frame): the last two orders are held with read-only copies
 of their inputs, and reused only when the new inputs are equal element for
@@ -267,9 +267,14 @@ def _unchanged(kept: Any, given: Any) -> bool:
     return bool(kept == given)
 
 
-# Clusters are walked in blocks of 2**_SHIFT, whose sums (a few doubles each)
-# stay in the core's cache while the block's rows are walked in day order.
-_SHIFT = 13
+# Clusters are walked in blocks of 2**_SHIFT, whose sums (four doubles each,
+# 8 MB) stay in the last-level cache while the block's rows are walked in day
+# order. Fewer blocks make fewer keys to scatter the rows into: at 1e6
+# episodes with last-day shares (1.4e6 rows, 2e5 clusters, 363 cells per
+# block) on the 2-core VM (1 MB L2, 32 MB L3), blocks of 2**13 took 19-25 ms
+# to sort and 5-12 to walk, one block of 2**18 10-13 and 7-15
+# (benchmarks/README.md).
+_SHIFT = 18
 _KEEP = 2  # orders kept: one frame's three estimators, or two groups' curves
 _orders: list[tuple[tuple[np.ndarray, ...], tuple[int, int], Any]] = []
 _lock = threading.Lock()
@@ -289,7 +294,7 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
             if kept_shape == shape and all(map(_unchanged, kept, rows)):
                 _orders.insert(0, _orders.pop(i))
                 return order
-    # Blocks of 2**13 clusters, fewer where each block's cells would outnumber
+    # Blocks of 2**_SHIFT clusters, fewer where each block's cells would outnumber
     # the rows (many distinct times): the sort's counts stay O(rows + cells).
     n, top = len(rows[0]) + len(rows[4]), int(rows[3].max(initial=0))  # at most
     shift = _SHIFT
