@@ -47,7 +47,7 @@ from hiring_funnel.day_boundary import SHARE_COLUMN, share_column, whole_weight
 from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.estimators._prepare import GroupCounts, Prepared, prepare
 from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
-from hiring_funnel.estimators.influence import DayGrid, day_curves, day_grid
+from hiring_funnel.estimators.grid import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
 #: How the estimators' ``cluster`` default picks: by candidate where any
@@ -270,11 +270,13 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     end, kinds, sign, rows = g.end, g.kind, g.share, codes
     # The day boundary: weight w censored on day C and a row of 1 - w on C - 1,
     # which the sort makes from before_last (no copies of the columns here).
-    split = g.before_last >= 0
+    # (A max of the -1s of whole days or no late entry is a third of a comparison.)
+    split = g.before_last >= 0 if g.before_last.max(initial=-1) >= 0 else None
     before, weights = (
-        (g.before_last, g.share + split * (1.0 - g.share)) if split.any() else (None, sign)
+        (g.before_last, g.share + split * (1.0 - g.share)) if split is not None else (None, sign)
     )
-    late = np.flatnonzero(g.before_entry >= 0)
+    none = g.before_entry.max(initial=-1) < 0
+    late = np.zeros(0, np.intp) if none else np.flatnonzero(g.before_entry >= 0)
     if late.size:
         # Late entry: an episode entering on day b is the episode from day 0
         # less one from day 0 censored on the last day before b (the influence
