@@ -207,7 +207,7 @@ def _frame(shape: str, n: int = 3000) -> pd.DataFrame:
         ["offer", "rejection", "ghosted"] if shape == "three causes" else ["offer", "rejection"]
     )
     drawn = rng.choice(np.array([*causes, ""], dtype=object), n)
-    days = rng.integers(0, 60, n).astype(float)
+    days = rng.integers(0, 60, n).astype(float) * (2 if shape == "days with gaps" else 1)
     ep = pd.DataFrame(
         {
             "candidate_id": pd.array(rng.integers(0, n // 4, n).astype(str), dtype="string"),
@@ -222,7 +222,9 @@ def _frame(shape: str, n: int = 3000) -> pd.DataFrame:
     return ep
 
 
-@pytest.mark.parametrize("shape", ["whole days", "last-day shares", "hours", "three causes"])
+@pytest.mark.parametrize(
+    "shape", ["whole days", "days with gaps", "last-day shares", "hours", "three causes"]
+)
 def test_counts_read_off_the_grid_equal_the_life_tables(shape: str) -> None:
     # By candidate, one group: the estimator reads its counts off the day grid
     # (prepare_clustered), not a life table; estimates, risk sets and sizes
