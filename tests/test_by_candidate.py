@@ -156,6 +156,36 @@ def test_rows_at_the_day_before_made_in_the_sort_equal_rows_given(n_split: int) 
     assert np.array_equal(got, want)
 
 
+def test_the_fixed_sum_counts_the_rows_made_at_the_day_before() -> None:
+    # still_hope's fixed sum (fixed . X_c before day fixed_at) counts the second
+    # rows the sort makes (weight 1 - w on C - 1): the same products as with
+    # those rows given, and as the direct sum's.
+    rng = np.random.default_rng(5)
+    day, kind, cluster = rng.integers(1, 6, 60), rng.integers(0, 3, 60), rng.integers(0, 7, 60)
+    table, start = rng.normal(size=(3, 6, 3)), rng.normal(size=(3, 7))
+    sign = np.where(kind == 0, rng.random(60), 1.0)
+    before = np.where(sign < 1.0, day - 1, -1)
+    fixed, pairs = rng.normal(size=3), [(a, b) for a in range(4) for b in range(a, 4)]
+    two = np.flatnonzero(before >= 0)
+    given = (
+        np.r_[day, before[two]], np.r_[kind, np.zeros(two.size, dtype=kind.dtype)],
+        np.r_[cluster, cluster[two]], np.r_[sign, 1.0 - sign[two]],
+    )  # fmt: skip
+    for fixed_at in (0, 3, 6):
+        got = cluster_products(
+            day, kind, cluster, 7, table, start, pairs, fixed, fixed_at, sign, before
+        )
+        want = cluster_products(
+            given[0], given[1], given[2], 7, table, start, pairs, fixed, fixed_at, given[3]
+        )
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        early = given[0] < fixed_at
+        change = table[:, given[0], given[1]] * given[3]
+        x = start + np.stack([np.bincount(given[2][early], c[early], 7) for c in change])
+        t = fixed @ x  # each cluster's fixed sum, on every day
+        np.testing.assert_allclose(got[pairs.index((3, 3))], np.sum(t**2), rtol=1e-12)
+
+
 def test_cluster_products_of_rows_changed_in_place_are_new() -> None:
     # The order of the rows is kept for the next call on equal rows; rows
     # changed in place since must not reuse it.
