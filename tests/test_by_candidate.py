@@ -20,7 +20,7 @@ from reference.influence_data import CAUSES, episodes, r
 import hiring_funnel as hf
 from hiring_funnel.day_boundary import SHARE_COLUMN
 from hiring_funnel.estimators import by_candidate
-from hiring_funnel.estimators.cluster_paths import cluster_products
+from hiring_funnel.estimators.cluster_paths import cluster_products, row_weights
 from hiring_funnel.lifetable import life_table
 from hiring_funnel.schema import HiringFunnelError
 
@@ -134,9 +134,9 @@ def test_cluster_products_equal_a_direct_sum(weights: list[float], m: int, sprea
 
 @pytest.mark.parametrize("n_split", [0, 30, 50])
 def test_rows_at_the_day_before_made_in_the_sort_equal_rows_given(n_split: int) -> None:
-    # The day boundary's second rows (weight 1 - w on day C - 1, kind 0), made
-    # by the sort from ``before``, against the same rows given after the first
-    # n_split rows: the same sums in the same order, so equal to the last bit.
+    # The day boundary's second rows (weight 1 - w on day C - 1, kind 0),
+    # walked from ``before`` as one row taken twice, against the same rows
+    # given after the first n_split rows (the sums in another order: to 1e-12).
     rng = np.random.default_rng(1)
     day, kind, cluster = rng.integers(1, 6, 50), rng.integers(0, 3, 50), rng.integers(0, 9, 50)
     table, start = rng.normal(size=(3, 6, 3)), rng.normal(size=(3, 9))
@@ -153,7 +153,7 @@ def test_rows_at_the_day_before_made_in_the_sort_equal_rows_given(n_split: int) 
         np.r_[cluster[:n_split], cluster[two], cluster[n_split:]],
     ]
     want = cluster_products(rows[0], rows[1], rows[3], 9, table, start, pairs, sign=rows[2])
-    assert np.array_equal(got, want)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
 
 
 def test_the_fixed_sum_counts_the_rows_made_at_the_day_before() -> None:
@@ -184,6 +184,20 @@ def test_the_fixed_sum_counts_the_rows_made_at_the_day_before() -> None:
         x = start + np.stack([np.bincount(given[2][early], c[early], 7) for c in change])
         t = fixed @ x  # each cluster's fixed sum, on every day
         np.testing.assert_allclose(got[pairs.index((3, 3))], np.sum(t**2), rtol=1e-12)
+
+
+def test_the_sort_adds_up_each_clusters_rows_as_bincount() -> None:
+    # beta before the first day is each cluster's weight over its rows (a
+    # split row: w + 1 - w = 1; late entry's rows negative), added up by the
+    # sort: equal to bincount's sums to the last bit.
+    rng = np.random.default_rng(3)
+    day, kind, cluster = rng.integers(1, 6, 80), rng.integers(0, 3, 80), rng.integers(0, 11, 80)
+    sign = np.where(kind == 0, rng.random(80), 1.0)
+    sign[60:] = -rng.random(20)  # late entry's rows, after the episodes'
+    before = np.where(sign[:60] < 1.0, day[:60] - 1, -1)
+    got = row_weights(day, kind, cluster, 6, 3, sign, before)
+    whole = np.r_[np.where(before >= 0, 1.0, sign[:60]), sign[60:]]
+    assert np.array_equal(got, np.bincount(cluster, whole, 11))
 
 
 def test_cluster_products_of_rows_changed_in_place_are_new() -> None:

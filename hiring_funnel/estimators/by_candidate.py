@@ -46,7 +46,12 @@ import pandas as pd
 from hiring_funnel.day_boundary import SHARE_COLUMN, share_column, whole_weight
 from hiring_funnel.episode_checks import check_episodes
 from hiring_funnel.estimators._prepare import GroupCounts, Prepared, prepare
-from hiring_funnel.estimators.cluster_paths import cluster_products, forget_orders, same_episodes
+from hiring_funnel.estimators.cluster_paths import (
+    cluster_products,
+    forget_orders,
+    row_weights,
+    same_episodes,
+)
 from hiring_funnel.estimators.grid import DayGrid, day_curves, day_grid
 from hiring_funnel.schema import HiringFunnelError
 
@@ -269,12 +274,9 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, g.share, codes
     # The day boundary: weight w censored on day C and a row of 1 - w on C - 1,
-    # which the sort makes from before_last (no copies of the columns here).
+    # which the walk takes from before_last (no copies of the columns here).
     # (A max of the -1s of whole days or no late entry is a third of a comparison.)
-    split = g.before_last >= 0 if g.before_last.max(initial=-1) >= 0 else None
-    before, weights = (
-        (g.before_last, g.share + split * (1.0 - g.share)) if split is not None else (None, sign)
-    )
+    before = g.before_last if g.before_last.max(initial=-1) >= 0 else None
     none = g.before_entry.max(initial=-1) < 0
     late = np.zeros(0, np.intp) if none else np.flatnonzero(g.before_entry >= 0)
     if late.size:
@@ -285,13 +287,11 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
         kinds = np.r_[kinds, np.zeros(late.size, dtype=kinds.dtype)]
         sign = np.r_[sign, -whole_weight(g.share, g.before_last)[late]]
         rows = np.r_[rows, codes[late]]
-        weights = np.r_[weights, sign[len(weights) :]]
-    # Every row's weight per cluster; all 1: counted (unweighted, 40 % faster).
-    beta = (
-        np.bincount(rows, minlength=n_clusters).astype(np.float64)
-        if g.unit and not late.size
-        else np.bincount(rows, weights=weights, minlength=n_clusters)
-    )
+    for a in (end, kinds, sign, rows):
+        a.flags.writeable = False  # kept, and the sort keeps its order for them
+    # Every row's weight per cluster, added up by the walk's sort (kept for the variance).
+    beta = row_weights(end, kinds, rows, len(g.time), len(g.causes) + 1, sign, before)
+    beta = beta[:n_clusters]  # no rows: none
     # Kept for later calls, so nothing may change them.
     kept = (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, g.before_last)
     for a in (*kept, *c.values()):

@@ -35,165 +35,185 @@ from typing import Any
 import numpy as np
 
 
-def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift, key, second, who, weight):
+def _order(end, kind, sign, cluster, before, n_cells, n_kinds, shift, key, who, weight, beta):
     # A counting sort of the rows by block of clusters (cluster >> shift), then
     # cell (day * n_kinds + kind): within a block, day order, as (cluster,
     # weight; no weights when all are 1). O(n), no comparison sort; int32
     # clusters halve the memory the walks read. Each of the first
-    # len(before) rows with before >= 0 brings a second row (day before,
-    # kind 0, weight 1 - sign, same cluster: the day boundary's row at
-    # C - 1), sorted as if the second rows were given after those rows, in
-    # their order, and before the rest. key (n), second (len(before)), who
-    # and weight (n + len(before) + 1: the last slot takes the writes of the
-    # rows that are not made) are numpy's scratch and outputs, filled up to
-    # the rows made; returns the bounds, the second rows' count, and whether
-    # every weight is 1. Branch-free where the shares make branches random.
+    # len(before) rows with before >= 0 (the day boundary's: weight w at C
+    # and 1 - w censored on C - 1 = before) goes to cell (before, half + its
+    # kind): the second half of the day before's kinds (n_kinds = 2 half),
+    # whose rows the walk takes twice. key (n), who and weight (n) are
+    # numpy's scratch and outputs, and beta (zeros, one per cluster) gets each
+    # cluster's weight over its rows (1 for a row with before: w + 1 - w), in
+    # row order (as bincount adds). Returns the bounds, whether every weight
+    # is 1, and whether every such row's before is its day less one (or its
+    # weight 0: no row at C).
     n = end.size
     n_split = before.size
+    half = n_kinds // 2
     n_keys = ((cluster.max() >> shift) + 1 if n else 1) * n_cells
     bounds = np.zeros(n_keys + 1, np.int64)
-    unit = True
-    for i in range(n):
+    unit, ok = True, True
+    for i in range(n_split):
+        b, c = before[i], cluster[i]
+        ok &= (b < 0) | (b == end[i] - 1) | (sign[i] == 0.0)
         unit &= sign[i] == 1.0
-    for i in range(n):
-        k = (cluster[i] >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        u = (b * n_kinds + half if b >= 0 else end[i] * n_kinds) + kind[i]
+        k = (c >> shift) * n_cells + u
         key[i] = k
         bounds[k + 1] += 1
-    n_second = 0
-    for i in range(n_split):
-        made = before[i] >= 0
-        k = (cluster[i] >> shift) * n_cells + max(before[i], 0) * n_kinds
-        second[i] = k
-        bounds[k + 1] += made
-        n_second += made
-    unit &= n_second == 0
+        beta[c] += 1.0 if b >= 0 else sign[i]
+    for i in range(n_split, n):
+        c = cluster[i]
+        unit &= sign[i] == 1.0
+        k = (c >> shift) * n_cells + end[i] * n_kinds + kind[i]
+        key[i] = k
+        bounds[k + 1] += 1
+        beta[c] += sign[i]
     for k in range(n_keys):
         bounds[k + 1] += bounds[k]
     where = bounds[:-1].copy()
-    if unit:  # no second rows, every weight 1: none written
-        for i in range(n):
-            q = where[key[i]]
-            who[q] = cluster[i]
-            where[key[i]] = q + 1
-        return bounds, n_second, unit
-    for i in range(n_split):
+    for i in range(n):
         q = where[key[i]]
         who[q] = cluster[i]
-        weight[q] = sign[i]
+        if not unit:
+            weight[q] = sign[i]
         where[key[i]] = q + 1
-    spare = who.size - 1
-    for i in range(n_split):
-        made = before[i] >= 0
-        q = where[second[i]]
-        at = q if made else spare
-        who[at] = cluster[i]
-        weight[at] = 1.0 - sign[i]
-        where[second[i]] = q + made
-    for i in range(n_split, n):
-        q = where[key[i]]
-        who[q] = cluster[i]
-        weight[q] = sign[i]
-        where[key[i]] = q + 1
-    return bounds, n_second, unit
+    return bounds, unit, ok
 
 
-def _walk(bounds, who, weight, x, flat, n_kinds, start, pa, pb, fixed, fixed_at):
-    n_cells, m = flat.shape  # flat[u, r]: the change of sum r by a row of weight 1 in cell u
+def _walk(bounds, who, weight, x, flat, n_kinds, split, start, pa, pb, fixed, fixed_at):
+    # flat[u, r]: the change of sum r by a row of weight 1 in the table's cell
+    # u = day * n_kinds + kind. With split, the keys' cells have twice the
+    # kinds per day: kind n_kinds + k holds rows of weight w ending in kind k
+    # on the next day C and censored with 1 - w on this one (the day
+    # boundary), walked twice: 1 - w with this day's censored change, then w
+    # with the next day's change of kind k, whose products go to C.
+    n_table, m = flat.shape
     n_clusters = x.shape[0]  # x: numpy's zeros (n_clusters, max(width, 4)), filled here
     has_fixed = fixed.size > 0
     weighted = weight.size > 0
     width = m + (1 if has_fixed else 0)  # the fixed sum never changes: its t is 0
+    n_days = n_table // n_kinds
+    kinds = n_kinds * (2 if split else 1)
+    n_cells = n_days * kinds
+    # The table's changes, four wide and led by a day of zeros after the last
+    # (the next day of a row on the last day: its weight there is 0).
+    tp = np.zeros((n_table + n_kinds, max(width, 4)))
+    tp[:n_table, :m] = flat
     for c in range(n_clusters):
         for r in range(m):
             x[c, r] = start[r, c]
     n_keys = bounds.size - 1
     if has_fixed:
         # The fixed sum: fixed . X_c just before day fixed_at (no changes after).
+        per = np.zeros(n_table + n_kinds)  # fixed . t of each cell on the days before fixed_at
+        for u in range(min(fixed_at * n_kinds, n_table)):
+            for r in range(m):
+                per[u] += fixed[r] * flat[u, r]
         for c in range(n_clusters):
             total = 0.0
             for r in range(m):
                 total += fixed[r] * start[r, c]
             x[c, m] = total
-        limit = fixed_at * n_kinds
         for k in range(n_keys):
             u = k % n_cells
-            if u >= limit:
-                continue
-            f = 0.0
-            for r in range(m):
-                f += fixed[r] * flat[u, r]
-            for q in range(bounds[k], bounds[k + 1]):
-                x[who[q], m] += weight[q] * f if weighted else f
+            e = u // kinds
+            kd = u - e * kinds
+            if kd < n_kinds:
+                f = per[e * n_kinds + kd]
+                for q in range(bounds[k], bounds[k + 1]):
+                    x[who[q], m] += weight[q] * f if weighted else f
+            else:
+                f1, f2 = per[e * n_kinds], per[(e + 1) * n_kinds + kd - n_kinds]
+                for q in range(bounds[k], bounds[k + 1]):
+                    x[who[q], m] += (1.0 - weight[q]) * f1 + weight[q] * f2
     n_pairs = pa.size
-    n_days = n_cells // n_kinds
     acc = np.zeros((n_days + 1, n_pairs))
     for c in range(n_clusters):
         for p in range(n_pairs):
             acc[0, p] += x[c, pa[p]] * x[c, pb[p]]
-    sx = np.zeros((n_cells, x.shape[1]))  # per cell: sum of w x, x the cluster's sums before it
-    s2 = np.zeros(n_cells)  # per cell: sum of w^2
-    if width <= 4:
-        # Up to four sums (every estimator's but incidence of three or more
-        # causes): written out, so they stay in registers.
-        tp = np.zeros((n_cells, 4))
-        tp[:, :m] = flat
-        for k in range(n_keys):
-            lo, hi = bounds[k], bounds[k + 1]
+    # Per cell: sum of w x (x the cluster's sums just before the row) and of
+    # w^2; rows n_cells + cell of the table: the second walk of split rows
+    # (their change on the next day, of their kind).
+    sx = np.zeros((n_cells + n_table, x.shape[1]))
+    s2 = np.zeros(n_cells + n_table)
+    acc_x = np.empty(width)
+    for k in range(n_keys):
+        u = k % n_cells
+        e = u // kinds
+        kd = u - e * kinds
+        if kd > n_kinds:
+            continue  # walked with the day's first split kind
+        # A day's split rows: all at 1 - w on this day first, then all at w on
+        # the next (so no row's change of the next day comes before another's
+        # of this one).
+        for step in range(1 if kd < n_kinds else 2 * n_kinds):
+            part, j = (0, 0) if kd < n_kinds else (step // n_kinds, step % n_kinds)
+            lo, hi = bounds[k + j], bounds[k + j + 1]
             if lo == hi:
                 continue
-            u = k % n_cells
-            t0, t1, t2, t3 = tp[u, 0], tp[u, 1], tp[u, 2], tp[u, 3]
-            a0 = a1 = a2 = a3 = acc_2 = 0.0
-            for q in range(lo, hi):
-                c, w = who[q], weight[q] if weighted else 1.0
-                x0, x1, x2, x3 = x[c, 0], x[c, 1], x[c, 2], x[c, 3]
-                a0 += w * x0
-                a1 += w * x1
-                a2 += w * x2
-                a3 += w * x3
-                x[c, 0], x[c, 1], x[c, 2], x[c, 3] = (
-                    x0 + w * t0,
-                    x1 + w * t1,
-                    x2 + w * t2,
-                    x3 + w * t3,
-                )
-                acc_2 += w * w
-            sx[u, 0] += a0
-            sx[u, 1] += a1
-            sx[u, 2] += a2
-            sx[u, 3] += a3
-            s2[u] += acc_2
-    else:
-        t = np.zeros(width)
-        acc_x = np.empty(width)
-        for k in range(n_keys):
-            lo, hi = bounds[k], bounds[k + 1]
-            if lo == hi:
-                continue
-            u = k % n_cells
-            for r in range(m):
-                t[r] = flat[u, r]
-            for r in range(width):
-                acc_x[r] = 0.0
-            acc_2 = 0.0
-            for q in range(lo, hi):
-                c, w = who[q], weight[q] if weighted else 1.0
+            row = e * n_kinds + kd if kd < n_kinds else e * n_kinds
+            if part == 1:  # the next day, the row's own kind
+                row = (e + 1) * n_kinds + j
+            flip = kd == n_kinds and part == 0  # the day before C: weight 1 - w
+            to = u + j if part == 0 else n_cells + row - n_kinds
+            if width <= 4:
+                # Up to four sums (every estimator's but incidence of three or
+                # more causes): written out, so they stay in registers.
+                t0, t1, t2, t3 = tp[row, 0], tp[row, 1], tp[row, 2], tp[row, 3]
+                a0 = a1 = a2 = a3 = acc_2 = 0.0
+                for q in range(lo, hi):
+                    c, w = who[q], weight[q] if weighted else 1.0
+                    w = 1.0 - w if flip else w
+                    x0, x1, x2, x3 = x[c, 0], x[c, 1], x[c, 2], x[c, 3]
+                    a0 += w * x0
+                    a1 += w * x1
+                    a2 += w * x2
+                    a3 += w * x3
+                    x[c, 0], x[c, 1], x[c, 2], x[c, 3] = (
+                        x0 + w * t0,
+                        x1 + w * t1,
+                        x2 + w * t2,
+                        x3 + w * t3,
+                    )
+                    acc_2 += w * w
+                sx[to, 0] += a0
+                sx[to, 1] += a1
+                sx[to, 2] += a2
+                sx[to, 3] += a3
+                s2[to] += acc_2
+            else:
                 for r in range(width):
-                    acc_x[r] += w * x[c, r]
-                for r in range(m):
-                    x[c, r] += w * t[r]
-                acc_2 += w * w
-            for r in range(width):
-                sx[u, r] += acc_x[r]
-            s2[u] += acc_2
-    t = np.zeros(width)
-    for u in range(n_cells):
-        for r in range(m):
-            t[r] = flat[u, r]
-        e = u // n_kinds
+                    acc_x[r] = 0.0
+                acc_2 = 0.0
+                for q in range(lo, hi):
+                    c, w = who[q], weight[q] if weighted else 1.0
+                    w = 1.0 - w if flip else w
+                    for r in range(width):
+                        acc_x[r] += w * x[c, r]
+                    for r in range(m):
+                        x[c, r] += w * tp[row, r]
+                    acc_2 += w * w
+                for r in range(width):
+                    sx[to, r] += acc_x[r]
+                s2[to] += acc_2
+    # A row changes X_a X_b by w t_a x_b + w t_b x_a + w^2 t_a t_b.
+    for v in range(n_cells + n_table):
+        if v < n_cells:
+            e = v // kinds
+            kd = v - e * kinds
+            row, day = (e * n_kinds + kd if kd < n_kinds else e * n_kinds), e
+        else:
+            row = v - n_cells + n_kinds  # the next day's cell
+            day = row // n_kinds
+            if day >= n_days:
+                continue
         for p in range(n_pairs):
             a, b = pa[p], pb[p]
-            acc[e + 1, p] += t[a] * sx[u, b] + t[b] * sx[u, a] + t[a] * t[b] * s2[u]
+            ta, tb = tp[row, a] if a < m else 0.0, tp[row, b] if b < m else 0.0
+            acc[day + 1, p] += ta * sx[v, b] + tb * sx[v, a] + ta * tb * s2[v]
     for d in range(n_days):
         for p in range(n_pairs):
             acc[d + 1, p] += acc[d, p]
@@ -287,7 +307,10 @@ def forget_orders() -> None:
 
 
 def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[np.ndarray, ...]:
-    """The rows in day order; the same rows as a recent call's reuse its order."""
+    """The rows in day order (bounds, clusters, weights) and each cluster's weight over its rows.
+
+    The same rows as a recent call's reuse its order.
+    """
     shape = (n_cells, n_kinds)
     with _lock:
         for i, (kept, kept_shape, order) in enumerate(_orders):
@@ -296,23 +319,62 @@ def _ordered(rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int) -> tuple[
                 return order
     # Blocks of 2**_SHIFT clusters, fewer where each block's cells would outnumber
     # the rows (many distinct times): the sort's counts stay O(rows + cells).
-    n, top = len(rows[0]) + len(rows[4]), int(rows[3].max(initial=0))  # at most
+    n, top = len(rows[0]), int(rows[3].max(initial=0))  # at most
     shift = _SHIFT
     while (top >> shift) * n_cells > 4 * n + 4096:
         shift += 1
     # The big arrays come from numpy, which asks for huge pages: allocated
     # in the kernel, they cost ~2000 page faults per 8 MB (~6 ms on the
     # 2-core VM; benchmarks/README.md).
-    n_rows, n_split = len(rows[0]), len(rows[4])
-    key, second = np.empty(n_rows, np.int64), np.empty(n_split, np.int64)
-    who, weight = np.empty(n_rows + n_split + 1, np.int32), np.empty(n_rows + n_split + 1)
-    bounds, n_second, unit = _compiled()[0](*rows, *shape, shift, key, second, who, weight)
-    made = n_rows + n_second
-    order = (bounds, who[:made], np.empty(0) if unit else weight[:made])
+    n_rows = len(rows[0])
+    key, who, weight = np.empty(n_rows, np.int64), np.empty(n_rows, np.int32), np.empty(n_rows)
+    beta = np.zeros(top + 1)
+    bounds, unit, ok = _compiled()[0](*rows, *shape, shift, key, who, weight, beta)
+    if not ok:
+        raise ValueError("cluster_products: a row's day before must be its day less one")
+    beta.flags.writeable = False
+    order = (bounds, who, np.empty(0) if unit else weight, beta)
     with _lock:
         _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
         del _orders[_KEEP:]
     return order
+
+
+def row_weights(
+    end: np.ndarray,
+    kind: np.ndarray,
+    cluster: np.ndarray,
+    n_days: int,
+    n_kinds: int,
+    sign: np.ndarray | None = None,
+    before: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each cluster's weight over its rows (a row with ``before``: w + 1 - w = 1), read-only.
+
+    Added up by the sort of :func:`cluster_products` on the same rows, whose
+    order is kept for that call; equal to ``np.bincount(cluster, weights)``
+    of the rows' weights, the same sums in the same order. The arguments are
+    that call's (``n_days, n_kinds`` its table's shape).
+    """
+    rows = _rows(end, kind, cluster, sign, before)
+    kinds = n_kinds * (2 if len(rows[4]) else 1)
+    return _ordered(rows, n_days * kinds, kinds)[3]
+
+
+def _rows(
+    end: np.ndarray,
+    kind: np.ndarray,
+    cluster: np.ndarray,
+    sign: np.ndarray | None,
+    before: np.ndarray | None,
+) -> tuple[np.ndarray, ...]:
+    return (
+        np.ascontiguousarray(end, dtype=np.int64),
+        np.ascontiguousarray(kind, dtype=np.int64),
+        np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
+        np.ascontiguousarray(cluster, dtype=np.int64),
+        np.zeros(0, np.int64) if before is None else np.ascontiguousarray(before, dtype=np.int64),
+    )
 
 
 def cluster_products(
@@ -355,14 +417,10 @@ def cluster_products(
     pa = np.array([a for a, _ in pairs], dtype=np.int64)
     pb = np.array([b for _, b in pairs], dtype=np.int64)
     m, n_days, n_kinds = table.shape
-    rows = (
-        np.ascontiguousarray(end, dtype=np.int64),
-        np.ascontiguousarray(kind, dtype=np.int64),
-        np.ones(len(end)) if sign is None else np.ascontiguousarray(sign, dtype=np.float64),
-        np.ascontiguousarray(cluster, dtype=np.int64),
-        np.zeros(0, np.int64) if before is None else np.ascontiguousarray(before, dtype=np.int64),
-    )
-    bounds, who, weight = _ordered(rows, n_days * n_kinds, n_kinds)
+    rows = _rows(end, kind, cluster, sign, before)
+    split = len(rows[4]) > 0  # twice the kinds per day: the day boundary's rows (_walk)
+    kinds = n_kinds * (2 if split else 1)
+    bounds, who, weight, _ = _ordered(rows, n_days * kinds, kinds)
     width = m + (0 if fixed is None else 1)
     return _compiled()[1](
         bounds,
@@ -373,6 +431,7 @@ def cluster_products(
             np.moveaxis(table, 0, -1).reshape(n_days * n_kinds, m), dtype=np.float64
         ),
         int(n_kinds),
+        split,
         np.ascontiguousarray(start, dtype=np.float64),
         pa,
         pb,
