@@ -28,7 +28,7 @@ An episode that enters late (day b) adds a row of minus its weight: the same
 episode censored on the last day before b (see
 :mod:`hiring_funnel.estimators.influence`). A censored episode with a last-day
 share w (:mod:`hiring_funnel.day_boundary`) is a row of weight w on its day C
-and one of 1 - w on C - 1, which the sort makes (``cluster_products(before=)``).
+and one of 1 - w on C - 1, which the walk takes from one (``cluster_products(before=)``).
 The grid holds the life table of its episodes, so an estimator by candidate
 on one group reads its counts there (:func:`prepare_clustered`) instead of
 counting the episodes a second time.
@@ -242,7 +242,7 @@ class _Rows:
     codes: np.ndarray
     n_clusters: int
     beta: np.ndarray  # the running sum beta before the first day, per cluster: its rows' weights
-    before: np.ndarray | None  # the day boundary's rows at C - 1, made by the sort (None: none)
+    before: np.ndarray | None  # the day boundary's rows at C - 1, taken by the walk (None: none)
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class _Sums:
     n_clusters: int
     table: np.ndarray  # (2 + causes asked, days, 1 + causes)
     start: np.ndarray  # (2 + causes asked, clusters)
-    before: np.ndarray | None  # rows at C - 1 made by the sort (_Rows.before)
+    before: np.ndarray | None  # the rows at C - 1 (_Rows.before)
 
 
 def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:

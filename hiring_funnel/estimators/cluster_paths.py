@@ -14,11 +14,16 @@ of every day comes from them afterwards. So the rows are walked once in day
 order, each reading and updating its cluster's m sums: one counting sort by
 block of 2**18 clusters and cell (O(n), no comparison sort and no grouping by
 cluster), and each block's rows in day order, so the block's sums stay in the
-last-level cache. The sort depends only on the rows' cells, clusters and weights,
-not on the table, so it is kept for the next call on the same rows (the three
-estimators on one frame): the last two orders are held with read-only copies
-of their inputs, and reused only when the new inputs are equal element for
-element.
+last-level cache. A censored episode of the day boundary (weight w on its
+day C, 1 - w on C - 1) is one row, sorted into a split kind of day C - 1 and
+walked twice: all of that day's split rows at 1 - w first, then all at w with
+day C's change (whose products count on day C: within a day the order of the
+rows does not change the day's sums). The sort also adds up each cluster's
+row weights (beta before the first day). The sort depends only on the rows'
+cells, clusters and weights, not on the table, so it is kept for the next call
+on the same rows (the three estimators on one frame): the last two orders are
+held with read-only copies of their inputs, and reused only when the new
+inputs are equal element for element.
 
 numpy would need a sort by cluster and day and a pass per product (0.2 s to
 0.25 s per estimator at 1e6 episodes); numba is a dependency for this alone.
@@ -400,9 +405,10 @@ def cluster_products(
     entering on day b is itself from day 0 less a copy censored on the day
     before b, weight -1). ``before`` (one per row for the first rows, -1:
     none) gives row i a second row of weight 1 - ``sign[i]`` censored on day
-    ``before[i]`` in the same cluster, made inside the sort (the day
-    boundary: w on day C, 1 - w on C - 1), the same as giving those rows
-    after the first ones. With ``fixed`` given, one more sum
+    ``before[i]`` = ``end[i] - 1`` in the same cluster (the day boundary: w
+    on day C, 1 - w on C - 1), the same as giving those rows after the first
+    ones (to rounding): the walk takes row i twice instead of sorting two.
+    With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
     shape (len(pairs), 1 + T): column 0 before the first day, column J + 1
