@@ -125,6 +125,8 @@ def _walk(bounds, who, weight, x, flat, n_kinds, split, start, pa, pb, fixed, fi
         for k in range(n_keys):
             u = k % n_cells
             e = u // kinds
+            if e >= fixed_at:
+                continue  # no change counts from day fixed_at on
             kd = u - e * kinds
             if kd < n_kinds:
                 f = per[e * n_kinds + kd]
