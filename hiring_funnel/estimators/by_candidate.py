@@ -290,7 +290,10 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
     for a in (end, kinds, sign, rows):
         a.flags.writeable = False  # kept, and the sort keeps its order for them
     # Every row's weight per cluster, added up by the walk's sort (kept for the variance).
-    beta = row_weights(end, kinds, rows, len(g.time), len(g.causes) + 1, sign, before)
+    unit = g.unit and not late.size  # every row of weight 1: counted
+    beta = row_weights(
+        end, kinds, rows, len(g.time), len(g.causes) + 1, None if unit else sign, before
+    )
     beta = beta[:n_clusters]  # no rows: none
     # Kept for later calls, so nothing may change them.
     kept = (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, g.before_last)

@@ -36,6 +36,7 @@ class DayGrid:
     share: np.ndarray  # hiring_funnel.day_boundary: weight w at the end (answers: 1)
     before_last: np.ndarray  # day C - 1 where 1 - w is censored, in time (-1: no such row)
     censored: np.ndarray  # censored on each day (the rows' weights): the life table's column
+    unit: bool  # every share 1 (no last-day shares): every episode one row of weight 1
 
     def day_of(self, times: np.ndarray | float) -> np.ndarray:  # the grid day on or before; -1
         return np.searchsorted(self.time, times, side="right") - 1
@@ -100,6 +101,7 @@ def day_grid(
     entry = episodes["entry"].to_numpy(dtype=float)
     kind = np.add(episodes["cause"].cat.codes.to_numpy(), 1, dtype=np.int64)  # one pass
     share, causes = shares_of(episodes), tuple(str(c) for c in episodes["cause"].cat.categories)
+    unit = share is None
     width = len(causes) + 1
     if share is None:  # whole days: one count per cell
         time, end, counts = _whole_days(duration, kind, width)
@@ -122,7 +124,7 @@ def day_grid(
         candidate[alone] = candidate.max(initial=-1) + 1 + np.arange(alone.sum())
     return DayGrid(
         time, n, counts[1:].sum(axis=0), counts[1:], end, kind, candidate, causes, before_entry,
-        share, before_last, counts[0],
+        share, before_last, counts[0], unit,
     )  # fmt: skip
 
 
