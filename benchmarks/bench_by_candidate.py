@@ -56,6 +56,20 @@ by candidate 44.6 -> 32.4 ms). Kaplan-Meier alone by candidate on the frame
 with shares, cProfile: checks 4 ms, grid 20 (its kernel 11-13), rows 7, sort
 25, walk 6-12, against 20 ms plain.
 
+Then (one call alone, another VM of the same kind: 2 cores, 1 MB L2, 32 MB
+L3): blocks of 2**18 clusters instead of 2**13 (the sort scatters into 363
+keys, not 9075: 19-25 -> 10-13 ms with shares, for a walk 2-3 ms slower);
+whole days counted in one compiled pass (cast, check and two bincounts 6.3 ->
+1.4 ms) and the day grid moved to its own module; the day boundary's two rows
+of a censored episode sorted as one row that the walk takes twice (1.4e6 ->
+1e6 rows: sort 12 -> 8.7 ms, still_hope's walk 13.6 -> 12.1); each cluster's
+row weight added up by the sort with shares (3.6 ms against 5.1) and a plain
+bincount without. still_hope alone by candidate on whole days, line profile
+(10 calls): grid 5 ms, beta 1.5, sort 4-7, walk 8-16 (the fixed sum's pass
+about a third), checks 1.5, the rest about 4; against 9-13 ms plain. The
+machine's speed moved by up to 1.5x between runs minutes apart, so only the
+ratios of interleaved runs are compared.
+
 Usage (from the repository root)::
 
     python benchmarks/bench_by_candidate.py                 # 1e5 and 1e6, 5 repeats

@@ -148,7 +148,7 @@ def prepare_clustered(
     check_episodes(episodes)  # as the life table would
     if _late(episodes):  # late entry: the grid's risk sets are counted another way
         return prepare(episodes), clustered
-    g = _shared_rows(episodes, clustered.codes, hand_on=True).grid
+    g = _shared_rows(episodes, clustered.codes, hand_on=True, may_enter_late=False).grid
     counts = GroupCounts("all", g.time, g.n, g.d, g.dk, g.censored)
     labels = pd.DataFrame(index=pd.Index(["all"], name="group"))
     attrs = {k: episodes.attrs.get(k) for k in ("clock", "unit", "as_of")}
@@ -266,10 +266,10 @@ class _Sums:
     before: np.ndarray | None  # the rows at C - 1 (_Rows.before)
 
 
-def _rows(episodes: pd.DataFrame, codes: np.ndarray) -> _Rows:
+def _rows(episodes: pd.DataFrame, codes: np.ndarray, may_enter_late: bool = True) -> _Rows:
     codes = codes.astype(np.int64)  # ours alone, read-only: cluster_products may keep it as is
     codes.flags.writeable = False
-    g = day_grid(episodes, codes, checked=True)  # by the estimator (answer_share: its own grid)
+    g = day_grid(episodes, codes, checked=True, may_enter_late=may_enter_late)
     c = day_curves(g)
     n_clusters = int(codes.max(initial=-1)) + 1
     end, kinds, sign, rows = g.end, g.kind, g.share, codes
@@ -334,7 +334,10 @@ def _made_from(
 _handed: list[tuple[np.ndarray, _Rows]] = []
 
 
-def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray, *, hand_on: bool = False) -> _Rows:
+def _shared_rows(
+    episodes: pd.DataFrame, codes: np.ndarray, *, hand_on: bool = False, may_enter_late: bool = True
+) -> _Rows:
+    """The kept rows of an equal frame, or new ones (``may_enter_late`` False: known none does)."""
     with _lock:
         if _handed and _handed[0][0] is codes:
             return _handed.pop()[1]
@@ -343,10 +346,10 @@ def _shared_rows(episodes: pd.DataFrame, codes: np.ndarray, *, hand_on: bool = F
                 _kept.insert(0, _kept.pop(i))
                 _handed[:] = [(codes, kept[1])] if hand_on else []
                 return kept[1]
-    got = _rows(episodes, codes)
-    entry = episodes["entry"].to_numpy(dtype=float)
+    got = _rows(episodes, codes, may_enter_late)
+    entry = episodes["entry"].to_numpy(dtype=float) if may_enter_late else None
     with _lock:
-        _kept.insert(0, (entry.copy() if entry.any() else None, got))
+        _kept.insert(0, (entry.copy() if entry is not None and entry.any() else None, got))
         del _kept[_KEEP:]
         _handed[:] = [(codes, got)] if hand_on else []
     return got

@@ -88,12 +88,17 @@ def _whole_days(
 
 
 def day_grid(
-    episodes: pd.DataFrame, candidate: np.ndarray | None = None, *, checked: bool = False
+    episodes: pd.DataFrame,
+    candidate: np.ndarray | None = None,
+    *,
+    checked: bool = False,
+    may_enter_late: bool = True,
 ) -> DayGrid:
     """The day grid of the episodes; ``candidate`` codes 0..C-1 if already known (else from candidate_key).
 
-    ``checked``: the episodes passed :func:`check_episodes` already. Without
-    late entry, n, d, dk and censored are the life table's (tests/test_by_candidate.py).
+    ``checked``: the episodes passed :func:`check_episodes` already; ``may_enter_late``
+    False: no episode enters late (known, so not looked for). Without late
+    entry, n, d, dk and censored are the life table's (tests/test_by_candidate.py).
     """
     if not checked:
         check_episodes(episodes)
@@ -108,7 +113,7 @@ def day_grid(
         before_last, share = np.full(len(duration), -1), np.ones(len(duration))
     else:  # rows at C - 1 of partly observed last days (hiring_funnel.day_boundary)
         time, end, before_last, counts = last_day_grid(entry, duration, kind, share, width)
-    late_entry = bool(time.size) and entry.max() > time[0]
+    late_entry = may_enter_late and bool(time.size) and entry.max() > time[0]
     before_entry = np.full(len(entry), -1, dtype=np.intp)  # no late entry: no search
     if late_entry:
         before_entry = np.searchsorted(time, entry, side="left") - 1
