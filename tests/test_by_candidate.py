@@ -200,6 +200,43 @@ def test_the_sort_adds_up_each_clusters_rows_as_bincount() -> None:
     assert np.array_equal(got, np.bincount(cluster, whole, 11))
 
 
+def test_rows_whose_day_before_is_not_the_last_day_are_made_in_the_sort() -> None:
+    # Durations off whole days: another time may lie between C - 1 and C, so
+    # the second rows are made and sorted as rows of their own (not walked
+    # twice): the same products as with those rows given.
+    rng = np.random.default_rng(4)
+    day, kind, cluster = rng.integers(2, 6, 40), rng.integers(0, 3, 40), rng.integers(0, 6, 40)
+    table, start = rng.normal(size=(3, 6, 3)), rng.normal(size=(3, 6))
+    sign = np.where(kind == 0, rng.random(40), 1.0)
+    before = np.where(sign < 1.0, day - 2, -1)
+    pairs = [(a, b) for a in range(3) for b in range(a, 3)]
+    got = cluster_products(day, kind, cluster, 6, table, start, pairs, sign=sign, before=before)
+    two = np.flatnonzero(before >= 0)
+    want = cluster_products(
+        np.r_[day, before[two]], np.r_[kind, np.zeros(two.size, dtype=kind.dtype)],
+        np.r_[cluster, cluster[two]], 6, table, start, pairs, sign=np.r_[sign, 1.0 - sign[two]],
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+
+
+def test_quarter_days_with_last_day_shares_by_candidate_equal_the_influences() -> None:
+    # A hand-built frame in quarter days with last-day shares: the standard
+    # errors by candidate equal influence_functions' (each episode's influence
+    # summed per candidate).
+    rng = np.random.default_rng(2)
+    ep = _frame("hours", n=400)
+    ep["duration"] = np.floor(ep["duration"] * 4) / 4
+    ep[SHARE_COLUMN] = np.where(ep["cause"].isna(), rng.uniform(size=len(ep)), 1.0)
+    km = hf.kaplan_meier(ep, cluster="candidate_id").table.set_index("time")["std_error"]
+    days = km.index.to_numpy()[[0, 10, 50, 100]]
+    assert (days % 1 != 0).any()  # times between whole days
+    want = hf.influence_functions(ep, days).std_error()
+    cif = hf.cumulative_incidence(ep, cluster="candidate_id").table
+    cif = cif[cif["cause"] == "offer"].set_index("time")["std_error"]
+    np.testing.assert_allclose(km.loc[days], want[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(cif.loc[days], want[:, 1], rtol=1e-10)
+
+
 def test_cluster_products_of_rows_changed_in_place_are_new() -> None:
     # The order of the rows is kept for the next call on equal rows; rows
     # changed in place since must not reuse it.

@@ -277,8 +277,8 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray, may_enter_late: bool = True
     # which the walk takes from before_last (no copies of the columns here).
     # (A max of the -1s of whole days or no late entry is a third of a comparison.)
     before = g.before_last if g.before_last.max(initial=-1) >= 0 else None
-    none = g.before_entry.max(initial=-1) < 0
-    late = np.zeros(0, np.intp) if none else np.flatnonzero(g.before_entry >= 0)
+    any_late = g.before_entry.max(initial=-1) >= 0
+    late = np.flatnonzero(g.before_entry >= 0) if any_late else np.zeros(0, np.intp)
     if late.size:
         # Late entry: an episode entering on day b is the episode from day 0
         # less one from day 0 censored on the last day before b (the influence
@@ -294,7 +294,6 @@ def _rows(episodes: pd.DataFrame, codes: np.ndarray, may_enter_late: bool = True
     beta = row_weights(
         end, kinds, rows, len(g.time), len(g.causes) + 1, None if unit else sign, before
     )
-    beta = beta[:n_clusters]  # no rows: none
     # Kept for later calls, so nothing may change them.
     kept = (end, kinds, sign, rows, beta, g.time, g.n, g.d, g.dk, g.end, g.kind, g.before_last)
     for a in (*kept, *c.values()):

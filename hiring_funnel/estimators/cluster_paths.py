@@ -18,7 +18,9 @@ last-level cache. A censored episode of the day boundary (weight w on its
 day C, 1 - w on C - 1) is one row, sorted into a split kind of day C - 1 and
 walked twice: all of that day's split rows at 1 - w first, then all at w with
 day C's change (whose products count on day C: within a day the order of the
-rows does not change the day's sums). The sort also adds up each cluster's
+rows does not change the day's sums; off whole days, where another time may
+lie between C - 1 and C, the second row is made and sorted as a row of its
+own). The sort also adds up each cluster's
 row weights (beta before the first day). The sort depends only on the rows'
 cells, clusters and weights, not on the table, so it is kept for the next call
 on the same rows (the three estimators on one frame): the last two orders are
@@ -317,14 +319,18 @@ def forget_orders() -> None:
 
 
 def _ordered(
-    rows: tuple[np.ndarray, ...], n_cells: int, n_kinds: int, weigh: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """The rows in day order (bounds, clusters, weights) and with ``weigh`` each cluster's weight.
+    rows: tuple[np.ndarray, ...], n_days: int, n_kinds: int, weigh: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """The rows in day order (bounds, clusters, weights), with ``weigh`` each cluster's weight, split.
 
-    The same rows as a recent call's reuse its order (and its weights when
-    it has them).
+    ``split``: the day boundary's rows are sorted once into split kinds and
+    walked twice (:func:`_walk`), which needs each one's day before to be
+    its day less one on the grid; where it is not (durations off whole days:
+    another time lies between), the second rows are made and sorted as rows
+    of their own. The same rows as a recent call's reuse its order (and its
+    weights when it has them).
     """
-    shape = (n_cells, n_kinds)
+    shape = (n_days, n_kinds)
     with _lock:
         for i, (kept, kept_shape, order) in enumerate(_orders):
             if kept_shape == shape and all(map(_unchanged, kept, rows)):
@@ -332,27 +338,51 @@ def _ordered(
                     break  # sorted without the weights: again, with them
                 _orders.insert(0, _orders.pop(i))
                 return order
+    order, in_place = _sort(rows, n_days, n_kinds, weigh, split=len(rows[4]) > 0)
+    if not in_place:  # without split rows, every row is in place
+        order, _ = _sort(_given(rows), n_days, n_kinds, weigh, split=False)
+    with _lock:
+        _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
+        del _orders[_KEEP:]
+    return order
+
+
+def _sort(
+    rows: tuple[np.ndarray, ...], n_days: int, n_kinds: int, weigh: bool, split: bool
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool], bool]:
+    """The counting sort (:func:`_order`) of the rows, and False if a split row's day before is not its day less one."""
+    kinds = n_kinds * (2 if split else 1)  # split: a second kind of each day
+    n_cells = n_days * kinds
     # Blocks of 2**_SHIFT clusters, fewer where each block's cells would outnumber
     # the rows (many distinct times): the sort's counts stay O(rows + cells).
-    n, top = len(rows[0]), int(rows[3].max(initial=0))  # at most
+    n, top = len(rows[0]), int(rows[3].max(initial=-1))  # the last cluster (-1: no rows)
     shift = _SHIFT
     while (top >> shift) * n_cells > 4 * n + 4096:
         shift += 1
     # The big arrays come from numpy, which asks for huge pages: allocated
     # in the kernel, they cost ~2000 page faults per 8 MB (~6 ms on the
     # 2-core VM; benchmarks/README.md).
-    n_rows = len(rows[0])
-    key, who, weight = np.empty(n_rows, np.int64), np.empty(n_rows, np.int32), np.empty(n_rows)
+    key, who, weight = np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n)
     beta = np.zeros(top + 1 if weigh else 0)
-    bounds, unit, ok = _compiled()[0](*rows, *shape, shift, key, who, weight, beta)
-    if not ok:
-        raise ValueError("cluster_products: a row's day before must be its day less one")
+    bounds, unit, ok = _compiled()[0](*rows, n_cells, kinds, shift, key, who, weight, beta)
     beta.flags.writeable = False
-    order = (bounds, who, np.empty(0) if unit else weight, beta if weigh else None)
-    with _lock:
-        _orders.insert(0, (tuple(_frozen(a) for a in rows), shape, order))
-        del _orders[_KEEP:]
-    return order
+    return (bounds, who, np.empty(0) if unit else weight, beta if weigh else None, split), ok
+
+
+def _given(rows: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The rows with each day-boundary row's second row (1 - w, censored, on its day before) made.
+
+    They come after the first ``len(before)`` rows and before the rest.
+    """
+    end, kind, sign, cluster, before = rows
+    n_split, two = len(before), np.flatnonzero(before >= 0)
+    return (
+        np.r_[end[:n_split], before[two], end[n_split:]],
+        np.r_[kind[:n_split], np.zeros(two.size, np.int64), kind[n_split:]],
+        np.r_[sign[:n_split], 1.0 - sign[two], sign[n_split:]],
+        np.r_[cluster[:n_split], cluster[two], cluster[n_split:]],
+        np.zeros(0, np.int64),
+    )
 
 
 def row_weights(
@@ -378,9 +408,7 @@ def row_weights(
         beta = np.bincount(cluster, minlength=int(cluster.max(initial=-1)) + 1).astype(float)
         beta.flags.writeable = False
         return beta
-    rows = _rows(end, kind, cluster, sign, before)
-    kinds = n_kinds * (2 if len(rows[4]) else 1)
-    weights = _ordered(rows, n_days * kinds, kinds, weigh=True)[3]
+    weights = _ordered(_rows(end, kind, cluster, sign, before), n_days, n_kinds, weigh=True)[3]
     return np.zeros(0) if weights is None else weights  # never None with weigh
 
 
@@ -423,9 +451,10 @@ def cluster_products(
     entering on day b is itself from day 0 less a copy censored on the day
     before b, weight -1). ``before`` (one per row for the first rows, -1:
     none) gives row i a second row of weight 1 - ``sign[i]`` censored on day
-    ``before[i]`` = ``end[i] - 1`` in the same cluster (the day boundary: w
-    on day C, 1 - w on C - 1), the same as giving those rows after the first
-    ones (to rounding): the walk takes row i twice instead of sorting two.
+    ``before[i]`` in the same cluster (the day boundary: w on day C, 1 - w
+    on C - 1), the same as giving those rows after the first ones (to
+    rounding): where every ``before[i]`` is ``end[i] - 1`` the walk takes row
+    i twice instead of sorting two.
     With ``fixed`` given, one more sum
     (index m, after the m = ``table.shape[0]`` running ones) is held at
     ``fixed . X_c`` just before day ``fixed_at``, for every day. Returns
@@ -442,9 +471,7 @@ def cluster_products(
     pb = np.array([b for _, b in pairs], dtype=np.int64)
     m, n_days, n_kinds = table.shape
     rows = _rows(end, kind, cluster, sign, before)
-    split = len(rows[4]) > 0  # twice the kinds per day: the day boundary's rows (_walk)
-    kinds = n_kinds * (2 if split else 1)
-    bounds, who, weight, _ = _ordered(rows, n_days * kinds, kinds)
+    bounds, who, weight, _, split = _ordered(rows, n_days, n_kinds)
     width = m + (0 if fixed is None else 1)
     return _compiled()[1](
         bounds,
